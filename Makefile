@@ -1,0 +1,66 @@
+# portpicker: one static binary, applets linked in. `make help` lists targets.
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
+CPPFLAGS += -D_GNU_SOURCE -I.
+LDFLAGS ?=
+STATIC  ?= -static
+PREFIX  ?= /usr/local
+BINDIR  := $(PREFIX)/bin
+MANDIR  := $(PREFIX)/share/man/man1
+BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+
+APPLETS := pick check serve release
+SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
+HDRS    := portpicker.h $(wildcard serve/*.h)
+BATS    ?= bats
+
+.PHONY: all test asan asan-test clean install uninstall bench help
+
+all: portpicker
+
+portpicker: $(SRCS) $(HDRS)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SRCS) -o $@ $(LDFLAGS) $(STATIC)
+
+# ASan cannot link statically; this binary is for the test suite only.
+portpicker-asan: $(SRCS) $(HDRS)
+	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fno-omit-frame-pointer \
+	  -fsanitize=address,undefined -fno-sanitize-recover=all $(SRCS) -o $@
+
+test: portpicker
+	@command -v $(BATS) >/dev/null || tests/get-bats
+	PORTPICKER=$(CURDIR)/portpicker $(BATS) --timing tests
+
+asan: portpicker-asan
+	@command -v $(BATS) >/dev/null || tests/get-bats
+	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
+	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
+	PORTPICKER=$(CURDIR)/portpicker-asan $(BATS) tests
+
+bench: portpicker
+	bench/run
+
+install: portpicker
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -m 755 portpicker $(DESTDIR)$(BINDIR)/portpicker
+	for a in $(APPLETS); do ln -sf portpicker $(DESTDIR)$(BINDIR)/$$a; done
+	install -m 644 portpicker.1 $(DESTDIR)$(MANDIR)/portpicker.1
+	install -m 644 completions/portpicker.bash $(DESTDIR)$(BASHCOMPDIR)/portpicker
+	install -m 644 completions/_portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/portpicker $(DESTDIR)$(MANDIR)/portpicker.1
+	for a in $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a; done
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+
+clean:
+	rm -f portpicker portpicker-asan bench/loadgen bench/results.json
+
+help:
+	@echo "make            build ./portpicker (static, -Wall -Wextra -Werror)"
+	@echo "make CC=clang   the same with clang"
+	@echo "make test       run the bats suite (installs bats from Debian if missing)"
+	@echo "make asan       build with ASan+UBSan and run the whole suite"
+	@echo "make bench      benchmarks against python_portpicker, as ratios"
+	@echo "make install PREFIX=/usr/local   binary, applet links, man page, completions"

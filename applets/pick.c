@@ -1,0 +1,228 @@
+/* pick.c: print unused ports. */
+#include "portpicker.h"
+
+static const char usage[] =
+"usage: portpicker pick [OPTIONS] [PID [BIND_TIMEOUT]]\n"
+"\n"
+"Print an unused port, free on TCP and UDP over IPv4 and IPv6, and a newline.\n"
+"\n"
+"  PID               the port's owner (default: the parent, e.g. the shell);\n"
+"                    only a port server uses it, locally it is just checked\n"
+"  BIND_TIMEOUT      seconds (fractions allowed) to keep the port reserved\n"
+"                    after printing; a consumer that sets SO_REUSEADDR can\n"
+"                    bind it at once, and the hold then ends\n"
+"  -n, --count N     print N distinct ports, one per line (1-1000)\n"
+"  -r, --range LIST  pick from LIST: LO-HI or PORT, comma-separated\n"
+"                    (default 15000-24999); the kernel's ephemeral range and\n"
+"                    reserved ports are always left out\n"
+"  -x, --exclude LIST  never pick these ports (repeatable)\n"
+"      --fence       hold by listening, as python_portpicker does: nobody,\n"
+"                    the consumer included, can bind until BIND_TIMEOUT ends\n"
+PROBE_OPTION_USAGE
+"  -h, --help        show this help\n"
+"\n"
+"Exit: 0 printed, 2 usage error, 3 system error, 4 no free port in the range.\n";
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_COUNT 1000
+/* How often a hold looks for its consumer, in milliseconds. */
+#define TAKEOVER_POLL_MS 20
+
+enum { OPT_HELP = 1, OPT_COUNT, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE };
+
+static const struct option_spec specs[] = {
+    {"help", 'h', ARG_NONE, OPT_HELP},
+    {"count", 'n', ARG_REQUIRED, OPT_COUNT},
+    {"range", 'r', ARG_REQUIRED, OPT_RANGE},
+    {"exclude", 'x', ARG_REQUIRED, OPT_EXCLUDE},
+    {"fence", 0, ARG_NONE, OPT_FENCE},
+    PROBE_OPTION_SPECS,
+    {0, 0, 0, 0},
+};
+
+static struct {
+    struct probe_opts probe;
+    struct portset range, exclude;
+    bool has_range, fence;
+    unsigned count;
+    pid_t pid;
+    double bind_timeout;
+    struct hold holds[MAX_COUNT];
+    unsigned held;
+} TT;
+
+static void add_list(struct portset *set, const char *option, const char *text)
+{
+    char err[160];
+    if (portset_parse(set, text, err, sizeof(err)))
+        die(RC_USAGE, "%s: %s", option, err);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    struct args a;
+    int positional = 0, id;
+
+    args_init(&a, argc, argv);
+    probe_args_init(&TT.probe);
+    TT.count = 1;
+    TT.pid = getppid();
+    while ((id = args_next(&a, specs)) != ARGS_END) {
+        if (probe_args_take(&TT.probe, id, a.value))
+            continue;
+        switch (id) {
+        case OPT_HELP: print_usage(usage);
+        case OPT_COUNT: TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT); break;
+        case OPT_RANGE: add_list(&TT.range, "--range", a.value); TT.has_range = true; break;
+        case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
+        case OPT_FENCE: TT.fence = true; break;
+        case ARGS_POSITIONAL:
+            if (positional == 0)
+                TT.pid = parse_pid("PID", a.value);
+            else if (positional == 1)
+                TT.bind_timeout = parse_seconds("BIND_TIMEOUT", a.value, 86400);
+            else
+                die(RC_USAGE, "too many arguments: '%s' (expected PID and BIND_TIMEOUT at most)", a.value);
+            positional++;
+        }
+    }
+    probe_args_finish(&TT.probe);
+}
+
+/* The ports to try, in increasing order; dies when none is left. */
+static size_t candidates(uint16_t *out)
+{
+    char text[128];
+    if (!TT.has_range)
+        portset_add(&TT.range, 15000, 24999);
+    portset_format(&TT.range, text, sizeof(text));
+    portset_remove_kernel_ports(&TT.range);
+    for (unsigned p = 1; p <= PORT_MAX; p++)
+        if (portset_has(&TT.exclude, p))
+            portset_remove(&TT.range, p, p);
+    size_t n = portset_list(&TT.range, out);
+    if (n == 0)
+        die(RC_EXHAUSTED, "no port left to pick in %s once excludes, the "
+                          "ephemeral range and reserved ports are left out", text);
+    return n;
+}
+
+/* Each free port found is held at once, so later probes cannot pick it
+ * again and concurrent pickers see it taken. */
+static void find_ports(const uint16_t *list, size_t n)
+{
+    size_t start = random_below((uint32_t)n);
+    char why[96];
+
+    for (size_t i = 0; i < n && TT.held < TT.count; i++) {
+        unsigned port = list[(start + i) % n];
+        enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
+        if (r == PROBE_ERROR)
+            die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
+        if (r == PROBE_IN_USE)
+            continue;
+        if (hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
+            if (errno == EADDRINUSE)  /* taken between probe and hold */
+                continue;
+            die_errno(RC_SYSTEM, "holding port %u", port);
+        }
+        TT.held++;
+    }
+    if (TT.held < TT.count)
+        die(RC_EXHAUSTED, "only %u of %u ports free (all %zu candidates probed)",
+            TT.held, TT.count, n);
+}
+
+static void print_ports(void)
+{
+    static char out[MAX_COUNT * 7];
+    size_t len = 0;
+    for (unsigned i = 0; i < TT.held; i++)
+        len += (size_t)snprintf(out + len, sizeof(out) - len, "%u\n", TT.holds[i].port);
+    if (write(STDOUT_FILENO, out, len) != (ssize_t)len)
+        die_errno(RC_SYSTEM, "writing the ports");
+}
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* In the detached child: hold until the deadline, letting each port go as
+ * soon as its consumer has taken it over. */
+static _Noreturn void hold_until(double deadline)
+{
+    unsigned left = TT.held;
+    struct timespec pause = {0, TAKEOVER_POLL_MS * 1000000L};
+    while (left > 0 && now_seconds() < deadline) {
+        nanosleep(&pause, NULL);
+        for (unsigned i = 0; i < TT.held; i++)
+            if (TT.holds[i].nfds && !TT.fence && hold_taken_over(&TT.holds[i])) {
+                hold_close(&TT.holds[i]);
+                left--;
+            }
+    }
+    _exit(0);
+}
+
+/* Fork a child that keeps the sockets; the parent returns at once so that
+ * $(portpicker pick $$ 5) does not wait: the child lets go of stdout. */
+static void hold_in_background(void)
+{
+    double deadline = now_seconds() + TT.bind_timeout;
+    pid_t child = fork();
+    if (child < 0) {
+        warn("fork: %s: the ports are printed but not held", strerror(errno));
+        return;
+    }
+    if (child > 0)
+        return;
+    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
+        _exit(1);
+    if (setsid() < 0)
+        _exit(1);
+    hold_until(deadline);
+}
+
+/* -n N holds up to 4 sockets per port: make room if the soft limit is low. */
+static void raise_fd_limit(void)
+{
+    struct rlimit lim;
+    rlim_t want = (rlim_t)TT.count * HOLD_MAX_FDS + 64;
+    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < want) {
+        lim.rlim_cur = lim.rlim_max < want ? lim.rlim_max : want;
+        if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
+            warn("setrlimit: %s", strerror(errno));
+    }
+}
+
+int pick_main(int argc, char **argv)
+{
+    static uint16_t list[PORT_MAX];
+
+    parse_args(argc, argv);
+    const char *server = getenv("PORTSERVER_ADDRESS");
+    if (server && *server)
+        warn("PORTSERVER_ADDRESS is set, but this build has no port server "
+             "client yet: picking locally");
+    raise_fd_limit();
+    size_t n = candidates(list);
+    find_ports(list, n);
+    print_ports();
+    if (TT.bind_timeout > 0)
+        hold_in_background();
+    for (unsigned i = 0; i < TT.held; i++)
+        hold_close(&TT.holds[i]);
+    return RC_OK;
+}

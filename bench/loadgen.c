@@ -1,0 +1,334 @@
+/* loadgen: drive a port server over python_portpicker's wire protocol.
+ *
+ * usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] [-o live|dying] [-F]
+ *        loadgen -a ADDRESS -m reclaim [-n SAMPLES]
+ *
+ * Each request is one connection: send "<pid>\n", read "<port>\n" or EOF
+ * (a refusal), close. ADDRESS is @NAME (abstract) or a path.
+ *
+ * load mode: CONNS threads request in a loop until MAX requests or SECONDS.
+ *   -o live   each thread asks for a child forked at start that sleeps until
+ *             loadgen exits, so every lease stays held (pools must be large
+ *             enough: a live lease is never given back)
+ *   -o dying  each request forks a child, asks for it, then kills and reaps
+ *             it, so the server has to reclaim one lease per request
+ *   -F        first lease the whole pool to live owners (untimed, 16
+ *             threads, until the first refusal); the timed requests then
+ *             measure what a refusal costs on a full pool
+ * reclaim mode: a pool of one port. Lease it to child D, check that live
+ *   child L is refused, then kill D and time from the kill to the first
+ *   request of L that is granted (L asks again at once after each refusal).
+ *
+ * Prints one JSON object on stdout. Latency is per request (connect to
+ * close); requests/s counts whole iterations, forks included. */
+#define _GNU_SOURCE
+#include "stats.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define FILL_CONNS 16
+#define MAX_CONNS 1024
+
+static struct {
+    struct sockaddr_un sa;
+    socklen_t salen;
+    int conns;
+    long max;
+    double seconds;
+    bool dying, fill, reclaim;
+    pid_t owners[MAX_CONNS];
+    int nowners;
+    atomic_long issued;     /* requests claimed by threads so far */
+    atomic_bool stop;       /* a thread saw a refusal in fill mode */
+    double deadline_us;
+} G = {.conns = 1, .max = 1000, .seconds = 10};
+
+struct worker {
+    pthread_t tid;
+    int index;
+    bool fill;
+    long granted, refused, errors;
+    struct samples lat;
+};
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] "
+                    "[-o live|dying] [-F]\n"
+                    "       loadgen -a ADDRESS -m reclaim [-n SAMPLES]\n");
+    exit(2);
+}
+
+static void set_address(const char *addr)
+{
+    size_t len = strlen(addr);
+    if (len == 0 || len >= sizeof(G.sa.sun_path)) {
+        fprintf(stderr, "loadgen: address too long or empty: %s\n", addr);
+        exit(2);
+    }
+    G.sa.sun_family = AF_UNIX;
+    memcpy(G.sa.sun_path, addr, len);
+    if (addr[0] == '@')
+        G.sa.sun_path[0] = '\0';    /* abstract: no trailing NUL counted */
+    else
+        len++;
+    G.salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+}
+
+/* A child that sleeps until killed, or until loadgen itself dies, so an
+ * interrupted bench leaves no owner behind. Returns its pid, or -1. */
+static pid_t spawn_owner(void)
+{
+    pid_t parent = getpid();
+    pid_t pid = fork();
+    if (pid != 0)
+        return pid;
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(0);
+    for (;;)
+        pause();
+}
+
+static void kill_owner(pid_t pid)
+{
+    kill(pid, SIGKILL);
+    while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+        ;
+}
+
+/* One request on behalf of owner. Returns the port, 0 when refused (EOF
+ * before any byte), -1 on an error; *us is the time it took. */
+static int request(pid_t owner, double *us)
+{
+    char buf[32];
+    double t0 = now_us();
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    struct timeval tv = {.tv_sec = 60};
+    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
+    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
+    int port = -1;
+    int len = snprintf(buf, sizeof(buf), "%d\n", (int)owner);
+    if (connect(fd, (struct sockaddr *)&G.sa, G.salen) < 0
+        || write(fd, buf, (size_t)len) != len)
+        goto out;
+    size_t got = 0;
+    ssize_t r;
+    while (got < sizeof(buf) - 1
+           && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) != 0) {
+        if (r < 0) {
+            if (errno == EINTR)
+                continue;
+            goto out;
+        }
+        got += (size_t)r;
+    }
+    buf[got] = '\0';
+    if (got == 0)
+        port = 0;
+    else if (buf[got - 1] == '\n' && (port = atoi(buf)) <= 0)
+        port = -1;
+out:
+    close(fd);
+    *us = now_us() - t0;
+    return port;
+}
+
+static bool claim(struct worker *w)
+{
+    if (w->fill)
+        return !atomic_load(&G.stop);
+    if (atomic_fetch_add(&G.issued, 1) >= G.max)
+        return false;
+    return now_us() < G.deadline_us;
+}
+
+static void *work(void *arg)
+{
+    struct worker *w = arg;
+    bool dying = G.dying && !w->fill;
+    double us;
+    while (claim(w)) {
+        pid_t owner = dying ? spawn_owner() : G.owners[w->index % G.nowners];
+        if (owner < 0) {
+            w->errors++;
+            continue;
+        }
+        int port = request(owner, &us);
+        if (dying)
+            kill_owner(owner);
+        if (port > 0)
+            w->granted++;
+        else if (port == 0)
+            w->refused++;
+        else
+            w->errors++;
+        if (port == 0 && w->fill)
+            atomic_store(&G.stop, true);
+        if (!w->fill)
+            samples_add(&w->lat, us);
+    }
+    return NULL;
+}
+
+/* Runs n workers to completion and sums them into *sum. */
+static void run_workers(int n, bool fill, struct worker *sum)
+{
+    struct worker *ws = calloc((size_t)n, sizeof(*ws));
+    if (!ws) {
+        perror("loadgen: calloc");
+        exit(1);
+    }
+    for (int i = 0; i < n; i++) {
+        ws[i].index = i;
+        ws[i].fill = fill;
+        if (pthread_create(&ws[i].tid, NULL, work, &ws[i]) != 0) {
+            perror("loadgen: pthread_create");
+            exit(1);
+        }
+    }
+    for (int i = 0; i < n; i++) {
+        pthread_join(ws[i].tid, NULL);
+        sum->granted += ws[i].granted;
+        sum->refused += ws[i].refused;
+        sum->errors += ws[i].errors;
+        samples_merge(&sum->lat, &ws[i].lat);
+    }
+    free(ws);
+}
+
+static void load_mode(void)
+{
+    G.nowners = G.conns > FILL_CONNS ? G.conns : FILL_CONNS;
+    for (int i = 0; i < G.nowners; i++)
+        if ((G.owners[i] = spawn_owner()) < 0) {
+            perror("loadgen: fork");
+            exit(1);
+        }
+    printf("{\"mode\":\"load\",\"conns\":%d,\"owners\":\"%s\"", G.conns,
+           G.dying ? "dying" : "live");
+    if (G.fill) {
+        struct worker fill = {0};
+        double t0 = now_us();
+        run_workers(FILL_CONNS, true, &fill);
+        printf(",\"fill\":{\"granted\":%ld,\"errors\":%ld,\"seconds\":%.3f}",
+               fill.granted, fill.errors, (now_us() - t0) / 1e6);
+    }
+    struct worker sum = {0};
+    double t0 = now_us();
+    G.deadline_us = t0 + G.seconds * 1e6;
+    run_workers(G.conns, false, &sum);
+    double secs = (now_us() - t0) / 1e6;
+    long done = sum.granted + sum.refused + sum.errors;
+    printf(",\"requests\":%ld,\"granted\":%ld,\"refused\":%ld,\"errors\":%ld,"
+           "\"seconds\":%.3f,\"rps\":%.1f,", done, sum.granted, sum.refused,
+           sum.errors, secs, secs > 0 ? (double)done / secs : 0);
+    samples_json(stdout, &sum.lat);
+    printf("}\n");
+    for (int i = 0; i < G.nowners; i++)
+        kill_owner(G.owners[i]);
+}
+
+/* Asks for owner until granted or tries run out; returns the port or -1. */
+static int request_until_granted(pid_t owner, int tries, long *refusals)
+{
+    double us;
+    for (int i = 0; i < tries; i++) {
+        int port = request(owner, &us);
+        if (port > 0)
+            return port;
+        (*refusals)++;
+    }
+    return -1;
+}
+
+/* One reclaim sample: returns the microseconds from D's kill to L's grant,
+ * or -1 if the server did not behave as a full pool of one. */
+static double reclaim_once(long *waits, long *refusals)
+{
+    double us = -1, t0;
+    pid_t d = spawn_owner(), l = spawn_owner();
+    if (d < 0 || l < 0) {
+        perror("loadgen: fork");
+        exit(1);
+    }
+    /* The previous round's owners died just now: the port may still be
+     * held until the server notices. */
+    if (request_until_granted(d, 100000, waits) < 0 || request(l, &us) != 0) {
+        kill_owner(d);
+        us = -1;
+    } else {
+        t0 = now_us();
+        kill_owner(d);
+        us = request_until_granted(l, 100000, refusals) > 0 ? now_us() - t0 : -1;
+    }
+    kill_owner(l);
+    return us;
+}
+
+static void reclaim_mode(void)
+{
+    struct samples delay = {0};
+    long waits = 0, refusals = 0, errors = 0;
+    for (long i = 0; i < G.max; i++) {
+        double us = reclaim_once(&waits, &refusals);
+        if (us < 0)
+            errors++;
+        else
+            samples_add(&delay, us);
+    }
+    printf("{\"mode\":\"reclaim\",\"refusals_after_death\":%ld,"
+           "\"refusals_before_grant\":%ld,\"errors\":%ld,",
+           refusals, waits, errors);
+    samples_json(stdout, &delay);
+    printf("}\n");
+}
+
+int main(int argc, char **argv)
+{
+    const char *addr = NULL;
+    int opt;
+    while ((opt = getopt(argc, argv, "a:c:n:t:o:Fm:")) != -1) {
+        switch (opt) {
+        case 'a': addr = optarg; break;
+        case 'c': G.conns = atoi(optarg); break;
+        case 'n': G.max = atol(optarg); break;
+        case 't': G.seconds = atof(optarg); break;
+        case 'o':
+            if (strcmp(optarg, "live") && strcmp(optarg, "dying"))
+                usage();
+            G.dying = !strcmp(optarg, "dying");
+            break;
+        case 'F': G.fill = true; break;
+        case 'm':
+            if (strcmp(optarg, "reclaim"))
+                usage();
+            G.reclaim = true;
+            break;
+        default: usage();
+        }
+    }
+    if (!addr || optind != argc || G.conns < 1 || G.conns > MAX_CONNS
+        || G.max < 1 || G.seconds <= 0)
+        usage();
+    set_address(addr);
+    signal(SIGPIPE, SIG_IGN);
+    if (G.reclaim)
+        reclaim_mode();
+    else
+        load_mode();
+    return 0;
+}

@@ -1,0 +1,184 @@
+/* args.c: the one option parser every applet uses, and the number parsers.
+ *
+ * Spec: an applet passes a table of struct option_spec ending with a zero
+ * entry. args_next() walks argv once:
+ *   --name, --name=value, --name value    long options
+ *   -x, -x value, -xvalue                 short options (one per word)
+ *   --                                    everything after is positional
+ *   -5, -1.5                              positional: looks like a number, so
+ *                                         the applet can say what is wrong
+ *                                         (unless a short option is "-5")
+ *   anything else                         positional, in place
+ * Errors end the program with RC_USAGE and one line naming the applet. */
+#include "portpicker.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+void args_init(struct args *a, int argc, char **argv)
+{
+    memset(a, 0, sizeof(*a));
+    a->argc = argc;
+    a->argv = argv;
+    a->next = 1;
+}
+
+static bool looks_negative_number(const char *word)
+{
+    return word[0] == '-' && (isdigit((unsigned char)word[1]) ||
+                              (word[1] == '.' && isdigit((unsigned char)word[2])));
+}
+
+static const struct option_spec *find_long(const struct option_spec *specs,
+                                           const char *name, size_t len)
+{
+    for (; specs->id; specs++)
+        if (specs->long_name && strlen(specs->long_name) == len &&
+            !strncmp(specs->long_name, name, len))
+            return specs;
+    return NULL;
+}
+
+static const struct option_spec *find_short(const struct option_spec *specs,
+                                            char c)
+{
+    for (; specs->id; specs++)
+        if (specs->short_name && specs->short_name == c)
+            return specs;
+    return NULL;
+}
+
+/* The value of an option: glued (inline) or the next word. */
+static int take_value(struct args *a, const struct option_spec *spec,
+                      const char *inline_value)
+{
+    if (spec->has_arg == ARG_NONE) {
+        if (inline_value)
+            die(RC_USAGE, "option '%s' takes no value (got '%s')", a->spelled,
+                inline_value);
+        a->value = NULL;
+        return spec->id;
+    }
+    if (inline_value) {
+        a->value = inline_value;
+        return spec->id;
+    }
+    if (a->next >= a->argc)
+        die(RC_USAGE, "option '%s' needs a value", a->spelled);
+    a->value = a->argv[a->next++];
+    return spec->id;
+}
+
+int args_next(struct args *a, const struct option_spec *specs)
+{
+    static char spelled[64];
+
+    if (a->next >= a->argc)
+        return ARGS_END;
+    const char *word = a->argv[a->next++];
+    bool is_short_flag = word[0] == '-' && word[1] && !word[2] &&
+                         find_short(specs, word[1]);
+    if (a->only_positional || word[0] != '-' || word[1] == '\0' ||
+        (looks_negative_number(word) && !is_short_flag)) {
+        a->value = word;
+        return ARGS_POSITIONAL;
+    }
+    if (!strcmp(word, "--")) {
+        a->only_positional = true;
+        return args_next(a, specs);
+    }
+    if (word[1] == '-') {
+        const char *name = word + 2;
+        const char *eq = strchr(name, '=');
+        size_t len = eq ? (size_t)(eq - name) : strlen(name);
+        snprintf(spelled, sizeof(spelled), "--%.*s", (int)len, name);
+        a->spelled = spelled;
+        const struct option_spec *spec = find_long(specs, name, len);
+        if (!spec)
+            die(RC_USAGE, "unknown option '%s' (see --help)", spelled);
+        return take_value(a, spec, eq ? eq + 1 : NULL);
+    }
+    snprintf(spelled, sizeof(spelled), "-%c", word[1]);
+    a->spelled = spelled;
+    const struct option_spec *spec = find_short(specs, word[1]);
+    if (!spec)
+        die(RC_USAGE, "unknown option '%s' (see --help)", spelled);
+    if (spec->has_arg == ARG_NONE && word[2])
+        die(RC_USAGE, "unknown option '%s' (one flag per word; see --help)",
+            word);
+    return take_value(a, spec, word[2] ? word + 2 : NULL);
+}
+
+int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
+                   unsigned long *out, char *err, size_t errlen)
+{
+    const char *p = text;
+    if (*p == '\0') {
+        snprintf(err, errlen, "is empty");
+        return -1;
+    }
+    if (*p == '-' && isdigit((unsigned char)p[1])) {
+        snprintf(err, errlen, "'%s' is negative", text);
+        return -1;
+    }
+    for (; *p; p++)
+        if (!isdigit((unsigned char)*p)) {
+            snprintf(err, errlen, "'%s' is not a whole number", text);
+            return -1;
+        }
+    errno = 0;
+    unsigned long value = strtoul(text, NULL, 10);
+    if (errno == ERANGE || value < lo || value > hi) {
+        snprintf(err, errlen, "'%s' is out of range %lu-%lu", text, lo, hi);
+        return -1;
+    }
+    *out = value;
+    return 0;
+}
+
+long parse_long(const char *what, const char *text, long lo, long hi)
+{
+    char err[160];
+    unsigned long value;
+    if (parse_ulong_in(text, (unsigned long)lo, (unsigned long)hi, &value, err,
+                       sizeof(err)))
+        die(RC_USAGE, "%s: %s", what, err);
+    return (long)value;
+}
+
+unsigned parse_port(const char *what, const char *text)
+{
+    return (unsigned)parse_long(what, text, 1, PORT_MAX);
+}
+
+pid_t parse_pid(const char *what, const char *text)
+{
+    /* 2^22 is Linux's PID_MAX_LIMIT; other systems stay below INT_MAX. */
+    return (pid_t)parse_long(what, text, 1, 2147483647L);
+}
+
+double parse_seconds(const char *what, const char *text, double max)
+{
+    char *end;
+    errno = 0;
+    double value = strtod(text, &end);
+    if (*text == '\0' || *end != '\0' || isspace((unsigned char)*text) ||
+        !isfinite(value) || errno == ERANGE)
+        die(RC_USAGE, "%s: '%s' is not a number of seconds", what, text);
+    if (value < 0 || value > max)
+        die(RC_USAGE, "%s: '%s' is out of range 0-%g seconds", what, text, max);
+    return value;
+}
+
+_Noreturn void print_usage(const char *usage)
+{
+    size_t len = strlen(usage);
+    if (write(STDOUT_FILENO, usage, len) != (ssize_t)len)
+        die_errno(RC_SYSTEM, "writing help");
+    exit(RC_OK);
+}

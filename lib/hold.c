@@ -1,0 +1,60 @@
+/* hold.c: keep a picked port reserved for a while, python_portpicker's
+ * BIND_TIMEOUT, without locking out the program the port was picked for.
+ *
+ * On Linux, a socket bound with SO_REUSEADDR that does not listen stops every
+ * bind without SO_REUSEADDR (other pickers' probes, ours included) but lets a
+ * consumer that sets SO_REUSEADDR bind and listen at once; for UDP the later
+ * binder receives the unicast datagrams. python_portpicker's hold listens,
+ * which keeps the consumer out too: that is the fence mode here. */
+#include "portpicker.h"
+
+#include <errno.h>
+#include <string.h>
+#include <unistd.h>
+
+int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
+              struct hold *hold)
+{
+    struct probe_target targets[HOLD_MAX_FDS];
+    size_t n = probe_targets(opts, targets);
+    int skipped_family = 0;
+
+    memset(hold, 0, sizeof(*hold));
+    hold->port = port;
+    for (size_t i = 0; i < n; i++) {
+        if (targets[i].family == skipped_family)
+            continue;
+        int fd = bind_target(&targets[i], port, true, fence);
+        if (fd < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
+            skipped_family = targets[i].family;
+            continue;
+        }
+        if (fd < 0) {
+            int saved = errno;
+            hold_close(hold);
+            errno = saved;
+            return -1;
+        }
+        hold->fds[hold->nfds++] = fd;
+        if (targets[i].type == SOCK_DGRAM)
+            hold->udp_fds++;
+    }
+    return 0;
+}
+
+bool hold_taken_over(const struct hold *hold)
+{
+    if (procnet_count("tcp", hold->port, TCP_STATE_LISTEN, false) > 0)
+        return true;
+    return hold->udp_fds > 0 &&
+           procnet_count("udp", hold->port, PROCNET_ANY_STATE, false) >
+               hold->udp_fds;
+}
+
+void hold_close(struct hold *hold)
+{
+    for (int i = 0; i < hold->nfds; i++)
+        close(hold->fds[i]);
+    hold->nfds = 0;
+    hold->udp_fds = 0;
+}

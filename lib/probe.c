@@ -1,0 +1,266 @@
+/* probe.c: is a port free, and is something listening on it?
+ *
+ * "Free" means what python_portpicker means (bindable for TCP with listen,
+ * and for UDP, on the IPv6 and IPv4 wildcard addresses), made stricter where
+ * its SO_REUSEADDR probe says "free" wrongly:
+ *  - UDP is probed without SO_REUSEADDR, so a UDP socket bound with it counts.
+ *  - TCP is probed without SO_REUSEADDR first. When that fails, a second bind
+ *    with SO_REUSEADDR tells a real claim (a listener, a plain bound socket)
+ *    from sockets a SO_REUSEADDR server can bind over; of the latter,
+ *    TIME_WAIT and other connections are listed in /proc/net/tcp* and count
+ *    as free, while a socket bound with SO_REUSEADDR but not listening (a
+ *    server starting up, or our own hold) is not listed and counts as taken.
+ * Probe sockets are shut down before close: python_portpicker 1.6 found
+ * that a bare close left a 1-in-500 flake. */
+#include "portpicker.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+enum outcome { OUT_FREE, OUT_IN_USE, OUT_SKIP, OUT_ERROR };
+
+void probe_opts_default(struct probe_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->tcp = opts->udp = true;
+    opts->ipv4 = opts->ipv6 = true;
+}
+
+int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
+                        size_t errlen)
+{
+    if (inet_pton(AF_INET, host, opts->host_addr) == 1)
+        opts->host_family = AF_INET;
+    else if (inet_pton(AF_INET6, host, opts->host_addr) == 1)
+        opts->host_family = AF_INET6;
+    else {
+        snprintf(err, errlen, "'%s' is not a numeric IPv4 or IPv6 address",
+                 host);
+        return -1;
+    }
+    opts->has_host = true;
+    return 0;
+}
+
+/* Fill sa for family at addr (NULL: the wildcard) and port. */
+static socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
+                               const unsigned char *addr, unsigned port)
+{
+    memset(sa, 0, sizeof(*sa));
+    if (family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)sa;
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        if (addr)
+            memcpy(&in->sin_addr, addr, 4);
+        return sizeof(*in);
+    }
+    struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)sa;
+    in6->sin6_family = AF_INET6;
+    in6->sin6_port = htons((uint16_t)port);
+    if (addr)
+        memcpy(&in6->sin6_addr, addr, 16);
+    return sizeof(*in6);
+}
+
+/* Close keeping errno, after shutdown (see the file comment). */
+static void close_quietly(int fd)
+{
+    int saved = errno;
+    shutdown(fd, SHUT_RDWR);
+    close(fd);
+    errno = saved;
+}
+
+size_t probe_targets(const struct probe_opts *opts, struct probe_target *out)
+{
+    static const int families[] = {AF_INET6, AF_INET};
+    static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+    size_t n = 0;
+
+    for (size_t f = 0; f < 2; f++) {
+        int family = families[f];
+        if ((family == AF_INET && !opts->ipv4) ||
+            (family == AF_INET6 && !opts->ipv6) ||
+            (opts->has_host && family != opts->host_family))
+            continue;
+        for (size_t t = 0; t < 2; t++) {
+            if ((types[t] == SOCK_STREAM && !opts->tcp) ||
+                (types[t] == SOCK_DGRAM && !opts->udp))
+                continue;
+            out[n].family = family;
+            out[n].type = types[t];
+            out[n++].addr = opts->has_host ? opts->host_addr : NULL;
+        }
+    }
+    return n;
+}
+
+int bind_target(const struct probe_target *target, unsigned port, bool reuse,
+                bool do_listen)
+{
+    int fd = socket(target->family, target->type | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    struct sockaddr_storage sa;
+    socklen_t len = make_sockaddr(&sa, target->family, target->addr, port);
+    if ((target->family == AF_INET6 &&
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+        (reuse &&
+         setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
+        bind(fd, (struct sockaddr *)&sa, len) < 0 ||
+        (do_listen && target->type == SOCK_STREAM && listen(fd, 1) < 0)) {
+        close_quietly(fd);
+        return -1;
+    }
+    return fd;
+}
+
+static bool family_missing(int err)
+{
+    return err == EAFNOSUPPORT || err == EPROTONOSUPPORT;
+}
+
+/* The EADDRINUSE case of TCP: see the file comment. */
+static enum outcome tcp_conflict(const struct probe_target *target,
+                                 unsigned port)
+{
+    int fd = bind_target(target, port, true, true);
+    if (fd < 0)
+        return errno == EADDRINUSE ? OUT_IN_USE : OUT_ERROR;
+    close_quietly(fd);
+    /* Only connections (TIME_WAIT and the like) explain the first failure;
+     * without /proc we cannot tell, so the port counts as taken. */
+    int connections = procnet_count("tcp", port, TCP_STATE_LISTEN, true);
+    return connections > 0 ? OUT_FREE : OUT_IN_USE;
+}
+
+static enum outcome probe_one(const struct probe_target *target, unsigned port)
+{
+    int fd = bind_target(target, port, false, true);
+    if (fd >= 0) {
+        close_quietly(fd);
+        return OUT_FREE;
+    }
+    if (family_missing(errno))
+        return OUT_SKIP;
+    if (errno != EADDRINUSE)
+        return OUT_ERROR;
+    return target->type == SOCK_STREAM ? tcp_conflict(target, port) : OUT_IN_USE;
+}
+
+static void describe(char *why, size_t len, int type, int family,
+                     const unsigned char *addr)
+{
+    char text[INET6_ADDRSTRLEN] = "";
+    static const unsigned char zero[16];
+    inet_ntop(family, addr ? addr : zero, text, sizeof(text));
+    snprintf(why, len, "%s on %s", type == SOCK_STREAM ? "tcp" : "udp", text);
+}
+
+enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
+                             char *why, size_t whylen)
+{
+    struct probe_target targets[4];
+    size_t n = probe_targets(opts, targets);
+    int skipped_family = 0;
+
+    for (size_t i = 0; i < n; i++) {
+        if (targets[i].family == skipped_family)
+            continue;
+        enum outcome out = probe_one(&targets[i], port);
+        if (out == OUT_SKIP)
+            skipped_family = targets[i].family;
+        if (out == OUT_SKIP || out == OUT_FREE)
+            continue;
+        describe(why, whylen, targets[i].type, targets[i].family,
+                 targets[i].addr);
+        return out == OUT_IN_USE ? PROBE_IN_USE : PROBE_ERROR;
+    }
+    return PROBE_FREE;
+}
+
+/* Connect to addr:port within timeout_ms: 1 accepted, 0 refused or silent,
+ * 2 the family or address is not usable here, -1 error. */
+static int try_connect(int family, const unsigned char *addr, unsigned port,
+                       int timeout_ms)
+{
+    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return family_missing(errno) ? 2 : -1;
+    struct sockaddr_storage sa;
+    socklen_t len = make_sockaddr(&sa, family, addr, port);
+    int result;
+    if (connect(fd, (struct sockaddr *)&sa, len) == 0) {
+        result = 1;
+    } else if (errno == EINPROGRESS) {
+        struct pollfd pfd = {.fd = fd, .events = POLLOUT};
+        int ready = poll(&pfd, 1, timeout_ms);
+        int err = 0;
+        socklen_t errlen = sizeof(err);
+        if (ready < 0)
+            result = -1;
+        else if (ready == 0)
+            result = 0;
+        else if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &errlen) < 0)
+            result = -1;
+        else if (err == 0)
+            result = 1;
+        else if (err == ECONNREFUSED)
+            result = 0;
+        else {
+            errno = err;
+            result = -1;
+        }
+    } else {
+        result = errno == ECONNREFUSED ? 0 : -1;
+    }
+    if (result < 0 && (errno == ENETUNREACH || errno == EADDRNOTAVAIL ||
+                       family_missing(errno)))
+        result = 2;
+    close_quietly(fd);
+    return result;
+}
+
+int probe_listening(const struct probe_opts *opts, unsigned port,
+                    int timeout_ms, char *why, size_t whylen)
+{
+    static const unsigned char loop4[4] = {127, 0, 0, 1};
+    static const unsigned char loop6[16] = {[15] = 1};
+    struct { int family; const unsigned char *addr; } targets[2];
+    size_t n = 0;
+
+    if (opts->has_host) {
+        targets[n].family = opts->host_family;
+        targets[n++].addr = opts->host_addr;
+    } else {
+        if (opts->ipv4) {
+            targets[n].family = AF_INET;
+            targets[n++].addr = loop4;
+        }
+        if (opts->ipv6) {
+            targets[n].family = AF_INET6;
+            targets[n++].addr = loop6;
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        int r = try_connect(targets[i].family, targets[i].addr, port, timeout_ms);
+        if (r == 1) {
+            describe(why, whylen, SOCK_STREAM, targets[i].family, targets[i].addr);
+            return 1;
+        }
+        if (r < 0) {
+            char text[INET6_ADDRSTRLEN] = "";
+            inet_ntop(targets[i].family, targets[i].addr, text, sizeof(text));
+            snprintf(why, whylen, "connect to %s port %u", text, port);
+            return -1;
+        }
+    }
+    return 0;
+}

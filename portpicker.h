@@ -1,0 +1,261 @@
+/* portpicker.h: what every applet shares.
+ *
+ * lib/msg.c     messages and exits, one write(2) per line
+ * lib/args.c    the option parser and the number parsers
+ * lib/ranges.c  sets of ports: parsing LO-HI lists, the kernel's exclusions
+ * lib/procnet.c what /proc/net/{tcp,udp}{,6} says about a port (Linux)
+ * lib/probe.c   is a port free? is something listening on it?
+ * lib/hold.c    keep a port reserved for a while without fencing its consumer
+ */
+#ifndef PORTPICKER_H
+#define PORTPICKER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/types.h>
+
+#define PORTPICKER_VERSION "0.1.0"
+
+/* Exit codes, the same for every applet; README and portpicker.1 list them. */
+enum {
+    RC_OK = 0,          /* done; the port is free; the condition holds */
+    RC_NO = 1,          /* check: in use, or not listening */
+    RC_USAGE = 2,       /* bad argument; nothing was done */
+    RC_SYSTEM = 3,      /* a system call failed (EACCES, EMFILE, ...) */
+    RC_EXHAUSTED = 4,   /* pick: no free port left in the range */
+    RC_ADDR_IN_USE = 5, /* serve: a live server already answers there */
+    RC_NOT_BUILT = 126, /* applet named but not part of this build */
+    RC_NO_APPLET = 127, /* no such applet */
+};
+
+/* ---- lib/msg.c ---- */
+
+/* The name messages start with: "portpicker pick". Set by main. */
+extern const char *applet_name;
+
+/* Print "portpicker APPLET: MESSAGE\n" to stderr in one write and exit with
+ * code. die_errno appends ": strerror(errno)". */
+_Noreturn void die(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+_Noreturn void die_errno(int code, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Same line as die(), without exiting. */
+void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---- lib/args.c ---- */
+
+enum { ARG_NONE = 0, ARG_REQUIRED = 1 };
+
+/* One option of an applet. id is returned by args_next(); names are given
+ * without dashes; short_name 0 means none. */
+struct option_spec {
+    const char *long_name;
+    char short_name;
+    int has_arg;
+    int id;
+};
+
+/* Iteration state over argv; positional arguments may come anywhere. */
+struct args {
+    int argc;
+    char **argv;
+    int next;           /* index of the next argv element to look at */
+    bool only_positional; /* after "--" */
+    const char *value;  /* the option's value, or the positional argument */
+    const char *spelled; /* how the option was written, for messages */
+};
+
+#define ARGS_END 0
+#define ARGS_POSITIONAL (-1)
+
+void args_init(struct args *a, int argc, char **argv);
+
+/* Next option: returns its id with a->value set to its value (ARG_REQUIRED)
+ * or NULL; ARGS_POSITIONAL with a->value the argument; ARGS_END when done.
+ * "--name=value", "--name value", "-x value" and "-xvalue" are accepted; a
+ * word that looks like a negative number is positional, so the caller can
+ * say what is wrong with it. Dies with RC_USAGE on an unknown option, a
+ * missing value, or a value given to a flag. */
+int args_next(struct args *a, const struct option_spec *specs);
+
+/* Number parsers for command-line values. `what` names the argument in the
+ * message ("PID", "--range"); each dies with RC_USAGE naming the applet, the
+ * argument, its text and what is wrong. */
+unsigned parse_port(const char *what, const char *text);
+long parse_long(const char *what, const char *text, long lo, long hi);
+pid_t parse_pid(const char *what, const char *text);
+/* Seconds, fractional allowed, 0 <= value <= max. */
+double parse_seconds(const char *what, const char *text, double max);
+
+/* Return-not-die variant for the daemon and for ranges: 0 and *out, or -1
+ * with a message such as "'x' is not a number" in err. */
+int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
+                   unsigned long *out, char *err, size_t errlen);
+
+/* Print usage text to stdout and exit 0 (for --help). */
+_Noreturn void print_usage(const char *usage);
+
+/* ---- lib/ranges.c ---- */
+
+#define PORT_MAX 65535u
+
+/* A set of ports 1..65535, as a bitmap. */
+struct portset {
+    uint64_t bits[(PORT_MAX + 1) / 64];
+};
+
+void portset_clear(struct portset *set);
+void portset_add(struct portset *set, unsigned lo, unsigned hi);
+void portset_remove(struct portset *set, unsigned lo, unsigned hi);
+bool portset_has(const struct portset *set, unsigned port);
+size_t portset_count(const struct portset *set);
+/* Ports of set in increasing order into out (room for portset_count()). */
+size_t portset_list(const struct portset *set, uint16_t *out);
+
+/* Add "PORT" or "LO-HI", comma-separated, to set. Returns 0, or -1 with a
+ * message naming the bad part in err (and set partly filled). */
+int portset_parse(struct portset *set, const char *spec, char *err,
+                  size_t errlen);
+
+/* Remove the kernel's ephemeral range (ip_local_port_range) and its
+ * reserved ports (ip_local_reserved_ports). Linux only: elsewhere, and when
+ * /proc is not readable, nothing is removed and -1 is returned. */
+int portset_remove_kernel_ports(struct portset *set);
+
+/* Write "15000-24999" style text of the set into buf (truncated with "..."
+ * when it does not fit). */
+void portset_format(const struct portset *set, char *buf, size_t len);
+
+/* ---- lib/procnet.c ---- */
+
+/* TCP states as /proc/net/tcp prints them. */
+#define TCP_STATE_LISTEN 0x0A
+#define PROCNET_ANY_STATE (-1)
+
+/* Count the sockets of /proc/net/<proto> and <proto>6 ("tcp", "udp") whose
+ * local port is port and, unless state is PROCNET_ANY_STATE, whose state is
+ * state; with not_state true, count those whose state differs from it.
+ * Returns the count, or -1 when neither file can be read (not Linux). */
+int procnet_count(const char *proto, unsigned port, int state, bool not_state);
+
+/* ---- lib/probe.c ---- */
+
+/* What "free" means: which protocols and families are probed, and where. */
+struct probe_opts {
+    bool tcp, udp;      /* at least one is true */
+    bool ipv4, ipv6;    /* at least one is true */
+    bool has_host;      /* probe host instead of the wildcard addresses */
+    int host_family;    /* AF_INET or AF_INET6 when has_host */
+    unsigned char host_addr[16]; /* in_addr or in6_addr, network order */
+};
+
+enum probe_result {
+    PROBE_ERROR = -1, /* errno set, why says which socket call failed */
+    PROBE_FREE = 0,
+    PROBE_IN_USE = 1,
+};
+
+/* One socket a probe or a hold makes: IPv6 first, TCP before UDP. */
+struct probe_target {
+    int family;                 /* AF_INET6 or AF_INET */
+    int type;                   /* SOCK_STREAM or SOCK_DGRAM */
+    const unsigned char *addr;  /* opts' host, or NULL for the wildcard */
+};
+
+/* The sockets opts asks for, into out (room for 4); returns how many. */
+size_t probe_targets(const struct probe_opts *opts, struct probe_target *out);
+
+/* A socket for target bound to port; IPv6 sockets are IPv6-only; reuse sets
+ * SO_REUSEADDR; do_listen makes a TCP socket listen. Returns the fd, or -1
+ * with errno set and nothing left open. */
+int bind_target(const struct probe_target *target, unsigned port, bool reuse,
+                bool do_listen);
+
+/* TCP and UDP, IPv4 and IPv6, on the wildcard addresses. */
+void probe_opts_default(struct probe_opts *opts);
+
+/* Parse a numeric IPv4 or IPv6 address (or "localhost") into opts. Returns
+ * 0, or -1 with a message in err. */
+int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
+                        size_t errlen);
+
+/* Is port free for every protocol and family opts names? A family the host
+ * lacks is skipped. On PROBE_IN_USE, why says which socket ("tcp ipv6 ::")
+ * found it taken; on PROBE_ERROR, which call failed, with errno kept. */
+enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
+                             char *why, size_t whylen);
+
+/* Does something accept TCP connections on port (at opts' host, else at
+ * 127.0.0.1 and ::1)? Waits at most timeout_ms per address. Returns 1, 0,
+ * or -1 with errno set and why naming the call. */
+int probe_listening(const struct probe_opts *opts, unsigned port,
+                    int timeout_ms, char *why, size_t whylen);
+
+/* ---- lib/probe_args.c: the probe options pick and check share ---- */
+
+enum { OPT_TCP = 1000, OPT_UDP, OPT_IPV4, OPT_IPV6, OPT_HOST };
+
+#define PROBE_OPTION_SPECS                                                    \
+    {"tcp", 0, ARG_NONE, OPT_TCP}, {"udp", 0, ARG_NONE, OPT_UDP},            \
+    {"ipv4", '4', ARG_NONE, OPT_IPV4}, {"ipv6", '6', ARG_NONE, OPT_IPV6},    \
+    {"host", 0, ARG_REQUIRED, OPT_HOST}
+
+/* The usage lines for PROBE_OPTION_SPECS, for applets' --help. */
+#define PROBE_OPTION_USAGE                                                    \
+    "      --tcp         probe TCP only (default: TCP and UDP)\n"             \
+    "      --udp         probe UDP only\n"                                    \
+    "  -4, --ipv4        probe IPv4 only (default: IPv4 and IPv6)\n"          \
+    "  -6, --ipv6        probe IPv6 only\n"                                   \
+    "      --host ADDR   probe the numeric address ADDR, not the wildcards\n"
+
+/* Start collecting probe options: nothing narrowed yet. */
+void probe_args_init(struct probe_opts *opts);
+/* Apply option id (one of OPT_TCP..OPT_HOST) with its value; returns false
+ * for any other id. Dies with RC_USAGE on a bad --host. */
+bool probe_args_take(struct probe_opts *opts, int id, const char *value);
+/* Fill the defaults the options left open; dies on contradictions (-4 with
+ * an IPv6 --host). */
+void probe_args_finish(struct probe_opts *opts);
+
+/* ---- lib/hold.c ---- */
+
+#define HOLD_MAX_FDS 4
+
+/* Sockets that keep a port reserved. */
+struct hold {
+    unsigned port;
+    int nfds;
+    int fds[HOLD_MAX_FDS];
+    int udp_fds;        /* how many of fds are UDP, for the take-over test */
+};
+
+/* Reserve port for every protocol and family of opts. With fence false,
+ * sockets are bound with SO_REUSEADDR and do not listen: our probe and any
+ * binder without SO_REUSEADDR see the port taken, while a consumer that sets
+ * SO_REUSEADDR can bind and listen at once. With fence true, the TCP sockets
+ * listen, as python_portpicker's hold does, and keep everyone out. Returns 0,
+ * or -1 with errno set (nothing left open). */
+int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
+              struct hold *hold);
+
+/* Has a consumer taken the port over (a TCP listener, or a UDP socket that
+ * is not ours)? Linux only; false elsewhere. */
+bool hold_taken_over(const struct hold *hold);
+
+void hold_close(struct hold *hold);
+
+/* ---- lib/random.c ---- */
+
+/* A uniformly distributed number in [0, bound), bound > 0. */
+uint32_t random_below(uint32_t bound);
+
+/* ---- applets ---- */
+
+int pick_main(int argc, char **argv);
+int check_main(int argc, char **argv);
+int serve_main(int argc, char **argv);
+int release_main(int argc, char **argv);
+
+#endif
