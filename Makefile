@@ -14,7 +14,8 @@ ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
 HDRS    := portpicker.h $(wildcard serve/*.h)
-BATS    ?= bats
+# bats from PATH, else the copy tests/get-bats installed from npm.
+BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
 .PHONY: all test asan asan-test clean install uninstall bench help
 
@@ -29,11 +30,11 @@ portpicker-asan: $(SRCS) $(HDRS)
 	  -fsanitize=address,undefined -fno-sanitize-recover=all $(SRCS) -o $@
 
 test: portpicker
-	@command -v $(BATS) >/dev/null || tests/get-bats
+	@[ -x "$(BATS)" ] || tests/get-bats
 	PORTPICKER=$(CURDIR)/portpicker $(BATS) --timing tests
 
 asan: portpicker-asan
-	@command -v $(BATS) >/dev/null || tests/get-bats
+	@[ -x "$(BATS)" ] || tests/get-bats
 	ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=86 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1:exitcode=87 \
 	PORTPICKER=$(CURDIR)/portpicker-asan $(BATS) tests
@@ -56,6 +57,7 @@ uninstall:
 
 clean:
 	rm -f portpicker portpicker-asan bench/loadgen bench/results.json
+	rm -rf build
 
 help:
 	@echo "make            build ./portpicker (static, -Wall -Wextra -Werror)"

@@ -1,0 +1,209 @@
+#!/usr/bin/env bats
+# check: free or in use, listening or not, with real sockets on the port.
+
+load helpers
+
+@test "check says free and exits 0 for a free port" {
+    port=$(pp pick)
+    run pp check "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port free" ]
+}
+
+@test "check sees a TCP listener on 127.0.0.1" {
+    port=$(pp pick); hold_socket tcp4-listen-lo "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$port in use (tcp on 0.0.0.0)" ]
+}
+
+@test "check sees a TCP listener on ::1" {
+    need_ipv6
+    port=$(pp pick); hold_socket tcp6-listen-lo "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$port in use (tcp on ::)" ]
+}
+
+@test "check sees a TCP listener on the IPv4 wildcard" {
+    port=$(pp pick); hold_socket tcp4-listen "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check sees a TCP listener on the IPv6 wildcard" {
+    need_ipv6
+    port=$(pp pick); hold_socket tcp6-listen "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check sees a UDP socket on IPv4" {
+    port=$(pp pick); hold_socket udp4 "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$port in use (udp on 0.0.0.0)" ]
+}
+
+@test "check sees a UDP socket on IPv6" {
+    need_ipv6
+    port=$(pp pick); hold_socket udp6 "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$port in use (udp on ::)" ]
+}
+
+@test "check sees a UDP socket bound with SO_REUSEADDR (python_portpicker says free)" {
+    port=$(pp pick); hold_socket udp4-reuse "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check sees a TCP socket bound with SO_REUSEADDR but not listening yet" {
+    port=$(pp pick); hold_socket tcp-bound-reuse "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check sees a plain TCP socket bound but not listening" {
+    port=$(pp pick); hold_socket tcp-bound "$port"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "a port left in TIME_WAIT counts as free, as for any SO_REUSEADDR server" {
+    port=$(pp pick)
+    "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" time-wait "$port"
+    hex=$(printf '%04X' "$port")
+    grep -q ":$hex [0-9A-F:]* 06 " /proc/net/tcp || skip "no TIME_WAIT entry appeared"
+    run pp check "$port"
+    [ "$status" -eq 0 ]
+}
+
+@test "check answers for several ports and exits 1 if any is in use" {
+    free=$(pp pick); busy=$(pp pick --exclude "$free")
+    hold_socket tcp4-listen "$busy"
+    run pp check "$free" "$busy"
+    [ "$status" -eq 1 ]
+    [ "${lines[0]}" = "$free free" ]
+    [[ "${lines[1]}" == "$busy in use"* ]]
+    run pp check "$free"
+    [ "$status" -eq 0 ]
+}
+
+@test "check --quiet prints nothing" {
+    port=$(pp pick)
+    run pp check --quiet "$port"
+    [ "$status" -eq 0 ]
+    [ -z "$output" ]
+    hold_socket tcp4-listen "$port"
+    run pp check -q "$port"
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+}
+
+@test "check --tcp ignores UDP sockets and --udp ignores TCP listeners" {
+    port=$(pp pick); hold_socket udp4 "$port"
+    run pp check --tcp "$port"
+    [ "$status" -eq 0 ]
+    run pp check --udp "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check -6 ignores an IPv4-only listener and -4 sees it" {
+    need_ipv6
+    port=$(pp pick); hold_socket tcp4-listen "$port"
+    run pp check -6 "$port"
+    [ "$status" -eq 0 ]
+    run pp check -4 "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check --host probes only that address" {
+    port=$(pp pick); hold_socket tcp4-listen-lo "$port"
+    run pp check --host 127.0.0.1 "$port"
+    [ "$status" -eq 1 ]
+    run pp check --host 127.0.0.2 "$port"
+    [ "$status" -eq 0 ]
+}
+
+@test "check --listening exits 0 when something accepts connections" {
+    port=$(pp pick); hold_socket tcp4-listen-lo "$port"
+    run pp check --listening "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port listening (tcp on 127.0.0.1)" ]
+}
+
+@test "check --listening finds a listener on ::1" {
+    need_ipv6
+    port=$(pp pick); hold_socket tcp6-listen-lo "$port"
+    run pp check --listening "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port listening (tcp on ::1)" ]
+}
+
+@test "check --listening exits 1 when nothing listens" {
+    port=$(pp pick)
+    run pp check --listening "$port"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$port not listening" ]
+}
+
+@test "check --listening does not count a bound socket that does not listen" {
+    port=$(pp pick); hold_socket tcp-bound "$port"
+    run pp check -l "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check --listening --host asks that address" {
+    port=$(pp pick); hold_socket tcp4-listen-lo "$port"
+    run pp check --listening --host 127.0.0.1 "$port"
+    [ "$status" -eq 0 ]
+    run pp check --listening --host 127.0.0.2 "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "check --listening --wait waits for a server to come up" {
+    port=$(pp pick)
+    ( sleep 0.5; exec "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" tcp4-listen-lo "$port" 10 ) >/dev/null &
+    track_pid $!
+    run pp check --listening --wait 5 "$port"
+    [ "$status" -eq 0 ]
+}
+
+@test "check --wait waits for a port to become free" {
+    port=$(pp pick)
+    "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" tcp4-listen "$port" 0.6 >/dev/null &
+    track_pid $!
+    sleep 0.2
+    run pp check --wait 5 "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port free" ]
+}
+
+@test "check --wait gives up after the timeout with exit 1" {
+    port=$(pp pick)
+    start=$(date +%s%N)
+    run pp check --listening --wait 0.4 "$port"
+    elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ "$status" -eq 1 ]
+    [ "$elapsed_ms" -ge 350 ]
+    [ "$elapsed_ms" -lt 5000 ]
+}
+
+@test "check reports a system error with exit 3 (privileged port as a non-root user)" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    [ "$(id -u)" -eq 0 ] || skip "needs root to drop to another user"
+    unprivileged=$(cat /proc/sys/net/ipv4/ip_unprivileged_port_start 2>/dev/null || echo 1024)
+    [ "$unprivileged" -gt 80 ] || skip "this host lets anyone bind port 80"
+    run --separate-stderr setpriv --reuid=65534 --regid=65534 --clear-groups "$PORTPICKER" check 80
+    [ "$status" -eq 3 ]
+    [[ "$stderr" == "portpicker check: probing port 80: "*"Permission denied" ]]
+}
+
+@test "check reports EMFILE as a system error with exit 3" {
+    port=$(pp pick)
+    run --separate-stderr bash -c "ulimit -n 3; exec \"$PORTPICKER\" check $port"
+    [ "$status" -eq 3 ]
+    [[ "$stderr" == *"Too many open files"* ]]
+}

@@ -1,0 +1,56 @@
+# helpers.bash: shared by every .bats file. `load helpers` at the top.
+#
+# PORTPICKER is the binary under test (make test sets it; make asan points it
+# at the sanitizer build). Every process a test starts is recorded with
+# track_pid and stopped by pid in teardown.
+
+bats_require_minimum_version 1.5.0
+
+PORTPICKER=${PORTPICKER:-$BATS_TEST_DIRNAME/../portpicker}
+if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
+TRACKED_PIDS=()
+
+pp() { "$PORTPICKER" "$@"; }
+
+track_pid() { TRACKED_PIDS+=("$1"); }
+
+stop_tracked() {
+    local pid
+    for pid in "${TRACKED_PIDS[@]}"; do
+        kill "$pid" 2>/dev/null || true
+    done
+    for pid in "${TRACKED_PIDS[@]}"; do
+        for _ in $(seq 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.02; done
+        kill -9 "$pid" 2>/dev/null || true
+    done
+    TRACKED_PIDS=()
+}
+
+# hold_socket KIND PORT [SECONDS]: run tests/sockets.py in the background and
+# return once its socket is in place; fails the test if it could not bind.
+hold_socket() {
+    local out="$BATS_TEST_TMPDIR/socket.$RANDOM"
+    "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" "$@" >"$out" 2>&1 &
+    track_pid $!
+    for _ in $(seq 200); do
+        grep -q . "$out" 2>/dev/null && break
+        sleep 0.02
+    done
+    if ! grep -qx ready "$out"; then
+        echo "sockets.py $*: $(cat "$out")" >&2
+        return 1
+    fi
+}
+
+# A port free right now, from the binary under test.
+free_port() { pp pick "$@"; }
+
+has_ipv6() {
+    [ -e /proc/net/if_inet6 ] && grep -q . /proc/net/if_inet6 &&
+        [ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null)" != 1 ]
+}
+
+need_ipv6() { has_ipv6 || skip "this host has no IPv6 (no ::1 on lo)"; }
+
+# Every test stops what it started, also on failure.
+teardown() { stop_tracked; }

@@ -1,0 +1,212 @@
+#!/usr/bin/env bats
+# pick without a server: one free port, or N, from a range.
+
+load helpers
+
+setup() { unset PORTSERVER_ADDRESS; }
+
+@test "pick prints one port and a newline, nothing else on stdout" {
+    run --separate-stderr pp pick
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[0-9]+$ ]]
+    [ -z "$stderr" ]
+}
+
+@test "the picked port is free on TCP and UDP, IPv4 and IPv6" {
+    port=$(pp pick)
+    run pp check "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port free" ]
+}
+
+@test "the default range is 15000-24999" {
+    for _ in $(seq 20); do
+        port=$(pp pick)
+        [ "$port" -ge 15000 ] && [ "$port" -le 24999 ]
+    done
+}
+
+@test "picks spread over the range rather than repeating one port" {
+    ports=$(for _ in $(seq 10); do pp pick; done | sort -u | wc -l)
+    [ "$ports" -ge 5 ]
+}
+
+@test "pick accepts python_portpicker's PID argument" {
+    run pp pick $$
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[0-9]+$ ]]
+}
+
+@test "pick -n 5 prints five distinct free ports" {
+    run pp pick -n 5
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 5 ]
+    [ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 5 ]
+    for port in "${lines[@]}"; do
+        run pp check "$port"
+        [ "$status" -eq 0 ]
+    done
+}
+
+@test "pick --range keeps to the range" {
+    for _ in $(seq 10); do
+        port=$(pp pick --range 23000-23009,23500)
+        [ "$port" -ge 23000 ] && [ "$port" -le 23009 ] || [ "$port" -eq 23500 ]
+    done
+}
+
+@test "pick -n takes every port of a small range exactly once" {
+    base=$(pp pick --range 20000-24000)
+    run pp pick -n 4 --range "$base-$((base + 3))"
+    [ "$status" -eq 0 ] || skip "a neighbour of $base is in use on this host"
+    [ "$(printf '%s\n' "${lines[@]}" | sort -n | tr '\n' ' ')" = "$base $((base + 1)) $((base + 2)) $((base + 3)) " ]
+}
+
+@test "pick skips a port that is in use" {
+    port=$(pp pick)
+    hold_socket tcp4-listen "$port"
+    for _ in $(seq 5); do
+        run pp pick --range "$port-$((port + 1))"
+        [ "$status" -eq 0 ]
+        [ "$output" -ne "$port" ]
+    done
+}
+
+@test "a full range ends with exit 4 and a clear error, nothing on stdout" {
+    port=$(pp pick)
+    hold_socket tcp4-listen "$port"
+    run --separate-stderr pp pick --range "$port"
+    [ "$status" -eq 4 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "portpicker pick: only 0 of 1 ports free"* ]]
+}
+
+@test "asking for more ports than the range has fails whole, with exit 4" {
+    base=$(pp pick --range 20000-24000)
+    run --separate-stderr pp pick -n 3 --range "$base-$((base + 1))"
+    [ "$status" -eq 4 ]
+    [ -z "$output" ]
+}
+
+@test "pick --exclude never returns an excluded port" {
+    base=$(pp pick --range 20000-24000)
+    for _ in $(seq 10); do
+        run pp pick --range "$base-$((base + 2))" --exclude "$base" -x "$((base + 1))"
+        [ "$status" -eq 0 ] || skip "port $((base + 2)) is in use on this host"
+        [ "$output" -eq $((base + 2)) ]
+    done
+}
+
+@test "a range that lies in the kernel's ephemeral range is refused with exit 4" {
+    read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range || skip "no /proc ephemeral range"
+    run --separate-stderr pp pick --range "$lo-$((lo + 5))"
+    [ "$status" -eq 4 ]
+    [[ "$stderr" == *"ephemeral range"* ]]
+}
+
+@test "the kernel's reserved ports are never picked" {
+    [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] || skip "needs root to set ip_local_reserved_ports"
+    old=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+    base=$(pp pick --range 20000-24000)
+    echo "$base" > /proc/sys/net/ipv4/ip_local_reserved_ports
+    run pp pick --range "$base-$((base + 1))"
+    echo "$old" > /proc/sys/net/ipv4/ip_local_reserved_ports
+    [ "$status" -eq 0 ]
+    [ "$output" -eq $((base + 1)) ]
+}
+
+@test "pick with BIND_TIMEOUT returns at once and holds the port" {
+    start=$(date +%s%N)
+    port=$(pp pick $$ 5)
+    elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ "$elapsed_ms" -lt 3000 ]
+    holder=$(pgrep -f "pick $$ 5" | head -1)
+    [ -n "$holder" ] && track_pid "$holder"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "a held port is never picked by another picker" {
+    port=$(pp pick --range 20000-24000 $$ 5)
+    track_pid "$(pgrep -f "pick --range 20000-24000 $$ 5" | head -1)"
+    for _ in $(seq 5); do
+        run pp pick --range "$port-$((port + 1))"
+        [ "$output" != "$port" ]
+    done
+}
+
+@test "the consumer that sets SO_REUSEADDR binds a held port at once, and the hold ends" {
+    port=$(pp pick $$ 10)
+    holder=$(pgrep -f "pick $$ 10" | head -1)
+    track_pid "$holder"
+    hold_socket consumer "$port"
+    for _ in $(seq 100); do kill -0 "$holder" 2>/dev/null || break; sleep 0.02; done
+    ! kill -0 "$holder" 2>/dev/null
+    run pp check --listening "$port"
+    [ "$status" -eq 0 ]
+}
+
+@test "a consumer without SO_REUSEADDR cannot bind a held port" {
+    port=$(pp pick $$ 10)
+    track_pid "$(pgrep -f "pick $$ 10" | head -1)"
+    run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer-plain "$port" 0
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"Address already in use"* ]]
+}
+
+@test "the hold ends by itself after BIND_TIMEOUT" {
+    port=$(pp pick $$ 0.3)
+    holder=$(pgrep -f "pick $$ 0.3" | head -1)
+    track_pid "$holder"
+    sleep 0.6
+    for _ in $(seq 50); do kill -0 "$holder" 2>/dev/null || break; sleep 0.02; done
+    run pp check "$port"
+    [ "$status" -eq 0 ]
+}
+
+@test "pick --fence keeps even the SO_REUSEADDR consumer out until the timeout" {
+    port=$(pp pick --fence $$ 0.8)
+    track_pid "$(pgrep -f "pick --fence $$ 0.8" | head -1)"
+    run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
+    [ "$status" -eq 1 ]
+    sleep 1.2
+    run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
+    [ "$status" -eq 0 ]
+}
+
+@test "pick --tcp -4 probes only TCP over IPv4" {
+    port=$(pp pick)
+    hold_socket udp4 "$port"
+    run pp pick --tcp -4 --range "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" -eq "$port" ]
+    run pp pick --range "$port"
+    [ "$status" -eq 4 ]
+}
+
+@test "pick --udp -6 probes only UDP over IPv6" {
+    need_ipv6
+    port=$(pp pick)
+    hold_socket tcp6-listen "$port"
+    run pp pick --udp -6 --range "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" -eq "$port" ]
+    run pp pick -6 --range "$port"
+    [ "$status" -eq 4 ]
+}
+
+@test "pick --host probes one address only" {
+    port=$(pp pick)
+    hold_socket tcp4-listen-lo "$port"
+    run pp pick --host 127.0.0.2 --range "$port"
+    [ "$status" -eq 0 ]
+    run pp pick --host 127.0.0.1 --range "$port"
+    [ "$status" -eq 4 ]
+}
+
+@test "pick warns when PORTSERVER_ADDRESS is set, since this build picks locally" {
+    PORTSERVER_ADDRESS=@nowhere run --separate-stderr pp pick
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[0-9]+$ ]]
+    [[ "$stderr" == *"PORTSERVER_ADDRESS is set"* ]]
+}
