@@ -14,7 +14,7 @@ struct samples {
     size_t n, cap;
 };
 
-static double now_us(void)
+static inline double now_us(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -22,7 +22,7 @@ static double now_us(void)
 }
 
 /* Returns 0, or -1 when out of memory (the sample is dropped). */
-static int samples_add(struct samples *s, double us)
+static inline int samples_add(struct samples *s, double us)
 {
     if (s->n == s->cap) {
         size_t cap = s->cap ? s->cap * 2 : 1024;
@@ -37,7 +37,7 @@ static int samples_add(struct samples *s, double us)
 }
 
 /* Moves every sample of from into to; from is left empty. */
-static int samples_merge(struct samples *to, struct samples *from)
+static inline int samples_merge(struct samples *to, struct samples *from)
 {
     for (size_t i = 0; i < from->n; i++)
         if (samples_add(to, from->v[i]) < 0)
@@ -47,14 +47,14 @@ static int samples_merge(struct samples *to, struct samples *from)
     return 0;
 }
 
-static int cmp_double(const void *a, const void *b)
+static inline int cmp_double(const void *a, const void *b)
 {
     double x = *(const double *)a, y = *(const double *)b;
     return (x > y) - (x < y);
 }
 
 /* Nearest-rank percentile of sorted samples; 0 when there are none. */
-static double samples_pct(const struct samples *s, double pct)
+static inline double samples_pct(const struct samples *s, double pct)
 {
     if (!s->n)
         return 0;
@@ -67,7 +67,7 @@ static double samples_pct(const struct samples *s, double pct)
 }
 
 /* Sorts s and prints `"count":..,"min_us":..,"p50_us":..,...` (no braces). */
-static void samples_json(FILE *out, struct samples *s)
+static inline void samples_json(FILE *out, struct samples *s)
 {
     double sum = 0;
     qsort(s->v, s->n, sizeof(*s->v), cmp_double);

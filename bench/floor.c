@@ -1,0 +1,143 @@
+/* floor: the physical limits the bench compares against, and its process timer.
+ *
+ * usage: floor                          exit 0 at once (the static no-op)
+ *        floor spawn RUNS WARMUP CMD [ARG...]
+ *        floor probe RUNS
+ *
+ * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
+ *        stdout and stderr to /dev/null, timing each from posix_spawn to its
+ *        reaping: a whole process, as a shell or a test runner pays for it.
+ * probe  times one full probe of a free port RUNS times: TCP (bind, listen)
+ *        and UDP bind, on the IPv6 and IPv4 wildcard, each socket closed;
+ *        the least CPU a server can spend checking a port before a grant.
+ *
+ * Prints one JSON object on stdout; times are in microseconds. */
+#define _GNU_SOURCE
+#include "stats.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <stdbool.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static void usage(void)
+{
+    fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | probe RUNS]\n");
+    exit(2);
+}
+
+/* Runs argv once; returns its wait status, or -1 if it could not start. */
+static int run_once(char **argv, const posix_spawn_file_actions_t *fa)
+{
+    pid_t pid;
+    int status;
+    if (posix_spawn(&pid, argv[0], fa, NULL, argv, environ) != 0)
+        return -1;
+    while (waitpid(pid, &status, 0) < 0)
+        ;
+    return status;
+}
+
+static int spawn_main(long runs, long warmup, char **argv)
+{
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    struct samples s = {0};
+    long failed = 0;
+    for (long i = 0; i < warmup + runs; i++) {
+        double t0 = now_us();
+        int status = run_once(argv, &fa);
+        double us = now_us() - t0;
+        if (status != 0)
+            failed++;
+        else if (i >= warmup)
+            samples_add(&s, us);
+    }
+    printf("{\"failed\":%ld,", failed);
+    samples_json(stdout, &s);
+    printf("}\n");
+    return failed == warmup + runs;
+}
+
+/* socket, bind (and listen for TCP), close: returns true if it bound. */
+static bool bind_close(int family, int type, unsigned port)
+{
+    struct sockaddr_storage sa = {0};
+    socklen_t len;
+    int one = 1;
+    if (family == AF_INET) {
+        struct sockaddr_in *in = (struct sockaddr_in *)&sa;
+        in->sin_family = AF_INET;
+        in->sin_port = htons((uint16_t)port);
+        len = sizeof(*in);
+    } else {
+        struct sockaddr_in6 *in6 = (struct sockaddr_in6 *)&sa;
+        in6->sin6_family = AF_INET6;
+        in6->sin6_port = htons((uint16_t)port);
+        len = sizeof(*in6);
+    }
+    int fd = socket(family, type | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return false;
+    if (family == AF_INET6)
+        setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
+    bool ok = bind(fd, (struct sockaddr *)&sa, len) == 0
+              && (type != SOCK_STREAM || listen(fd, 1) == 0);
+    close(fd);
+    return ok;
+}
+
+/* A port the kernel says is free for TCP on IPv6, or 0. */
+static unsigned free_port(void)
+{
+    struct sockaddr_in6 in6 = {.sin6_family = AF_INET6};
+    socklen_t len = sizeof(in6);
+    int fd = socket(AF_INET6, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || bind(fd, (struct sockaddr *)&in6, len) < 0
+        || getsockname(fd, (struct sockaddr *)&in6, &len) < 0)
+        len = 0;
+    if (fd >= 0)
+        close(fd);
+    return len ? ntohs(in6.sin6_port) : 0;
+}
+
+static int probe_main(long runs)
+{
+    static const int families[] = {AF_INET6, AF_INET};
+    static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
+    unsigned port = free_port();
+    struct samples s = {0};
+    long busy = 0;
+    for (long i = 0; i < runs; i++) {
+        bool free = true;
+        double t0 = now_us();
+        for (int f = 0; f < 2; f++)
+            for (int t = 0; t < 2; t++)
+                free = bind_close(families[f], types[t], port) && free;
+        samples_add(&s, now_us() - t0);
+        busy += !free;
+    }
+    printf("{\"port\":%u,\"busy\":%ld,", port, busy);
+    samples_json(stdout, &s);
+    printf("}\n");
+    return 0;
+}
+
+int main(int argc, char **argv)
+{
+    if (argc == 1)
+        return 0;
+    if (!strcmp(argv[1], "spawn") && argc >= 5)
+        return spawn_main(atol(argv[2]), atol(argv[3]), argv + 4);
+    if (!strcmp(argv[1], "probe") && argc == 3)
+        return probe_main(atol(argv[2]));
+    usage();
+}
