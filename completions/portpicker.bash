@@ -1,0 +1,40 @@
+# bash completion for portpicker and its applet links (pick, check, serve, release)
+
+_portpicker_options() {
+    case $1 in
+    pick) echo "-h --help -n --count -r --range -x --exclude --fence --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
+    check) echo "-h --help -l --listening -w --wait -q --quiet --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
+    # BEGIN serve
+    serve) echo "-h --help" ;;
+    # END serve
+    release) echo "-h --help" ;;
+    esac
+}
+
+# Options that take a value: nothing to complete from a word list.
+_portpicker_takes_value() {
+    case $1 in
+    -n|--count|-r|--range|-x|--exclude|-w|--wait|--host) return 0 ;;
+    # BEGIN serve values
+    # END serve values
+    esac
+    return 1
+}
+
+_portpicker() {
+    local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
+    local applet=${COMP_WORDS[0]##*/}
+    if [ "$applet" = portpicker ]; then
+        if [ "$COMP_CWORD" -eq 1 ]; then
+            mapfile -t COMPREPLY < <(compgen -W "pick check serve release --help --version" -- "$cur")
+            return
+        fi
+        applet=${COMP_WORDS[1]}
+    fi
+    _portpicker_takes_value "$prev" && return
+    if [[ $cur == -* ]]; then
+        mapfile -t COMPREPLY < <(compgen -W "$(_portpicker_options "$applet")" -- "$cur")
+    fi
+}
+
+complete -F _portpicker portpicker pick check serve release

@@ -1,0 +1,99 @@
+#!/usr/bin/env bats
+# --help is the one source: every option it lists must be in the man page and
+# both completions, and the completions offer nothing --help does not list.
+
+load helpers
+
+TOP=$BATS_TEST_DIRNAME/..
+
+# The options an applet's --help lists, one per line.
+help_options() {
+    pp "$1" --help | grep -E '^ +-' | grep -oE -- '(^|[ ,])-(-[a-z][a-z0-9_-]*|[a-zA-Z0-9])' |
+        tr -d ' ,' | sort -u
+}
+
+# has_word FILE WORD: WORD stands in FILE as a whole option, not inside a longer one.
+has_word() {
+    sed 's/\\-/-/g' "$1" | grep -qE -- "(^|[^a-zA-Z0-9_-])$2([^a-zA-Z0-9_-]|\$)"
+}
+
+@test "every option in each applet's --help is in the man page" {
+    for applet in pick check serve; do
+        for opt in $(help_options "$applet"); do
+            has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
+        done
+    done
+}
+
+@test "every option in each applet's --help is in the bash completion" {
+    for applet in pick check serve; do
+        words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
+        for opt in $(help_options "$applet"); do
+            [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
+        done
+    done
+}
+
+@test "the bash completion offers no option that --help does not list" {
+    for applet in pick check serve; do
+        known=" $(help_options "$applet" | tr '\n' ' ') "
+        words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
+        for opt in $words; do
+            [[ "$known" == *" $opt "* ]] || { echo "bash completion offers unknown $applet $opt"; return 1; }
+        done
+    done
+}
+
+@test "every option in each applet's --help is in the zsh completion" {
+    for applet in pick check serve; do
+        for opt in $(help_options "$applet"); do
+            has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
+        done
+    done
+}
+
+@test "the bash completion completes applets and options" {
+    source "$TOP/completions/portpicker.bash"
+    COMP_WORDS=(portpicker ch); COMP_CWORD=1
+    _portpicker
+    [ "${COMPREPLY[*]}" = "check" ]
+    COMP_WORDS=(portpicker check --li); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "--listening" ]
+    COMP_WORDS=(pick --fe); COMP_CWORD=1
+    _portpicker
+    [ "${COMPREPLY[*]}" = "--fence" ]
+}
+
+@test "the man page renders without warnings" {
+    command -v man >/dev/null || skip "man is not installed"
+    run bash -c "MANWIDTH=80 man --warnings -l '$TOP/portpicker.1' 2>&1 >/dev/null"
+    [ -z "$output" ]
+}
+
+@test "every exit code in the README is in the man page and in portpicker --help" {
+    for code in 0 1 2 3 4 5 126 127; do
+        grep -qE "^\| $code \|" "$TOP/README.md"
+        grep -qE "^\.B $code\$" "$TOP/portpicker.1"
+        pp --help | grep -qE "(^| )$code "
+    done
+}
+
+@test "the README's first screen gives the two commands" {
+    head -15 "$TOP/README.md" | grep -q '^make && ./portpicker pick'
+    head -15 "$TOP/README.md" | grep -q '^make test'
+}
+
+@test "make install puts the binary, applet links, man page and completions in PREFIX" {
+    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "installs the release build only"
+    run make -C "$TOP" install PREFIX="$BATS_TEST_TMPDIR/usr"
+    [ "$status" -eq 0 ]
+    for f in bin/portpicker share/man/man1/portpicker.1 share/bash-completion/completions/portpicker share/zsh/site-functions/_portpicker; do
+        [ -f "$BATS_TEST_TMPDIR/usr/$f" ]
+    done
+    for applet in pick check serve release; do
+        [ -L "$BATS_TEST_TMPDIR/usr/bin/$applet" ]
+    done
+    run "$BATS_TEST_TMPDIR/usr/bin/check" --help
+    [[ "$output" == "usage: portpicker check"* ]]
+}
