@@ -1,7 +1,7 @@
 /* loadgen: drive a port server over python_portpicker's wire protocol.
  *
  * usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] [-o live|dying] [-F]
- *        loadgen -a ADDRESS -m reclaim [-n SAMPLES]
+ *        loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s JOURNAL]
  *
  * Each request is one connection: send "<pid>\n", read "<port>\n" or EOF
  * (a refusal), close. ADDRESS is @NAME (abstract) or a path.
@@ -18,6 +18,9 @@
  * reclaim mode: a pool of one port. Lease it to child D, check that live
  *   child L is refused, then kill D and time from the kill to the first
  *   request of L that is granted (L asks again at once after each refusal).
+ *   -s JOURNAL  the server's --state file: first time from the kill to the
+ *             server writing there (its end record), before L asks anything,
+ *             i.e. the reclaim with no request arriving in between
  *
  * Prints one JSON object on stdout. Latency is per request (connect to
  * close); requests/s counts whole iterations, forks included. */
@@ -30,6 +33,9 @@
 #include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <libgen.h>
+#include <poll.h>
+#include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/time.h>
@@ -47,12 +53,14 @@ static struct {
     long max;
     double seconds;
     bool dying, fill, reclaim;
+    const char *journal;    /* -s: the server's --state file */
+    int inotify;            /* watching the journal's directory, or -1 */
     pid_t owners[MAX_CONNS];
     int nowners;
     atomic_long issued;     /* requests claimed by threads so far */
     atomic_bool stop;       /* a thread saw a refusal in fill mode */
     double deadline_us;
-} G = {.conns = 1, .max = 1000, .seconds = 10};
+} G = {.conns = 1, .max = 1000, .seconds = 10, .inotify = -1};
 
 struct worker {
     pthread_t tid;
@@ -66,7 +74,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] "
                     "[-o live|dying] [-F]\n"
-                    "       loadgen -a ADDRESS -m reclaim [-n SAMPLES]\n");
+                    "       loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s JOURNAL]\n");
     exit(2);
 }
 
@@ -255,11 +263,52 @@ static int request_until_granted(pid_t owner, int tries, long *refusals)
     return -1;
 }
 
-/* One reclaim sample: returns the microseconds from D's kill to L's grant,
- * or -1 if the server did not behave as a full pool of one. */
-static double reclaim_once(long *waits, long *refusals)
+static void watch_journal(void)
 {
-    double us = -1, t0;
+    char dir[4096];
+    snprintf(dir, sizeof(dir), "%s", G.journal);
+    G.inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+    /* The directory, not the file: a compaction renames a new file over it. */
+    if (G.inotify < 0 || inotify_add_watch(G.inotify, dirname(dir),
+                                           IN_MODIFY | IN_MOVED_TO | IN_CREATE) < 0) {
+        perror("loadgen: inotify");
+        exit(1);
+    }
+}
+
+/* Waits up to timeout_ms for a change to the journal; returns true if one
+ * came. timeout_ms 0 just drains what is pending. */
+static bool journal_changed(int timeout_ms)
+{
+    char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
+    char path[4096];
+    snprintf(path, sizeof(path), "%s", G.journal);
+    const char *name = basename(path);
+    struct pollfd pfd = {.fd = G.inotify, .events = POLLIN};
+    while (poll(&pfd, 1, timeout_ms) > 0) {
+        ssize_t len = read(G.inotify, buf, sizeof(buf));
+        for (ssize_t off = 0; off < len;) {
+            struct inotify_event *ev = (struct inotify_event *)(buf + off);
+            if (ev->len && !strcmp(ev->name, name) && timeout_ms)
+                return true;
+            off += (ssize_t)(sizeof(*ev) + ev->len);
+        }
+    }
+    return false;
+}
+
+struct reclaim_stats {
+    struct samples grant;   /* kill to L's grant */
+    struct samples journal; /* kill to the journal's end record (-s) */
+    long waits, refusals, errors;
+};
+
+/* One reclaim sample into st; false if the server did not behave as a full
+ * pool of one. */
+static bool reclaim_once(struct reclaim_stats *st)
+{
+    double us;
+    bool ok = false;
     pid_t d = spawn_owner(), l = spawn_owner();
     if (d < 0 || l < 0) {
         perror("loadgen: fork");
@@ -267,33 +316,40 @@ static double reclaim_once(long *waits, long *refusals)
     }
     /* The previous round's owners died just now: the port may still be
      * held until the server notices. */
-    if (request_until_granted(d, 100000, waits) < 0 || request(l, &us) != 0) {
+    if (request_until_granted(d, 100000, &st->waits) < 0 || request(l, &us) != 0) {
         kill_owner(d);
-        us = -1;
     } else {
-        t0 = now_us();
+        if (G.journal)
+            journal_changed(0);
+        double t0 = now_us();
         kill_owner(d);
-        us = request_until_granted(l, 100000, refusals) > 0 ? now_us() - t0 : -1;
+        ok = !G.journal || journal_changed(2000);
+        if (ok && G.journal)
+            samples_add(&st->journal, now_us() - t0);
+        ok = ok && request_until_granted(l, 100000, &st->refusals) > 0;
+        if (ok)
+            samples_add(&st->grant, now_us() - t0);
     }
     kill_owner(l);
-    return us;
+    return ok;
 }
 
 static void reclaim_mode(void)
 {
-    struct samples delay = {0};
-    long waits = 0, refusals = 0, errors = 0;
-    for (long i = 0; i < G.max; i++) {
-        double us = reclaim_once(&waits, &refusals);
-        if (us < 0)
-            errors++;
-        else
-            samples_add(&delay, us);
-    }
+    struct reclaim_stats st = {0};
+    if (G.journal)
+        watch_journal();
+    for (long i = 0; i < G.max; i++)
+        st.errors += !reclaim_once(&st);
     printf("{\"mode\":\"reclaim\",\"refusals_after_death\":%ld,"
            "\"refusals_before_grant\":%ld,\"errors\":%ld,",
-           refusals, waits, errors);
-    samples_json(stdout, &delay);
+           st.refusals, st.waits, st.errors);
+    samples_json(stdout, &st.grant);
+    if (G.journal) {
+        printf(",\"journal\":{");
+        samples_json(stdout, &st.journal);
+        printf("}");
+    }
     printf("}\n");
 }
 
@@ -301,7 +357,7 @@ int main(int argc, char **argv)
 {
     const char *addr = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "a:c:n:t:o:Fm:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:c:n:t:o:Fm:s:")) != -1) {
         switch (opt) {
         case 'a': addr = optarg; break;
         case 'c': G.conns = atoi(optarg); break;
@@ -313,6 +369,7 @@ int main(int argc, char **argv)
             G.dying = !strcmp(optarg, "dying");
             break;
         case 'F': G.fill = true; break;
+        case 's': G.journal = optarg; break;
         case 'm':
             if (strcmp(optarg, "reclaim"))
                 usage();
