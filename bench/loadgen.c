@@ -13,8 +13,8 @@
  *   -o dying  each request forks a child, asks for it, then kills and reaps
  *             it, so the server has to reclaim one lease per request
  *   -F        first lease the whole pool to live owners (untimed, 16
- *             threads, until the first refusal); the timed requests then
- *             measure what a refusal costs on a full pool
+ *             threads, until the first refusal or error); the timed
+ *             requests then measure what a refusal costs on a full pool
  * reclaim mode: a pool of one port. Lease it to child D, check that live
  *   child L is refused, then kill D and time from the kill to the first
  *   request of L that is granted (L asks again at once after each refusal).
@@ -184,7 +184,7 @@ static void *work(void *arg)
             w->refused++;
         else
             w->errors++;
-        if (port == 0 && w->fill)
+        if (port <= 0 && w->fill)
             atomic_store(&G.stop, true);
         if (!w->fill)
             samples_add(&w->lat, us);
@@ -250,11 +250,11 @@ static void load_mode(void)
         kill_owner(G.owners[i]);
 }
 
-/* Asks for owner until granted or tries run out; returns the port or -1. */
-static int request_until_granted(pid_t owner, int tries, long *refusals)
+/* Asks for owner until granted, for at most 5 s; returns the port or -1. */
+static int request_until_granted(pid_t owner, long *refusals)
 {
-    double us;
-    for (int i = 0; i < tries; i++) {
+    double us, deadline = now_us() + 5e6;
+    while (now_us() < deadline) {
         int port = request(owner, &us);
         if (port > 0)
             return port;
@@ -316,7 +316,7 @@ static bool reclaim_once(struct reclaim_stats *st)
     }
     /* The previous round's owners died just now: the port may still be
      * held until the server notices. */
-    if (request_until_granted(d, 100000, &st->waits) < 0 || request(l, &us) != 0) {
+    if (request_until_granted(d, &st->waits) < 0 || request(l, &us) != 0) {
         kill_owner(d);
     } else {
         if (G.journal)
@@ -326,7 +326,7 @@ static bool reclaim_once(struct reclaim_stats *st)
         ok = !G.journal || journal_changed(2000);
         if (ok && G.journal)
             samples_add(&st->journal, now_us() - t0);
-        ok = ok && request_until_granted(l, 100000, &st->refusals) > 0;
+        ok = ok && request_until_granted(l, &st->refusals) > 0;
         if (ok)
             samples_add(&st->grant, now_us() - t0);
     }
