@@ -210,3 +210,10 @@ setup() { unset PORTSERVER_ADDRESS; }
     [[ "$output" =~ ^[0-9]+$ ]]
     [[ "$stderr" == *"PORTSERVER_ADDRESS is set"* ]]
 }
+
+@test "pick -n reports running out of file descriptors with exit 3, printing nothing" {
+    run --separate-stderr bash -c "ulimit -Sn 64; ulimit -Hn 64; exec \"$PORTPICKER\" pick -n 100"
+    [ "$status" -eq 3 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "portpicker pick: "*"Too many open files" ]]
+}
