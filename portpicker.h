@@ -6,6 +6,8 @@
  * lib/procnet.c what /proc/net/{tcp,udp}{,6} says about a port (Linux)
  * lib/probe.c   is a port free? is something listening on it?
  * lib/hold.c    keep a port reserved for a while without fencing its consumer
+ * lib/clock.c   monotonic time, sleeps
+ * lib/random.c  where a scan starts
  */
 #ifndef PORTPICKER_H
 #define PORTPICKER_H
@@ -245,6 +247,13 @@ int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
 bool hold_taken_over(const struct hold *hold);
 
 void hold_close(struct hold *hold);
+
+/* ---- lib/clock.c ---- */
+
+/* Seconds on CLOCK_MONOTONIC: for deadlines, not for dates. */
+double monotonic_seconds(void);
+/* Sleep ms milliseconds, resuming after signals. */
+void sleep_ms(unsigned ms);
 
 /* ---- lib/random.c ---- */
 

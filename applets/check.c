@@ -20,7 +20,6 @@ PROBE_OPTION_USAGE
 
 #include <stdio.h>
 #include <string.h>
-#include <time.h>
 
 #define MAX_PORTS 1024
 /* Between polls of --wait, and the longest one connect may take. */
@@ -100,29 +99,21 @@ static int answer(unsigned i, int connect_ms)
     return r == PROBE_FREE;
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* Every port answered, until all say yes or the wait is over; true if all
  * said yes. Only the last round is printed. */
 static bool poll_ports(void)
 {
-    double deadline = now_seconds() + TT.wait;
+    double deadline = monotonic_seconds() + TT.wait;
     for (;;) {
         unsigned yes = 0;
-        double left = deadline - now_seconds();
+        double left = deadline - monotonic_seconds();
         int connect_ms = left * 1000 < CONNECT_TIMEOUT_MS && left > 0.05
                              ? (int)(left * 1000) : CONNECT_TIMEOUT_MS;
         for (unsigned i = 0; i < TT.nports; i++)
             yes += (unsigned)answer(i, connect_ms);
-        if (yes == TT.nports || now_seconds() >= deadline)
+        if (yes == TT.nports || monotonic_seconds() >= deadline)
             return yes == TT.nports;
-        struct timespec pause = {0, WAIT_POLL_MS * 1000000L};
-        nanosleep(&pause, NULL);
+        sleep_ms(WAIT_POLL_MS);
     }
 }
 

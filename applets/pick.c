@@ -29,7 +29,6 @@ PROBE_OPTION_USAGE
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
-#include <time.h>
 #include <unistd.h>
 
 #define MAX_COUNT 1000
@@ -151,21 +150,13 @@ static void print_ports(void)
         die_errno(RC_SYSTEM, "writing the ports");
 }
 
-static double now_seconds(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 /* In the detached child: hold until the deadline, letting each port go as
  * soon as its consumer has taken it over. */
 static _Noreturn void hold_until(double deadline)
 {
     unsigned left = TT.held;
-    struct timespec pause = {0, TAKEOVER_POLL_MS * 1000000L};
-    while (left > 0 && now_seconds() < deadline) {
-        nanosleep(&pause, NULL);
+    while (left > 0 && monotonic_seconds() < deadline) {
+        sleep_ms(TAKEOVER_POLL_MS);
         for (unsigned i = 0; i < TT.held; i++)
             if (TT.holds[i].nfds && !TT.fence && hold_taken_over(&TT.holds[i])) {
                 hold_close(&TT.holds[i]);
@@ -179,7 +170,7 @@ static _Noreturn void hold_until(double deadline)
  * $(portpicker pick $$ 5) does not wait: the child lets go of stdout. */
 static void hold_in_background(void)
 {
-    double deadline = now_seconds() + TT.bind_timeout;
+    double deadline = monotonic_seconds() + TT.bind_timeout;
     pid_t child = fork();
     if (child < 0) {
         warn("fork: %s: the ports are printed but not held", strerror(errno));
