@@ -112,6 +112,8 @@ void portset_clear(struct portset *set);
 void portset_add(struct portset *set, unsigned lo, unsigned hi);
 void portset_remove(struct portset *set, unsigned lo, unsigned hi);
 bool portset_has(const struct portset *set, unsigned port);
+/* Remove from set every port of other. */
+void portset_subtract(struct portset *set, const struct portset *other);
 size_t portset_count(const struct portset *set);
 /* Ports of set in increasing order into out (room for portset_count()). */
 size_t portset_list(const struct portset *set, uint16_t *out);

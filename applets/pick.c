@@ -104,9 +104,7 @@ static size_t candidates(uint16_t *out)
         portset_add(&TT.range, 15000, 24999);
     portset_format(&TT.range, text, sizeof(text));
     portset_remove_kernel_ports(&TT.range);
-    for (unsigned p = 1; p <= PORT_MAX; p++)
-        if (portset_has(&TT.exclude, p))
-            portset_remove(&TT.range, p, p);
+    portset_subtract(&TT.range, &TT.exclude);
     size_t n = portset_list(&TT.range, out);
     if (n == 0)
         die(RC_EXHAUSTED, "no port left to pick in %s once excludes, the "

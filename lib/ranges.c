@@ -28,6 +28,12 @@ bool portset_has(const struct portset *set, unsigned port)
     return port <= PORT_MAX && (set->bits[port / 64] >> (port % 64)) & 1;
 }
 
+void portset_subtract(struct portset *set, const struct portset *other)
+{
+    for (size_t i = 0; i < sizeof(set->bits) / sizeof(set->bits[0]); i++)
+        set->bits[i] &= ~other->bits[i];
+}
+
 size_t portset_count(const struct portset *set)
 {
     size_t count = 0;
