@@ -1,0 +1,135 @@
+/* serve.c: the port server, wire-compatible with python_portpicker's
+ * portserver.py. The daemon itself lives in serve/. */
+#include "serve/serve.h"
+
+static const char usage[] =
+"usage: portpicker serve [OPTIONS]\n"
+"\n"
+"Hand out ports from a pool to clients on a unix socket, one per request,\n"
+"leased to the process named in the request until that process exits.\n"
+"Wire-compatible with python_portpicker: set PORTSERVER_ADDRESS to ADDR.\n"
+"\n"
+"  -a, --address ADDR   listen on ADDR: @NAME (abstract) or a socket path\n"
+"                       (default @unittest-portserver); also spelled\n"
+"                       --portserver_address, --portserver_unix_socket_address\n"
+"  -p, --pool LIST      ports to hand out: LO-HI or PORT, comma-separated,\n"
+"                       repeatable (default 15000-24999); also spelled\n"
+"                       --portserver_static_pool\n"
+"      --state FILE     keep leases in FILE across restarts\n"
+"      --pidfile FILE   write the server's pid to FILE\n"
+"      --socket-mode MODE  octal permissions of a socket path (e.g. 660)\n"
+"      --max-leases-per-uid N  leases one user may hold at once (1-65535)\n"
+"      --no-pidfd       watch owners by polling /proc start times, as on\n"
+"                       kernels without pidfd_open (before Linux 5.3)\n"
+"  -q, --quiet          log warnings and errors only\n"
+"  -v, --verbose        also log debug lines and each owner's command line\n"
+"                       (--debug is the same)\n"
+"  -h, --help           show this help\n"
+"\n"
+"Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
+"Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
+"5 a server already answers at ADDR.\n";
+
+#include <stdlib.h>
+#include <string.h>
+
+enum {
+    OPT_HELP = 1, OPT_ADDRESS, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
+    OPT_MAX_UID, OPT_NO_PIDFD, OPT_QUIET, OPT_VERBOSE,
+};
+
+static const struct option_spec specs[] = {
+    {"help", 'h', ARG_NONE, OPT_HELP},
+    {"address", 'a', ARG_REQUIRED, OPT_ADDRESS},
+    {"portserver_address", 0, ARG_REQUIRED, OPT_ADDRESS},
+    {"portserver_unix_socket_address", 0, ARG_REQUIRED, OPT_ADDRESS},
+    {"pool", 'p', ARG_REQUIRED, OPT_POOL},
+    {"portserver_static_pool", 0, ARG_REQUIRED, OPT_POOL},
+    {"state", 0, ARG_REQUIRED, OPT_STATE},
+    {"pidfile", 0, ARG_REQUIRED, OPT_PIDFILE},
+    {"socket-mode", 0, ARG_REQUIRED, OPT_MODE},
+    {"max-leases-per-uid", 0, ARG_REQUIRED, OPT_MAX_UID},
+    {"no-pidfd", 0, ARG_NONE, OPT_NO_PIDFD},
+    {"quiet", 'q', ARG_NONE, OPT_QUIET},
+    {"verbose", 'v', ARG_NONE, OPT_VERBOSE},
+    {"debug", 0, ARG_NONE, OPT_VERBOSE},
+    {0, 0, 0, 0},
+};
+
+static struct {
+    struct serve_opts o;
+    bool has_pool, quiet, verbose;
+} TT;
+
+static int parse_mode(const char *text)
+{
+    char *end;
+    long mode = strtol(text, &end, 8);
+    if (!*text || *end || mode < 0 || mode > 0777)
+        die(RC_USAGE, "--socket-mode: '%s' is not an octal mode (0-777)", text);
+    return (int)mode;
+}
+
+static void add_pool(const char *spelled, const char *text)
+{
+    char err[160];
+    if (!TT.has_pool)
+        portset_clear(&TT.o.pool);
+    TT.has_pool = true;
+    if (portset_parse(&TT.o.pool, text, err, sizeof(err)) < 0)
+        die(RC_USAGE, "%s: %s", spelled, err);
+}
+
+static void parse_args(int argc, char **argv)
+{
+    struct args a;
+    int id;
+
+    args_init(&a, argc, argv);
+    TT.o.address = "@unittest-portserver";
+    TT.o.socket_mode = -1;
+    portset_add(&TT.o.pool, 15000, 24999);
+    while ((id = args_next(&a, specs)) != ARGS_END) {
+        switch (id) {
+        case OPT_HELP: print_usage(usage);
+        case OPT_ADDRESS: TT.o.address = a.value; break;
+        case OPT_POOL: add_pool(a.spelled, a.value); break;
+        case OPT_STATE: TT.o.state = a.value; break;
+        case OPT_PIDFILE: TT.o.pidfile = a.value; break;
+        case OPT_MODE: TT.o.socket_mode = parse_mode(a.value); break;
+        case OPT_MAX_UID:
+            TT.o.max_per_uid = (unsigned)parse_long(a.spelled, a.value, 1, 65535);
+            break;
+        case OPT_NO_PIDFD: TT.o.no_pidfd = true; break;
+        case OPT_QUIET: TT.quiet = true; break;
+        case OPT_VERBOSE: TT.verbose = true; break;
+        default: die(RC_USAGE, "unexpected argument '%s'", a.value);
+        }
+    }
+}
+
+/* Conflicts, stated plainly, before anything is bound. */
+static void check_args(void)
+{
+    if (TT.quiet && TT.verbose)
+        die(RC_USAGE, "cannot use --quiet and --verbose");
+    if (!portset_count(&TT.o.pool))
+        die(RC_USAGE, "--pool: no ports");
+    if (!TT.o.address[0] || !strcmp(TT.o.address, "@"))
+        die(RC_USAGE, "--address: empty");
+    if (TT.o.socket_mode >= 0 && TT.o.address[0] == '@')
+        die(RC_USAGE, "--socket-mode needs a socket path, not the abstract "
+                      "address '%s'", TT.o.address);
+    if (TT.o.state && !TT.o.state[0])
+        die(RC_USAGE, "--state: empty file name");
+    if (TT.o.pidfile && !TT.o.pidfile[0])
+        die(RC_USAGE, "--pidfile: empty file name");
+}
+
+int serve_main(int argc, char **argv)
+{
+    parse_args(argc, argv);
+    check_args();
+    log_level = TT.quiet ? LOG_WARN : TT.verbose ? LOG_DEBUG : LOG_INFO;
+    return serve_run(&TT.o);
+}

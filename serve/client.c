@@ -1,0 +1,207 @@
+/* client.c: one connection, from accept to reply.
+ *
+ * Clients are kept in accept order, which is also deadline order (each has
+ * CLIENT_TIMEOUT_MS), so one timer on the oldest serves them all. Nothing
+ * here blocks: a client that sends nothing, or a byte a second, costs a
+ * list entry and an fd until its time is up. */
+#include "serve/serve.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Milliseconds the listener rests after accept failed for lack of fds. */
+#define ACCEPT_BACKOFF_MS 250
+
+static void arm_expiry(struct server *s)
+{
+    loop_timer_at(&s->loop, s->t_clients, s->first ? s->first->deadline : 0);
+}
+
+static void listen_pause(struct server *s, enum pause_reason why)
+{
+    if (s->paused == LISTEN_ON)
+        slog(LOG_WARN, "%zu clients: not accepting for now%s", s->nclients,
+             why == LISTEN_FULL ? " (file descriptors nearly all in use)" : "");
+    loop_del(&s->loop, s->listen_fd);
+    s->paused = why;
+    loop_timer_within(&s->loop, s->t_listen, ACCEPT_BACKOFF_MS);
+}
+
+static void listen_resume(struct server *s)
+{
+    if (s->paused == LISTEN_ON)
+        return;
+    if (loop_add(&s->loop, s->listen_fd, client_accept, NULL, s) < 0) {
+        slog(LOG_ERROR, "epoll_ctl: %s", strerror(errno));
+        loop_timer_within(&s->loop, s->t_listen, ACCEPT_BACKOFF_MS);
+        return;
+    }
+    s->paused = LISTEN_ON;
+    slog(LOG_INFO, "accepting again");
+}
+
+void listen_timer(struct loop *l, void *data)
+{
+    struct server *s = data;
+    (void)l;
+    /* With clients open, wait for one to close: each does, by its deadline. */
+    if (s->paused == LISTEN_FULL && s->nclients)
+        return;
+    listen_resume(s);
+}
+
+static void client_close(struct server *s, struct client *c)
+{
+    loop_del(&s->loop, c->fd);
+    close(c->fd);
+    *(c->prev ? &c->prev->next : &s->first) = c->next;
+    *(c->next ? &c->next->prev : &s->last) = c->prev;
+    s->nclients--;
+    free(c);
+    arm_expiry(s);
+    if (s->paused == LISTEN_FULL)
+        listen_resume(s);
+}
+
+void client_close_all(struct server *s)
+{
+    while (s->first)
+        client_close(s, s->first);
+}
+
+static void refuse(struct server *s, struct client *c, bool bad_request,
+                   const char *why)
+{
+    if (bad_request)
+        s->stats.request_errors++;
+    else
+        s->stats.denied++;
+    slog(LOG_INFO, "%s from pid %d (uid %u): %s",
+         bad_request ? "bad request" : "denied", (int)c->peer_pid,
+         (unsigned)c->uid, why);
+    client_close(s, c);
+}
+
+static void answer(struct server *s, struct client *c, long long pid)
+{
+    const char *why;
+    unsigned port = server_grant(s, c, pid, &why);
+    if (!port) {
+        refuse(s, c, false, why);
+        return;
+    }
+    char reply[16];
+    int len = snprintf(reply, sizeof(reply), "%u\n", port);
+    /* A fresh socket's buffer always has room for 6 bytes, so a failure
+     * means the client is gone: it never learns the port, so undo. */
+    if (send(c->fd, reply, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) != len) {
+        slog(LOG_WARN, "port %u: reply to pid %d failed: %s; lease undone",
+             port, (int)c->peer_pid, strerror(errno));
+        server_ungrant(s, port);
+    }
+    client_close(s, c);
+}
+
+/* Act on what c sent so far; done: no more is coming (EOF, timeout). */
+static void decide(struct server *s, struct client *c, bool done)
+{
+    long long pid;
+    const char *why;
+    switch (wire_parse(c->buf, c->len, done, &pid, &why)) {
+    case WIRE_MORE:
+        return;
+    case WIRE_BAD:
+        refuse(s, c, true, why);
+        return;
+    case WIRE_PID:
+        answer(s, c, pid);
+        return;
+    }
+}
+
+static void client_read(struct loop *l, int fd, void *data)
+{
+    struct client *c = data;
+    ssize_t n = read(fd, c->buf + c->len, sizeof(c->buf) - c->len);
+    if (n < 0 && (errno == EAGAIN || errno == EINTR))
+        return;
+    if (n < 0) {
+        refuse(l->ctx, c, true, strerror(errno));
+        return;
+    }
+    c->len += (size_t)n;
+    decide(l->ctx, c, n == 0);
+}
+
+void client_expire(struct loop *l, void *data)
+{
+    struct server *s = data;
+    int64_t now = loop_now();
+    (void)l;
+    while (s->first && s->first->deadline <= now) {
+        struct client *c = s->first;
+        if (c->len)
+            decide(s, c, true);
+        else
+            refuse(s, c, true, "sent nothing in time");
+    }
+    arm_expiry(s);
+}
+
+/* A new client for fd; false when out of memory (fd closed). */
+static bool client_new(struct server *s, int fd)
+{
+    struct ucred cred = {0, (uid_t)-1, (gid_t)-1};
+    socklen_t len = sizeof(cred);
+    struct client *c = calloc(1, sizeof(*c));
+    if (!c || loop_add(&s->loop, fd, client_read, NULL, c) < 0) {
+        slog(LOG_ERROR, "new client: %s", strerror(errno));
+        free(c);
+        close(fd);
+        return false;
+    }
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
+    *c = (struct client){.fd = fd, .peer_pid = cred.pid, .uid = cred.uid,
+                         .deadline = loop_now() + CLIENT_TIMEOUT_MS,
+                         .prev = s->last};
+    *(s->last ? &s->last->next : &s->first) = c;
+    s->last = c;
+    s->nclients++;
+    if (c == s->first)
+        arm_expiry(s);
+    slog(LOG_DEBUG, "connection from pid %d (uid %u)", (int)c->peer_pid,
+         (unsigned)c->uid);
+    return true;
+}
+
+void client_accept(struct loop *l, int fd, void *data)
+{
+    struct server *s = data;
+    (void)l;
+    /* A bounded batch, so a flood of connections cannot starve the rest. */
+    for (int i = 0; i < 64; i++) {
+        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+        if (cfd < 0 && (errno == EINTR || errno == ECONNABORTED))
+            continue;
+        if (cfd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+            return;
+        if (cfd < 0) {
+            /* EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays
+             * queued and epoll would report it at once: rest instead. */
+            slog(LOG_WARN, "accept: %s", strerror(errno));
+            listen_pause(s, LISTEN_BACKOFF);
+            return;
+        }
+        if (!client_new(s, cfd)) {
+            listen_pause(s, LISTEN_BACKOFF);
+            return;
+        }
+        if (cfd >= s->fd_limit - FD_HEADROOM) {
+            listen_pause(s, LISTEN_FULL);
+            return;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+/* daemon.c: what makes the server a good daemon. Linux first.
+ *
+ * The listening socket (abstract "@name" or a path; a path left by a dead
+ * server is replaced), systemd socket activation and readiness (written by
+ * hand: no libsystemd), the pidfile and the signalfd. These helpers never
+ * exit: they return -1 and a message, and the caller decides. */
+#include "serve/serve.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/signalfd.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <unistd.h>
+
+/* Fill sun for addr ("@name" or a path). Returns the address length, or 0
+ * with a message in err when addr does not fit sun_path. */
+static socklen_t unix_addr(const char *addr, struct sockaddr_un *sun,
+                           char *err, size_t errlen)
+{
+    size_t len = strlen(addr);
+    memset(sun, 0, sizeof(*sun));
+    sun->sun_family = AF_UNIX;
+    /* A path needs its NUL; an abstract name has the leading NUL instead. */
+    if (len == 0 || len >= sizeof(sun->sun_path) || (addr[0] == '@' && len == 1)) {
+        snprintf(err, errlen, "'%s': %s", addr,
+                 len ? "too long for a unix socket address (107 bytes)"
+                     : "empty address");
+        return 0;
+    }
+    memcpy(sun->sun_path, addr, len);
+    if (addr[0] == '@') {
+        sun->sun_path[0] = '\0';
+        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    }
+    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
+}
+
+static int close_keep_errno(int fd)
+{
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    return -1;
+}
+
+/* Does a server accept connections at sun? 1 yes, 0 no (ECONNREFUSED: a
+ * socket file nobody listens on), -1 with errno on another failure. */
+static int answers(const struct sockaddr_un *sun, socklen_t len)
+{
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    int rc = connect(fd, (const struct sockaddr *)sun, len);
+    if (rc < 0 && errno != EAGAIN && errno != EINPROGRESS) {
+        rc = errno == ECONNREFUSED ? 0 : -1;
+        close_keep_errno(fd);
+        return rc;
+    }
+    close(fd);
+    return 1;
+}
+
+/* Replace the socket file at path if no server answers there. Returns 0 when
+ * it was removed, or -1 with a message and *rc. */
+static int remove_stale(const char *path, const struct sockaddr_un *sun,
+                        socklen_t len, int *rc, char *err, size_t errlen)
+{
+    struct stat st;
+    int live = answers(sun, len);
+    *rc = RC_SYSTEM;
+    if (live == 1) {
+        *rc = RC_ADDR_IN_USE;
+        snprintf(err, errlen, "%s: a server already answers there", path);
+    } else if (live < 0) {
+        snprintf(err, errlen, "%s: connect: %s", path, strerror(errno));
+    } else if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        snprintf(err, errlen, "%s: exists and is not a socket", path);
+    } else if (unlink(path) < 0) {
+        snprintf(err, errlen, "%s: cannot remove stale socket: %s", path,
+                 strerror(errno));
+    } else {
+        slog(LOG_INFO, "%s: replaced a stale socket", path);
+        return 0;
+    }
+    return -1;
+}
+
+int listen_unix(const char *addr, int mode, int *rc, char *err, size_t errlen)
+{
+    struct sockaddr_un sun;
+    socklen_t len = unix_addr(addr, &sun, err, errlen);
+    *rc = RC_USAGE;
+    if (!len)
+        return -1;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    *rc = RC_SYSTEM;
+    if (fd < 0) {
+        snprintf(err, errlen, "socket: %s", strerror(errno));
+        return -1;
+    }
+    bool path = addr[0] != '@';
+    int bound = bind(fd, (struct sockaddr *)&sun, len);
+    if (bound < 0 && errno == EADDRINUSE && path) {
+        if (remove_stale(addr, &sun, len, rc, err, errlen) < 0)
+            return close_keep_errno(fd);
+        bound = bind(fd, (struct sockaddr *)&sun, len);
+    }
+    if (bound < 0) {
+        if (errno == EADDRINUSE)
+            *rc = RC_ADDR_IN_USE;
+        snprintf(err, errlen, "%s: bind: %s%s", addr, strerror(errno),
+                 errno == EADDRINUSE ? " (another server is running there)" : "");
+        return close_keep_errno(fd);
+    }
+    if (path && mode >= 0 && chmod(addr, (mode_t)mode) < 0) {
+        snprintf(err, errlen, "%s: chmod: %s", addr, strerror(errno));
+        unlink(addr);
+        return close_keep_errno(fd);
+    }
+    if (listen(fd, SOMAXCONN) < 0) {
+        snprintf(err, errlen, "%s: listen: %s", addr, strerror(errno));
+        if (path)
+            unlink(addr);
+        return close_keep_errno(fd);
+    }
+    return fd;
+}
+
+int listen_activated(char *err, size_t errlen)
+{
+    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
+        return -1;
+    if (atoi(fds) > 1)
+        slog(LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
+             fds);
+    unsetenv("LISTEN_PID");
+    unsetenv("LISTEN_FDS");
+    unsetenv("LISTEN_FDNAMES");
+    int domain = 0, type = 0, listening = 0, fd = 3, flags;
+    socklen_t len = sizeof(int);
+    if (getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) < 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
+        getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
+        domain != AF_UNIX || type != SOCK_STREAM || !listening) {
+        snprintf(err, errlen,
+                 "LISTEN_FDS: fd 3 is not a listening unix stream socket");
+        return -2;
+    }
+    if ((flags = fcntl(fd, F_GETFL)) < 0 ||
+        fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+        snprintf(err, errlen, "LISTEN_FDS: fcntl: %s", strerror(errno));
+        return -2;
+    }
+    return fd;
+}
+
+int sd_notify_state(const char *state)
+{
+    const char *addr = getenv("NOTIFY_SOCKET");
+    char err[128];
+    struct sockaddr_un sun;
+    if (!addr || !*addr)
+        return 0;
+    socklen_t len = unix_addr(addr, &sun, err, sizeof(err));
+    if (!len) {
+        errno = EINVAL;
+        return -1;
+    }
+    int fd = socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return -1;
+    if (sendto(fd, state, strlen(state), MSG_NOSIGNAL,
+               (struct sockaddr *)&sun, len) < 0)
+        return close_keep_errno(fd);
+    close(fd);
+    return 0;
+}
+
+int pidfile_write(const char *path)
+{
+    char line[32];
+    int len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
+    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    ssize_t n = write(fd, line, (size_t)len);
+    if (n != len) {
+        if (n >= 0)
+            errno = EIO;
+        return close_keep_errno(fd);
+    }
+    return close(fd);
+}
+
+int signals_fd(void)
+{
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGUSR1);
+    if (signal(SIGPIPE, SIG_IGN) == SIG_ERR ||
+        sigprocmask(SIG_BLOCK, &set, NULL) < 0)
+        return -1;
+    return signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+}

@@ -1,0 +1,153 @@
+/* run.c: the server's life: set up, run the loop, tear down.
+ *
+ * Order matters: the journal is read before the socket is bound (a bad
+ * state file stops us before we answer anyone) but rewritten only after
+ * (a second server on a busy address must not touch the first one's
+ * file). Teardown frees everything, so ASan sees no leak. */
+#include "serve/serve.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+static void on_signal(struct loop *l, int fd, void *data)
+{
+    struct server *s = data;
+    struct signalfd_siginfo si;
+    while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
+        if (si.ssi_signo == SIGUSR1) {
+            server_stats(s, "SIGUSR1");
+        } else {
+            slog(LOG_INFO, "%s: stopping",
+                 si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
+            l->stop = true;
+        }
+    }
+}
+
+/* Many owners mean many pidfds: take all the fds we are allowed. */
+static void raise_fd_limit(struct server *s)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
+        s->fd_limit = 1024;
+        return;
+    }
+    if (rl.rlim_cur < rl.rlim_max) {
+        rlim_t was = rl.rlim_cur;
+        rl.rlim_cur = rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+            rl.rlim_cur = was;
+    }
+    s->fd_limit = rl.rlim_cur > 1048576 ? 1048576 : (int)rl.rlim_cur;
+}
+
+static int failed(int rc, const char *what, const char *err)
+{
+    slog(LOG_ERROR, "%s%s%s", what, *err ? ": " : "", err);
+    return rc;
+}
+
+static int start(struct server *s)
+{
+    const struct serve_opts *opts = s->opts;
+    char err[512], pool[128];
+    int rc;
+
+    raise_fd_limit(s);
+    if (proc_pidns(getpid(), &s->pidns) < 0)
+        s->pidns = 0; /* no /proc: callers are taken to share our pids */
+    if (loop_init(&s->loop, s) < 0 || leases_init(&s->leases, &opts->pool) < 0)
+        return failed(RC_SYSTEM, strerror(errno), "");
+    s->t_clients = loop_timer(&s->loop, client_expire, s);
+    s->t_listen = loop_timer(&s->loop, listen_timer, s);
+    server_timers(s);
+    if (opts->state &&
+        journal_load(opts->state, server_restore, s, err, sizeof(err)) < 0)
+        return failed(RC_SYSTEM, err, "");
+    leases_fill(&s->leases);
+
+    int fd = listen_activated(err, sizeof(err));
+    if (fd == -2)
+        return failed(RC_SYSTEM, err, "");
+    s->activated = fd >= 0;
+    if (fd < 0) {
+        fd = listen_unix(opts->address, opts->socket_mode, &rc, err, sizeof(err));
+        if (fd < 0)
+            return failed(rc, err, "");
+        s->bound = opts->address[0] != '@';
+    }
+    s->listen_fd = fd;
+    if (opts->state && journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
+        return failed(RC_SYSTEM, err, "");
+    if ((s->sig_fd = signals_fd()) < 0 ||
+        loop_add(&s->loop, s->sig_fd, on_signal, NULL, s) < 0 ||
+        loop_add(&s->loop, fd, client_accept, NULL, s) < 0)
+        return failed(RC_SYSTEM, "signals", strerror(errno));
+    if (opts->pidfile) {
+        if (pidfile_write(opts->pidfile) < 0)
+            return failed(RC_SYSTEM, opts->pidfile, strerror(errno));
+        s->pidfile = true;
+    }
+    portset_format(&opts->pool, pool, sizeof(pool));
+    slog(LOG_INFO, "listening on %s, pool %s (%zu ports), %zu leases kept, "
+         "%zu dropped", s->activated ? "the socket systemd passed" : opts->address,
+         pool, s->leases.npool, s->leases.nleases, s->dropped);
+    if (sd_notify_state("READY=1") < 0)
+        slog(LOG_WARN, "NOTIFY_SOCKET: %s", strerror(errno));
+    return RC_OK;
+}
+
+static void stop(struct server *s)
+{
+    char err[512];
+    if (s->listen_fd >= 0) {
+        loop_del(&s->loop, s->listen_fd);
+        close(s->listen_fd);
+        if (s->bound && unlink(s->opts->address) < 0)
+            slog(LOG_WARN, "%s: %s", s->opts->address, strerror(errno));
+    }
+    s->paused = LISTEN_ON; /* closing clients must not resume accepting */
+    client_close_all(s);
+    if (s->journal.fd >= 0 &&
+        journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
+        slog(LOG_ERROR, "%s", err);
+    journal_close(&s->journal);
+    for (size_t i = 1; s->leases.owners && i <= s->leases.npool; i++)
+        if (s->leases.owners[i].pidfd >= 0)
+            close(s->leases.owners[i].pidfd);
+    if (s->pidfile && unlink(s->opts->pidfile) < 0)
+        slog(LOG_WARN, "%s: %s", s->opts->pidfile, strerror(errno));
+    if (s->sig_fd >= 0)
+        close(s->sig_fd);
+    leases_fini(&s->leases);
+    loop_fini(&s->loop);
+}
+
+int serve_run(const struct serve_opts *opts)
+{
+    struct server *s = calloc(1, sizeof(*s));
+    if (!s) {
+        slog(LOG_ERROR, "%s", strerror(errno));
+        return RC_SYSTEM;
+    }
+    s->opts = opts;
+    s->listen_fd = s->sig_fd = s->journal.fd = s->loop.epfd = -1;
+    s->journal.path = opts->state;
+    int rc = start(s);
+    while (rc == RC_OK && !s->loop.stop) {
+        if (loop_once(&s->loop) < 0)
+            rc = failed(RC_SYSTEM, "epoll_wait", strerror(errno));
+    }
+    if (rc == RC_OK) {
+        sd_notify_state("STOPPING=1");
+        server_stats(s, "final");
+    }
+    stop(s);
+    free(s);
+    return rc;
+}

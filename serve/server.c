@@ -1,0 +1,283 @@
+/* server.c: the server itself: owners, reclaim, timers, signals, and the
+ * run from start to shutdown.
+ *
+ * An owner is watched by a pidfd in the event loop (Linux >= 5.3), so its
+ * leases end within milliseconds of its death. Where pidfd_open fails
+ * (ENOSYS before 5.3, or fds running short), the owner is polled instead:
+ * every POLL_MS its /proc start time is compared with the recorded one, so
+ * a reused pid neither keeps nor steals a lease. */
+#include "serve/serve.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#define PROBE_BUDGET 8       /* probes per request, at most */
+#define RETRY_MS 1000        /* resting ports are probed again this often */
+#define RETRY_BUDGET 1024    /* ... this many at a time */
+#define POLL_MS 1000         /* owners without a pidfd are checked this often */
+#define SYNC_MS 1000         /* the journal is fsync'd this long after a write */
+
+static void journal_ended(void *arg, unsigned port)
+{
+    struct server *s = arg;
+    if (journal_end(&s->journal, port) < 0)
+        slog(LOG_ERROR, "%s: %s", s->opts->state, strerror(errno));
+    loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
+}
+
+/* The owner is gone (or has no lease left): end its leases. */
+static void owner_gone(struct server *s, struct owner *o)
+{
+    size_t n = o->nleases, resting;
+    pid_t pid = o->pid;
+    if (o->pidfd >= 0) {
+        loop_del(&s->loop, o->pidfd);
+        close(o->pidfd);
+    } else {
+        s->stats.polled_owners--;
+    }
+    size_t freed = leases_owner_died(&s->leases, o, &resting, journal_ended, s);
+    s->stats.reclaimed += n;
+    if (resting) {
+        s->stats.outsiders += resting;
+        loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+    }
+    if (n)
+        slog(LOG_INFO, "pid %d exited: %zu leases ended, %zu ports free again, "
+             "%zu still bound by others (retried later)", (int)pid, n, freed,
+             resting);
+}
+
+static void owner_exited(struct loop *l, int fd, void *data)
+{
+    struct pollfd pfd = {.fd = fd, .events = POLLIN};
+    /* The fd may be a new pidfd reusing the number of one closed earlier in
+     * this batch of events: trust only a pidfd that says its process ended. */
+    if (poll(&pfd, 1, 0) == 1)
+        owner_gone(l->ctx, data);
+}
+
+static void poll_owners(struct loop *l, void *data)
+{
+    struct server *s = data;
+    for (size_t i = 1; i <= s->leases.npool; i++) {
+        struct owner *o = &s->leases.owners[i];
+        uint64_t start;
+        if (o->pid && o->pidfd < 0 &&
+            (proc_start_time(o->pid, &start) < 0 || start != o->start))
+            owner_gone(s, o);
+    }
+    if (s->stats.polled_owners)
+        loop_timer_within(l, s->t_poll, POLL_MS);
+}
+
+static void retry_resting(struct loop *l, void *data)
+{
+    struct server *s = data;
+    size_t freed = leases_retry(&s->leases, RETRY_BUDGET);
+    if (freed)
+        slog(LOG_INFO, "%zu ports no longer bound: free again", freed);
+    if (s->leases.resting.len)
+        loop_timer_within(l, s->t_retry, RETRY_MS);
+}
+
+static void sync_journal(struct loop *l, void *data)
+{
+    struct server *s = data;
+    char err[256];
+    (void)l;
+    /* Rewriting also syncs; do it when dead records outnumber live ones. */
+    if (s->journal.records > 2 * s->leases.nleases + 64) {
+        if (journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
+            slog(LOG_ERROR, "%s", err);
+    } else if (journal_sync(&s->journal) < 0) {
+        slog(LOG_ERROR, "%s: fsync: %s", s->opts->state, strerror(errno));
+    }
+}
+
+void server_timers(struct server *s)
+{
+    s->t_retry = loop_timer(&s->loop, retry_resting, s);
+    s->t_poll = loop_timer(&s->loop, poll_owners, s);
+    s->t_sync = loop_timer(&s->loop, sync_journal, s);
+}
+
+/* A watch on a new owner: a pidfd if we can spare the fd, else polling. */
+static void watch(struct server *s, struct owner *o, int pidfd)
+{
+    if (pidfd >= s->fd_limit - FD_HEADROOM) {
+        close(pidfd);
+        pidfd = -1;
+    }
+    if (pidfd >= 0 && loop_add(&s->loop, pidfd, owner_exited, NULL, o) < 0) {
+        slog(LOG_WARN, "epoll_ctl: %s", strerror(errno));
+        close(pidfd);
+        pidfd = -1;
+    }
+    o->pidfd = pidfd;
+    if (pidfd < 0 && s->stats.polled_owners++ == 0)
+        loop_timer_within(&s->loop, s->t_poll, POLL_MS);
+}
+
+/* The owner record for pid, alive with start time start: found, or new.
+ * NULL when the process is gone. */
+static struct owner *owner_get(struct server *s, pid_t pid, uint64_t start)
+{
+    struct owner *o = leases_owner(&s->leases, pid);
+    if (o && o->start == start)
+        return o;
+    if (o)
+        owner_gone(s, o); /* the pid was reused */
+    int pidfd = s->opts->no_pidfd ? -1 : pidfd_open_pid(pid);
+    if (pidfd < 0 && errno == ESRCH)
+        return NULL;
+    uint64_t again;
+    /* pidfd_open may have caught a newcomer on a reused pid: the start
+     * time read after it must still be the one we checked. */
+    if (proc_start_time(pid, &again) < 0 || again != start) {
+        if (pidfd >= 0)
+            close(pidfd);
+        return NULL;
+    }
+    o = leases_owner_new(&s->leases, pid, start);
+    watch(s, o, pidfd);
+    return o;
+}
+
+/* Which process, in our namespace, does pid name for this client? 0 and
+ * s->why when none may own a lease. */
+static pid_t resolve(struct server *s, const struct client *c, long long pid)
+{
+    uint64_t ns;
+    if (pid <= 0 || pid > INT_MAX) {
+        snprintf(s->why, sizeof(s->why), "pid %lld is out of range", pid);
+        return 0;
+    }
+    if (s->pidns && c->peer_pid > 0 && proc_pidns(c->peer_pid, &ns) == 0 &&
+        ns != s->pidns) {
+        pid_t ours = proc_translate_pid(ns, (pid_t)pid);
+        if (!ours)
+            snprintf(s->why, sizeof(s->why),
+                     "no pid %lld in the caller's pid namespace", pid);
+        else
+            slog(LOG_DEBUG, "pid %lld of pid namespace %llu is our pid %d",
+                 pid, (unsigned long long)ns, (int)ours);
+        return ours;
+    }
+    if (pid == 1) {
+        snprintf(s->why, sizeof(s->why), "pid 1 never exits");
+        return 0;
+    }
+    return (pid_t)pid;
+}
+
+unsigned server_grant(struct server *s, const struct client *c, long long pid,
+                      const char **why)
+{
+    struct leases *ls = &s->leases;
+    unsigned port = 0, checked = 0;
+    uint64_t start;
+    struct owner *o = NULL;
+    pid_t owner = resolve(s, c, pid);
+    *why = s->why;
+    if (!owner)
+        return 0;
+    if (s->opts->max_per_uid && leases_of_uid(ls, c->uid) >= s->opts->max_per_uid) {
+        snprintf(s->why, sizeof(s->why), "uid %u holds %u leases already "
+                 "(--max-leases-per-uid)", (unsigned)c->uid, s->opts->max_per_uid);
+        return 0;
+    }
+    if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start))) {
+        snprintf(s->why, sizeof(s->why), "no process %d", (int)owner);
+        return 0;
+    }
+    port = leases_take(ls, PROBE_BUDGET, &checked);
+    s->stats.checked_last = checked;
+    s->stats.outsiders += checked - (port || errno ? 1 : 0);
+    if (!port) {
+        snprintf(s->why, sizeof(s->why), "%s", errno ? strerror(errno)
+                 : ls->free.len ? "every port probed is bound by another process"
+                 : "no free port left in the pool");
+        if (!o->nleases)
+            owner_gone(s, o);
+        if (ls->resting.len)
+            loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+        return 0;
+    }
+    leases_grant(ls, port, o, c->uid);
+    if (journal_grant(&s->journal, port, o, c->uid) < 0) {
+        snprintf(s->why, sizeof(s->why), "%s: %s", s->opts->state, strerror(errno));
+        server_ungrant(s, port);
+        return 0;
+    }
+    loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
+    s->stats.allocations++;
+    slog(LOG_INFO, "port %u to pid %d (uid %u)", port, (int)owner,
+         (unsigned)c->uid);
+    if (log_level >= LOG_DEBUG) {
+        char cmd[256];
+        proc_cmdline(owner, cmd, sizeof(cmd));
+        slog(LOG_DEBUG, "pid %d is: %s", (int)owner, cmd);
+    }
+    return port;
+}
+
+void server_ungrant(struct server *s, unsigned port)
+{
+    struct owner *o = &s->leases.owners[s->leases.port[port].owner];
+    if (o->nleases == 1 && o->pidfd < 0)
+        s->stats.polled_owners--;
+    int pidfd = leases_ungrant(&s->leases, port);
+    if (pidfd >= 0) {
+        loop_del(&s->loop, pidfd);
+        close(pidfd);
+    }
+    journal_ended(s, port);
+}
+
+int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
+                   uid_t uid)
+{
+    struct server *s = arg;
+    uint64_t now;
+    struct owner *o;
+    if (s->leases.port[port].state != PORT_FREE) {
+        slog(LOG_INFO, "saved lease of port %u dropped: not in the pool", port);
+        return 0;
+    }
+    if (proc_start_time(pid, &now) < 0 || now != start ||
+        !(o = owner_get(s, pid, start))) {
+        slog(LOG_DEBUG, "saved lease of port %u dropped: pid %d is gone", port,
+             (int)pid);
+        s->dropped++;
+        return 0;
+    }
+    leases_grant(&s->leases, port, o, uid);
+    return 0;
+}
+
+void server_stats(struct server *s, const char *when)
+{
+    const struct stats *st = &s->stats;
+    const struct leases *ls = &s->leases;
+    slog(LOG_INFO, "counters (%s):", when);
+    /* portserver.py's names and format first, one counter a line. */
+    slog(LOG_INFO, "client-request-errors %llu", (unsigned long long)st->request_errors);
+    slog(LOG_INFO, "denied-allocations %llu", (unsigned long long)st->denied);
+    slog(LOG_INFO, "num-ports-managed %zu", ls->npool);
+    slog(LOG_INFO, "num-ports-checked-for-last-request %llu",
+         (unsigned long long)st->checked_last);
+    slog(LOG_INFO, "total-allocations %llu", (unsigned long long)st->allocations);
+    slog(LOG_INFO, "leases-held %zu", ls->nleases);
+    slog(LOG_INFO, "owners %zu", ls->nowners);
+    slog(LOG_INFO, "leases-reclaimed %llu", (unsigned long long)st->reclaimed);
+    slog(LOG_INFO, "outsiders-skipped %llu", (unsigned long long)st->outsiders);
+    slog(LOG_INFO, "ports-free %zu", ls->free.len);
+    slog(LOG_INFO, "ports-resting %zu", ls->resting.len);
+}
