@@ -2,7 +2,8 @@
  *
  * Everything is sized once from the pool: a table indexed by port (12 bytes
  * a port, 786 KiB for all 65536), two rings of ports and one owner slot per
- * pool port, since an owner holds at least one lease. No malloc per lease.
+ * pool port (and one spare), since an owner holds at least one lease
+ * between requests. No malloc per lease.
  * Taking a port pops the head of the free queue; a released port joins the
  * tail, so it rests as long as possible before reuse. */
 #include "serve/serve.h"
@@ -97,13 +98,16 @@ int leases_init(struct leases *ls, const struct portset *set)
     probe_opts_default(&ls->probe);
     ls->npool = portset_count(set);
     size_t nslots = 4;
-    while (nslots < 2 * (ls->npool + 1))
+    while (nslots < 2 * (ls->npool + 2))
         nslots *= 2;
     ls->by_pid_mask = nslots - 1;
     ls->port = calloc(PORT_MAX + 1, sizeof(*ls->port));
     ls->free.port = calloc(ls->npool, sizeof(uint16_t));
     ls->resting.port = calloc(ls->npool, sizeof(uint16_t));
-    ls->owners = calloc(ls->npool + 1, sizeof(*ls->owners));
+    /* One slot a pool port, and one for the asker of a request that the
+     * full pool refuses; index 0 means "none". */
+    ls->nslots = ls->npool + 1;
+    ls->owners = calloc(ls->nslots + 1, sizeof(*ls->owners));
     ls->by_pid = calloc(nslots, sizeof(*ls->by_pid));
     ls->uids = calloc(ls->npool, sizeof(*ls->uids));
     if (!ls->port || !ls->free.port || !ls->resting.port || !ls->owners ||
@@ -116,9 +120,9 @@ int leases_init(struct leases *ls, const struct portset *set)
     portset_list(set, ls->free.port); /* as scratch: leases_fill queues */
     for (size_t i = 0; i < ls->npool; i++)
         ls->port[ls->free.port[i]].state = PORT_FREE;
-    for (uint32_t i = 1; i <= ls->npool; i++)
-        ls->owners[i].next_free = i < ls->npool ? i + 1 : 0;
-    ls->owner_free = ls->npool ? 1 : 0;
+    for (uint32_t i = 1; i <= ls->nslots; i++)
+        ls->owners[i].next_free = i < ls->nslots ? i + 1 : 0;
+    ls->owner_free = 1;
     return 0;
 }
 

@@ -117,7 +117,7 @@ static void stop(struct server *s)
         journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
         slog(LOG_ERROR, "%s", err);
     journal_close(&s->journal);
-    for (size_t i = 1; s->leases.owners && i <= s->leases.npool; i++)
+    for (size_t i = 1; s->leases.owners && i <= s->leases.nslots; i++)
         if (s->leases.owners[i].pidfd >= 0)
             close(s->leases.owners[i].pidfd);
     if (s->pidfile && unlink(s->opts->pidfile) < 0)

@@ -161,7 +161,8 @@ struct leases {
     struct lease *port;         /* PORT_MAX + 1 entries */
     struct ring free, resting;
     size_t npool;
-    struct owner *owners;       /* npool slots; index 0 is never used */
+    struct owner *owners;       /* 1..nslots; index 0 is never used */
+    size_t nslots;
     uint32_t owner_free;        /* first unused slot */
     uint32_t *by_pid;           /* open addressing: owner index, 0 empty */
     size_t by_pid_mask;
@@ -181,8 +182,8 @@ void leases_fini(struct leases *ls);
 
 /* The owner with pid, or NULL. */
 struct owner *leases_owner(struct leases *ls, pid_t pid);
-/* A new owner record (pidfd -1, no leases): NULL only if all slots are in
- * use, which cannot happen while owners <= leases <= pool size. */
+/* A new owner record (pidfd -1, no leases). There is always a slot: owners
+ * without leases are dropped at the end of each request. */
 struct owner *leases_owner_new(struct leases *ls, pid_t pid, uint64_t start);
 
 /* Leases held by uid. */

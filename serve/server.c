@@ -66,7 +66,7 @@ static void owner_exited(struct loop *l, int fd, void *data)
 static void poll_owners(struct loop *l, void *data)
 {
     struct server *s = data;
-    for (size_t i = 1; i <= s->leases.npool; i++) {
+    for (size_t i = 1; i <= s->leases.nslots; i++) {
         struct owner *o = &s->leases.owners[i];
         uint64_t start;
         if (o->pid && o->pidfd < 0 &&

@@ -1,0 +1,63 @@
+# serve_helpers.bash: start, talk to and stop port servers in tests.
+# `load helpers` first: this uses PYTHON, pp, track_pid.
+
+SERVE_CLIENT="$BATS_TEST_DIRNAME/serve_client.py"
+
+# A fresh abstract address for this test.
+new_address() { echo "@pp-test-$BATS_TEST_NUMBER-$$-$RANDOM"; }
+
+# wait_for CMD...: retry CMD for up to 5 seconds.
+wait_for() {
+    for _ in $(seq 250); do
+        "$@" && return 0
+        sleep 0.02
+    done
+    "$@"
+}
+
+# start_server [OPTIONS...]: run `portpicker serve --address $ADDR OPTIONS`
+# in the background (ADDR defaults to a fresh abstract name), logging to
+# $SERVER_LOG, and return when it listens. Sets SERVER_PID and ADDR.
+start_server() {
+    ADDR=${ADDR:-$(new_address)}
+    SERVER_LOG=${SERVER_LOG:-$BATS_TEST_TMPDIR/server.log}
+    "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    if ! wait_for grep -q "listening on" "$SERVER_LOG"; then
+        cat "$SERVER_LOG" >&2
+        return 1
+    fi
+}
+
+# stop_server: SIGTERM, then wait for the exit; sets SERVER_RC.
+stop_server() {
+    kill -TERM "$SERVER_PID"
+    SERVER_RC=0
+    wait "$SERVER_PID" || SERVER_RC=$?
+}
+
+# raw [OPTIONS] PIECE...: serve_client.py against $ADDR; prints the reply.
+raw() { "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$@"; }
+
+# ask PID: request a port for PID; prints it (nothing when refused).
+ask() { raw "$1\n" 2>/dev/null; }
+
+# start_owner: a live process to own leases, in OWNER (stopped in teardown).
+start_owner() {
+    sleep 300 &
+    OWNER=$!
+    track_pid "$OWNER"
+}
+
+# counter NAME: the server's counter NAME, logged after a SIGUSR1.
+counter() {
+    local before
+    before=$(grep -c "ports-resting" "$SERVER_LOG")
+    kill -USR1 "$SERVER_PID"
+    wait_for eval '[ "$(grep -c "ports-resting" "$SERVER_LOG")" -gt "$before" ]' || return 1
+    sed -n "s/.*: info: $1 \([0-9]*\)\$/\1/p" "$SERVER_LOG" | tail -n 1
+}
+
+# in_pool PORT LO HI
+in_pool() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
