@@ -3,14 +3,22 @@
 
 static const char usage[] =
 "usage: portpicker pick [OPTIONS] [PID [BIND_TIMEOUT]]\n"
+"       portpicker pick --env NAME... [PID]\n"
 "\n"
 "Print an unused port, free on TCP and UDP over IPv4 and IPv6, and a newline.\n"
+"With PORTSERVER_ADDRESS set (or --server), the port server leases it to PID;\n"
+"otherwise it is probed here.\n"
 "\n"
 "  PID               the port's owner (default: the parent, e.g. the shell);\n"
-"                    only a port server uses it, locally it is just checked\n"
-"  BIND_TIMEOUT      seconds (fractions allowed) to keep the port reserved\n"
-"                    after printing; a consumer that sets SO_REUSEADDR can\n"
-"                    bind it at once, and the hold then ends\n"
+"                    the server frees the port when PID exits\n"
+"  BIND_TIMEOUT      without a server: seconds (fractions allowed) to keep the\n"
+"                    port reserved after printing; a consumer that sets\n"
+"                    SO_REUSEADDR can bind it at once, and the hold then ends\n"
+"  -e, --env         the other words are NAMEs: print NAME_PORT=PORT lines,\n"
+"                    one port per NAME, for eval\n"
+"  -s, --server ADDR ask the port server at ADDR (@name: abstract socket)\n"
+"  -t, --timeout SECONDS  give up on the server after SECONDS (default 5)\n"
+"  -f, --fallback    if the server fails, warn and pick locally instead\n"
 "  -n, --count N     print N distinct ports, one per line (1-1000)\n"
 "  -r, --range LIST  pick from LIST: LO-HI or PORT, comma-separated\n"
 "                    (default 15000-24999); the kernel's ephemeral range and\n"
@@ -21,7 +29,9 @@ static const char usage[] =
 PROBE_OPTION_USAGE
 "  -h, --help        show this help\n"
 "\n"
-"Exit: 0 printed, 2 usage error, 3 system error, 4 no free port in the range.\n";
+"Exit: 0 printed, 2 usage error, 3 system error, 4 no free port in the range,\n"
+"6 server refused, 7 no server at the address, 8 server timeout, 9 bad reply,\n"
+"11 the server is too old for -n or --env.\n";
 
 #include <errno.h>
 #include <fcntl.h>
@@ -35,7 +45,12 @@ PROBE_OPTION_USAGE
 /* How often a hold looks for its consumer, in milliseconds. */
 #define TAKEOVER_POLL_MS 20
 
-enum { OPT_HELP = 1, OPT_COUNT, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE };
+#define MAX_NAME 32
+
+enum {
+    OPT_HELP = 1, OPT_COUNT, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
+    OPT_SERVER, OPT_TIMEOUT, OPT_FALLBACK,
+};
 
 static const struct option_spec specs[] = {
     {"help", 'h', ARG_NONE, OPT_HELP},
@@ -43,6 +58,10 @@ static const struct option_spec specs[] = {
     {"range", 'r', ARG_REQUIRED, OPT_RANGE},
     {"exclude", 'x', ARG_REQUIRED, OPT_EXCLUDE},
     {"fence", 0, ARG_NONE, OPT_FENCE},
+    {"env", 'e', ARG_NONE, OPT_ENV},
+    {"server", 's', ARG_REQUIRED, OPT_SERVER},
+    {"timeout", 't', ARG_REQUIRED, OPT_TIMEOUT},
+    {"fallback", 'f', ARG_NONE, OPT_FALLBACK},
     PROBE_OPTION_SPECS,
     {0, 0, 0, 0},
 };
@@ -50,10 +69,14 @@ static const struct option_spec specs[] = {
 static struct {
     struct probe_opts probe;
     struct portset range, exclude;
-    bool has_range, fence;
+    bool has_range, fence, env, fallback, has_count;
     unsigned count;
     pid_t pid;
-    double bind_timeout;
+    double bind_timeout, timeout;
+    const char *server;
+    char *names[MAX_COUNT];
+    unsigned nnames;
+    unsigned ports[MAX_COUNT];
     struct hold holds[MAX_COUNT];
     unsigned held;
 } TT;
@@ -65,35 +88,79 @@ static void add_list(struct portset *set, const char *option, const char *text)
         die(RC_USAGE, "%s: %s", option, err);
 }
 
+static bool is_name(const char *word)
+{
+    size_t len = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
+    return len > 0 && len < MAX_NAME && !word[len] && !(word[0] >= '0' && word[0] <= '9');
+}
+
+/* PID, BIND_TIMEOUT, or with --env a NAME. */
+static void take_positional(const char *word, int *numbers)
+{
+    if (TT.env && (word[0] < '0' || word[0] > '9') && word[0] != '-' && word[0] != '.') {
+        if (!is_name(word))
+            die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, "
+                          "not starting with a digit, %d at most)", word, MAX_NAME - 1);
+        if (TT.nnames == MAX_COUNT)
+            die(RC_USAGE, "too many NAMEs: %d at most", MAX_COUNT);
+        TT.names[TT.nnames++] = (char *)word;
+        return;
+    }
+    if (*numbers == 0)
+        TT.pid = parse_pid("PID", word);
+    else if (*numbers == 1)
+        TT.bind_timeout = parse_seconds("BIND_TIMEOUT", word, 86400);
+    else
+        die(RC_USAGE, "too many arguments: '%s' (expected PID and BIND_TIMEOUT at most)", word);
+    (*numbers)++;
+}
+
+/* Conflicts and defaults, after every option is known. */
+static void settle_args(void)
+{
+    if (TT.env && TT.nnames == 0)
+        die(RC_USAGE, "--env needs at least one NAME");
+    if (TT.env && TT.has_count && TT.count != TT.nnames)
+        die(RC_USAGE, "-n %u contradicts the %u NAMEs of --env", TT.count, TT.nnames);
+    if (TT.env)
+        TT.count = TT.nnames;
+    if (!TT.server) {
+        const char *env = getenv("PORTSERVER_ADDRESS");
+        TT.server = env && *env ? env : NULL;
+    }
+    probe_args_finish(&TT.probe);
+}
+
 static void parse_args(int argc, char **argv)
 {
     struct args a;
-    int positional = 0, id;
+    int numbers = 0, id;
 
     args_init(&a, argc, argv);
     probe_args_init(&TT.probe);
     TT.count = 1;
+    TT.timeout = 5;
     TT.pid = getppid();
     while ((id = args_next(&a, specs)) != ARGS_END) {
         if (probe_args_take(&TT.probe, id, a.value))
             continue;
         switch (id) {
         case OPT_HELP: print_usage(usage);
-        case OPT_COUNT: TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT); break;
+        case OPT_COUNT:
+            TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
+            TT.has_count = true;
+            break;
         case OPT_RANGE: add_list(&TT.range, "--range", a.value); TT.has_range = true; break;
         case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
         case OPT_FENCE: TT.fence = true; break;
-        case ARGS_POSITIONAL:
-            if (positional == 0)
-                TT.pid = parse_pid("PID", a.value);
-            else if (positional == 1)
-                TT.bind_timeout = parse_seconds("BIND_TIMEOUT", a.value, 86400);
-            else
-                die(RC_USAGE, "too many arguments: '%s' (expected PID and BIND_TIMEOUT at most)", a.value);
-            positional++;
+        case OPT_ENV: TT.env = true; break;
+        case OPT_SERVER: TT.server = a.value; break;
+        case OPT_TIMEOUT: TT.timeout = parse_seconds("--timeout", a.value, 3600); break;
+        case OPT_FALLBACK: TT.fallback = true; break;
+        case ARGS_POSITIONAL: take_positional(a.value, &numbers); break;
         }
     }
-    probe_args_finish(&TT.probe);
+    settle_args();
 }
 
 /* The ports to try, in increasing order; dies when none is left. */
@@ -131,19 +198,22 @@ static void find_ports(const uint16_t *list, size_t n)
                 continue;
             die_errno(RC_SYSTEM, "holding port %u", port);
         }
-        TT.held++;
+        TT.ports[TT.held++] = port;
     }
     if (TT.held < TT.count)
         die(RC_EXHAUSTED, "only %u of %u ports free (all %zu candidates probed)",
             TT.held, TT.count, n);
 }
 
+/* "PORT" or "NAME_PORT=PORT" lines, in one write. */
 static void print_ports(void)
 {
-    static char out[MAX_COUNT * 7];
+    static char out[MAX_COUNT * (MAX_NAME + 12)];
     size_t len = 0;
-    for (unsigned i = 0; i < TT.held; i++)
-        len += (size_t)snprintf(out + len, sizeof(out) - len, "%u\n", TT.holds[i].port);
+    for (unsigned i = 0; i < TT.count; i++)
+        len += (size_t)snprintf(out + len, sizeof(out) - len,
+                                TT.env ? "%s_PORT=%u\n" : "%s%u\n",
+                                TT.env ? TT.names[i] : "", TT.ports[i]);
     if (write(STDOUT_FILENO, out, len) != (ssize_t)len)
         die_errno(RC_SYSTEM, "writing the ports");
 }
@@ -196,15 +266,31 @@ static void raise_fd_limit(void)
     }
 }
 
+/* True when the server leased the ports and they are printed; false when
+ * it failed and --fallback allows a local pick. Dies otherwise: falling
+ * back silently would lose the server's guarantees without anyone knowing. */
+static bool ask_the_server(void)
+{
+    char err[512];
+    int rc = server_pick(TT.server, TT.pid, TT.count, TT.nnames ? TT.names : NULL,
+                         TT.ports, TT.timeout, err, sizeof(err));
+    if (rc == RC_OK) {
+        print_ports();
+        return true;
+    }
+    if (!TT.fallback)
+        die(rc, "%s", err);
+    warn("%s; --fallback: picking locally, without the server's guarantees", err);
+    return false;
+}
+
 int pick_main(int argc, char **argv)
 {
     static uint16_t list[PORT_MAX];
 
     parse_args(argc, argv);
-    const char *server = getenv("PORTSERVER_ADDRESS");
-    if (server && *server)
-        warn("PORTSERVER_ADDRESS is set, but this build has no port server "
-             "client yet: picking locally");
+    if (TT.server && ask_the_server())
+        return RC_OK;
     raise_fd_limit();
     size_t n = candidates(list);
     find_ports(list, n);

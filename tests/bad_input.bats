@@ -111,3 +111,19 @@ refuses() {
 @test "a bad --wait is refused" {
     refuses "portpicker check: --wait: 'forever' is not a number of seconds" check --wait forever 15000
 }
+
+@test "--env without a NAME is refused" {
+    refuses "portpicker pick: --env needs at least one NAME" pick --env
+}
+
+@test "a NAME that is not a name is refused" {
+    refuses "portpicker pick: NAME: 'web-1' is not a name (letters, digits and _, not starting with a digit, 31 at most)" pick --env web-1
+}
+
+@test "-n that contradicts the NAMEs of --env is refused" {
+    refuses "portpicker pick: -n 3 contradicts the 2 NAMEs of --env" pick --env -n 3 A B
+}
+
+@test "a bad --timeout is refused" {
+    refuses "portpicker pick: --timeout: 'x' is not a number of seconds" pick --timeout x
+}

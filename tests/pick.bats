@@ -204,11 +204,29 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$status" -eq 4 ]
 }
 
-@test "pick warns when PORTSERVER_ADDRESS is set, since this build picks locally" {
-    PORTSERVER_ADDRESS=@nowhere run --separate-stderr pp pick
+@test "pick with PORTSERVER_ADDRESS set to no server fails with exit 7, never silently local" {
+    PORTSERVER_ADDRESS=@pp-nobody-$$ run --separate-stderr pp pick
+    [ "$status" -eq 7 ]
+    [ -z "$output" ]
+    [ "$stderr" = "portpicker pick: no port server at @pp-nobody-$$ (Connection refused)" ]
+}
+
+@test "an empty PORTSERVER_ADDRESS means no server, as in python_portpicker" {
+    PORTSERVER_ADDRESS= run --separate-stderr pp pick
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^[0-9]+$ ]]
-    [[ "$stderr" == *"PORTSERVER_ADDRESS is set"* ]]
+    [ -z "$stderr" ]
+}
+
+@test "pick --env NAME... picks locally too, one NAME_PORT line per name" {
+    run pp pick --env WEB DB
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^WEB_PORT=[0-9]+$ ]]
+    [[ "${lines[1]}" =~ ^DB_PORT=[0-9]+$ ]]
+    [ "${lines[0]#*=}" != "${lines[1]#*=}" ]
+    eval "$output"
+    run pp check "$WEB_PORT" "$DB_PORT"
+    [ "$status" -eq 0 ]
 }
 
 @test "pick -n reports running out of file descriptors with exit 3, printing nothing" {
