@@ -17,29 +17,6 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-/* Fill sun for addr ("@name" or a path). Returns the address length, or 0
- * with a message in err when addr does not fit sun_path. */
-static socklen_t unix_addr(const char *addr, struct sockaddr_un *sun,
-                           char *err, size_t errlen)
-{
-    size_t len = strlen(addr);
-    memset(sun, 0, sizeof(*sun));
-    sun->sun_family = AF_UNIX;
-    /* A path needs its NUL; an abstract name has the leading NUL instead. */
-    if (len == 0 || len >= sizeof(sun->sun_path) || (addr[0] == '@' && len == 1)) {
-        snprintf(err, errlen, "'%s': %s", addr,
-                 len ? "too long for a unix socket address (107 bytes)"
-                     : "empty address");
-        return 0;
-    }
-    memcpy(sun->sun_path, addr, len);
-    if (addr[0] == '@') {
-        sun->sun_path[0] = '\0';
-        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-    }
-    return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
-}
-
 static int close_keep_errno(int fd)
 {
     int saved = errno;
@@ -93,7 +70,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *sun,
 int listen_unix(const char *addr, int mode, int *rc, char *err, size_t errlen)
 {
     struct sockaddr_un sun;
-    socklen_t len = unix_addr(addr, &sun, err, errlen);
+    socklen_t len = unix_address(addr, &sun, err, errlen);
     *rc = RC_USAGE;
     if (!len)
         return -1;
@@ -168,7 +145,7 @@ int sd_notify_state(const char *state)
     struct sockaddr_un sun;
     if (!addr || !*addr)
         return 0;
-    socklen_t len = unix_addr(addr, &sun, err, sizeof(err));
+    socklen_t len = unix_address(addr, &sun, err, sizeof(err));
     if (!len) {
         errno = EINVAL;
         return -1;

@@ -190,8 +190,368 @@ PY
     wait_for grep -q "pid $inner exited: 1 leases ended" "$SERVER_LOG"
 }
 
+
+# ---- bad requests: refused by closing, counted, logged once ----
+
+@test "an empty request (half-closed at once) is refused" {
+    refused_as client-request-errors ""
+}
+
+@test "a client that sends nothing and waits is dropped at its timeout" {
+    refused_as client-request-errors --keep-open ""
+}
+
+@test "a request of text is refused" {
+    refused_as client-request-errors "hello\n"
+}
+
+@test "pid 0 is refused" {
+    refused_as denied-allocations "0\n"
+}
+
+@test "pid -1 is refused" {
+    refused_as denied-allocations "-1\n"
+}
+
 @test "pid 1 of the server's own pid namespace is refused" {
-    start_server --pool 21320-21329
-    [ -z "$(ask 1)" ]
-    [ "$(counter denied-allocations)" -eq 1 ]
+    refused_as denied-allocations "1\n"
+}
+
+@test "a pid that does not exist is refused" {
+    sh -c 'exit 0' & gone=$!
+    wait $gone
+    refused_as denied-allocations "$gone\n"
+}
+
+@test "a pid beyond any pid_max is refused" {
+    refused_as denied-allocations "99999999999999\n"
+}
+
+@test "a request of 21 bytes is refused, 20 are fine" {
+    refused_as client-request-errors "00000000000000000001\n"
+    [ -n "$(raw "$(printf '%19s' "$OWNER")\n")" ]
+}
+
+@test "binary garbage is refused" {
+    refused_as client-request-errors '\x00\xff\xfe\x01\x7f\n'
+}
+
+@test "a request of newlines only is refused" {
+    refused_as client-request-errors '\n\n\n\n\n\n'
+}
+
+@test "two numbers in one request are refused" {
+    refused_as client-request-errors "12 34\n"
+}
+
+@test "portserver.py's underscores in numbers are refused" {
+    refused_as client-request-errors "7_3_1_2\n"
+}
+
+@test "text after the newline is refused" {
+    start_owner
+    refused_as client-request-errors "$OWNER\nx"
+}
+
+# ---- a daemon that behaves ----
+
+@test "a client that sends nothing does not delay others" {
+    start_owner
+    start_server --pool 21500-21509
+    raw --keep-open --time "" >"$BATS_TEST_TMPDIR/idle.out" 2>&1 &
+    track_pid $!
+    sleep 0.2
+    run raw --time "$OWNER\n"
+    [[ "${lines[0]}" == 215?? ]]
+    elapsed=${lines[1]#elapsed }
+    echo "# answered in $elapsed s beside an idle client" >&3
+    [ "$(echo "$elapsed < 1" | bc)" -eq 1 ]
+    # The idle one is dropped after its few seconds.
+    wait_for grep -q "sent nothing in time" "$SERVER_LOG"
+}
+
+@test "a client sending a byte a second does not delay others" {
+    start_owner
+    start_server --pool 21510-21519
+    raw --keep-open --delay 1 4 1 9 4 3 "\n" >/dev/null 2>&1 &
+    track_pid $!
+    for _ in 1 2 3; do
+        run raw --time "$OWNER\n"
+        [[ "${lines[0]}" == 215?? ]]
+        [ "$(echo "${lines[1]#elapsed } < 1" | bc)" -eq 1 ]
+        sleep 0.5
+    done
+}
+
+@test "running out of file descriptors pauses accepting, without spinning" {
+    start_owner
+    ADDR=$(new_address)
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+    (ulimit -n 40 && exec "$PORTPICKER" serve --address "$ADDR" --pool 21520-21529) \
+        2>>"$SERVER_LOG" 3>&- &
+    SERVER_PID=$!
+    track_pid $SERVER_PID
+    wait_for grep -q "listening on" "$SERVER_LOG"
+    run "$PYTHON" - "$ADDR" "$OWNER" "$SERVER_PID" <<'PY'
+import socket, sys, time
+addr, owner, server = "\0" + sys.argv[1][1:], sys.argv[2].encode(), sys.argv[3]
+def ticks():
+    with open("/proc/%s/stat" % server) as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return int(fields[11]) + int(fields[12])
+conns = []
+for _ in range(60):
+    s = socket.socket(socket.AF_UNIX)
+    s.connect(addr)
+    conns.append(s)
+time.sleep(0.3)
+before = ticks()
+time.sleep(1)
+spent = ticks() - before
+# An accepted client is still served: fds were kept for the probes.
+conns[0].sendall(owner + b"\n")
+first = conns[0].recv(64).decode().strip()
+for s in conns:
+    s.close()
+time.sleep(0.3)
+s = socket.socket(socket.AF_UNIX)
+s.settimeout(5)
+s.connect(addr)
+s.sendall(owner + b"\n")
+print(spent, first, s.recv(64).decode().strip())
+PY
+    echo "# cpu ticks while paused: ${output%% *}" >&3
+    read -r spent first after <<<"$output"
+    [ "$spent" -le 10 ]
+    [[ "$first" == 215?? ]]
+    [[ "$after" == 215?? ]]
+    grep -q "not accepting for now" "$SERVER_LOG"
+    grep -q "accepting again" "$SERVER_LOG"
+}
+
+@test "SIGUSR1 logs portserver.py's counters and ours" {
+    start_owner
+    start_server --pool 21530-21534
+    ask "$OWNER" >/dev/null
+    ask "$OWNER" >/dev/null
+    raw "nonsense\n" >/dev/null
+    [ "$(counter total-allocations)" -eq 2 ]
+    [ "$(counter client-request-errors)" -eq 1 ]
+    [ "$(counter denied-allocations)" -eq 0 ]
+    [ "$(counter num-ports-managed)" -eq 5 ]
+    [ "$(counter num-ports-checked-for-last-request)" -eq 1 ]
+    [ "$(counter leases-held)" -eq 2 ]
+    for name in leases-reclaimed outsiders-skipped owners ports-free ports-resting; do
+        grep -q "info: $name [0-9]" "$SERVER_LOG"
+    done
+}
+
+@test "SIGTERM removes the socket file and the pidfile, logs the counters, exits 0" {
+    ADDR=$BATS_TEST_TMPDIR/pp.sock
+    start_server --pool 21540-21549 --pidfile "$BATS_TEST_TMPDIR/pp.pid"
+    [ -S "$ADDR" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/pp.pid")" = "$SERVER_PID" ]
+    stop_server
+    [ "$SERVER_RC" -eq 0 ]
+    [ ! -e "$ADDR" ]
+    [ ! -e "$BATS_TEST_TMPDIR/pp.pid" ]
+    grep -q "SIGTERM: stopping" "$SERVER_LOG"
+    grep -q "counters (final)" "$SERVER_LOG"
+    grep -q "total-allocations 0" "$SERVER_LOG"
+}
+
+@test "SIGINT stops the server cleanly too" {
+    start_server --pool 21550-21559
+    kill -INT "$SERVER_PID"
+    wait "$SERVER_PID"
+    grep -q "SIGINT: stopping" "$SERVER_LOG"
+}
+
+@test "a socket file left by a dead server is replaced" {
+    ADDR=$BATS_TEST_TMPDIR/stale.sock
+    "$PYTHON" -c 'import socket, sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$ADDR"
+    [ -S "$ADDR" ]
+    start_owner
+    start_server --pool 21560-21569
+    grep -q "replaced a stale socket" "$SERVER_LOG"
+    [[ "$(ask "$OWNER")" == 2156? ]]
+}
+
+@test "a second server on a live socket path exits 5 and leaves the first alone" {
+    ADDR=$BATS_TEST_TMPDIR/live.sock
+    start_owner
+    start_server --pool 21570-21579
+    run pp serve --address "$ADDR" --pool 21580-21589
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"a server already answers there"* ]]
+    [[ "$(ask "$OWNER")" == 2157? ]]
+}
+
+@test "a second server on a live abstract name exits 5" {
+    start_server --pool 21590-21599
+    run pp serve --address "$ADDR" --pool 21580-21589
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"another server is running there"* ]]
+}
+
+@test "a file that is not a socket is never replaced" {
+    ADDR=$BATS_TEST_TMPDIR/not-a-socket
+    echo precious >"$ADDR"
+    run pp serve --address "$ADDR"
+    [ "$status" -eq 3 ]
+    [ "$(cat "$ADDR")" = precious ]
+}
+
+@test "--socket-mode sets the socket file's permissions" {
+    ADDR=$BATS_TEST_TMPDIR/mode.sock
+    start_server --pool 21600-21609 --socket-mode 600
+    [ "$(stat -c %a "$ADDR")" = 600 ]
+}
+
+@test "READY=1 reaches NOTIFY_SOCKET once the server listens" {
+    run "$PYTHON" - "$PORTPICKER" "$(new_address)" <<'PY'
+import os, signal, socket, subprocess, sys
+binary, addr = sys.argv[1], sys.argv[2]
+notify = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+notify.bind("\0pp-notify-%d" % os.getpid())
+notify.settimeout(5)
+env = dict(os.environ, NOTIFY_SOCKET="@pp-notify-%d" % os.getpid())
+server = subprocess.Popen([binary, "serve", "--address", addr, "--pool", "21610"],
+                          env=env, stderr=subprocess.DEVNULL)
+try:
+    print(notify.recv(64).decode())
+    c = socket.socket(socket.AF_UNIX)
+    c.connect("\0" + addr[1:])   # listening already when READY=1 came
+    c.close()
+    server.send_signal(signal.SIGTERM)
+    print(notify.recv(64).decode())
+finally:
+    server.kill() if server.poll() is None and server.wait(5) is None else None
+    server.wait()
+PY
+    [ "${lines[0]}" = READY=1 ]
+    [ "${lines[1]}" = STOPPING=1 ]
+}
+
+@test "a socket passed by systemd (LISTEN_FDS) is used instead of --address" {
+    start_owner
+    run "$PYTHON" - "$PORTPICKER" "$OWNER" <<'PY'
+import os, signal, socket, sys
+binary, owner = sys.argv[1], sys.argv[2].encode()
+name = "\0pp-activated-%d" % os.getpid()
+listener = socket.socket(socket.AF_UNIX)
+listener.bind(name)
+listener.listen(16)
+pid = os.fork()
+if pid == 0:
+    os.dup2(listener.fileno(), 3)
+    os.environ.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()))
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 2)
+    os.execv(binary, [binary, "serve", "--address", "@pp-never-bound", "--pool", "21620-21629"])
+try:
+    c = socket.socket(socket.AF_UNIX)
+    c.settimeout(5)
+    c.connect(name)
+    c.sendall(owner + b"\n")
+    print(c.recv(64).decode().strip())
+finally:
+    os.kill(pid, signal.SIGTERM)
+    os.waitpid(pid, 0)
+PY
+    [[ "$output" == 2162? ]]
+    ! grep -q pp-never-bound /proc/net/unix
+}
+
+# ---- persistence ----
+
+@test "leases survive kill -9 of the server" {
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 21700-21701 --state "$state"
+    port=$(ask "$OWNER")
+    [[ "$port" == 2170? ]]
+    kill -9 "$SERVER_PID"
+    wait "$SERVER_PID" || true
+    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
+    start_server --pool 21700-21701 --state "$state"
+    grep -q "1 leases kept" "$SERVER_LOG"
+    start_owner
+    other=$(ask "$OWNER")
+    [ -n "$other" ]
+    [ "$other" != "$port" ]
+    [ -z "$(ask "$OWNER")" ]
+    [ "$(counter leases-held)" -eq 2 ]
+}
+
+@test "a restart drops the saved leases of owners that died meanwhile" {
+    sleep 300 & victim=$!; track_pid $victim
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 21710-21710 --state "$state"
+    [ "$(ask $victim)" = 21710 ]
+    stop_server
+    kill -9 $victim; wait $victim 2>/dev/null || true
+    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
+    start_server --pool 21710-21710 --state "$state"
+    grep -q "0 leases kept, 1 dropped" "$SERVER_LOG"
+    start_owner
+    [ "$(ask "$OWNER")" = 21710 ]
+}
+
+@test "the state file is rewritten whole, not left to grow" {
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 21720-21721 --state "$state"
+    for _ in $(seq 100); do
+        sh -c 'exit 0' & p=$!; wait $p
+        ask $p >/dev/null || true
+    done
+    ask "$OWNER" >/dev/null
+    stop_server
+    [ "$(grep -c '^G ' "$state")" -eq 1 ]
+    [ "$(head -c 17 "$state")" = "portpicker-leases" ]
+}
+
+@test "a state file that is not ours stops the server before it binds" {
+    echo "hello" >"$BATS_TEST_TMPDIR/junk"
+    ADDR=$BATS_TEST_TMPDIR/junk.sock
+    run pp serve --address "$ADDR" --state "$BATS_TEST_TMPDIR/junk"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"not a portpicker lease file"* ]]
+    [ ! -e "$ADDR" ]
+}
+
+# ---- the command line ----
+
+@test "--help prints the usage and exits 0" {
+    run pp serve --help
+    [ "$status" -eq 0 ]
+    [[ "$output" == "usage: portpicker serve"* ]]
+    [[ "$output" == *"--max-leases-per-uid"* ]]
+}
+
+@test "portserver.py's flag spellings are accepted" {
+    start_owner
+    ADDR=$(new_address)
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+    "$PORTPICKER" serve --portserver_unix_socket_address "$ADDR" \
+        --portserver_static_pool 21730-21731,21735 --verbose 2>>"$SERVER_LOG" 3>&- &
+    SERVER_PID=$!; track_pid $SERVER_PID
+    wait_for grep -q "listening on $ADDR, pool 21730-21731,21735 (3 ports)" "$SERVER_LOG"
+    [[ "$(ask "$OWNER")" == 2173? ]]
+    grep -q "pid $OWNER is: sleep 300" "$SERVER_LOG"
+}
+
+@test "bad flags exit 2 with a message, before anything is bound" {
+    sock=$BATS_TEST_TMPDIR/never.sock
+    for args in "--pool 0-70000" "--pool x" "--pool ''" "--socket-mode 999" \
+        "--max-leases-per-uid 0" "--quiet --verbose" "--frobnicate" \
+        "--state" "extra-argument" "--socket-mode 600 --address @abstract"; do
+        eval "run pp serve --address '$sock' $args"
+        echo "$args -> $status: $output"
+        [ "$status" -eq 2 ]
+        [[ "$output" == "portpicker serve: "* ]]
+        [ "${#lines[@]}" -eq 1 ]
+        [ ! -e "$sock" ]
+    done
 }

@@ -21,7 +21,7 @@ wait_for() {
 start_server() {
     ADDR=${ADDR:-$(new_address)}
     SERVER_LOG=${SERVER_LOG:-$BATS_TEST_TMPDIR/server.log}
-    "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" &
+    "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" 3>&- &
     SERVER_PID=$!
     track_pid "$SERVER_PID"
     if ! wait_for grep -q "listening on" "$SERVER_LOG"; then
@@ -61,3 +61,25 @@ counter() {
 
 # in_pool PORT LO HI
 in_pool() { [ "$1" -ge "$2" ] && [ "$1" -le "$3" ]; }
+
+# refused_as COUNTER PIECE...: with one lease granted, the request PIECE...
+# gets no reply, counts once in COUNTER and is logged once; the server then
+# keeps serving, the lease intact.
+refused_as() {
+    local counter=$1 first second
+    shift
+    start_owner
+    start_server --pool 21400-21409
+    first=$(ask "$OWNER")
+    [ -n "$first" ]
+    [ -z "$(raw "$@" 2>&1)" ]
+    [ "$(counter "$counter")" -eq 1 ]
+    [ "$(grep -c "info: bad request\|info: denied " "$SERVER_LOG")" -eq 1 ]
+    second=$(ask "$OWNER")
+    [ -n "$second" ]
+    [ "$second" != "$first" ]
+    [ "$(counter leases-held)" -eq 2 ]
+}
+
+# cpu_ticks PID: user + system clock ticks PID has used.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
