@@ -5,7 +5,7 @@ _portpicker_options() {
     pick) echo "-h --help -n --count -r --range -x --exclude --fence --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
     check) echo "-h --help -l --listening -w --wait -q --quiet --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
     # BEGIN serve
-    serve) echo "-h --help" ;;
+    serve) echo "-h --help -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --socket-mode --max-leases-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
     # END serve
     release) echo "-h --help" ;;
     esac
@@ -16,6 +16,9 @@ _portpicker_takes_value() {
     case $1 in
     -n|--count|-r|--range|-x|--exclude|-w|--wait|--host) return 0 ;;
     # BEGIN serve values
+    -a|--address|--portserver_address|--portserver_unix_socket_address) return 0 ;;
+    -p|--pool|--portserver_static_pool|--socket-mode|--max-leases-per-uid) return 0 ;;
+    --state|--pidfile) return 0 ;;
     # END serve values
     esac
     return 1

@@ -6,6 +6,13 @@
 load helpers
 load serve_helpers
 
+# Stop what the test started; a sanitizer build's report lands in the
+# server's log, and fails the test.
+teardown() {
+    stop_tracked
+    ! grep -h "Sanitizer\|runtime error" "$BATS_TEST_TMPDIR"/server*.log 2>/dev/null
+}
+
 python_client_or_skip() {
     /usr/bin/python3 -c 'import portpicker' 2>/dev/null ||
         skip "/usr/bin/python3 cannot import portpicker (python3-portpicker)"
