@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <libgen.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -44,7 +45,8 @@
 #include <unistd.h>
 
 #define FILL_CONNS 16
-#define MAX_CONNS 1024
+#define MAX_CONNS 256
+#define OWNER_STACK 16384
 
 static struct {
     struct sockaddr_un sa;
@@ -56,6 +58,7 @@ static struct {
     const char *journal;    /* -s: the server's --state file */
     int inotify;            /* watching the journal's directory, or -1 */
     pid_t owners[MAX_CONNS];
+    _Alignas(16) char stacks[MAX_CONNS][OWNER_STACK]; /* of the owners */
     int nowners;
     atomic_long issued;     /* requests claimed by threads so far */
     atomic_bool stop;       /* a thread saw a refusal in fill mode */
@@ -68,6 +71,7 @@ struct worker {
     bool fill;
     long granted, refused, errors;
     struct samples lat;
+    _Alignas(16) char stack[OWNER_STACK];   /* of its dying owners */
 };
 
 static void usage(void)
@@ -94,19 +98,22 @@ static void set_address(const char *addr)
     G.salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
 }
 
-/* A child that sleeps until killed, or until loadgen itself dies, so an
- * interrupted bench leaves no owner behind. Returns its pid, or -1. */
-static pid_t spawn_owner(void)
+static int owner_main(void *arg)
 {
-    pid_t parent = getpid();
-    pid_t pid = fork();
-    if (pid != 0)
-        return pid;
+    (void)arg;
     prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(0);
-    for (;;)
-        pause();
+    while (pause() < 0)
+        ;
+    return 0;
+}
+
+/* A child that sleeps until killed, or until the thread that made it ends,
+ * so an interrupted bench leaves no owner behind. It shares our memory
+ * (CLONE_VM) and runs on stack, so making one costs what a thread costs,
+ * not a fork of every thread's mappings. Returns its pid, or -1. */
+static pid_t spawn_owner(char (*stack)[OWNER_STACK])
+{
+    return clone(owner_main, *stack + OWNER_STACK, CLONE_VM | SIGCHLD, NULL);
 }
 
 static void kill_owner(pid_t pid)
@@ -170,7 +177,7 @@ static void *work(void *arg)
     bool dying = G.dying && !w->fill;
     double us;
     while (claim(w)) {
-        pid_t owner = dying ? spawn_owner() : G.owners[w->index % G.nowners];
+        pid_t owner = dying ? spawn_owner(&w->stack) : G.owners[w->index % G.nowners];
         if (owner < 0) {
             w->errors++;
             continue;
@@ -222,7 +229,7 @@ static void load_mode(void)
 {
     G.nowners = G.conns > FILL_CONNS ? G.conns : FILL_CONNS;
     for (int i = 0; i < G.nowners; i++)
-        if ((G.owners[i] = spawn_owner()) < 0) {
+        if ((G.owners[i] = spawn_owner(&G.stacks[i])) < 0) {
             perror("loadgen: fork");
             exit(1);
         }
@@ -309,7 +316,7 @@ static bool reclaim_once(struct reclaim_stats *st)
 {
     double us;
     bool ok = false;
-    pid_t d = spawn_owner(), l = spawn_owner();
+    pid_t d = spawn_owner(&G.stacks[0]), l = spawn_owner(&G.stacks[1]);
     if (d < 0 || l < 0) {
         perror("loadgen: fork");
         exit(1);
