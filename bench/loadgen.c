@@ -129,15 +129,14 @@ static int request(pid_t owner, double *us)
 {
     char buf[32];
     double t0 = now_us();
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd < 0)
-        return -1;
-    struct timeval tv = {.tv_sec = 60};
-    setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv));
-    setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv));
     int port = -1;
     int len = snprintf(buf, sizeof(buf), "%d\n", (int)owner);
-    if (connect(fd, (struct sockaddr *)&G.sa, G.salen) < 0
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    struct timeval tv = {.tv_sec = 60};
+    if (fd < 0
+        || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0
+        || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0
+        || connect(fd, (struct sockaddr *)&G.sa, G.salen) < 0
         || write(fd, buf, (size_t)len) != len)
         goto out;
     size_t got = 0;
@@ -157,7 +156,8 @@ static int request(pid_t owner, double *us)
     else if (buf[got - 1] == '\n' && (port = atoi(buf)) <= 0)
         port = -1;
 out:
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     *us = now_us() - t0;
     return port;
 }
@@ -230,7 +230,7 @@ static void load_mode(void)
     G.nowners = G.conns > FILL_CONNS ? G.conns : FILL_CONNS;
     for (int i = 0; i < G.nowners; i++)
         if ((G.owners[i] = spawn_owner(&G.stacks[i])) < 0) {
-            perror("loadgen: fork");
+            perror("loadgen: clone");
             exit(1);
         }
     printf("{\"mode\":\"load\",\"conns\":%d,\"owners\":\"%s\"", G.conns,
@@ -318,7 +318,7 @@ static bool reclaim_once(struct reclaim_stats *st)
     bool ok = false;
     pid_t d = spawn_owner(&G.stacks[0]), l = spawn_owner(&G.stacks[1]);
     if (d < 0 || l < 0) {
-        perror("loadgen: fork");
+        perror("loadgen: clone");
         exit(1);
     }
     /* The previous round's owners died just now: the port may still be
