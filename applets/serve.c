@@ -23,7 +23,7 @@ static const char usage[] =
 "      --max-leases-per-uid N  leases one user may hold at once (1-65535)\n"
 "      --no-pidfd       watch owners by polling /proc start times, as on\n"
 "                       kernels without pidfd_open (before Linux 5.3)\n"
-"  -q, --quiet          log warnings and errors only\n"
+"  -q, --quiet          log only start, stop, counters, warnings, errors\n"
 "  -v, --verbose        also log debug lines and each owner's command line\n"
 "      --debug          the same as --verbose, as portserver.py spells it\n"
 "  -h, --help           show this help\n"
@@ -132,6 +132,6 @@ int serve_main(int argc, char **argv)
 {
     parse_args(argc, argv);
     check_args();
-    log_level = TT.quiet ? LOG_WARN : TT.verbose ? LOG_DEBUG : LOG_INFO;
+    log_level = TT.quiet ? LOG_NOTICE : TT.verbose ? LOG_DEBUG : LOG_INFO;
     return serve_run(&TT.o);
 }

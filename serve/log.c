@@ -13,7 +13,8 @@
 
 int log_level = LOG_INFO;
 
-static const char *const level_names[] = {"error", "warning", "info", "debug"};
+static const char *const level_names[] = {"error", "warning", "notice", "info",
+                                           "debug"};
 
 static size_t stamp(char *buf, size_t len)
 {

@@ -22,7 +22,7 @@ static void on_signal(struct loop *l, int fd, void *data)
         if (si.ssi_signo == SIGUSR1) {
             server_stats(s, "SIGUSR1");
         } else {
-            slog(LOG_INFO, "%s: stopping",
+            slog(LOG_NOTICE, "%s: stopping",
                  si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
             l->stop = true;
         }
@@ -94,7 +94,7 @@ static int start(struct server *s)
         s->pidfile = true;
     }
     portset_format(&opts->pool, pool, sizeof(pool));
-    slog(LOG_INFO, "listening on %s, pool %s (%zu ports), %zu leases kept, "
+    slog(LOG_NOTICE, "listening on %s, pool %s (%zu ports), %zu leases kept, "
          "%zu dropped", s->activated ? "the socket systemd passed" : opts->address,
          pool, s->leases.npool, s->leases.nleases, s->dropped);
     if (sd_notify_state("READY=1") < 0)

@@ -20,9 +20,11 @@
 
 /* ---- log.c ---- */
 
-enum { LOG_ERROR, LOG_WARN, LOG_INFO, LOG_DEBUG };
+/* LOG_NOTICE: start, stop and counters, which --quiet keeps. */
+enum { LOG_ERROR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
 
-/* Messages above this level are dropped (LOG_INFO unless --quiet/--verbose). */
+/* Messages above this level are dropped: LOG_INFO, LOG_NOTICE with --quiet,
+ * LOG_DEBUG with --verbose. */
 extern int log_level;
 
 /* Write "portpicker serve: LEVEL: message\n" to stderr in one write(2). */

@@ -184,8 +184,16 @@ unsigned server_grant(struct server *s, const struct client *c, long long pid,
     unsigned port = 0, checked = 0;
     uint64_t start;
     struct owner *o = NULL;
-    pid_t owner = resolve(s, c, pid);
     *why = s->why;
+    /* A full pool refuses in O(1), before any /proc lookup. */
+    if (!ls->free.len) {
+        s->stats.checked_last = 0;
+        snprintf(s->why, sizeof(s->why), "no free port left in the pool");
+        if (ls->resting.len)
+            loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+        return 0;
+    }
+    pid_t owner = resolve(s, c, pid);
     if (!owner)
         return 0;
     if (s->opts->max_per_uid && leases_of_uid(ls, c->uid) >= s->opts->max_per_uid) {
@@ -266,18 +274,18 @@ void server_stats(struct server *s, const char *when)
 {
     const struct stats *st = &s->stats;
     const struct leases *ls = &s->leases;
-    slog(LOG_INFO, "counters (%s):", when);
+    slog(LOG_NOTICE, "counters (%s):", when);
     /* portserver.py's names and format first, one counter a line. */
-    slog(LOG_INFO, "client-request-errors %llu", (unsigned long long)st->request_errors);
-    slog(LOG_INFO, "denied-allocations %llu", (unsigned long long)st->denied);
-    slog(LOG_INFO, "num-ports-managed %zu", ls->npool);
-    slog(LOG_INFO, "num-ports-checked-for-last-request %llu",
+    slog(LOG_NOTICE, "client-request-errors %llu", (unsigned long long)st->request_errors);
+    slog(LOG_NOTICE, "denied-allocations %llu", (unsigned long long)st->denied);
+    slog(LOG_NOTICE, "num-ports-managed %zu", ls->npool);
+    slog(LOG_NOTICE, "num-ports-checked-for-last-request %llu",
          (unsigned long long)st->checked_last);
-    slog(LOG_INFO, "total-allocations %llu", (unsigned long long)st->allocations);
-    slog(LOG_INFO, "leases-held %zu", ls->nleases);
-    slog(LOG_INFO, "owners %zu", ls->nowners);
-    slog(LOG_INFO, "leases-reclaimed %llu", (unsigned long long)st->reclaimed);
-    slog(LOG_INFO, "outsiders-skipped %llu", (unsigned long long)st->outsiders);
-    slog(LOG_INFO, "ports-free %zu", ls->free.len);
-    slog(LOG_INFO, "ports-resting %zu", ls->resting.len);
+    slog(LOG_NOTICE, "total-allocations %llu", (unsigned long long)st->allocations);
+    slog(LOG_NOTICE, "leases-held %zu", ls->nleases);
+    slog(LOG_NOTICE, "owners %zu", ls->nowners);
+    slog(LOG_NOTICE, "leases-reclaimed %llu", (unsigned long long)st->reclaimed);
+    slog(LOG_NOTICE, "outsiders-skipped %llu", (unsigned long long)st->outsiders);
+    slog(LOG_NOTICE, "ports-free %zu", ls->free.len);
+    slog(LOG_NOTICE, "ports-resting %zu", ls->resting.len);
 }

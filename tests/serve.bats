@@ -349,8 +349,16 @@ PY
     [ "$(counter num-ports-checked-for-last-request)" -eq 1 ]
     [ "$(counter leases-held)" -eq 2 ]
     for name in leases-reclaimed outsiders-skipped owners ports-free ports-resting; do
-        grep -q "info: $name [0-9]" "$SERVER_LOG"
+        grep -q "notice: $name [0-9]" "$SERVER_LOG"
     done
+}
+
+@test "--quiet drops the per-request lines but keeps the counters" {
+    start_owner
+    start_server --pool 21535-21539 --quiet
+    ask "$OWNER" >/dev/null
+    [ "$(counter total-allocations)" -eq 1 ]
+    ! grep -q "info:" "$SERVER_LOG"
 }
 
 @test "SIGTERM removes the socket file and the pidfile, logs the counters, exits 0" {

@@ -56,7 +56,7 @@ counter() {
     before=$(grep -c "ports-resting" "$SERVER_LOG")
     kill -USR1 "$SERVER_PID"
     wait_for eval '[ "$(grep -c "ports-resting" "$SERVER_LOG")" -gt "$before" ]' || return 1
-    sed -n "s/.*: info: $1 \([0-9]*\)\$/\1/p" "$SERVER_LOG" | tail -n 1
+    sed -n "s/.*: notice: $1 \([0-9]*\)\$/\1/p" "$SERVER_LOG" | tail -n 1
 }
 
 # in_pool PORT LO HI
