@@ -28,7 +28,9 @@ static const char usage_tail[] =
     "\n"
     "'portpicker APPLET --help' describes each. Exit codes: 0 ok/free,\n"
     "1 in use/no, 2 usage error, 3 system error, 4 no free port,\n"
-    "5 address in use by a live server, 126 applet not built, 127 no such applet.\n";
+    "5 address in use by a live server, 6 server refused, 7 no server,\n"
+    "8 server timeout, 9 bad server reply, 10 port not held by you,\n"
+    "11 server too old for the request, 126 applet not built, 127 no such applet.\n";
 
 static const struct applet *find_applet(const char *name)
 {

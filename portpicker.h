@@ -229,6 +229,30 @@ bool probe_args_take(struct probe_opts *opts, int id, const char *value);
  * an IPv6 --host). */
 void probe_args_finish(struct probe_opts *opts);
 
+/* ---- lib/server_args.c: --server and --timeout ---- */
+
+enum { OPT_SERVER = 1100, OPT_TIMEOUT };
+
+#define SERVER_OPTION_SPECS                                                   \
+    {"server", 's', ARG_REQUIRED, OPT_SERVER},                                \
+    {"timeout", 't', ARG_REQUIRED, OPT_TIMEOUT}
+
+#define SERVER_OPTION_USAGE                                                   \
+    "  -s, --server ADDR the port server's address (@name: abstract socket);\n" \
+    "                    default: $PORTSERVER_ADDRESS\n"                      \
+    "  -t, --timeout SECONDS  give up on the server after SECONDS (default 5)\n"
+
+struct server_opts {
+    const char *address;    /* NULL: no server */
+    double timeout;         /* seconds for the whole exchange */
+};
+
+void server_args_init(struct server_opts *opts);
+/* Apply OPT_SERVER or OPT_TIMEOUT; false for any other id. */
+bool server_args_take(struct server_opts *opts, int id, const char *value);
+/* The address defaults to $PORTSERVER_ADDRESS; set but empty means none. */
+void server_args_finish(struct server_opts *opts);
+
 /* ---- lib/hold.c ---- */
 
 #define HOLD_MAX_FDS 4
@@ -321,5 +345,9 @@ int pick_main(int argc, char **argv);
 int check_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int release_main(int argc, char **argv);
+
+/* applets/check_server.c: check --server and check --leases. */
+int server_up(const struct server_opts *server, bool quiet);
+int print_leases(const struct server_opts *server, bool json);
 
 #endif

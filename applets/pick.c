@@ -16,8 +16,7 @@ static const char usage[] =
 "                    SO_REUSEADDR can bind it at once, and the hold then ends\n"
 "  -e, --env         the other words are NAMEs: print NAME_PORT=PORT lines,\n"
 "                    one port per NAME, for eval\n"
-"  -s, --server ADDR ask the port server at ADDR (@name: abstract socket)\n"
-"  -t, --timeout SECONDS  give up on the server after SECONDS (default 5)\n"
+SERVER_OPTION_USAGE
 "  -f, --fallback    if the server fails, warn and pick locally instead\n"
 "  -n, --count N     print N distinct ports, one per line (1-1000)\n"
 "  -r, --range LIST  pick from LIST: LO-HI or PORT, comma-separated\n"
@@ -49,7 +48,7 @@ PROBE_OPTION_USAGE
 
 enum {
     OPT_HELP = 1, OPT_COUNT, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
-    OPT_SERVER, OPT_TIMEOUT, OPT_FALLBACK,
+    OPT_FALLBACK,
 };
 
 static const struct option_spec specs[] = {
@@ -59,10 +58,9 @@ static const struct option_spec specs[] = {
     {"exclude", 'x', ARG_REQUIRED, OPT_EXCLUDE},
     {"fence", 0, ARG_NONE, OPT_FENCE},
     {"env", 'e', ARG_NONE, OPT_ENV},
-    {"server", 's', ARG_REQUIRED, OPT_SERVER},
-    {"timeout", 't', ARG_REQUIRED, OPT_TIMEOUT},
     {"fallback", 'f', ARG_NONE, OPT_FALLBACK},
     PROBE_OPTION_SPECS,
+    SERVER_OPTION_SPECS,
     {0, 0, 0, 0},
 };
 
@@ -72,8 +70,8 @@ static struct {
     bool has_range, fence, env, fallback, has_count;
     unsigned count;
     pid_t pid;
-    double bind_timeout, timeout;
-    const char *server;
+    double bind_timeout;
+    struct server_opts server;
     char *names[MAX_COUNT];
     unsigned nnames;
     unsigned ports[MAX_COUNT];
@@ -124,10 +122,7 @@ static void settle_args(void)
         die(RC_USAGE, "-n %u contradicts the %u NAMEs of --env", TT.count, TT.nnames);
     if (TT.env)
         TT.count = TT.nnames;
-    if (!TT.server) {
-        const char *env = getenv("PORTSERVER_ADDRESS");
-        TT.server = env && *env ? env : NULL;
-    }
+    server_args_finish(&TT.server);
     probe_args_finish(&TT.probe);
 }
 
@@ -138,11 +133,12 @@ static void parse_args(int argc, char **argv)
 
     args_init(&a, argc, argv);
     probe_args_init(&TT.probe);
+    server_args_init(&TT.server);
     TT.count = 1;
-    TT.timeout = 5;
     TT.pid = getppid();
     while ((id = args_next(&a, specs)) != ARGS_END) {
-        if (probe_args_take(&TT.probe, id, a.value))
+        if (probe_args_take(&TT.probe, id, a.value) ||
+            server_args_take(&TT.server, id, a.value))
             continue;
         switch (id) {
         case OPT_HELP: print_usage(usage);
@@ -154,8 +150,6 @@ static void parse_args(int argc, char **argv)
         case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
-        case OPT_SERVER: TT.server = a.value; break;
-        case OPT_TIMEOUT: TT.timeout = parse_seconds("--timeout", a.value, 3600); break;
         case OPT_FALLBACK: TT.fallback = true; break;
         case ARGS_POSITIONAL: take_positional(a.value, &numbers); break;
         }
@@ -219,17 +213,23 @@ static void print_ports(void)
 }
 
 /* In the detached child: hold until the deadline, letting each port go as
- * soon as its consumer has taken it over. */
+ * soon as its consumer has taken it over. A take-over must be seen on two
+ * polls in a row: another picker's probe (python_portpicker's listens with
+ * SO_REUSEADDR for a moment) is not a consumer. */
 static _Noreturn void hold_until(double deadline)
 {
-    unsigned left = TT.held;
+    unsigned left = TT.held, seen[MAX_COUNT] = {0};
     while (left > 0 && monotonic_seconds() < deadline) {
         sleep_ms(TAKEOVER_POLL_MS);
-        for (unsigned i = 0; i < TT.held; i++)
-            if (TT.holds[i].nfds && !TT.fence && hold_taken_over(&TT.holds[i])) {
+        for (unsigned i = 0; i < TT.held; i++) {
+            if (!TT.holds[i].nfds || TT.fence)
+                continue;
+            seen[i] = hold_taken_over(&TT.holds[i]) ? seen[i] + 1 : 0;
+            if (seen[i] == 2) {
                 hold_close(&TT.holds[i]);
                 left--;
             }
+        }
     }
     _exit(0);
 }
@@ -272,8 +272,9 @@ static void raise_fd_limit(void)
 static bool ask_the_server(void)
 {
     char err[512];
-    int rc = server_pick(TT.server, TT.pid, TT.count, TT.nnames ? TT.names : NULL,
-                         TT.ports, TT.timeout, err, sizeof(err));
+    int rc = server_pick(TT.server.address, TT.pid, TT.count,
+                         TT.nnames ? TT.names : NULL, TT.ports,
+                         TT.server.timeout, err, sizeof(err));
     if (rc == RC_OK) {
         print_ports();
         return true;
@@ -289,7 +290,7 @@ int pick_main(int argc, char **argv)
     static uint16_t list[PORT_MAX];
 
     parse_args(argc, argv);
-    if (TT.server && ask_the_server())
+    if (TT.server.address && ask_the_server())
         return RC_OK;
     raise_fd_limit();
     size_t n = candidates(list);

@@ -1,17 +1,69 @@
-/* release.c: give ports back to the port server before their owner exits.
- *
- * usage: portpicker release PORT...
- *
- * Not built yet: the server protocol that carries it is planned (see
- * docs/protocol.md when it lands). Until then this applet says so and exits
- * 126, rather than pretending to succeed. */
+/* release.c: give ports back to the port server before their owner exits. */
 #include "portpicker.h"
+
+static const char usage[] =
+"usage: portpicker release [OPTIONS] PORT...\n"
+"\n"
+"Give each PORT back to the port server before its owner exits, all or none.\n"
+"Only the user that leased a port, or root, may release it.\n"
+"\n"
+SERVER_OPTION_USAGE
+"  -h, --help        show this help\n"
+"\n"
+"Exit: 0 released, 2 usage error, 3 system error, 7 no server at the address,\n"
+"8 server timeout, 9 bad reply, 10 a port is not leased, or leased by another\n"
+"user (nothing was released), 11 the server is too old to release.\n";
+
+#include <stdio.h>
+
+#define MAX_PORTS 1000
+
+enum { OPT_HELP = 1 };
+
+static const struct option_spec specs[] = {
+    {"help", 'h', ARG_NONE, OPT_HELP},
+    SERVER_OPTION_SPECS,
+    {0, 0, 0, 0},
+};
+
+static struct {
+    struct server_opts server;
+    unsigned ports[MAX_PORTS];
+    unsigned nports;
+} TT;
+
+static void parse_args(int argc, char **argv)
+{
+    struct args a;
+    int id;
+
+    args_init(&a, argc, argv);
+    server_args_init(&TT.server);
+    while ((id = args_next(&a, specs)) != ARGS_END) {
+        if (server_args_take(&TT.server, id, a.value))
+            continue;
+        switch (id) {
+        case OPT_HELP: print_usage(usage);
+        case ARGS_POSITIONAL:
+            if (TT.nports == MAX_PORTS)
+                die(RC_USAGE, "too many ports: %d at most", MAX_PORTS);
+            TT.ports[TT.nports++] = parse_port("PORT", a.value);
+        }
+    }
+    if (TT.nports == 0)
+        die(RC_USAGE, "missing PORT (see --help)");
+    server_args_finish(&TT.server);
+    if (!TT.server.address)
+        die(RC_UNREACHABLE, "no port server: set PORTSERVER_ADDRESS or use --server");
+}
 
 int release_main(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    die(RC_NOT_BUILT, "not built yet: this version's server protocol has no "
-                      "release verb; ports return to the pool when their "
-                      "owner exits");
+    char err[512];
+    parse_args(argc, argv);
+    int rc = server_release(TT.server.address, TT.ports, TT.nports,
+                            TT.server.timeout, err, sizeof(err));
+    if (rc != RC_OK)
+        die(rc, "%s", err);
+    return RC_OK;
 }

@@ -18,7 +18,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the man page" {
-    for applet in pick check serve; do
+    for applet in pick check serve release; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
         done
@@ -26,7 +26,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the bash completion" {
-    for applet in pick check serve; do
+    for applet in pick check serve release; do
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
         for opt in $(help_options "$applet"); do
             [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
@@ -35,7 +35,7 @@ has_word() {
 }
 
 @test "the bash completion offers no option that --help does not list" {
-    for applet in pick check serve; do
+    for applet in pick check serve release; do
         known=" $(help_options "$applet" | tr '\n' ' ') "
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
         for opt in $words; do
@@ -45,7 +45,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the zsh completion" {
-    for applet in pick check serve; do
+    for applet in pick check serve release; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
         done
@@ -72,7 +72,7 @@ has_word() {
 }
 
 @test "every exit code in the README is in the man page and in portpicker --help" {
-    for code in 0 1 2 3 4 5 126 127; do
+    for code in 0 1 2 3 4 5 6 7 8 9 10 11 126 127; do
         grep -qE "^\| $code \|" "$TOP/README.md"
         grep -qE "^\.B $code\$" "$TOP/portpicker.1"
         pp --help | grep -qE "(^| )$code "

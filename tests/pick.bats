@@ -120,7 +120,7 @@ setup() { unset PORTSERVER_ADDRESS; }
     port=$(pp pick $$ 5)
     elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
     [ "$elapsed_ms" -lt 3000 ]
-    holder=$(pgrep -f "pick $$ 5" | head -1)
+    holder=$(pgrep -nf "pick $$ 5" | head -1)
     [ -n "$holder" ] && track_pid "$holder"
     run pp check "$port"
     [ "$status" -eq 1 ]
@@ -128,7 +128,7 @@ setup() { unset PORTSERVER_ADDRESS; }
 
 @test "a held port is never picked by another picker" {
     port=$(pp pick --range 20000-24000 $$ 5)
-    track_pid "$(pgrep -f "pick --range 20000-24000 $$ 5" | head -1)"
+    track_pid "$(pgrep -nf "pick --range 20000-24000 $$ 5" | head -1)"
     for _ in $(seq 5); do
         run pp pick --range "$port-$((port + 1))"
         [ "$output" != "$port" ]
@@ -137,7 +137,7 @@ setup() { unset PORTSERVER_ADDRESS; }
 
 @test "the consumer that sets SO_REUSEADDR binds a held port at once, and the hold ends" {
     port=$(pp pick $$ 10)
-    holder=$(pgrep -f "pick $$ 10" | head -1)
+    holder=$(pgrep -nf "pick $$ 10" | head -1)
     track_pid "$holder"
     hold_socket consumer "$port"
     for _ in $(seq 100); do kill -0 "$holder" 2>/dev/null || break; sleep 0.02; done
@@ -148,7 +148,7 @@ setup() { unset PORTSERVER_ADDRESS; }
 
 @test "a consumer without SO_REUSEADDR cannot bind a held port" {
     port=$(pp pick $$ 10)
-    track_pid "$(pgrep -f "pick $$ 10" | head -1)"
+    track_pid "$(pgrep -nf "pick $$ 10" | head -1)"
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer-plain "$port" 0
     [ "$status" -eq 1 ]
     [[ "$output" == *"Address already in use"* ]]
@@ -156,7 +156,7 @@ setup() { unset PORTSERVER_ADDRESS; }
 
 @test "the hold ends by itself after BIND_TIMEOUT" {
     port=$(pp pick $$ 0.3)
-    holder=$(pgrep -f "pick $$ 0.3" | head -1)
+    holder=$(pgrep -nf "pick $$ 0.3" | head -1)
     track_pid "$holder"
     sleep 0.6
     for _ in $(seq 50); do kill -0 "$holder" 2>/dev/null || break; sleep 0.02; done
@@ -166,7 +166,7 @@ setup() { unset PORTSERVER_ADDRESS; }
 
 @test "pick --fence keeps even the SO_REUSEADDR consumer out until the timeout" {
     port=$(pp pick --fence $$ 0.8)
-    track_pid "$(pgrep -f "pick --fence $$ 0.8" | head -1)"
+    track_pid "$(pgrep -nf "pick --fence $$ 0.8" | head -1)"
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
     [ "$status" -eq 1 ]
     sleep 1.2

@@ -33,7 +33,7 @@ python_is_free() {
 
 @test "a port held by pick: python_portpicker says free, we say in use" {
     port=$(pp pick $$ 5)
-    track_pid "$(pgrep -f "pick $$ 5" | head -1)"
+    track_pid "$(pgrep -nf "pick $$ 5" | head -1)"
     [ "$(python_is_free "$port")" = True ]
     run pp check "$port"
     [ "$status" -eq 1 ]
@@ -47,7 +47,7 @@ python_is_free() {
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
     [ "$status" -eq 1 ]
     port=$(pp pick $$ 3)
-    track_pid "$(pgrep -f "pick $$ 3" | head -1)"
+    track_pid "$(pgrep -nf "pick $$ 3" | head -1)"
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
     [ "$status" -eq 0 ]
 }

@@ -1,0 +1,37 @@
+/* server_args.c: --server and --timeout, the same for every applet that
+ * talks to a port server, and where the address comes from otherwise. */
+#include "portpicker.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+void server_args_init(struct server_opts *opts)
+{
+    memset(opts, 0, sizeof(*opts));
+    opts->timeout = 5;
+}
+
+bool server_args_take(struct server_opts *opts, int id, const char *value)
+{
+    switch (id) {
+    case OPT_SERVER:
+        opts->address = value;
+        return true;
+    case OPT_TIMEOUT:
+        opts->timeout = parse_seconds("--timeout", value, 3600);
+        return true;
+    default:
+        return false;
+    }
+}
+
+void server_args_finish(struct server_opts *opts)
+{
+    /* Set but empty means no server, as in python_portpicker. */
+    if (!opts->address) {
+        const char *env = getenv("PORTSERVER_ADDRESS");
+        opts->address = env && *env ? env : NULL;
+    }
+    if (opts->address && !*opts->address)
+        die(RC_USAGE, "--server: empty address");
+}
