@@ -307,6 +307,7 @@ enum ask_result {
     ASK_CLOSED,      /* the server closed without writing: a refusal */
     ASK_UNREACHABLE, /* nothing listens at the address */
     ASK_TIMEOUT,     /* no full answer within the timeout */
+    ASK_OVERSIZE,    /* the reply did not fit: not a reply of the protocol */
     ASK_ERROR,       /* anything else; err says what */
 };
 

@@ -95,10 +95,8 @@ static enum ask_result read_all(int fd, char *reply, size_t cap, size_t *got,
 {
     *got = 0;
     for (;;) {
-        if (*got == cap) {
-            errno = EMSGSIZE;
-            return ASK_ERROR;
-        }
+        if (*got == cap)
+            return ASK_OVERSIZE;
         ssize_t n = recv(fd, reply + *got, cap - *got, 0);
         if (n == 0)
             return *got ? ASK_REPLY : ASK_CLOSED;
@@ -154,9 +152,11 @@ enum ask_result ask_server(const char *address, const char *request,
                  "(at %s)", address, timeout, stage_names[stage]);
     else if (r == ASK_UNREACHABLE)
         snprintf(err, errlen, "no port server at %s (%s)", address, strerror(saved));
+    else if (r == ASK_OVERSIZE)
+        snprintf(err, errlen, "the port server at %s sent a reply longer than "
+                 "%zu bytes: not a reply of the protocol", address, replylen - 1);
     else if (r == ASK_ERROR)
         snprintf(err, errlen, "talking to the port server at %s: %s: %s", address,
-                 stage_names[stage],
-                 saved == EMSGSIZE ? "reply too long" : strerror(saved));
+                 stage_names[stage], strerror(saved));
     return r;
 }
