@@ -154,16 +154,27 @@ PY
     wait_for eval '[ "$(ask "$OWNER")" = 21290 ]'
 }
 
-@test "a reused pid neither keeps nor steals a lease" {
-    # With polling, a lease names (pid, start time): a newcomer on the same
-    # pid is another owner. Simulated by the server seeing the start time
-    # change: the journal entry of a dead pid is not restored (see state).
+@test "a saved lease whose pid now names another process is dropped" {
+    # A lease names (pid, start time): the same pid with another start time
+    # is a newcomer on a reused pid, and must not inherit the lease.
     start_owner
-    start_server --pool 21295-21296
-    p1=$(ask "$OWNER")
-    p2=$(ask "$OWNER")
-    [ "$p1" != "$p2" ]
-    [ "$(counter owners)" -eq 1 ]
+    state=$BATS_TEST_TMPDIR/leases
+    { echo "portpicker-leases 1 $(cat /proc/sys/kernel/random/boot_id)"
+      echo "G 21295 $OWNER 1 0"; } >"$state"
+    start_server --pool 21295 --state "$state"
+    grep -q "0 leases kept, 1 dropped" "$SERVER_LOG"
+    [ "$(ask "$OWNER")" = 21295 ]
+}
+
+@test "a saved lease of a live owner is kept at restart" {
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start=$(awk '{sub(/.*\) /, ""); print $20}' "/proc/$OWNER/stat")
+    { echo "portpicker-leases 1 $(cat /proc/sys/kernel/random/boot_id)"
+      echo "G 21296 $OWNER $start 0"; } >"$state"
+    start_server --pool 21296 --state "$state"
+    grep -q "1 leases kept, 0 dropped" "$SERVER_LOG"
+    [ -z "$(ask "$OWNER")" ]
 }
 
 @test "--max-leases-per-uid stops one user draining the pool" {
