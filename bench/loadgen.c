@@ -1,6 +1,6 @@
 /* loadgen: drive a port server over python_portpicker's wire protocol.
  *
- * usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] [-o live|dying] [-F]
+ * usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] [-o live|dying] [-F] [-w]
  *        loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s JOURNAL]
  *
  * Each request is one connection: send "<pid>\n", read "<port>\n" or EOF
@@ -12,6 +12,9 @@
  *             enough: a live lease is never given back)
  *   -o dying  each request forks a child, asks for it, then kills and reaps
  *             it, so the server has to reclaim one lease per request
+ *   -w        after printing, wait for stdin to close before the live
+ *             owners die, so the caller can read the server's CPU time and
+ *             memory while every lease is still held
  *   -F        first lease the whole pool to live owners (untimed, 16
  *             threads, until the first refusal or error); the timed
  *             requests then measure what a refusal costs on a full pool
@@ -54,7 +57,7 @@ static struct {
     int conns;
     long max;
     double seconds;
-    bool dying, fill, reclaim;
+    bool dying, fill, reclaim, wait_stdin;
     const char *journal;    /* -s: the server's --state file */
     int inotify;            /* watching the journal's directory, or -1 */
     pid_t owners[MAX_CONNS];
@@ -77,7 +80,7 @@ struct worker {
 static void usage(void)
 {
     fprintf(stderr, "usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] "
-                    "[-o live|dying] [-F]\n"
+                    "[-o live|dying] [-F] [-w]\n"
                     "       loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s JOURNAL]\n");
     exit(2);
 }
@@ -253,6 +256,12 @@ static void load_mode(void)
            sum.errors, secs, secs > 0 ? (double)done / secs : 0);
     samples_json(stdout, &sum.lat);
     printf("}\n");
+    fflush(stdout);
+    char c;
+    ssize_t r;
+    while (G.wait_stdin
+           && ((r = read(STDIN_FILENO, &c, 1)) > 0 || (r < 0 && errno == EINTR)))
+        ;
     for (int i = 0; i < G.nowners; i++)
         kill_owner(G.owners[i]);
 }
@@ -364,7 +373,7 @@ int main(int argc, char **argv)
 {
     const char *addr = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "a:c:n:t:o:Fm:s:")) != -1) {
+    while ((opt = getopt(argc, argv, "a:c:n:t:o:Fm:s:w")) != -1) {
         switch (opt) {
         case 'a': addr = optarg; break;
         case 'c': G.conns = atoi(optarg); break;
@@ -377,6 +386,7 @@ int main(int argc, char **argv)
             break;
         case 'F': G.fill = true; break;
         case 's': G.journal = optarg; break;
+        case 'w': G.wait_stdin = true; break;
         case 'm':
             if (strcmp(optarg, "reclaim"))
                 usage();
