@@ -104,19 +104,20 @@ int leases_init(struct leases *ls, const struct portset *set)
     ls->port = calloc(PORT_MAX + 1, sizeof(*ls->port));
     ls->free.port = calloc(ls->npool, sizeof(uint16_t));
     ls->resting.port = calloc(ls->npool, sizeof(uint16_t));
+    ls->dying.port = calloc(ls->npool, sizeof(uint16_t));
     /* One slot a pool port, and one for the asker of a request that the
      * full pool refuses; index 0 means "none". */
     ls->nslots = ls->npool + 1;
     ls->owners = calloc(ls->nslots + 1, sizeof(*ls->owners));
     ls->by_pid = calloc(nslots, sizeof(*ls->by_pid));
     ls->uids = calloc(ls->npool, sizeof(*ls->uids));
-    if (!ls->port || !ls->free.port || !ls->resting.port || !ls->owners ||
-        !ls->by_pid || !ls->uids) {
+    if (!ls->port || !ls->free.port || !ls->resting.port || !ls->dying.port ||
+        !ls->owners || !ls->by_pid || !ls->uids) {
         leases_fini(ls);
         errno = ENOMEM;
         return -1;
     }
-    ls->free.cap = ls->resting.cap = ls->npool;
+    ls->free.cap = ls->resting.cap = ls->dying.cap = ls->npool;
     portset_list(set, ls->free.port); /* as scratch: leases_fill queues */
     for (size_t i = 0; i < ls->npool; i++)
         ls->port[ls->free.port[i]].state = PORT_FREE;
@@ -138,6 +139,7 @@ void leases_fini(struct leases *ls)
     free(ls->port);
     free(ls->free.port);
     free(ls->resting.port);
+    free(ls->dying.port);
     free(ls->owners);
     free(ls->by_pid);
     free(ls->uids);
@@ -231,45 +233,50 @@ int leases_ungrant(struct leases *ls, unsigned port)
     return pidfd;
 }
 
-size_t leases_owner_died(struct leases *ls, struct owner *o, size_t *resting,
+size_t leases_owner_died(struct leases *ls, struct owner *o,
                          void (*on_end)(void *arg, unsigned port), void *arg)
 {
-    size_t freed = 0;
-    *resting = 0;
-    for (unsigned port = o->first; port;) {
+    size_t n = 0;
+    for (unsigned port = o->first; port; n++) {
         unsigned next = ls->port[port].next;
-        char why[64];
-        if (probe_port(&ls->probe, port, why, sizeof(why)) == PROBE_FREE) {
-            lease_end(ls, port, PORT_FREE);
-            ring_push(&ls->free, port);
-            freed++;
-        } else {
-            lease_end(ls, port, PORT_RESTING);
-            ring_push(&ls->resting, port);
-            ++*resting;
-        }
+        lease_end(ls, port, PORT_DYING);
+        ring_push(&ls->dying, port);
         if (on_end)
             on_end(arg, port);
         port = next;
     }
     owner_release(ls, o);
+    return n;
+}
+
+/* Probe port: free, it joins the tail of the free queue (true); bound, it
+ * joins the tail of the resting queue (false). */
+static bool settle(struct leases *ls, unsigned port)
+{
+    char why[64];
+    bool free_now = probe_port(&ls->probe, port, why, sizeof(why)) == PROBE_FREE;
+    ls->port[port].state = free_now ? PORT_FREE : PORT_RESTING;
+    ring_push(free_now ? &ls->free : &ls->resting, port);
+    return free_now;
+}
+
+size_t leases_settle(struct leases *ls, size_t budget, size_t *bound)
+{
+    size_t freed = 0;
+    *bound = 0;
+    for (; ls->dying.len && budget; budget--) {
+        if (settle(ls, ring_pop(&ls->dying)))
+            freed++;
+        else
+            ++*bound;
+    }
     return freed;
 }
 
 size_t leases_retry(struct leases *ls, size_t budget)
 {
     size_t freed = 0;
-    for (size_t n = ls->resting.len < budget ? ls->resting.len : budget; n;
-         n--) {
-        unsigned port = ring_pop(&ls->resting);
-        char why[64];
-        if (probe_port(&ls->probe, port, why, sizeof(why)) == PROBE_FREE) {
-            ls->port[port].state = PORT_FREE;
-            ring_push(&ls->free, port);
-            freed++;
-        } else {
-            ring_push(&ls->resting, port);
-        }
-    }
+    for (size_t n = ls->resting.len < budget ? ls->resting.len : budget; n; n--)
+        freed += settle(ls, ring_pop(&ls->resting));
     return freed;
 }

@@ -129,7 +129,8 @@ enum port_state {
     PORT_OUTSIDE = 0,   /* not in the pool */
     PORT_FREE,          /* in the free queue */
     PORT_LEASED,        /* held by an owner */
-    PORT_RESTING,       /* in the retry queue: bound by someone, or not yet probed */
+    PORT_RESTING,       /* in the retry queue: bound by someone else */
+    PORT_DYING,         /* its owner died; not yet probed */
 };
 
 struct lease {
@@ -161,7 +162,7 @@ struct uid_count {
 
 struct leases {
     struct lease *port;         /* PORT_MAX + 1 entries */
-    struct ring free, resting;
+    struct ring free, resting, dying;
     size_t npool;
     struct owner *owners;       /* 1..nslots; index 0 is never used */
     size_t nslots;
@@ -206,12 +207,16 @@ void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid);
  * returns its pidfd to close, or -1. */
 int leases_ungrant(struct leases *ls, unsigned port);
 
-/* The owner died: end its leases. Each port that probes free goes to the
- * tail of the free queue, others rest until leases_retry. The owner slot
- * is released; returns the number of ports freed now, and in *resting the
- * number set aside; on_end(port) is called for each ended lease. */
-size_t leases_owner_died(struct leases *ls, struct owner *o, size_t *resting,
+/* The owner died: end its leases, without a syscall (an owner may hold
+ * thousands), and release its slot. Its ports wait in the dying queue for
+ * leases_settle; on_end(arg, port) is called for each. Returns how many. */
+size_t leases_owner_died(struct leases *ls, struct owner *o,
                          void (*on_end)(void *arg, unsigned port), void *arg);
+
+/* Probe up to budget dying ports: free ones join the tail of the free
+ * queue, bound ones rest. Returns how many were freed; *bound counts the
+ * others. */
+size_t leases_settle(struct leases *ls, size_t budget, size_t *bound);
 
 /* Probe up to budget resting ports; free ones join the free queue.
  * Returns how many were freed. */
@@ -319,7 +324,7 @@ struct server {
     uint64_t pidns;             /* ours */
     struct client *first, *last;/* in accept order = deadline order */
     size_t nclients;
-    int t_clients, t_listen, t_retry, t_poll, t_sync;
+    int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
     char why[160];              /* why the last request was denied */
 };
 

@@ -20,6 +20,8 @@
 #define PROBE_BUDGET 8       /* probes per request, at most */
 #define RETRY_MS 1000        /* resting ports are probed again this often */
 #define RETRY_BUDGET 1024    /* ... this many at a time */
+#define SETTLE_BUDGET 256    /* dead owners' ports probed a turn; more wait
+                              * for the next loop turn, so others get served */
 #define POLL_MS 1000         /* owners without a pidfd are checked this often */
 #define SYNC_MS 1000         /* the journal is fsync'd this long after a write */
 
@@ -31,10 +33,31 @@ static void journal_ended(void *arg, unsigned port)
     loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
 }
 
+/* Probe up to budget ports of dead owners; rearm while some are left. */
+static void settle_dying(struct server *s, size_t budget)
+{
+    size_t bound, freed = leases_settle(&s->leases, budget, &bound);
+    if (freed)
+        slog(LOG_DEBUG, "%zu ports free again", freed);
+    if (bound) {
+        s->stats.outsiders += bound;
+        slog(LOG_INFO, "%zu ports still bound by others: retried each second",
+             bound);
+        loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+    }
+    if (s->leases.dying.len)
+        loop_timer_within(&s->loop, s->t_settle, 0);
+}
+
+static void settle_timer(struct loop *l, void *data)
+{
+    (void)l;
+    settle_dying(data, SETTLE_BUDGET);
+}
+
 /* The owner is gone (or has no lease left): end its leases. */
 static void owner_gone(struct server *s, struct owner *o)
 {
-    size_t n = o->nleases, resting;
     pid_t pid = o->pid;
     if (o->pidfd >= 0) {
         loop_del(&s->loop, o->pidfd);
@@ -42,16 +65,12 @@ static void owner_gone(struct server *s, struct owner *o)
     } else {
         s->stats.polled_owners--;
     }
-    size_t freed = leases_owner_died(&s->leases, o, &resting, journal_ended, s);
+    size_t n = leases_owner_died(&s->leases, o, journal_ended, s);
+    if (!n)
+        return;
     s->stats.reclaimed += n;
-    if (resting) {
-        s->stats.outsiders += resting;
-        loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
-    }
-    if (n)
-        slog(LOG_INFO, "pid %d exited: %zu leases ended, %zu ports free again, "
-             "%zu still bound by others (retried later)", (int)pid, n, freed,
-             resting);
+    slog(LOG_INFO, "pid %d exited: %zu leases ended", (int)pid, n);
+    settle_dying(s, SETTLE_BUDGET);
 }
 
 static void owner_exited(struct loop *l, int fd, void *data)
@@ -104,6 +123,7 @@ static void sync_journal(struct loop *l, void *data)
 void server_timers(struct server *s)
 {
     s->t_retry = loop_timer(&s->loop, retry_resting, s);
+    s->t_settle = loop_timer(&s->loop, settle_timer, s);
     s->t_poll = loop_timer(&s->loop, poll_owners, s);
     s->t_sync = loop_timer(&s->loop, sync_journal, s);
 }
@@ -287,5 +307,5 @@ void server_stats(struct server *s, const char *when)
     slog(LOG_NOTICE, "leases-reclaimed %llu", (unsigned long long)st->reclaimed);
     slog(LOG_NOTICE, "outsiders-skipped %llu", (unsigned long long)st->outsiders);
     slog(LOG_NOTICE, "ports-free %zu", ls->free.len);
-    slog(LOG_NOTICE, "ports-resting %zu", ls->resting.len);
+    slog(LOG_NOTICE, "ports-resting %zu", ls->resting.len + ls->dying.len);
 }
