@@ -1,5 +1,5 @@
-/* server.c: the server itself: owners, reclaim, timers, signals, and the
- * run from start to shutdown.
+/* server.c: the server's work: resolving owners, granting, reclaiming,
+ * and the timers that retry, poll and sync (run.c starts and stops it).
  *
  * An owner is watched by a pidfd in the event loop (Linux >= 5.3), so its
  * leases end within milliseconds of its death. Where pidfd_open fails
@@ -19,9 +19,8 @@
 
 #define PROBE_BUDGET 8       /* probes per request, at most */
 #define RETRY_MS 1000        /* resting ports are probed again this often */
-#define RETRY_BUDGET 1024    /* ... this many at a time */
-#define SETTLE_BUDGET 256    /* dead owners' ports probed a turn; more wait
-                              * for the next loop turn, so others get served */
+#define TURN_PROBES 256      /* probes of freed or resting ports in one turn
+                              * of the loop (~10 ms), so clients get served */
 #define POLL_MS 1000         /* owners without a pidfd are checked this often */
 #define SYNC_MS 1000         /* the journal is fsync'd this long after a write */
 
@@ -52,7 +51,7 @@ static void settle_dying(struct server *s, size_t budget)
 static void settle_timer(struct loop *l, void *data)
 {
     (void)l;
-    settle_dying(data, SETTLE_BUDGET);
+    settle_dying(data, TURN_PROBES);
 }
 
 /* The owner is gone (or has no lease left): end its leases. */
@@ -70,7 +69,7 @@ static void owner_gone(struct server *s, struct owner *o)
         return;
     s->stats.reclaimed += n;
     slog(LOG_INFO, "pid %d exited: %zu leases ended", (int)pid, n);
-    settle_dying(s, SETTLE_BUDGET);
+    settle_dying(s, TURN_PROBES);
 }
 
 static void owner_exited(struct loop *l, int fd, void *data)
@@ -99,7 +98,7 @@ static void poll_owners(struct loop *l, void *data)
 static void retry_resting(struct loop *l, void *data)
 {
     struct server *s = data;
-    size_t freed = leases_retry(&s->leases, RETRY_BUDGET);
+    size_t freed = leases_retry(&s->leases, TURN_PROBES);
     if (freed)
         slog(LOG_INFO, "%zu ports no longer bound: free again", freed);
     if (s->leases.resting.len)

@@ -549,6 +549,14 @@ PY
 
 # ---- the command line ----
 
+@test "an address too long for a unix socket exits 2" {
+    run pp serve --address "@$(printf 'x%.0s' $(seq 120))"
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"longer than 107 bytes"* ]]
+    run pp serve --address "$BATS_TEST_TMPDIR/$(printf 'd%.0s' $(seq 120))"
+    [ "$status" -eq 2 ]
+}
+
 @test "--help prints the usage and exits 0" {
     run pp serve --help
     [ "$status" -eq 0 ]
