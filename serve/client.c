@@ -19,11 +19,18 @@ static void arm_expiry(struct server *s)
     loop_timer_at(&s->loop, s->t_clients, s->first ? s->first->deadline : 0);
 }
 
+/* Under sustained overload the listener pauses and resumes with each
+ * client: say so once every PAUSE_LOG_MS, not every time. */
+#define PAUSE_LOG_MS 10000
+
 static void listen_pause(struct server *s, enum pause_reason why)
 {
-    if (s->paused == LISTEN_ON)
+    int64_t now = loop_now();
+    if (!s->pause_logged || now - s->pause_logged >= PAUSE_LOG_MS) {
+        s->pause_logged = now;
         slog(LOG_WARN, "%zu clients: not accepting for now%s", s->nclients,
              why == LISTEN_FULL ? " (file descriptors nearly all in use)" : "");
+    }
     loop_del(&s->loop, s->listen_fd);
     s->paused = why;
     loop_timer_within(&s->loop, s->t_listen, ACCEPT_BACKOFF_MS);
@@ -39,7 +46,7 @@ static void listen_resume(struct server *s)
         return;
     }
     s->paused = LISTEN_ON;
-    slog(LOG_INFO, "accepting again");
+    slog(LOG_DEBUG, "accepting again");
 }
 
 void listen_timer(struct loop *l, void *data)

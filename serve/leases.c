@@ -233,16 +233,13 @@ int leases_ungrant(struct leases *ls, unsigned port)
     return pidfd;
 }
 
-size_t leases_owner_died(struct leases *ls, struct owner *o,
-                         void (*on_end)(void *arg, unsigned port), void *arg)
+size_t leases_owner_died(struct leases *ls, struct owner *o)
 {
     size_t n = 0;
     for (unsigned port = o->first; port; n++) {
         unsigned next = ls->port[port].next;
         lease_end(ls, port, PORT_DYING);
         ring_push(&ls->dying, port);
-        if (on_end)
-            on_end(arg, port);
         port = next;
     }
     owner_release(ls, o);

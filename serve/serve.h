@@ -209,9 +209,8 @@ int leases_ungrant(struct leases *ls, unsigned port);
 
 /* The owner died: end its leases, without a syscall (an owner may hold
  * thousands), and release its slot. Its ports wait in the dying queue for
- * leases_settle; on_end(arg, port) is called for each. Returns how many. */
-size_t leases_owner_died(struct leases *ls, struct owner *o,
-                         void (*on_end)(void *arg, unsigned port), void *arg);
+ * leases_settle. Returns how many leases ended. */
+size_t leases_owner_died(struct leases *ls, struct owner *o);
 
 /* Probe up to budget dying ports: free ones join the tail of the free
  * queue, bound ones rest. Returns how many were freed; *bound counts the
@@ -245,8 +244,9 @@ int journal_load(const char *path,
 int journal_compact(struct journal *j, const struct leases *ls, char *err,
                     size_t errlen);
 
-/* Append one record with one write(2): grant ('G') or end ('R'). Returns
- * 0, or -1 with errno set. */
+/* Append one record with one write(2): grant ('G'), or end ('R') of a
+ * lease whose owner lives on. A death needs no record: at start, leases of
+ * dead owners are dropped anyway. Returns 0, or -1 with errno set. */
 int journal_grant(struct journal *j, unsigned port, const struct owner *o,
                   uid_t uid);
 int journal_end(struct journal *j, unsigned port);
@@ -320,6 +320,7 @@ struct server {
     bool pidfile;               /* we wrote opts->pidfile: remove it */
     size_t dropped;             /* saved leases of dead owners */
     enum pause_reason paused;
+    int64_t pause_logged;       /* when a pause was last logged */
     int fd_limit;               /* RLIMIT_NOFILE soft limit */
     uint64_t pidns;             /* ours */
     struct client *first, *last;/* in accept order = deadline order */

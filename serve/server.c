@@ -24,14 +24,6 @@
 #define POLL_MS 1000         /* owners without a pidfd are checked this often */
 #define SYNC_MS 1000         /* the journal is fsync'd this long after a write */
 
-static void journal_ended(void *arg, unsigned port)
-{
-    struct server *s = arg;
-    if (journal_end(&s->journal, port) < 0)
-        slog(LOG_ERROR, "%s: %s", s->opts->state, strerror(errno));
-    loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
-}
-
 /* Probe up to budget ports of dead owners; rearm while some are left. */
 static void settle_dying(struct server *s, size_t budget)
 {
@@ -64,7 +56,7 @@ static void owner_gone(struct server *s, struct owner *o)
     } else {
         s->stats.polled_owners--;
     }
-    size_t n = leases_owner_died(&s->leases, o, journal_ended, s);
+    size_t n = leases_owner_died(&s->leases, o);
     if (!n)
         return;
     s->stats.reclaimed += n;
@@ -265,7 +257,9 @@ void server_ungrant(struct server *s, unsigned port)
         loop_del(&s->loop, pidfd);
         close(pidfd);
     }
-    journal_ended(s, port);
+    if (journal_end(&s->journal, port) < 0)
+        slog(LOG_ERROR, "%s: %s", s->opts->state, strerror(errno));
+    loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
 }
 
 int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,

@@ -3,7 +3,8 @@
  * The file is text, one record a line:
  *     portpicker-leases 1 BOOT_ID
  *     G PORT PID START UID      a lease granted (PID in our namespace)
- *     R PORT                    a lease ended
+ *     R PORT                    a lease ended while its owner lives on
+ * (a dead owner's leases need no record: a restart drops them anyway).
  * Each record is appended with one write(2) before the client gets its
  * reply, so killing the server (even with SIGKILL) loses nothing: the page
  * cache outlives the process. fsync is batched on a timer; a power loss can
