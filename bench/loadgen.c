@@ -1,7 +1,7 @@
 /* loadgen: drive a port server over python_portpicker's wire protocol.
  *
  * usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] [-o live|dying] [-F] [-w]
- *        loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s JOURNAL]
+ *        loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s FILE]
  *
  * Each request is one connection: send "<pid>\n", read "<port>\n" or EOF
  * (a refusal), close. ADDRESS is @NAME (abstract) or a path.
@@ -21,9 +21,11 @@
  * reclaim mode: a pool of one port. Lease it to child D, check that live
  *   child L is refused, then kill D and time from the kill to the first
  *   request of L that is granted (L asks again at once after each refusal).
- *   -s JOURNAL  the server's --state file: first time from the kill to the
- *             server writing there (its end record), before L asks anything,
- *             i.e. the reclaim with no request arriving in between
+ *   -s FILE   a file the server writes when it ends a lease (ours: its
+ *             log, which says "pid N exited"): first time from the kill to
+ *             that write, before L asks anything, i.e. the reclaim with no
+ *             request arriving in between; a write that does not come within
+ *             a second ends the run
  *
  * Prints one JSON object on stdout. Latency is per request (connect to
  * close); requests/s counts whole iterations, forks included. */
@@ -58,8 +60,8 @@ static struct {
     long max;
     double seconds;
     bool dying, fill, reclaim, wait_stdin;
-    const char *journal;    /* -s: the server's --state file */
-    int inotify;            /* watching the journal's directory, or -1 */
+    const char *watch;      /* -s: written by the server when a lease ends */
+    int inotify;            /* watching watch's directory, or -1 */
     pid_t owners[MAX_CONNS];
     _Alignas(16) char stacks[MAX_CONNS][OWNER_STACK]; /* of the owners */
     int nowners;
@@ -81,7 +83,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] "
                     "[-o live|dying] [-F] [-w]\n"
-                    "       loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s JOURNAL]\n");
+                    "       loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s FILE]\n");
     exit(2);
 }
 
@@ -279,12 +281,12 @@ static int request_until_granted(pid_t owner, long *refusals)
     return -1;
 }
 
-static void watch_journal(void)
+static void watch_file(void)
 {
     char dir[4096];
-    snprintf(dir, sizeof(dir), "%s", G.journal);
+    snprintf(dir, sizeof(dir), "%s", G.watch);
     G.inotify = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-    /* The directory, not the file: a compaction renames a new file over it. */
+    /* The directory, not the file: a new file may be renamed over it. */
     if (G.inotify < 0 || inotify_add_watch(G.inotify, dirname(dir),
                                            IN_MODIFY | IN_MOVED_TO | IN_CREATE) < 0) {
         perror("loadgen: inotify");
@@ -292,13 +294,13 @@ static void watch_journal(void)
     }
 }
 
-/* Waits up to timeout_ms for a change to the journal; returns true if one
- * came. timeout_ms 0 just drains what is pending. */
-static bool journal_changed(int timeout_ms)
+/* Waits up to timeout_ms for a write to the watched file; returns true if
+ * one came. timeout_ms 0 just drains what is pending. */
+static bool file_changed(int timeout_ms)
 {
     char buf[4096] __attribute__((aligned(__alignof__(struct inotify_event))));
     char path[4096];
-    snprintf(path, sizeof(path), "%s", G.journal);
+    snprintf(path, sizeof(path), "%s", G.watch);
     const char *name = basename(path);
     struct pollfd pfd = {.fd = G.inotify, .events = POLLIN};
     while (poll(&pfd, 1, timeout_ms) > 0) {
@@ -315,7 +317,7 @@ static bool journal_changed(int timeout_ms)
 
 struct reclaim_stats {
     struct samples grant;   /* kill to L's grant */
-    struct samples journal; /* kill to the journal's end record (-s) */
+    struct samples watched; /* kill to the server's write to FILE (-s) */
     long waits, refusals, errors;
 };
 
@@ -335,13 +337,13 @@ static bool reclaim_once(struct reclaim_stats *st)
     if (request_until_granted(d, &st->waits) < 0 || request(l, &us) != 0) {
         kill_owner(d);
     } else {
-        if (G.journal)
-            journal_changed(0);
+        if (G.watch)
+            file_changed(0);
         double t0 = now_us();
         kill_owner(d);
-        ok = !G.journal || journal_changed(2000);
-        if (ok && G.journal)
-            samples_add(&st->journal, now_us() - t0);
+        ok = !G.watch || file_changed(1000);
+        if (ok && G.watch)
+            samples_add(&st->watched, now_us() - t0);
         ok = ok && request_until_granted(l, &st->refusals) > 0;
         if (ok)
             samples_add(&st->grant, now_us() - t0);
@@ -353,17 +355,18 @@ static bool reclaim_once(struct reclaim_stats *st)
 static void reclaim_mode(void)
 {
     struct reclaim_stats st = {0};
-    if (G.journal)
-        watch_journal();
-    for (long i = 0; i < G.max; i++)
+    if (G.watch)
+        watch_file();
+    /* A server that misbehaves once would cost seconds a sample: stop. */
+    for (long i = 0; i < G.max && !st.errors; i++)
         st.errors += !reclaim_once(&st);
     printf("{\"mode\":\"reclaim\",\"refusals_after_death\":%ld,"
            "\"refusals_before_grant\":%ld,\"errors\":%ld,",
            st.refusals, st.waits, st.errors);
     samples_json(stdout, &st.grant);
-    if (G.journal) {
-        printf(",\"journal\":{");
-        samples_json(stdout, &st.journal);
+    if (G.watch) {
+        printf(",\"watched\":{");
+        samples_json(stdout, &st.watched);
         printf("}");
     }
     printf("}\n");
@@ -385,7 +388,7 @@ int main(int argc, char **argv)
             G.dying = !strcmp(optarg, "dying");
             break;
         case 'F': G.fill = true; break;
-        case 's': G.journal = optarg; break;
+        case 's': G.watch = optarg; break;
         case 'w': G.wait_stdin = true; break;
         case 'm':
             if (strcmp(optarg, "reclaim"))
