@@ -1,0 +1,74 @@
+#!/usr/bin/env bats
+# pick, release and check against real servers: ours, and Debian's
+# portserver.py (python3-portpicker).
+
+load helpers
+load serve_helpers
+
+setup() { unset PORTSERVER_ADDRESS; }
+
+# start_reference LO-HI: Debian's portserver on a fresh address, in ADDR.
+start_reference() {
+    [ -x /usr/bin/portserver ] || skip "Debian's python3-portpicker (/usr/bin/portserver) is not installed"
+    ADDR=$(new_address)
+    SERVER_LOG=$BATS_TEST_TMPDIR/reference.log
+    /usr/bin/portserver --portserver_address "$ADDR" --portserver_static_pool "$1" 2>>"$SERVER_LOG" &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    wait_for grep -q "Serving on" "$SERVER_LOG" || wait_for pp check --server -q "$ADDR"
+}
+
+@test "pick gets its port from our server, leased to the given pid" {
+    start_owner
+    start_server --pool 22000-22009
+    PORTSERVER_ADDRESS=$ADDR run pp pick "$OWNER"
+    [ "$status" -eq 0 ]
+    in_pool "$output" 22000 22009
+    [ "$(counter leases-held)" -eq 1 ]
+}
+
+@test "20 concurrent picks through our server never repeat a port" {
+    start_owner
+    start_server --pool 22010-22039
+    pickers=()
+    for i in $(seq 20); do
+        PORTSERVER_ADDRESS=$ADDR "$PORTPICKER" pick "$OWNER" >"$BATS_TEST_TMPDIR/pick.$i" &
+        pickers+=($!)
+    done
+    for pid in "${pickers[@]}"; do wait "$pid"; done
+    cat "$BATS_TEST_TMPDIR"/pick.* > "$BATS_TEST_TMPDIR/all"
+    [ "$(wc -l < "$BATS_TEST_TMPDIR/all")" -eq 20 ]
+    [ "$(sort -u "$BATS_TEST_TMPDIR/all" | wc -l)" -eq 20 ]
+    while read -r port; do in_pool "$port" 22010 22039; done < "$BATS_TEST_TMPDIR/all"
+}
+
+@test "a full pool on our server is exit 6, and nothing is picked locally" {
+    start_owner
+    start_server --pool 22040-22040
+    PORTSERVER_ADDRESS=$ADDR run pp pick "$OWNER"
+    [ "$status" -eq 0 ]
+    PORTSERVER_ADDRESS=$ADDR run --separate-stderr pp pick "$OWNER"
+    [ "$status" -eq 6 ]
+    [ -z "$output" ]
+}
+
+@test "pick works unmodified against Debian's portserver.py" {
+    start_reference 22050-22052
+    start_owner
+    seen=()
+    for _ in 1 2 3; do
+        port=$(PORTSERVER_ADDRESS=$ADDR pp pick "$OWNER")
+        in_pool "$port" 22050 22052
+        seen+=("$port")
+    done
+    [ "$(printf '%s\n' "${seen[@]}" | sort -u | wc -l)" -eq 3 ]
+    PORTSERVER_ADDRESS=$ADDR run --separate-stderr pp pick "$OWNER"
+    [ "$status" -eq 6 ]
+}
+
+@test "check --server sees Debian's portserver.py as a legacy server" {
+    start_reference 22060-22061
+    run pp check --server "$ADDR"
+    [ "$status" -eq 0 ]
+    [ "$output" = "port server at $ADDR is up: legacy server (answers pids only)" ]
+}
