@@ -230,9 +230,9 @@ struct journal {
     bool dirty;         /* written since the last fsync */
 };
 
-/* Read path (missing is fine) and grant each recorded lease whose owner is
- * alive with the same start time; for each call add(arg, port, pid, start,
- * uid). Returns 0, or -1 with a message in err. */
+/* Read path (missing is fine) and call add(arg, port, pid, start, uid) for
+ * each lease it records as live, which add keeps or drops. Returns 0, or -1
+ * with a message in err. */
 int journal_load(const char *path,
                  int (*add)(void *arg, unsigned port, pid_t pid,
                             uint64_t start, uid_t uid),
