@@ -33,7 +33,7 @@ static const char usage[] =
 "5 a server already answers at ADDR.\n";
 
 #include <stdlib.h>
-#include <string.h>
+#include <sys/un.h>
 
 enum {
     OPT_HELP = 1, OPT_ADDRESS, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
@@ -113,12 +113,15 @@ static void parse_args(int argc, char **argv)
 /* Conflicts, stated plainly, before anything is bound. */
 static void check_args(void)
 {
+    struct sockaddr_un sun;
+    char err[160];
+
     if (TT.quiet && TT.verbose)
         die(RC_USAGE, "cannot use --quiet and --verbose");
     if (!portset_count(&TT.o.pool))
         die(RC_USAGE, "--pool: no ports");
-    if (!TT.o.address[0] || !strcmp(TT.o.address, "@"))
-        die(RC_USAGE, "--address: empty");
+    if (!unix_address(TT.o.address, &sun, err, sizeof(err)))
+        die(RC_USAGE, "--address: %s", err);
     if (TT.o.socket_mode >= 0 && TT.o.address[0] == '@')
         die(RC_USAGE, "--socket-mode needs a socket path, not the abstract "
                       "address '%s'", TT.o.address);

@@ -556,7 +556,7 @@ PY
 @test "an address too long for a unix socket exits 2" {
     run pp serve --address "@$(printf 'x%.0s' $(seq 120))"
     [ "$status" -eq 2 ]
-    [[ "$output" == *"longer than 107 bytes"* ]]
+    [[ "$output" == "portpicker serve: --address: "*"longer than 107 bytes" ]]
     run pp serve --address "$BATS_TEST_TMPDIR/$(printf 'd%.0s' $(seq 120))"
     [ "$status" -eq 2 ]
 }
@@ -584,7 +584,8 @@ PY
     sock=$BATS_TEST_TMPDIR/never.sock
     for args in "--pool 0-70000" "--pool x" "--pool ''" "--socket-mode 999" \
         "--max-leases-per-uid 0" "--quiet --verbose" "--frobnicate" \
-        "--state" "extra-argument" "--socket-mode 600 --address @abstract"; do
+        "--state" "extra-argument" "--socket-mode 600 --address @abstract" \
+        "--address ''" "--address @"; do
         eval "run pp serve --address '$sock' $args"
         echo "$args -> $status: $output"
         [ "$status" -eq 2 ]
