@@ -98,6 +98,10 @@ int journal_load(const char *path,
         snprintf(err, errlen, "%s: %s", path, strerror(errno));
         return -1;
     }
+    if (!text[0]) { /* created empty beforehand: no leases yet */
+        free(text);
+        return 0;
+    }
     char boot[64], header[128];
     boot_id(boot, sizeof(boot));
     snprintf(header, sizeof(header), JOURNAL_MAGIC " %s\n", boot);

@@ -542,6 +542,14 @@ PY
     [ "$(head -c 17 "$state")" = "portpicker-leases" ]
 }
 
+@test "an empty state file is a start with no leases" {
+    : >"$BATS_TEST_TMPDIR/empty"
+    start_server --pool 21740 --state "$BATS_TEST_TMPDIR/empty"
+    grep -q "0 leases kept" "$SERVER_LOG"
+    stop_server
+    [ "$(head -c 17 "$BATS_TEST_TMPDIR/empty")" = "portpicker-leases" ]
+}
+
 @test "a state file that is not ours stops the server before it binds" {
     echo "hello" >"$BATS_TEST_TMPDIR/junk"
     ADDR=$BATS_TEST_TMPDIR/junk.sock
