@@ -78,9 +78,20 @@ void client_close_all(struct server *s)
         client_close(s, s->first);
 }
 
+/* Read and drop what the client has sent beyond what we read: closing a
+ * unix socket with unread data resets the peer (ECONNRESET), and a client
+ * that sent a long request (a v1 verb, say) must see a clean refusal. */
+static void drain(int fd)
+{
+    char junk[512];
+    for (int i = 0; i < 8 && read(fd, junk, sizeof(junk)) > 0; i++)
+        continue;
+}
+
 static void refuse(struct server *s, struct client *c, bool bad_request,
                    const char *why)
 {
+    drain(c->fd);
     if (bad_request)
         s->stats.request_errors++;
     else

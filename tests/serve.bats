@@ -266,6 +266,14 @@ PY
     refused_as client-request-errors "7_3_1_2\n"
 }
 
+@test "a long request is refused with a clean close, not a reset" {
+    # A client of a later protocol (v1 verbs) must be able to tell a refusal
+    # from a crash: its whole request is read before the close.
+    refused_as client-request-errors --keep-open "v1 pick 12345 3 WEB DB CACHE\n"
+    run raw --keep-open --repr "v1 status $(printf 'x%.0s' $(seq 300))\n"
+    [ "$output" = "b''" ]
+}
+
 @test "text after the newline is refused" {
     start_owner
     refused_as client-request-errors "$OWNER\nx"

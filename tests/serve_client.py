@@ -7,8 +7,8 @@ usage: serve_client.py ADDR [--delay S] [--keep-open] [--wait S] [--repr]
 Connects to ADDR (@NAME abstract, or a path), sends each PIECE (with Python
 escapes: '1234\\n', '\\x00\\xff'), sleeping --delay seconds between pieces,
 then half-closes (unless --keep-open) and prints whatever the server sent
-back, up to EOF or --wait seconds (default 10): nothing on refusal, as
-Python's repr() with --repr. --time adds "elapsed SECONDS" on stderr."""
+back, up to EOF or --wait seconds (default 10): nothing on refusal,
+"<reset>" after a connection reset, as Python's repr() with --repr. --time adds "elapsed SECONDS" on stderr."""
 import codecs
 import socket
 import sys
@@ -52,7 +52,7 @@ def main(argv):
     except socket.timeout:
         reply += b"<timeout>"
     except ConnectionResetError:
-        pass
+        reply += b"<reset>"
     sys.stdout.write(repr(reply) if as_repr else reply.decode("latin-1"))
     if timed:
         sys.stderr.write("elapsed %.3f\n" % (time.monotonic() - start))
