@@ -325,18 +325,18 @@ enum ask_result ask_server(const char *address, const char *request,
  * are no names, else "v1 pick". ports receives them. Returns RC_OK, or an
  * RC_* code (REFUSED, UNREACHABLE, TIMEOUT, BAD_REPLY, UNSUPPORTED, SYSTEM)
  * with one line in err. */
-int server_pick(const char *address, pid_t pid, unsigned count,
+int ask_pick(const char *address, pid_t pid, unsigned count,
                 char *const *names, unsigned *ports, double timeout, char *err,
                 size_t errlen);
 
 /* Release ports, all or none. RC_OK, or RC_NOT_HELD and the like. */
-int server_release(const char *address, const unsigned *ports, unsigned n,
+int ask_release(const char *address, const unsigned *ports, unsigned n,
                    double timeout, char *err, size_t errlen);
 
 /* Ask "v1 VERB" (status, leases); reply holds the server's "ok ..." lines.
  * A legacy server that closes without a reply gives RC_OK with *legacy set
  * (it is up, but cannot say more). */
-int server_query(const char *address, const char *verb, char *reply,
+int ask_query(const char *address, const char *verb, char *reply,
                  size_t replylen, bool *legacy, double timeout, char *err,
                  size_t errlen);
 

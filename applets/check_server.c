@@ -13,7 +13,7 @@ int server_up(const struct server_opts *server, bool quiet)
 {
     char reply[1024], err[512];
     bool legacy;
-    int rc = server_query(server->address, "status", reply, sizeof(reply),
+    int rc = ask_query(server->address, "status", reply, sizeof(reply),
                           &legacy, server->timeout, err, sizeof(err));
     if (rc != RC_OK) {
         if (!quiet)
@@ -103,7 +103,7 @@ int print_leases(const struct server_opts *server, bool json)
     char *reply = malloc(LEASES_REPLY_MAX);
     if (!reply)
         die_errno(RC_SYSTEM, "malloc");
-    int rc = server_query(server->address, "leases", reply, LEASES_REPLY_MAX,
+    int rc = ask_query(server->address, "leases", reply, LEASES_REPLY_MAX,
                           &legacy, server->timeout, err, sizeof(err));
     if (rc == RC_OK && legacy)
         rc = RC_UNSUPPORTED;

@@ -272,7 +272,7 @@ static void raise_fd_limit(void)
 static bool ask_the_server(void)
 {
     char err[512];
-    int rc = server_pick(TT.server.address, TT.pid, TT.count,
+    int rc = ask_pick(TT.server.address, TT.pid, TT.count,
                          TT.nnames ? TT.names : NULL, TT.ports,
                          TT.server.timeout, err, sizeof(err));
     if (rc == RC_OK) {

@@ -61,7 +61,7 @@ int release_main(int argc, char **argv)
 {
     char err[512];
     parse_args(argc, argv);
-    int rc = server_release(TT.server.address, TT.ports, TT.nports,
+    int rc = ask_release(TT.server.address, TT.ports, TT.nports,
                             TT.server.timeout, err, sizeof(err));
     if (rc != RC_OK)
         die(rc, "%s", err);

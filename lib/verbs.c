@@ -76,7 +76,7 @@ static int bad_reply(const char *reply, const char *address, char *err,
     return RC_BAD_REPLY;
 }
 
-int server_pick(const char *address, pid_t pid, unsigned count,
+int ask_pick(const char *address, pid_t pid, unsigned count,
                 char *const *names, unsigned *ports, double timeout, char *err,
                 size_t errlen)
 {
@@ -117,7 +117,7 @@ int server_pick(const char *address, pid_t pid, unsigned count,
     return *p ? bad_reply(reply, address, err, errlen) : RC_OK;
 }
 
-int server_release(const char *address, const unsigned *ports, unsigned n,
+int ask_release(const char *address, const unsigned *ports, unsigned n,
                    double timeout, char *err, size_t errlen)
 {
     char request[7 * 1000 + 16], reply[512];
@@ -134,7 +134,7 @@ int server_release(const char *address, const unsigned *ports, unsigned n,
     return strcmp(reply, "ok\n") ? bad_reply(reply, address, err, errlen) : RC_OK;
 }
 
-int server_query(const char *address, const char *verb, char *reply,
+int ask_query(const char *address, const char *verb, char *reply,
                  size_t replylen, bool *legacy, double timeout, char *err,
                  size_t errlen)
 {

@@ -66,6 +66,7 @@ static void client_close(struct server *s, struct client *c)
     *(c->prev ? &c->prev->next : &s->first) = c->next;
     *(c->next ? &c->next->prev : &s->last) = c->prev;
     s->nclients--;
+    free(c->out);
     free(c);
     arm_expiry(s);
     if (s->paused == LISTEN_FULL)
@@ -122,11 +123,80 @@ static void answer(struct server *s, struct client *c, long long pid)
     client_close(s, c);
 }
 
+/* Send what is left of a long reply; close once it is out, or the client
+ * is gone. */
+static void client_write(struct loop *l, int fd, void *data)
+{
+    struct client *c = data;
+    while (c->out_off < c->out_len) {
+        ssize_t n = send(fd, c->out + c->out_off, c->out_len - c->out_off,
+                         MSG_NOSIGNAL | MSG_DONTWAIT);
+        if (n > 0) {
+            c->out_off += (size_t)n;
+            continue;
+        }
+        if (n < 0 && (errno == EAGAIN || errno == EINTR))
+            return;
+        slog(LOG_INFO, "pid %d left before its reply was out", (int)c->peer_pid);
+        break;
+    }
+    client_close(l->ctx, c);
+}
+
+/* Send reply: at once, or, when the socket buffer is full, by client_write.
+ * A pick whose reply cannot be sent whole at once is undone: the client
+ * never learns its ports. */
+static void send_v1(struct server *s, struct client *c, struct v1_reply *reply)
+{
+    ssize_t sent = reply->failed ? -1
+                   : send(c->fd, reply->text, reply->len, MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (sent == (ssize_t)reply->len) {
+        client_close(s, c);
+        return;
+    }
+    if (sent >= 0 && !reply->nports &&
+        loop_add(&s->loop, c->fd, NULL, client_write, c) == 0) {
+        c->out = reply->text;
+        c->out_len = reply->len;
+        c->out_off = (size_t)sent;
+        reply->text = NULL;
+        return;
+    }
+    slog(LOG_WARN, "reply to pid %d failed: %s%s", (int)c->peer_pid,
+         reply->failed ? "out of memory" : sent < 0 ? strerror(errno) : "short write",
+         reply->nports ? "; leases undone" : "");
+    for (unsigned i = 0; i < reply->nports; i++)
+        server_ungrant(s, reply->ports[i]);
+    client_close(s, c);
+}
+
+static void answer_v1(struct server *s, struct client *c, size_t line_len)
+{
+    struct v1_reply *reply = calloc(1, sizeof(*reply));
+    if (!reply) {
+        refuse(s, c, false, "out of memory");
+        return;
+    }
+    c->buf[line_len] = '\0';
+    v1_answer(s, c, c->buf, reply);
+    send_v1(s, c, reply);
+    free(reply->text);
+    free(reply);
+}
+
 /* Act on what c sent so far; done: no more is coming (EOF, timeout). */
 static void decide(struct server *s, struct client *c, bool done)
 {
     long long pid;
+    size_t line_len;
     const char *why;
+    if (c->len && c->buf[0] == 'v') {
+        if (wire_frame_v1(c->buf, c->len, done, &line_len, &why) == WIRE_V1)
+            answer_v1(s, c, line_len);
+        else if (done || c->len == sizeof(c->buf) || memchr(c->buf, '\n', c->len))
+            refuse(s, c, true, why);
+        return;
+    }
     switch (wire_parse(c->buf, c->len, done, &pid, &why)) {
     case WIRE_MORE:
         return;
@@ -135,6 +205,8 @@ static void decide(struct server *s, struct client *c, bool done)
         return;
     case WIRE_PID:
         answer(s, c, pid);
+        return;
+    case WIRE_V1:
         return;
     }
 }
@@ -160,7 +232,9 @@ void client_expire(struct loop *l, void *data)
     (void)l;
     while (s->first && s->first->deadline <= now) {
         struct client *c = s->first;
-        if (c->len)
+        if (c->out)
+            client_close(s, c);
+        else if (c->len)
             decide(s, c, true);
         else
             refuse(s, c, true, "sent nothing in time");

@@ -136,6 +136,9 @@ void leases_fill(struct leases *ls)
 
 void leases_fini(struct leases *ls)
 {
+    for (unsigned port = 0; ls->name && port <= PORT_MAX; port++)
+        free(ls->name[port]);
+    free(ls->name);
     free(ls->port);
     free(ls->free.port);
     free(ls->resting.port);
@@ -197,11 +200,17 @@ unsigned leases_take(struct leases *ls, unsigned budget, unsigned *checked)
     return 0;
 }
 
+void leases_untake(struct leases *ls, unsigned port)
+{
+    ring_push_head(&ls->free, port);
+}
+
 void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid)
 {
     struct lease *l = &ls->port[port];
     *l = (struct lease){.state = PORT_LEASED, .next = o->first,
-                        .owner = (uint32_t)(o - ls->owners), .uid = uid};
+                        .owner = (uint32_t)(o - ls->owners), .uid = uid,
+                        .since = (uint32_t)(loop_now() / 1000)};
     o->first = (uint16_t)port;
     o->nleases++;
     ls->nleases++;
@@ -212,24 +221,58 @@ void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid)
  * state. */
 static void lease_end(struct leases *ls, unsigned port, enum port_state state)
 {
+    if (ls->name) {
+        free(ls->name[port]);
+        ls->name[port] = NULL;
+    }
     uid_add(ls, ls->port[port].uid, -1);
     ls->port[port] = (struct lease){.state = (uint8_t)state};
     ls->nleases--;
 }
 
-int leases_ungrant(struct leases *ls, unsigned port)
+int leases_name(struct leases *ls, unsigned port, const char *name)
+{
+    if (!ls->name && !(ls->name = calloc(PORT_MAX + 1, sizeof(*ls->name))))
+        return -1;
+    free(ls->name[port]);
+    ls->name[port] = strdup(name);
+    return ls->name[port] ? 0 : -1;
+}
+
+const char *leases_name_of(const struct leases *ls, unsigned port)
+{
+    return ls->name ? ls->name[port] : NULL;
+}
+
+/* End port's lease, unlinked from its owner, with the port's new state;
+ * returns the owner's pidfd when the owner has no lease left (and is
+ * dropped), or -1. */
+static int lease_unlink(struct leases *ls, unsigned port, enum port_state state)
 {
     struct owner *o = &ls->owners[ls->port[port].owner];
     uint16_t *link = &o->first;
     while (*link != port)
         link = &ls->port[*link].next;
     *link = ls->port[port].next;
-    lease_end(ls, port, PORT_FREE);
-    ring_push_head(&ls->free, port);
+    lease_end(ls, port, state);
     if (--o->nleases)
         return -1;
     int pidfd = o->pidfd;
     owner_release(ls, o);
+    return pidfd;
+}
+
+int leases_ungrant(struct leases *ls, unsigned port)
+{
+    int pidfd = lease_unlink(ls, port, PORT_FREE);
+    ring_push_head(&ls->free, port);
+    return pidfd;
+}
+
+int leases_release(struct leases *ls, unsigned port)
+{
+    int pidfd = lease_unlink(ls, port, PORT_DYING);
+    ring_push(&ls->dying, port);
     return pidfd;
 }
 

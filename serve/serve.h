@@ -88,8 +88,11 @@ int loop_once(struct loop *l);
 /* ---- wire.c ---- */
 
 #define WIRE_MAX 20     /* longest request, as portserver.py */
+#define V1_MAX 1024     /* longest v1 request (docs/protocol.md) */
+#define V1_MAX_PORTS 1000
+#define V1_NAME_MAX 32  /* a NAME's length, with its NUL */
 
-enum wire_status { WIRE_MORE, WIRE_PID, WIRE_BAD };
+enum wire_status { WIRE_MORE, WIRE_PID, WIRE_V1, WIRE_BAD };
 
 /* Frame and parse a request: optional whitespace, an optional sign, decimal
  * digits, optional whitespace; complete at the first newline or, with
@@ -98,6 +101,30 @@ enum wire_status { WIRE_MORE, WIRE_PID, WIRE_BAD };
  * WIRE_MORE: wait for more bytes. On WIRE_BAD why says what is wrong. */
 enum wire_status wire_parse(const char *buf, size_t len, bool done,
                             long long *pid, const char **why);
+
+/* A request that starts with 'v' is v1 (docs/protocol.md), framed up to
+ * its newline (or EOF) and at most V1_MAX bytes. WIRE_V1: *line_len is the
+ * length before the newline. WIRE_MORE and WIRE_BAD as above. */
+enum wire_status wire_frame_v1(const char *buf, size_t len, bool done,
+                               size_t *line_len, const char **why);
+
+enum v1_verb { V1_PICK, V1_RELEASE, V1_STATUS, V1_LEASES };
+
+struct v1_request {
+    enum v1_verb verb;
+    long long pid;                      /* pick */
+    unsigned count;                     /* pick: ports asked; release: given */
+    unsigned nnames;                    /* pick: 0, or count */
+    const char *names[V1_MAX_PORTS];    /* pick: into the parsed line */
+    uint16_t ports[V1_MAX_PORTS];       /* release */
+};
+
+enum v1_parse { V1_OK, V1_BAD_REQUEST, V1_UNSUPPORTED };
+
+/* Parse a v1 line (NUL-terminated, no newline), splitting it in place.
+ * On anything but V1_OK, why holds the reason for the err reply. */
+enum v1_parse wire_parse_v1(char *line, struct v1_request *r, char *why,
+                            size_t whylen);
 
 /* ---- owner.c ---- */
 
@@ -138,6 +165,7 @@ struct lease {
     uint16_t next;      /* next port of the same owner, 0 at the end */
     uint32_t owner;     /* index into owners when PORT_LEASED */
     uid_t uid;          /* caller that asked for it */
+    uint32_t since;     /* loop_now() / 1000 when granted (or restored) */
 };
 
 struct owner {
@@ -173,6 +201,7 @@ struct leases {
     size_t nuids;
     size_t nleases, nowners;
     struct probe_opts probe;
+    char **name;        /* by port, NULL until the first named lease */
 };
 
 /* Build the pool from set (not empty), every port free but none queued
@@ -198,9 +227,23 @@ uint32_t leases_of_uid(const struct leases *ls, uid_t uid);
  * that fails (EMFILE) puts its port back and stops: returns 0, errno set. */
 unsigned leases_take(struct leases *ls, unsigned budget, unsigned *checked);
 
+/* Put back a port just taken and not granted, at the head of the queue. */
+void leases_untake(struct leases *ls, unsigned port);
+
 /* Record the lease of port (just taken, or before leases_fill a free one
  * restored from the journal) to owner o for uid. */
 void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid);
+
+/* Name the lease of port (a copy is kept until the lease ends). Returns
+ * 0, or -1 with errno ENOMEM (the lease stays, unnamed). */
+int leases_name(struct leases *ls, unsigned port, const char *name);
+/* The name of port's lease, or NULL. */
+const char *leases_name_of(const struct leases *ls, unsigned port);
+
+/* End the lease of port early (v1 release): the port waits in the dying
+ * queue for leases_settle, like a dead owner's. Drops the owner if it has
+ * no lease left and returns its pidfd to close, or -1. */
+int leases_release(struct leases *ls, unsigned port);
 
 /* Undo a grant whose reply could not be sent: the port goes back to the
  * head of the free queue. Drops the owner if it has no lease left and
@@ -303,7 +346,9 @@ struct client {
     size_t len;
     int64_t deadline;
     struct client *prev, *next;
-    char buf[WIRE_MAX + 2];
+    char *out;          /* a long reply being written, or NULL */
+    size_t out_len, out_off;
+    char buf[V1_MAX + 2];
 };
 
 enum pause_reason { LISTEN_ON, LISTEN_FULL, LISTEN_BACKOFF };
@@ -349,8 +394,16 @@ void listen_timer(struct loop *l, void *data);
  * request. Returns the port, or 0 with why set (counted as denied). */
 unsigned server_grant(struct server *s, const struct client *c,
                       long long pid, const char **why);
+/* Grant count ports to the owner named by pid, all or none. Returns count,
+ * or 0 with *code the v1 error code ("exhausted", "no-such-pid", "quota")
+ * and s->why the reason (the caller counts the denial). */
+unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
+                        unsigned count, unsigned *ports, const char **code);
 /* Undo a grant whose reply could not be sent. */
 void server_ungrant(struct server *s, unsigned port);
+/* End the lease of port early (v1 release); the port is probed before it
+ * is free again. */
+void server_release(struct server *s, unsigned port);
 /* Register the timers of server.c: reclaim retries, polling, fsync. */
 void server_timers(struct server *s);
 /* Restore a lease read from the journal if its owner lives on (a
@@ -359,6 +412,23 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
                    uid_t uid);
 /* Log the counters. */
 void server_stats(struct server *s, const char *when);
+
+/* ---- v1.c ---- */
+
+/* A v1 reply: text (malloc'd, len bytes) and the ports a pick granted, to
+ * undo if the reply cannot be sent. failed: out of memory on the way. */
+struct v1_reply {
+    char *text;
+    size_t len, cap;
+    bool failed;
+    unsigned nports;
+    unsigned ports[V1_MAX_PORTS];
+};
+
+/* Answer the v1 request line (NUL-terminated, no newline; split in place)
+ * of c into out, counting and logging refusals. */
+void v1_answer(struct server *s, const struct client *c, char *line,
+               struct v1_reply *out);
 
 /* Run the server until SIGTERM/SIGINT. Returns an exit code. */
 int serve_run(const struct serve_opts *opts);

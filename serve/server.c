@@ -11,6 +11,8 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -188,71 +190,140 @@ static pid_t resolve(struct server *s, const struct client *c, long long pid)
     return (pid_t)pid;
 }
 
-unsigned server_grant(struct server *s, const struct client *c, long long pid,
-                      const char **why)
+/* Refuse with code and a reason in s->why; returns 0 for the caller. */
+static unsigned deny(struct server *s, const char **code, const char *which,
+                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static unsigned deny(struct server *s, const char **code, const char *which,
+                     const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(s->why, sizeof(s->why), fmt, ap);
+    va_end(ap);
+    *code = which;
+    return 0;
+}
+
+/* Take count ports and lease them to o, all or none: when one cannot be
+ * had, those taken go back to the head of the free queue. */
+static bool take_all(struct server *s, struct owner *o, uid_t uid,
+                     unsigned count, unsigned *ports)
 {
     struct leases *ls = &s->leases;
-    unsigned port = 0, checked = 0;
+    unsigned checked_all = 0;
+    for (unsigned i = 0; i < count; i++) {
+        unsigned checked;
+        ports[i] = leases_take(ls, PROBE_BUDGET, &checked);
+        checked_all += checked;
+        s->stats.outsiders += checked - (ports[i] || errno ? 1 : 0);
+        if (!ports[i]) {
+            int saved = errno;
+            while (i--)
+                leases_untake(ls, ports[i]);
+            s->stats.checked_last = checked_all;
+            errno = saved;
+            return false;
+        }
+    }
+    for (unsigned i = 0; i < count; i++)
+        leases_grant(ls, ports[i], o, uid);
+    s->stats.checked_last = checked_all;
+    return true;
+}
+
+/* Write the grants to the journal; on failure undo them all. */
+static bool journal_all(struct server *s, struct owner *o, uid_t uid,
+                        unsigned count, const unsigned *ports)
+{
+    for (unsigned i = 0; i < count; i++) {
+        if (journal_grant(&s->journal, ports[i], o, uid) < 0) {
+            snprintf(s->why, sizeof(s->why), "%s: %s", s->opts->state,
+                     strerror(errno));
+            for (unsigned j = 0; j < count; j++)
+                server_ungrant(s, ports[j]);
+            return false;
+        }
+    }
+    loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
+    return true;
+}
+
+unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
+                        unsigned count, unsigned *ports, const char **code)
+{
+    struct leases *ls = &s->leases;
     uint64_t start;
     struct owner *o = NULL;
-    *why = s->why;
-    /* A full pool refuses in O(1), before any /proc lookup. */
-    if (!ls->free.len) {
+    /* A pool too empty refuses in O(1), before any /proc lookup. */
+    if (ls->free.len < count) {
         s->stats.checked_last = 0;
-        snprintf(s->why, sizeof(s->why), "no free port left in the pool");
         if (ls->resting.len)
             loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
-        return 0;
+        if (count == 1)
+            return deny(s, code, "exhausted", "no free port left in the pool");
+        return deny(s, code, "exhausted", "%u ports asked, %zu free in the pool",
+                    count, ls->free.len);
     }
     pid_t owner = resolve(s, c, pid);
-    if (!owner)
-        return 0;
-    if (s->opts->max_per_uid && leases_of_uid(ls, c->uid) >= s->opts->max_per_uid) {
-        snprintf(s->why, sizeof(s->why), "uid %u holds %u leases already "
-                 "(--max-leases-per-uid)", (unsigned)c->uid, s->opts->max_per_uid);
+    if (!owner) {
+        *code = "no-such-pid";
         return 0;
     }
-    if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start))) {
-        snprintf(s->why, sizeof(s->why), "no process %d", (int)owner);
-        return 0;
-    }
-    port = leases_take(ls, PROBE_BUDGET, &checked);
-    s->stats.checked_last = checked;
-    s->stats.outsiders += checked - (port || errno ? 1 : 0);
-    if (!port) {
-        snprintf(s->why, sizeof(s->why), "%s", errno ? strerror(errno)
-                 : ls->free.len ? "every port probed is bound by another process"
-                 : "no free port left in the pool");
+    uint32_t held = leases_of_uid(ls, c->uid);
+    if (s->opts->max_per_uid && held + count > s->opts->max_per_uid)
+        return deny(s, code, "quota", "uid %u holds %u leases already "
+                    "(--max-leases-per-uid %u)", (unsigned)c->uid, held,
+                    s->opts->max_per_uid);
+    if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start)))
+        return deny(s, code, "no-such-pid", "no process %d", (int)owner);
+    if (!take_all(s, o, c->uid, count, ports)) {
+        int saved = errno;
         if (!o->nleases)
             owner_gone(s, o);
         if (ls->resting.len)
             loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+        return deny(s, code, "exhausted", "%s", saved ? strerror(saved)
+                    : ls->free.len ? "every port probed is bound by another process"
+                    : "no free port left in the pool");
+    }
+    if (!journal_all(s, o, c->uid, count, ports)) {
+        *code = "exhausted";
         return 0;
     }
-    leases_grant(ls, port, o, c->uid);
-    if (journal_grant(&s->journal, port, o, c->uid) < 0) {
-        snprintf(s->why, sizeof(s->why), "%s: %s", s->opts->state, strerror(errno));
-        server_ungrant(s, port);
-        return 0;
-    }
-    loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
-    s->stats.allocations++;
-    slog(LOG_INFO, "port %u to pid %d (uid %u)", port, (int)owner,
-         (unsigned)c->uid);
+    s->stats.allocations += count;
+    if (count == 1)
+        slog(LOG_INFO, "port %u to pid %d (uid %u)", ports[0], (int)owner,
+             (unsigned)c->uid);
+    else
+        slog(LOG_INFO, "%u ports (%u...) to pid %d (uid %u)", count, ports[0],
+             (int)owner, (unsigned)c->uid);
     if (log_level >= LOG_DEBUG) {
         char cmd[256];
         proc_cmdline(owner, cmd, sizeof(cmd));
         slog(LOG_DEBUG, "pid %d is: %s", (int)owner, cmd);
     }
-    return port;
+    return count;
 }
 
-void server_ungrant(struct server *s, unsigned port)
+unsigned server_grant(struct server *s, const struct client *c, long long pid,
+                      const char **why)
+{
+    unsigned port;
+    const char *code;
+    *why = s->why;
+    return server_grant_n(s, c, pid, 1, &port, &code) ? port : 0;
+}
+
+/* End port's lease: undone (back to the head of the free queue) or
+ * released (probed, then to the tail). */
+static void end_lease(struct server *s, unsigned port, bool undo)
 {
     struct owner *o = &s->leases.owners[s->leases.port[port].owner];
     if (o->nleases == 1 && o->pidfd < 0)
         s->stats.polled_owners--;
-    int pidfd = leases_ungrant(&s->leases, port);
+    int pidfd = undo ? leases_ungrant(&s->leases, port)
+                     : leases_release(&s->leases, port);
     if (pidfd >= 0) {
         loop_del(&s->loop, pidfd);
         close(pidfd);
@@ -260,6 +331,17 @@ void server_ungrant(struct server *s, unsigned port)
     if (journal_end(&s->journal, port) < 0)
         slog(LOG_ERROR, "%s: %s", s->opts->state, strerror(errno));
     loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
+}
+
+void server_ungrant(struct server *s, unsigned port)
+{
+    end_lease(s, port, true);
+}
+
+void server_release(struct server *s, unsigned port)
+{
+    end_lease(s, port, false);
+    loop_timer_within(&s->loop, s->t_settle, 0);
 }
 
 int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,

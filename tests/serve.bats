@@ -267,10 +267,10 @@ PY
 }
 
 @test "a long request is refused with a clean close, not a reset" {
-    # A client of a later protocol (v1 verbs) must be able to tell a refusal
-    # from a crash: its whole request is read before the close.
-    refused_as client-request-errors --keep-open "v1 pick 12345 3 WEB DB CACHE\n"
-    run raw --keep-open --repr "v1 status $(printf 'x%.0s' $(seq 300))\n"
+    # A client must be able to tell a refusal from a crash: its whole
+    # request is read before the close.
+    refused_as client-request-errors --keep-open "pick 12345 3 WEB DB CACHE\n"
+    run raw --keep-open --repr "status $(printf 'x%.0s' $(seq 300))\n"
     [ "$output" = "b''" ]
 }
 

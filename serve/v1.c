@@ -1,0 +1,162 @@
+/* v1.c: the server side of the v1 verbs (docs/protocol.md): each turns a
+ * parsed request into its reply text. client.c frames, sends and closes. */
+#include "serve/serve.h"
+
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Append to out; on ENOMEM the reply is marked failed and stays short. */
+static void put(struct v1_reply *out, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+static void put(struct v1_reply *out, const char *fmt, ...)
+{
+    for (;;) {
+        va_list ap;
+        va_start(ap, fmt);
+        size_t room = out->cap - out->len;
+        int n = vsnprintf(out->text ? out->text + out->len : NULL, room, fmt, ap);
+        va_end(ap);
+        if (n < 0 || out->failed)
+            return;
+        if ((size_t)n < room) {
+            out->len += (size_t)n;
+            return;
+        }
+        size_t cap = out->cap ? out->cap * 2 : 256;
+        while (cap - out->len <= (size_t)n)
+            cap *= 2;
+        char *text = realloc(out->text, cap);
+        if (!text) {
+            out->failed = true;
+            return;
+        }
+        out->text = text;
+        out->cap = cap;
+    }
+}
+
+static void v1_pick(struct server *s, const struct client *c,
+                    const struct v1_request *r, struct v1_reply *out)
+{
+    const char *code;
+    if (!server_grant_n(s, c, r->pid, r->count, out->ports, &code)) {
+        s->stats.denied++;
+        slog(LOG_INFO, "denied from pid %d (uid %u): %s", (int)c->peer_pid,
+             (unsigned)c->uid, s->why);
+        put(out, "err %s %s\n", code, s->why);
+        return;
+    }
+    out->nports = r->count;
+    put(out, "ok");
+    for (unsigned i = 0; i < r->count; i++) {
+        put(out, " %u", out->ports[i]);
+        if (r->nnames && leases_name(&s->leases, out->ports[i], r->names[i]) < 0)
+            slog(LOG_WARN, "port %u: name %s not kept: out of memory",
+                 out->ports[i], r->names[i]);
+    }
+    put(out, "\n");
+}
+
+/* Every port must be leased, to c's uid unless c is root: else nothing. */
+static void v1_release(struct server *s, const struct client *c,
+                       const struct v1_request *r, struct v1_reply *out)
+{
+    const struct leases *ls = &s->leases;
+    for (unsigned i = 0; i < r->count; i++) {
+        unsigned port = r->ports[i];
+        if (ls->port[port].state != PORT_LEASED) {
+            put(out, "err not-leased port %u is not leased\n", port);
+            s->stats.denied++;
+            return;
+        }
+        if (c->uid != 0 && ls->port[port].uid != c->uid) {
+            put(out, "err not-owner port %u is leased by another user (uid %u)\n",
+                port, (unsigned)ls->port[port].uid);
+            s->stats.denied++;
+            return;
+        }
+    }
+    for (unsigned i = 0; i < r->count; i++) {
+        /* A port named twice in one request is released once. */
+        if (ls->port[r->ports[i]].state == PORT_LEASED)
+            server_release(s, r->ports[i]);
+    }
+    slog(LOG_INFO, "%u ports released by pid %d (uid %u)", r->count,
+         (int)c->peer_pid, (unsigned)c->uid);
+    put(out, "ok\n");
+}
+
+static void v1_status(struct server *s, struct v1_reply *out)
+{
+    char pool[256];
+    const struct leases *ls = &s->leases;
+    portset_format(&s->opts->pool, pool, sizeof(pool));
+    put(out, "ok portpicker %s pool=%s managed=%zu free=%zu leased=%zu owners=%zu\n",
+        PORTPICKER_VERSION, pool, ls->npool, ls->free.len, ls->nleases,
+        ls->nowners);
+}
+
+/* The command line as one line: bytes outside printable ASCII as \xHH. */
+static void put_escaped(struct v1_reply *out, const char *cmd)
+{
+    for (const unsigned char *p = (const unsigned char *)cmd; *p; p++) {
+        if (*p == '\\')
+            put(out, "\\\\");
+        else if (*p < 0x20 || *p >= 0x7f)
+            put(out, "\\x%02x", *p);
+        else
+            put(out, "%c", *p);
+    }
+}
+
+static void v1_leases(struct server *s, struct v1_reply *out)
+{
+    const struct leases *ls = &s->leases;
+    uint32_t now = (uint32_t)(loop_now() / 1000);
+    char cmd[512];
+    put(out, "ok %zu\n", ls->nleases);
+    for (size_t i = 1; i <= ls->nslots; i++) {
+        const struct owner *o = &ls->owners[i];
+        if (!o->pid || !o->first)
+            continue;
+        proc_cmdline(o->pid, cmd, sizeof(cmd));
+        for (unsigned port = o->first; port; port = ls->port[port].next) {
+            const struct lease *l = &ls->port[port];
+            const char *name = leases_name_of(ls, port);
+            put(out, "port=%u pid=%d uid=%u age=%u names=%s cmd=", port,
+                (int)o->pid, (unsigned)l->uid, now - l->since, name ? name : "-");
+            put_escaped(out, cmd);
+            put(out, "\n");
+        }
+    }
+}
+
+void v1_answer(struct server *s, const struct client *c, char *line,
+               struct v1_reply *out)
+{
+    struct v1_request *r = malloc(sizeof(*r));
+    char why[128];
+    if (!r) {
+        put(out, "err unsupported out of memory\n");
+        return;
+    }
+    enum v1_parse parsed = wire_parse_v1(line, r, why, sizeof(why));
+    if (parsed != V1_OK) {
+        s->stats.request_errors++;
+        slog(LOG_INFO, "bad request from pid %d (uid %u): %s", (int)c->peer_pid,
+             (unsigned)c->uid, why);
+        put(out, "err %s %s\n", parsed == V1_UNSUPPORTED ? "unsupported"
+                                                         : "bad-request", why);
+    } else if (r->verb == V1_PICK) {
+        v1_pick(s, c, r, out);
+    } else if (r->verb == V1_RELEASE) {
+        v1_release(s, c, r, out);
+    } else if (r->verb == V1_STATUS) {
+        v1_status(s, out);
+    } else {
+        v1_leases(s, out);
+    }
+    free(r);
+}

@@ -1,0 +1,186 @@
+#!/usr/bin/env bats
+# The v1 protocol (docs/protocol.md) between our clients and our server:
+# atomic multi-port leases, named ports, release, status and the lease table.
+
+load helpers
+load serve_helpers
+
+setup() { unset PORTSERVER_ADDRESS; }
+
+@test "v1 pick grants N ports in one lease, all from the pool" {
+    start_owner
+    start_server --pool 23000-23009
+    run raw "v1 pick $OWNER 3\n"
+    [[ "$output" =~ ^ok\ ([0-9]+)\ ([0-9]+)\ ([0-9]+)$ ]]
+    for port in ${output#ok }; do in_pool "$port" 23000 23009; done
+    [ "$(echo "${output#ok }" | tr ' ' '\n' | sort -u | wc -l)" -eq 3 ]
+    [ "$(counter leases-held)" -eq 3 ]
+}
+
+@test "pick -n N through our server prints N distinct leased ports" {
+    start_owner
+    start_server --pool 23010-23019
+    run pp pick --server "$ADDR" -n 4 "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 4 ]
+    [ "$(printf '%s\n' "${lines[@]}" | sort -u | wc -l)" -eq 4 ]
+}
+
+@test "pick -n on an almost full pool is refused whole: nothing leased, nothing printed" {
+    start_owner
+    start_server --pool 23020-23022
+    first=$(ask "$OWNER")
+    [ -n "$first" ]
+    run --separate-stderr pp pick --server "$ADDR" -n 3 "$OWNER"
+    [ "$status" -eq 6 ]
+    [ -z "$output" ]
+    [[ "$stderr" == *"refused: "*"3 ports asked"* ]]
+    [ "$(counter leases-held)" -eq 1 ]
+    run pp pick --server "$ADDR" -n 2 "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "pick --env leases named ports, and check --leases shows the names" {
+    start_owner
+    start_server --pool 23030-23039
+    run pp pick --server "$ADDR" --env WEB DB "$OWNER"
+    [ "$status" -eq 0 ]
+    eval "$output"
+    in_pool "$WEB_PORT" 23030 23039
+    in_pool "$DB_PORT" 23030 23039
+    run pp check --leases "$ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"$WEB_PORT "*" $OWNER "*"WEB"*"sleep 300"* ]]
+    [[ "$output" == *"$DB_PORT "*" $OWNER "*"DB"*"sleep 300"* ]]
+}
+
+@test "check --leases --json lists port, pid, uid, names, age and command" {
+    start_owner
+    start_server --pool 23040-23049
+    port=$(pp pick --server "$ADDR" "$OWNER")
+    run pp check --leases --json "$ADDR"
+    [ "$status" -eq 0 ]
+    echo "$output" | "$PYTHON" -c '
+import json, os, sys
+leases = json.load(sys.stdin)
+assert len(leases) == 1, leases
+l = leases[0]
+assert l["port"] == int(sys.argv[1]) and l["pid"] == int(sys.argv[2]), l
+assert l["uid"] == os.getuid() and l["names"] == [] and l["age"] >= 0, l
+assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
+}
+
+@test "release gives a port back early, and it is granted again" {
+    start_owner
+    start_server --pool 23050-23050
+    port=$(pp pick --server "$ADDR" "$OWNER")
+    run pp pick --server "$ADDR" "$OWNER"
+    [ "$status" -eq 6 ]
+    run pp release --server "$ADDR" "$port"
+    [ "$status" -eq 0 ]
+    [ "$(counter leases-held)" -eq 0 ]
+    run pp pick --server "$ADDR" "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port" ]
+}
+
+@test "releasing a port that is not leased is exit 10 and changes nothing" {
+    start_owner
+    start_server --pool 23060-23061
+    port=$(pp pick --server "$ADDR" "$OWNER")
+    other=$(( port == 23060 ? 23061 : 23060 ))
+    run --separate-stderr pp release --server "$ADDR" "$port" "$other"
+    [ "$status" -eq 10 ]
+    [[ "$stderr" == *"$other"*"not leased"* ]]
+    [ "$(counter leases-held)" -eq 1 ]
+    run --separate-stderr pp release --server "$ADDR" 40000
+    [ "$status" -eq 10 ]
+}
+
+@test "only the uid that leased a port, or root, may release it" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    [ "$(id -u)" -eq 0 ] || skip "needs root to act as two users"
+    start_owner
+    start_server --pool 23070-23079
+    port=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PORTPICKER" pick --server "$ADDR" "$OWNER")
+    in_pool "$port" 23070 23079
+    run --separate-stderr setpriv --reuid=65533 --regid=65533 --clear-groups "$PORTPICKER" release --server "$ADDR" "$port"
+    [ "$status" -eq 10 ]
+    [[ "$stderr" == *"leased by another user"* ]]
+    [ "$(counter leases-held)" -eq 1 ]
+    run setpriv --reuid=65534 --regid=65534 --clear-groups "$PORTPICKER" release --server "$ADDR" "$port"
+    [ "$status" -eq 0 ]
+    port=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PORTPICKER" pick --server "$ADDR" "$OWNER")
+    run pp release --server "$ADDR" "$port"
+    [ "$status" -eq 0 ]
+}
+
+@test "check --server says our server is up, with its pool and counts" {
+    start_owner
+    start_server --pool 23080-23089
+    pp pick --server "$ADDR" "$OWNER" >/dev/null
+    run pp check --server "$ADDR"
+    [ "$status" -eq 0 ]
+    [[ "$output" == "port server at $ADDR is up: portpicker "*"pool=23080-23089 managed=10 free=9 leased=1"* ]]
+}
+
+@test "the legacy request keeps working byte for byte beside v1" {
+    start_owner
+    start_server --pool 23090-23099
+    run raw --repr "$OWNER\n"
+    [[ "$output" =~ ^b\'230[0-9][0-9]\\n\'$ ]]
+}
+
+@test "a malformed v1 request gets err bad-request, and the server goes on" {
+    start_owner
+    start_server --pool 23100-23109
+    for request in "v1 pick\n" "v1 pick x 1\n" "v1 pick $OWNER 0\n" "v1 pick $OWNER 1001\n" \
+                   "v1 pick $OWNER 2 A\n" "v1 pick $OWNER 1 1A\n" "v1 release\n" "v1 release 0\n" \
+                   "v1 release 15000 x\n" "v1  status\n"; do
+        run raw "$request"
+        [[ "$output" == "err bad-request "* ]] || { echo "$request -> $output"; return 1; }
+    done
+    [ -n "$(ask "$OWNER")" ]
+}
+
+@test "an unknown verb or version gets err unsupported" {
+    start_server --pool 23110-23119
+    run raw "v1 frob\n"
+    [[ "$output" == "err unsupported "* ]]
+    run raw "v2 pick 1 1\n"
+    [[ "$output" == "err unsupported "* ]]
+}
+
+@test "v1 pick for a pid that does not exist gets err no-such-pid" {
+    start_server --pool 23120-23129
+    sleep 0 & gone=$!; wait "$gone"
+    run raw "v1 pick $gone 1\n"
+    [[ "$output" == "err no-such-pid "* ]]
+}
+
+@test "a v1 request longer than 1024 bytes is refused" {
+    start_server --pool 23130-23139
+    long=$(printf 'v1 release%0.s 15000' $(seq 200))
+    run raw "$long\n"
+    [ -z "$output" ] || [[ "$output" == "err bad-request "* ]]
+    [ "$(counter client-request-errors)" -eq 1 ]
+}
+
+@test "v1 leases lists 500 leases in full" {
+    start_owner
+    start_server --pool 23200-23799
+    run pp pick --server "$ADDR" -n 500 "$OWNER"
+    [ "$status" -eq 0 ]
+    run pp check --leases --json "$ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(echo "$output" | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq 500 ]
+}
+
+@test "a dead owner's named lease leaves the table" {
+    start_owner
+    start_server --pool 23140-23149
+    pp pick --server "$ADDR" --env API "$OWNER" >/dev/null
+    kill "$OWNER"
+    wait_for eval '[ "$(pp check --leases --json "$ADDR")" = "[]" ]'
+}
