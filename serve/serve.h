@@ -273,12 +273,12 @@ struct journal {
     bool dirty;         /* written since the last fsync */
 };
 
-/* Read path (missing is fine) and call add(arg, port, pid, start, uid) for
- * each lease it records as live, which add keeps or drops. Returns 0, or -1
- * with a message in err. */
+/* Read path (missing is fine) and call add(arg, port, pid, start, uid,
+ * name) for each lease it records as live, which add keeps or drops; name
+ * is NULL for an unnamed lease. Returns 0, or -1 with a message in err. */
 int journal_load(const char *path,
                  int (*add)(void *arg, unsigned port, pid_t pid,
-                            uint64_t start, uid_t uid),
+                            uint64_t start, uid_t uid, const char *name),
                  void *arg, char *err, size_t errlen);
 
 /* Rewrite path with the live leases of ls (temp file, fsync, rename, fsync
@@ -291,7 +291,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
  * lease whose owner lives on. A death needs no record: at start, leases of
  * dead owners are dropped anyway. Returns 0, or -1 with errno set. */
 int journal_grant(struct journal *j, unsigned port, const struct owner *o,
-                  uid_t uid);
+                  uid_t uid, const char *name);
 int journal_end(struct journal *j, unsigned port);
 
 /* fsync the journal if anything was written since the last call. */
@@ -394,11 +394,13 @@ void listen_timer(struct loop *l, void *data);
  * request. Returns the port, or 0 with why set (counted as denied). */
 unsigned server_grant(struct server *s, const struct client *c,
                       long long pid, const char **why);
-/* Grant count ports to the owner named by pid, all or none. Returns count,
- * or 0 with *code the v1 error code ("exhausted", "no-such-pid", "quota")
- * and s->why the reason (the caller counts the denial). */
+/* Grant count ports to the owner named by pid, all or none, named by
+ * names (NULL: unnamed). Returns count, or 0 with *code the v1 error code
+ * ("exhausted", "no-such-pid", "quota") and s->why the reason (the caller
+ * counts the denial). */
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
-                        unsigned count, unsigned *ports, const char **code);
+                        unsigned count, const char *const *names,
+                        unsigned *ports, const char **code);
 /* Undo a grant whose reply could not be sent. */
 void server_ungrant(struct server *s, unsigned port);
 /* End the lease of port early (v1 release); the port is probed before it
@@ -409,7 +411,7 @@ void server_timers(struct server *s);
 /* Restore a lease read from the journal if its owner lives on (a
  * journal_load callback, arg the server). Returns 0. */
 int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
-                   uid_t uid);
+                   uid_t uid, const char *name);
 /* Log the counters. */
 void server_stats(struct server *s, const char *when);
 

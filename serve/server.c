@@ -232,12 +232,17 @@ static bool take_all(struct server *s, struct owner *o, uid_t uid,
     return true;
 }
 
-/* Write the grants to the journal; on failure undo them all. */
+/* Name the grants and write them to the journal; on failure undo them. */
 static bool journal_all(struct server *s, struct owner *o, uid_t uid,
-                        unsigned count, const unsigned *ports)
+                        unsigned count, const char *const *names,
+                        const unsigned *ports)
 {
     for (unsigned i = 0; i < count; i++) {
-        if (journal_grant(&s->journal, ports[i], o, uid) < 0) {
+        if (names && leases_name(&s->leases, ports[i], names[i]) < 0)
+            slog(LOG_WARN, "port %u: name %s not kept: out of memory",
+                 ports[i], names[i]);
+        if (journal_grant(&s->journal, ports[i], o, uid,
+                          leases_name_of(&s->leases, ports[i])) < 0) {
             snprintf(s->why, sizeof(s->why), "%s: %s", s->opts->state,
                      strerror(errno));
             for (unsigned j = 0; j < count; j++)
@@ -250,7 +255,8 @@ static bool journal_all(struct server *s, struct owner *o, uid_t uid,
 }
 
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
-                        unsigned count, unsigned *ports, const char **code)
+                        unsigned count, const char *const *names,
+                        unsigned *ports, const char **code)
 {
     struct leases *ls = &s->leases;
     uint64_t start;
@@ -287,7 +293,7 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                     : ls->free.len ? "every port probed is bound by another process"
                     : "no free port left in the pool");
     }
-    if (!journal_all(s, o, c->uid, count, ports)) {
+    if (!journal_all(s, o, c->uid, count, names, ports)) {
         *code = "exhausted";
         return 0;
     }
@@ -312,7 +318,7 @@ unsigned server_grant(struct server *s, const struct client *c, long long pid,
     unsigned port;
     const char *code;
     *why = s->why;
-    return server_grant_n(s, c, pid, 1, &port, &code) ? port : 0;
+    return server_grant_n(s, c, pid, 1, NULL, &port, &code) ? port : 0;
 }
 
 /* End port's lease: undone (back to the head of the free queue) or
@@ -345,7 +351,7 @@ void server_release(struct server *s, unsigned port)
 }
 
 int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
-                   uid_t uid)
+                   uid_t uid, const char *name)
 {
     struct server *s = arg;
     uint64_t now;
@@ -362,6 +368,8 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
         return 0;
     }
     leases_grant(&s->leases, port, o, uid);
+    if (name && leases_name(&s->leases, port, name) < 0)
+        slog(LOG_WARN, "port %u: name %s not kept: out of memory", port, name);
     return 0;
 }
 

@@ -2,7 +2,8 @@
  *
  * The file is text, one record a line:
  *     portpicker-leases 1 BOOT_ID
- *     G PORT PID START UID      a lease granted (PID in our namespace)
+ *     G PORT PID START UID [NAME]  a lease granted (PID in our namespace),
+ *                               with its v1 NAME if it has one
  *     R PORT                    a lease ended while its owner lives on
  * (a dead owner's leases need no record: a restart drops them anyway).
  * Each record is appended with one write(2) before the client gets its
@@ -28,6 +29,7 @@ struct saved {
     pid_t pid;
     uid_t uid;
     uint64_t start;
+    char name[V1_NAME_MAX];
 };
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -74,9 +76,11 @@ static bool apply(struct saved *saved, const char *line)
     int pid;
     unsigned long long start;
     unsigned uid;
-    if (sscanf(line, "G %u %d %llu %u", &port, &pid, &start, &uid) == 4 &&
-        port >= 1 && port <= PORT_MAX && pid > 0) {
-        saved[port] = (struct saved){true, pid, uid, start};
+    char name[V1_NAME_MAX] = "";
+    int fields = sscanf(line, "G %u %d %llu %u %31s", &port, &pid, &start, &uid, name);
+    if (fields >= 4 && port >= 1 && port <= PORT_MAX && pid > 0) {
+        saved[port] = (struct saved){true, pid, uid, start, ""};
+        memcpy(saved[port].name, name, sizeof(name));
         return true;
     }
     if (sscanf(line, "R %u", &port) == 1 && port >= 1 && port <= PORT_MAX) {
@@ -88,7 +92,7 @@ static bool apply(struct saved *saved, const char *line)
 
 int journal_load(const char *path,
                  int (*add)(void *arg, unsigned port, pid_t pid,
-                            uint64_t start, uid_t uid),
+                            uint64_t start, uid_t uid, const char *name),
                  void *arg, char *err, size_t errlen)
 {
     char *text = slurp(path);
@@ -134,7 +138,7 @@ int journal_load(const char *path,
     for (unsigned port = 1; port <= PORT_MAX && rc == 0; port++)
         if (saved[port].present)
             rc = add(arg, port, saved[port].pid, saved[port].start,
-                     saved[port].uid);
+                     saved[port].uid, saved[port].name[0] ? saved[port].name : NULL);
     free(saved);
     free(text);
     if (rc < 0)
@@ -167,7 +171,7 @@ static char *snapshot(const struct leases *ls, size_t *len)
 {
     char boot[64];
     boot_id(boot, sizeof(boot));
-    size_t cap = 128 + ls->nleases * 48;
+    size_t cap = 128 + ls->nleases * (48 + V1_NAME_MAX);
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
@@ -177,9 +181,10 @@ static char *snapshot(const struct leases *ls, size_t *len)
         if (l->state != PORT_LEASED)
             continue;
         const struct owner *o = &ls->owners[l->owner];
-        n += (size_t)snprintf(buf + n, cap - n, "G %u %d %llu %u\n", port,
+        const char *name = leases_name_of(ls, port);
+        n += (size_t)snprintf(buf + n, cap - n, "G %u %d %llu %u%s%s\n", port,
                               (int)o->pid, (unsigned long long)o->start,
-                              (unsigned)l->uid);
+                              (unsigned)l->uid, name ? " " : "", name ? name : "");
     }
     *len = n;
     return buf;
@@ -254,12 +259,13 @@ static int append(struct journal *j, const char *line, int len)
 }
 
 int journal_grant(struct journal *j, unsigned port, const struct owner *o,
-                  uid_t uid)
+                  uid_t uid, const char *name)
 {
-    char line[96];
-    return append(j, line, snprintf(line, sizeof(line), "G %u %d %llu %u\n",
+    char line[96 + V1_NAME_MAX];
+    return append(j, line, snprintf(line, sizeof(line), "G %u %d %llu %u%s%s\n",
                                     port, (int)o->pid,
-                                    (unsigned long long)o->start, (unsigned)uid));
+                                    (unsigned long long)o->start, (unsigned)uid,
+                                    name ? " " : "", name ? name : ""));
 }
 
 int journal_end(struct journal *j, unsigned port)

@@ -41,7 +41,8 @@ static void v1_pick(struct server *s, const struct client *c,
                     const struct v1_request *r, struct v1_reply *out)
 {
     const char *code;
-    if (!server_grant_n(s, c, r->pid, r->count, out->ports, &code)) {
+    if (!server_grant_n(s, c, r->pid, r->count, r->nnames ? r->names : NULL,
+                        out->ports, &code)) {
         s->stats.denied++;
         slog(LOG_INFO, "denied from pid %d (uid %u): %s", (int)c->peer_pid,
              (unsigned)c->uid, s->why);
@@ -50,12 +51,8 @@ static void v1_pick(struct server *s, const struct client *c,
     }
     out->nports = r->count;
     put(out, "ok");
-    for (unsigned i = 0; i < r->count; i++) {
+    for (unsigned i = 0; i < r->count; i++)
         put(out, " %u", out->ports[i]);
-        if (r->nnames && leases_name(&s->leases, out->ports[i], r->names[i]) < 0)
-            slog(LOG_WARN, "port %u: name %s not kept: out of memory",
-                 out->ports[i], r->names[i]);
-    }
     put(out, "\n");
 }
 

@@ -184,3 +184,35 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
     kill "$OWNER"
     wait_for eval '[ "$(pp check --leases --json "$ADDR")" = "[]" ]'
 }
+
+@test "named leases keep their names across kill -9 and a restart" {
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 23150-23159 --state "$state"
+    eval "$(pp pick --server "$ADDR" --env WEB DB "$OWNER")"
+    kill -9 "$SERVER_PID"
+    wait "$SERVER_PID" || true
+    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
+    start_server --pool 23150-23159 --state "$state"
+    run pp check --leases --json "$ADDR"
+    [ "$status" -eq 0 ]
+    echo "$output" | "$PYTHON" -c '
+import json, sys
+names = {l["port"]: l["names"] for l in json.load(sys.stdin)}
+assert names == {int(sys.argv[1]): ["WEB"], int(sys.argv[2]): ["DB"]}, names' "$WEB_PORT" "$DB_PORT"
+}
+
+@test "a released port is not lost by a restart either" {
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 23160-23160 --state "$state"
+    port=$(pp pick --server "$ADDR" "$OWNER")
+    pp release --server "$ADDR" "$port"
+    kill -9 "$SERVER_PID"
+    wait "$SERVER_PID" || true
+    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
+    start_server --pool 23160-23160 --state "$state"
+    run pp pick --server "$ADDR" "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port" ]
+}
