@@ -72,6 +72,8 @@ static struct {
     pid_t pid;
     double bind_timeout;
     struct server_opts server;
+    const char *words[MAX_COUNT + 2]; /* positional, read once --env is known */
+    unsigned nwords;
     char *names[MAX_COUNT];
     unsigned nnames;
     unsigned ports[MAX_COUNT];
@@ -116,6 +118,9 @@ static void take_positional(const char *word, int *numbers)
 /* Conflicts and defaults, after every option is known. */
 static void settle_args(void)
 {
+    int numbers = 0;
+    for (unsigned i = 0; i < TT.nwords; i++)
+        take_positional(TT.words[i], &numbers);
     if (TT.env && TT.nnames == 0)
         die(RC_USAGE, "--env needs at least one NAME");
     if (TT.env && TT.has_count && TT.count != TT.nnames)
@@ -129,7 +134,7 @@ static void settle_args(void)
 static void parse_args(int argc, char **argv)
 {
     struct args a;
-    int numbers = 0, id;
+    int id;
 
     args_init(&a, argc, argv);
     probe_args_init(&TT.probe);
@@ -151,7 +156,11 @@ static void parse_args(int argc, char **argv)
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
         case OPT_FALLBACK: TT.fallback = true; break;
-        case ARGS_POSITIONAL: take_positional(a.value, &numbers); break;
+        case ARGS_POSITIONAL:
+            if (TT.nwords == MAX_COUNT + 2)
+                die(RC_USAGE, "too many arguments: '%s'", a.value);
+            TT.words[TT.nwords++] = a.value;
+            break;
         }
     }
     settle_args();

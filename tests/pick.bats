@@ -235,3 +235,10 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ -z "$output" ]
     [[ "$stderr" == "portpicker pick: "*"Too many open files" ]]
 }
+
+@test "pick --env takes its NAMEs before or after the option" {
+    run pp pick WEB --env DB
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^WEB_PORT=[0-9]+$ ]]
+    [[ "${lines[1]}" =~ ^DB_PORT=[0-9]+$ ]]
+}
