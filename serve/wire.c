@@ -80,6 +80,12 @@ enum wire_status wire_frame_v1(const char *buf, size_t len, bool done,
         *why = "bytes after the newline";
         return WIRE_BAD;
     }
+    /* wire_parse_v1 reads the line as a C string: past a NUL it would
+     * accept a request without seeing the rest of it. */
+    if (memchr(buf, '\0', end)) {
+        *why = "NUL byte in a v1 request";
+        return WIRE_BAD;
+    }
     if (!nl && !done)
         return WIRE_MORE;
     *line_len = end;
