@@ -2,11 +2,15 @@
  *
  * usage: floor                          exit 0 at once (the static no-op)
  *        floor spawn RUNS WARMUP CMD [ARG...]
+ *        floor repeat K RUNS WARMUP CMD [ARG...]
  *        floor probe RUNS
  *
  * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
  *        stdout and stderr to /dev/null, timing each from posix_spawn to its
  *        reaping: a whole process, as a shell or a test runner pays for it.
+ * repeat the same, but each sample is K runs of CMD in a row, from the
+ *        first posix_spawn to the last reaping (a script that needs K ports
+ *        and can only ask for one per process).
  * probe  times one full probe of a free port RUNS times: TCP (bind, listen)
  *        and UDP bind, on the IPv6 and IPv4 wildcard, each socket closed;
  *        the least CPU a server can spend checking a port before a grant.
@@ -28,7 +32,8 @@ extern char **environ;
 
 static void usage(void)
 {
-    fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | probe RUNS]\n");
+    fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | "
+                    "repeat K RUNS WARMUP CMD [ARG...] | probe RUNS]\n");
     exit(2);
 }
 
@@ -44,7 +49,7 @@ static int run_once(char **argv, const posix_spawn_file_actions_t *fa)
     return status;
 }
 
-static int spawn_main(long runs, long warmup, char **argv)
+static int spawn_main(long repeat, long runs, long warmup, char **argv)
 {
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
@@ -54,7 +59,9 @@ static int spawn_main(long runs, long warmup, char **argv)
     long failed = 0;
     for (long i = 0; i < warmup + runs; i++) {
         double t0 = now_us();
-        int status = run_once(argv, &fa);
+        int status = 0;
+        for (long k = 0; k < repeat && status == 0; k++)
+            status = run_once(argv, &fa);
         double us = now_us() - t0;
         if (status != 0)
             failed++;
@@ -136,7 +143,9 @@ int main(int argc, char **argv)
     if (argc == 1)
         return 0;
     if (!strcmp(argv[1], "spawn") && argc >= 5)
-        return spawn_main(atol(argv[2]), atol(argv[3]), argv + 4);
+        return spawn_main(1, atol(argv[2]), atol(argv[3]), argv + 4);
+    if (!strcmp(argv[1], "repeat") && argc >= 6 && atol(argv[2]) > 0)
+        return spawn_main(atol(argv[2]), atol(argv[3]), atol(argv[4]), argv + 5);
     if (!strcmp(argv[1], "probe") && argc == 3)
         return probe_main(atol(argv[2]));
     usage();

@@ -2,6 +2,7 @@
  *
  * usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] [-o live|dying] [-F] [-w]
  *        loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s FILE]
+ *        loadgen -a ADDRESS -m release -x PORTPICKER [-n SAMPLES]
  *
  * Each request is one connection: send "<pid>\n", read "<port>\n" or EOF
  * (a refusal), close. ADDRESS is @NAME (abstract) or a path.
@@ -26,6 +27,12 @@
  *             that write, before L asks anything, i.e. the reclaim with no
  *             request arriving in between; a write that does not come within
  *             a second ends the run
+ * release mode: a pool of one port (ours: v1). A live child L holds it; each
+ *   sample gives it back twice: once by running `PORTPICKER release --server
+ *   ADDRESS PORT` (a whole process, spawn to reaping), once by sending
+ *   "v1 release PORT\n" on a socket (the wire round trip), each time followed
+ *   by L asking again at once after each refusal; the time from the start
+ *   of the release to L's grant is the port's way back to the pool.
  *
  * Prints one JSON object on stdout. Latency is per request (connect to
  * close); requests/s counts whole iterations, forks included. */
@@ -33,6 +40,7 @@
 #include "stats.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -41,6 +49,7 @@
 #include <libgen.h>
 #include <poll.h>
 #include <sched.h>
+#include <spawn.h>
 #include <sys/inotify.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
@@ -59,7 +68,9 @@ static struct {
     int conns;
     long max;
     double seconds;
-    bool dying, fill, reclaim, wait_stdin;
+    bool dying, fill, reclaim, release, wait_stdin;
+    const char *addr;       /* -a, as given */
+    const char *client;     /* -x: the portpicker binary of release mode */
     const char *watch;      /* -s: written by the server when a lease ends */
     int inotify;            /* watching watch's directory, or -1 */
     pid_t owners[MAX_CONNS];
@@ -83,7 +94,8 @@ static void usage(void)
 {
     fprintf(stderr, "usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] "
                     "[-o live|dying] [-F] [-w]\n"
-                    "       loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s FILE]\n");
+                    "       loadgen -a ADDRESS -m reclaim [-n SAMPLES] [-s FILE]\n"
+                    "       loadgen -a ADDRESS -m release -x PORTPICKER [-n SAMPLES]\n");
     exit(2);
 }
 
@@ -128,26 +140,25 @@ static void kill_owner(pid_t pid)
         ;
 }
 
-/* One request on behalf of owner. Returns the port, 0 when refused (EOF
- * before any byte), -1 on an error; *us is the time it took. */
-static int request(pid_t owner, double *us)
+/* One connection: send msg, read the reply into buf (NUL-terminated) until
+ * the server closes. Returns the bytes read, or -1 on an error; *us is the
+ * time it took, connect to close. */
+static ssize_t roundtrip(const char *msg, char *buf, size_t cap, double *us)
 {
-    char buf[32];
     double t0 = now_us();
-    int port = -1;
-    int len = snprintf(buf, sizeof(buf), "%d\n", (int)owner);
+    ssize_t ret = -1;
+    size_t len = strlen(msg);
     int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
     struct timeval tv = {.tv_sec = 60};
     if (fd < 0
         || setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof(tv)) < 0
         || setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof(tv)) < 0
         || connect(fd, (struct sockaddr *)&G.sa, G.salen) < 0
-        || write(fd, buf, (size_t)len) != len)
+        || write(fd, msg, len) != (ssize_t)len)
         goto out;
     size_t got = 0;
     ssize_t r;
-    while (got < sizeof(buf) - 1
-           && (r = read(fd, buf + got, sizeof(buf) - 1 - got)) != 0) {
+    while (got < cap - 1 && (r = read(fd, buf + got, cap - 1 - got)) != 0) {
         if (r < 0) {
             if (errno == EINTR)
                 continue;
@@ -156,15 +167,25 @@ static int request(pid_t owner, double *us)
         got += (size_t)r;
     }
     buf[got] = '\0';
-    if (got == 0)
-        port = 0;
-    else if (buf[got - 1] == '\n' && (port = atoi(buf)) <= 0)
-        port = -1;
+    ret = (ssize_t)got;
 out:
     if (fd >= 0)
         close(fd);
     *us = now_us() - t0;
-    return port;
+    return ret;
+}
+
+/* One request on behalf of owner. Returns the port, 0 when refused (EOF
+ * before any byte), -1 on an error; *us is the time it took. */
+static int request(pid_t owner, double *us)
+{
+    char msg[32], buf[32];
+    snprintf(msg, sizeof(msg), "%d\n", (int)owner);
+    ssize_t got = roundtrip(msg, buf, sizeof(buf), us);
+    if (got <= 0)
+        return (int)got;
+    int port = atoi(buf);
+    return buf[got - 1] == '\n' && port > 0 ? port : -1;
 }
 
 static bool claim(struct worker *w)
@@ -372,11 +393,89 @@ static void reclaim_mode(void)
     printf("}\n");
 }
 
+struct release_stats {
+    struct samples exec;        /* `portpicker release`, spawn to reaping */
+    struct samples exec_grant;  /* its spawn to L's grant of the port */
+    struct samples wire;        /* "v1 release", connect to close */
+    struct samples wire_grant;  /* its connect to L's grant */
+    long refusals, errors;
+};
+
+extern char **environ;
+
+/* Runs `G.client release --server G.addr PORT`; returns its wait status. */
+static int run_release(int port)
+{
+    char num[16];
+    snprintf(num, sizeof(num), "%d", port);
+    char *argv[] = {(char *)G.client, "release", "--server", (char *)G.addr, num, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    pid_t pid;
+    int status = -1;
+    if (posix_spawn(&pid, argv[0], &fa, NULL, argv, environ) == 0)
+        while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
+            ;
+    posix_spawn_file_actions_destroy(&fa);
+    return status;
+}
+
+/* One release of port by process or on the wire, then L asks until it has
+ * the same port again; false if anything went otherwise. */
+static bool release_once(struct release_stats *st, pid_t l, int port, bool wire)
+{
+    char msg[32], buf[64];
+    double us, t0 = now_us();
+    bool ok;
+    if (wire) {
+        snprintf(msg, sizeof(msg), "v1 release %d\n", port);
+        ok = roundtrip(msg, buf, sizeof(buf), &us) > 0 && !strcmp(buf, "ok\n");
+    } else {
+        ok = run_release(port) == 0;
+        us = now_us() - t0;
+    }
+    if (!ok)
+        return false;
+    samples_add(wire ? &st->wire : &st->exec, us);
+    if (request_until_granted(l, &st->refusals) != port)
+        return false;
+    samples_add(wire ? &st->wire_grant : &st->exec_grant, now_us() - t0);
+    return true;
+}
+
+static void release_mode(void)
+{
+    struct release_stats st = {0};
+    long ignored = 0;
+    pid_t l = spawn_owner(&G.stacks[0]);
+    if (l < 0) {
+        perror("loadgen: clone");
+        exit(1);
+    }
+    int port = request_until_granted(l, &ignored);
+    for (long i = 0; i < G.max && !st.errors && port > 0; i++)
+        st.errors += !release_once(&st, l, port, false)
+                     || !release_once(&st, l, port, true);
+    kill_owner(l);
+    printf("{\"mode\":\"release\",\"port\":%d,\"refusals_after_release\":%ld,"
+           "\"errors\":%ld,\"process\":{", port, st.refusals, st.errors + (port <= 0));
+    samples_json(stdout, &st.exec);
+    printf("},\"process_to_grant\":{");
+    samples_json(stdout, &st.exec_grant);
+    printf("},\"wire\":{");
+    samples_json(stdout, &st.wire);
+    printf("},\"wire_to_grant\":{");
+    samples_json(stdout, &st.wire_grant);
+    printf("}}\n");
+}
+
 int main(int argc, char **argv)
 {
     const char *addr = NULL;
     int opt;
-    while ((opt = getopt(argc, argv, "a:c:n:t:o:Fm:s:w")) != -1) {
+    while ((opt = getopt(argc, argv, "a:c:n:t:o:Fm:s:wx:")) != -1) {
         switch (opt) {
         case 'a': addr = optarg; break;
         case 'c': G.conns = atoi(optarg); break;
@@ -390,20 +489,27 @@ int main(int argc, char **argv)
         case 'F': G.fill = true; break;
         case 's': G.watch = optarg; break;
         case 'w': G.wait_stdin = true; break;
+        case 'x': G.client = optarg; break;
         case 'm':
-            if (strcmp(optarg, "reclaim"))
+            if (!strcmp(optarg, "reclaim"))
+                G.reclaim = true;
+            else if (!strcmp(optarg, "release"))
+                G.release = true;
+            else
                 usage();
-            G.reclaim = true;
             break;
         default: usage();
         }
     }
     if (!addr || optind != argc || G.conns < 1 || G.conns > MAX_CONNS
-        || G.max < 1 || G.seconds <= 0)
+        || G.max < 1 || G.seconds <= 0 || G.release != (G.client != NULL))
         usage();
+    G.addr = addr;
     set_address(addr);
     signal(SIGPIPE, SIG_IGN);
-    if (G.reclaim)
+    if (G.release)
+        release_mode();
+    else if (G.reclaim)
         reclaim_mode();
     else
         load_mode();
