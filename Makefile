@@ -66,3 +66,15 @@ help:
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
 	@echo "make install PREFIX=/usr/local   binary, applet links, man page, completions"
+
+# libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
+.PHONY: fuzz
+FUZZ_SECONDS ?= 60
+build/wire_fuzz: fuzz/wire_fuzz.c serve/wire.c $(HDRS)
+	@mkdir -p build
+	clang $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
+	  -fno-sanitize-recover=all fuzz/wire_fuzz.c serve/wire.c -o $@
+fuzz: build/wire_fuzz
+	mkdir -p build/fuzz-corpus && cp fuzz/corpus/* build/fuzz-corpus/
+	build/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
+	  -artifact_prefix=build/ -print_final_stats=1 build/fuzz-corpus
