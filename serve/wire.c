@@ -175,6 +175,11 @@ static enum v1_parse v1_release(char **w, size_t n, struct v1_request *r,
         snprintf(why, whylen, "usage: v1 release PORT...");
         return V1_BAD_REQUEST;
     }
+    /* v1_split allows a few words more than r->ports holds. */
+    if (n - 2 > V1_MAX_PORTS) {
+        snprintf(why, whylen, "at most %d PORTs", V1_MAX_PORTS);
+        return V1_BAD_REQUEST;
+    }
     r->count = (unsigned)(n - 2);
     for (unsigned i = 0; i < r->count; i++) {
         if (!v1_number(w[2 + i], 1, PORT_MAX, &value)) {
