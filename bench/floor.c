@@ -3,6 +3,7 @@
  * usage: floor                          exit 0 at once (the static no-op)
  *        floor spawn RUNS WARMUP CMD [ARG...]
  *        floor repeat K RUNS WARMUP CMD [ARG...]
+ *        floor pair RUNS WARMUP CMD [ARG...]
  *        floor probe RUNS
  *
  * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
@@ -11,6 +12,9 @@
  * repeat the same, but each sample is K runs of CMD in a row, from the
  *        first posix_spawn to the last reaping (a script that needs K ports
  *        and can only ask for one per process).
+ * pair   like spawn, but each run of CMD follows a run of the static no-op
+ *        (this binary, no arguments), timed the same way into "floor": the
+ *        two share every burst of other work on a busy machine.
  * probe  times one full probe of a free port RUNS times: TCP (bind, listen)
  *        and UDP bind, on the IPv6 and IPv4 wildcard, each socket closed;
  *        the least CPU a server can spend checking a port before a grant.
@@ -33,7 +37,8 @@ extern char **environ;
 static void usage(void)
 {
     fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | "
-                    "repeat K RUNS WARMUP CMD [ARG...] | probe RUNS]\n");
+                    "repeat K RUNS WARMUP CMD [ARG...] | pair RUNS WARMUP CMD [ARG...] | "
+                    "probe RUNS]\n");
     exit(2);
 }
 
@@ -71,6 +76,37 @@ static int spawn_main(long repeat, long runs, long warmup, char **argv)
     printf("{\"failed\":%ld,", failed);
     samples_json(stdout, &s);
     printf("}\n");
+    return failed == warmup + runs;
+}
+
+static int pair_main(long runs, long warmup, char **argv)
+{
+    char self[] = "/proc/self/exe";
+    char *noop[] = {self, NULL};
+    posix_spawn_file_actions_t fa;
+    posix_spawn_file_actions_init(&fa);
+    posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
+    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+    struct samples s = {0}, fl = {0};
+    long failed = 0;
+    for (long i = 0; i < warmup + runs; i++) {
+        double t0 = now_us();
+        int status = run_once(noop, &fa);
+        double t1 = now_us();
+        status |= run_once(argv, &fa);
+        double t2 = now_us();
+        if (status != 0)
+            failed++;
+        else if (i >= warmup) {
+            samples_add(&fl, t1 - t0);
+            samples_add(&s, t2 - t1);
+        }
+    }
+    printf("{\"failed\":%ld,", failed);
+    samples_json(stdout, &s);
+    printf(",\"floor\":{");
+    samples_json(stdout, &fl);
+    printf("}}\n");
     return failed == warmup + runs;
 }
 
@@ -146,6 +182,8 @@ int main(int argc, char **argv)
         return spawn_main(1, atol(argv[2]), atol(argv[3]), argv + 4);
     if (!strcmp(argv[1], "repeat") && argc >= 6 && atol(argv[2]) > 0)
         return spawn_main(atol(argv[2]), atol(argv[3]), atol(argv[4]), argv + 5);
+    if (!strcmp(argv[1], "pair") && argc >= 5)
+        return pair_main(atol(argv[2]), atol(argv[3]), argv + 4);
     if (!strcmp(argv[1], "probe") && argc == 3)
         return probe_main(atol(argv[2]));
     usage();
