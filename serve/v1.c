@@ -95,37 +95,43 @@ static void v1_status(struct server *s, struct v1_reply *out)
         ls->nowners);
 }
 
-/* The command line as one line: bytes outside printable ASCII as \xHH. */
-static void put_escaped(struct v1_reply *out, const char *cmd)
+/* cmd as one line into buf: bytes outside printable ASCII as \xHH and
+ * backslashes doubled (truncated to fit). */
+static void escape_cmdline(const char *cmd, char *buf, size_t len)
 {
-    for (const unsigned char *p = (const unsigned char *)cmd; *p; p++) {
-        if (*p == '\\')
-            put(out, "\\\\");
-        else if (*p < 0x20 || *p >= 0x7f)
-            put(out, "\\x%02x", *p);
-        else
-            put(out, "%c", *p);
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)cmd; *p && n + 5 < len; p++) {
+        if (*p == '\\') {
+            buf[n++] = '\\';
+            buf[n++] = '\\';
+        } else if (*p < 0x20 || *p >= 0x7f) {
+            n += (size_t)snprintf(buf + n, len - n, "\\x%02x", *p);
+        } else {
+            buf[n++] = (char)*p;
+        }
     }
+    buf[n] = '\0';
 }
 
+/* One owner at a time, so its command line is read and escaped once. */
 static void v1_leases(struct server *s, struct v1_reply *out)
 {
     const struct leases *ls = &s->leases;
     uint32_t now = (uint32_t)(loop_now() / 1000);
-    char cmd[512];
+    char cmd[512], escaped[4 * sizeof(cmd)];
     put(out, "ok %zu\n", ls->nleases);
     for (size_t i = 1; i <= ls->nslots; i++) {
         const struct owner *o = &ls->owners[i];
         if (!o->pid || !o->first)
             continue;
         proc_cmdline(o->pid, cmd, sizeof(cmd));
+        escape_cmdline(cmd, escaped, sizeof(escaped));
         for (unsigned port = o->first; port; port = ls->port[port].next) {
             const struct lease *l = &ls->port[port];
             const char *name = leases_name_of(ls, port);
-            put(out, "port=%u pid=%d uid=%u age=%u names=%s cmd=", port,
-                (int)o->pid, (unsigned)l->uid, now - l->since, name ? name : "-");
-            put_escaped(out, cmd);
-            put(out, "\n");
+            put(out, "port=%u pid=%d uid=%u age=%u names=%s cmd=%s\n", port,
+                (int)o->pid, (unsigned)l->uid, now - l->since,
+                name ? name : "-", escaped);
         }
     }
 }
