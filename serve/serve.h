@@ -103,7 +103,7 @@ enum wire_status wire_parse(const char *buf, size_t len, bool done,
                             long long *pid, const char **why);
 
 /* A request that starts with 'v' is v1 (docs/protocol.md), framed up to
- * its newline (or EOF) and at most V1_MAX bytes. WIRE_V1: *line_len is the
+ * its newline (or EOF), at most V1_MAX bytes and without a NUL byte. WIRE_V1: *line_len is the
  * length before the newline. WIRE_MORE and WIRE_BAD as above. */
 enum wire_status wire_frame_v1(const char *buf, size_t len, bool done,
                                size_t *line_len, const char **why);

@@ -216,3 +216,14 @@ assert names == {int(sys.argv[1]): ["WEB"], int(sys.argv[2]): ["DB"]}, names' "$
     [ "$status" -eq 0 ]
     [ "$output" = "$port" ]
 }
+
+@test "a v1 request with a NUL byte in it is refused, not cut short" {
+    start_owner
+    start_server --pool 23170-23179
+    run raw "v1 pick $OWNER 1 web\x00junk\n"
+    [[ "$output" != ok* ]]
+    [ "$(counter leases-held)" -eq 0 ]
+    run raw "v1 status\x00\xff\n"
+    [[ "$output" != ok* ]]
+    [ -n "$(ask "$OWNER")" ]
+}
