@@ -209,3 +209,27 @@ load helpers
     [ "$status" -eq 3 ]
     [[ "$stderr" == *"Too many open files"* ]]
 }
+
+@test "in a container without IPv6, pick and check skip the family instead of failing" {
+    unshare --net true 2>/dev/null || skip "cannot create a network namespace here (needs root)"
+    run unshare --net bash -c '
+        ip link set lo up 2>/dev/null || exit 90
+        echo 1 > /proc/sys/net/ipv6/conf/all/disable_ipv6 || exit 91
+        echo 1 > /proc/sys/net/ipv6/conf/lo/disable_ipv6 || exit 91
+        port=$("$0" pick) || exit 1
+        "$0" check "$port" || exit 2
+        "$1" "$2" tcp4-listen-lo "$port" 5 > "$3" & holder=$!
+        for _ in $(seq 100); do grep -q ready "$3" && break; sleep 0.02; done
+        "$0" check "$port"; free=$?
+        "$0" check --listening "$port"; listening=$?
+        kill "$holder"; wait "$holder"
+        [ "$free" -eq 1 ] && [ "$listening" -eq 0 ]' \
+        "$PORTPICKER" "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" "$BATS_TEST_TMPDIR/out"
+    [ "$status" -ne 90 ] || skip "ip(8) from iproute2 is not installed"
+    [ "$status" -ne 91 ] || skip "cannot disable IPv6 in the namespace"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"free"* ]]
+    [[ "$output" == *"in use (tcp on 0.0.0.0)"* ]]
+    [[ "$output" == *"listening (tcp on 127.0.0.1)"* ]]
+}
