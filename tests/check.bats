@@ -233,3 +233,13 @@ load helpers
     [[ "$output" == *"in use (tcp on 0.0.0.0)"* ]]
     [[ "$output" == *"listening (tcp on 127.0.0.1)"* ]]
 }
+
+@test "every probe socket is shut down before it is closed (python_portpicker 1.6's flake fix)" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    port=$(pp pick)
+    run strace -f -e trace=socket,shutdown,close "$PORTPICKER" check --tcp --udp -4 -6 "$port"
+    sockets=$(grep -cE '^(\[pid +[0-9]+\] )?socket\(AF_INET6?, SOCK_(STREAM|DGRAM)' <<<"$output")
+    shutdowns=$(grep -cE '^(\[pid +[0-9]+\] )?shutdown\([0-9]+, SHUT_RDWR\)' <<<"$output")
+    [ "$sockets" -eq 4 ]
+    [ "$shutdowns" -eq 4 ]
+}

@@ -242,3 +242,12 @@ setup() { unset PORTSERVER_ADDRESS; }
     [[ "${lines[0]}" =~ ^WEB_PORT=[0-9]+$ ]]
     [[ "${lines[1]}" =~ ^DB_PORT=[0-9]+$ ]]
 }
+
+@test "the hold does not listen: it is invisible in /proc/net/tcp" {
+    port=$(pp pick $$ 5)
+    track_pid "$(pgrep -nf "pick $$ 5")"
+    hex=$(printf '%04X' "$port")
+    ! grep -q ":$hex " /proc/net/tcp /proc/net/tcp6
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
