@@ -7,6 +7,7 @@
  * lib/probe.c   is a port free? is something listening on it?
  * lib/hold.c    keep a port reserved for a while without fencing its consumer
  * lib/clock.c   monotonic time, sleeps
+ * lib/readfile.c  a small /proc file, read whole
  * lib/random.c  where a scan starts
  */
 #ifndef PORTPICKER_H
@@ -279,6 +280,12 @@ int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
 bool hold_taken_over(const struct hold *hold);
 
 void hold_close(struct hold *hold);
+
+/* ---- lib/readfile.c ---- */
+
+/* Read at most len - 1 bytes of path into buf, NUL-terminated. Returns the
+ * length, or -1 with errno set. */
+ssize_t read_small_file(const char *path, char *buf, size_t len);
 
 /* ---- lib/clock.c ---- */
 

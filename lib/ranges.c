@@ -103,21 +103,6 @@ int portset_parse(struct portset *set, const char *spec, char *err,
     }
 }
 
-/* Read a whole small /proc file into buf; -1 if unreadable. */
-static int read_small_file(const char *path, char *buf, size_t len)
-{
-    FILE *f = fopen(path, "re");
-    if (!f)
-        return -1;
-    size_t n = fread(buf, 1, len - 1, f);
-    int failed = ferror(f);
-    fclose(f);
-    if (failed)
-        return -1;
-    buf[n] = '\0';
-    return 0;
-}
-
 int portset_remove_kernel_ports(struct portset *set)
 {
     char buf[4096];
@@ -125,14 +110,14 @@ int portset_remove_kernel_ports(struct portset *set)
     int status = 0;
 
     if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
-                        sizeof(buf)) == 0 &&
+                        sizeof(buf)) >= 0 &&
         sscanf(buf, "%u %u", &lo, &hi) == 2)
         portset_remove(set, lo, hi);
     else
         status = -1;
     /* "1000,2000-2010" or empty; a read failure leaves the set alone. */
     if (read_small_file("/proc/sys/net/ipv4/ip_local_reserved_ports", buf,
-                        sizeof(buf)) == 0) {
+                        sizeof(buf)) >= 0) {
         for (char *part = strtok(buf, ",\n"); part; part = strtok(NULL, ",\n")) {
             int n = sscanf(part, "%u-%u", &lo, &hi);
             if (n == 1)

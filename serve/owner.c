@@ -19,38 +19,11 @@
 #define SYS_pidfd_open 434 /* the same on every architecture */
 #endif
 
-/* Read at most len - 1 bytes of path into buf, NUL-terminated. Returns the
- * length, or -1 with errno set. */
-static ssize_t read_small(const char *path, char *buf, size_t len)
-{
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0)
-        return -1;
-    size_t got = 0;
-    while (got < len - 1) {
-        ssize_t n = read(fd, buf + got, len - 1 - got);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0) {
-            int saved = errno;
-            close(fd);
-            errno = saved;
-            return -1;
-        }
-        if (n == 0)
-            break;
-        got += (size_t)n;
-    }
-    close(fd);
-    buf[got] = '\0';
-    return (ssize_t)got;
-}
-
 int proc_start_time(pid_t pid, uint64_t *start)
 {
     char path[64], buf[1024];
     snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (read_small(path, buf, sizeof(buf)) < 0)
+    if (read_small_file(path, buf, sizeof(buf)) < 0)
         return -1;
     /* The command name may hold spaces and ')': fields count from the last
      * ')'. Field 3 is the state, field 22 the start time. */
@@ -98,7 +71,7 @@ void proc_cmdline(pid_t pid, char *buf, size_t len)
 {
     char path[64];
     snprintf(path, sizeof(path), "/proc/%d/cmdline", (int)pid);
-    ssize_t n = read_small(path, buf, len);
+    ssize_t n = read_small_file(path, buf, len);
     if (n < 0) {
         buf[0] = '\0';
         return;
@@ -148,7 +121,7 @@ pid_t proc_translate_pid(uint64_t ns, pid_t nspid)
         char path[64], status[4096];
         uint64_t its_ns;
         snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-        if (read_small(path, status, sizeof(status)) < 0 ||
+        if (read_small_file(path, status, sizeof(status)) < 0 ||
             innermost_pid(status) != nspid)
             continue;
         if (proc_pidns((pid_t)pid, &its_ns) == 0 && its_ns == ns)
@@ -165,7 +138,7 @@ int pidfd_open_pid(pid_t pid)
 
 void boot_id(char *buf, size_t len)
 {
-    ssize_t n = read_small("/proc/sys/kernel/random/boot_id", buf, len);
+    ssize_t n = read_small_file("/proc/sys/kernel/random/boot_id", buf, len);
     if (n < 0)
         n = 0;
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
