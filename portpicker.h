@@ -7,12 +7,14 @@
  * lib/probe.c   is a port free? is something listening on it?
  * lib/hold.c    keep a port reserved for a while without fencing its consumer
  * lib/clock.c   monotonic time, sleeps
+ * lib/fdlimit.c room for more open files
  * lib/readfile.c  a small /proc file, read whole
  * lib/random.c  where a scan starts
  */
 #ifndef PORTPICKER_H
 #define PORTPICKER_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -43,6 +45,12 @@ enum {
 
 /* The name messages start with: "portpicker pick". Set by main. */
 extern const char *applet_name;
+
+/* Write "STAMPportpicker APPLET: LEVEL: MESSAGE: strerror(errnum)\n" to
+ * stderr in one write(2); stamp and level may be NULL, errnum 0, and a line
+ * too long is cut. The line writer of both die() and the daemon's log. */
+void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
+          va_list ap);
 
 /* Print "portpicker APPLET: MESSAGE\n" to stderr in one write and exit with
  * code. die_errno appends ": strerror(errno)". */
@@ -289,10 +297,20 @@ ssize_t read_small_file(const char *path, char *buf, size_t len);
 
 /* ---- lib/clock.c ---- */
 
-/* Seconds on CLOCK_MONOTONIC: for deadlines, not for dates. */
+/* Milliseconds on CLOCK_MONOTONIC, never 0: for deadlines, not for dates. */
+int64_t monotonic_ms(void);
+/* The same clock in seconds. */
 double monotonic_seconds(void);
 /* Sleep ms milliseconds, resuming after signals. */
 void sleep_ms(unsigned ms);
+
+/* ---- lib/fdlimit.c ---- */
+
+/* Raise the soft limit on open files to want, or as far as the hard limit
+ * allows (want 0: to the hard limit), capped at 1048576. *now receives the
+ * soft limit in force afterwards. Returns 0, or -1 with errno set when the
+ * limit could not be read (*now is 1024) or raised (*now is the old one). */
+int raise_fd_limit(size_t want, size_t *now);
 
 /* ---- lib/random.c ---- */
 

@@ -4,12 +4,15 @@
  * server is replaced), systemd socket activation and readiness (written by
  * hand: no libsystemd), the pidfile and the signalfd. These helpers never
  * exit: they return -1 and a message, and the caller decides. */
-#include "serve/serve.h"
+#include "portpicker.h"
+#include "serve/daemon.h"
+#include "serve/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
