@@ -2,6 +2,7 @@
  *
  * The applet is named by the link the binary was called through
  * (basename(argv[0]), BusyBox-style), else by the first argument. */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* pick.c: print unused ports. */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 static const char usage[] =

@@ -1,5 +1,6 @@
 /* serve.c: the port server, wire-compatible with python_portpicker's
  * portserver.py. The daemon itself lives in serve/. */
+#include "applets/applets.h"
 #include "serve/server.h"
 
 static const char usage[] =
