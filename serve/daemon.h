@@ -6,15 +6,15 @@
 #include <stddef.h>
 
 /* Listen on addr: "@name" (abstract) or a path. A path held by a dead
- * server's socket is replaced. Returns the fd, or -1 with a message in err
- * and *rc set (RC_ADDR_IN_USE when a live server answers there). */
-int listen_unix(const char *addr, int mode, int *rc, char *err,
-                size_t errlen);
+ * server's socket is replaced. Returns the fd, or -1 with errno set
+ * (EADDRINUSE: a live server answers there) and a message in err. */
+int listen_unix(const char *addr, int mode, char *err, size_t errlen);
 
 /* The socket systemd passed (LISTEN_PID/LISTEN_FDS, fd 3), made
- * non-blocking; -1 when not socket-activated; -2 with a message in err
- * when fd 3 is not a listening AF_UNIX stream socket. */
-int listen_activated(char *err, size_t errlen);
+ * non-blocking, into *fd (-1 when not socket-activated). Returns 0, or -1
+ * with errno set and a message in err when fd 3 is not a listening AF_UNIX
+ * stream socket. */
+int listen_activated(int *fd, char *err, size_t errlen);
 
 /* Tell systemd (NOTIFY_SOCKET) state such as "READY=1"; nothing without
  * NOTIFY_SOCKET. Returns 0, or -1 with errno set. */

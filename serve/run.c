@@ -42,7 +42,6 @@ static int start(struct server *s)
 {
     const struct serve_opts *opts = s->opts;
     char err[512], pool[128];
-    int rc;
 
     size_t fd_limit;
     /* Many owners mean many pidfds: take all the fds we are allowed. A
@@ -61,14 +60,15 @@ static int start(struct server *s)
         return failed(RC_SYSTEM, err, "");
     leases_fill(&s->leases);
 
-    int fd = listen_activated(err, sizeof(err));
-    if (fd == -2)
+    int fd;
+    if (listen_activated(&fd, err, sizeof(err)) < 0)
         return failed(RC_SYSTEM, err, "");
     s->activated = fd >= 0;
     if (fd < 0) {
-        fd = listen_unix(opts->address, opts->socket_mode, &rc, err, sizeof(err));
+        fd = listen_unix(opts->address, opts->socket_mode, err, sizeof(err));
         if (fd < 0)
-            return failed(rc, err, "");
+            return failed(errno == EADDRINUSE ? RC_ADDR_IN_USE : RC_SYSTEM,
+                          err, "");
         s->bound = opts->address[0] != '@';
     }
     s->listen_fd = fd;
