@@ -67,6 +67,12 @@ help:
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
 	@echo "make install PREFIX=/usr/local   binary, applet links, man page, completions"
 
+# The event loop alone, for tests/loop.bats (with ASan and UBSan).
+build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
+	@mkdir -p build
+	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
+
 # libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
