@@ -102,9 +102,11 @@ exit_codes() {
 
 @test "each applet's --help names only exit codes that exist" {
     codes=" $(exit_codes | cut -f1 | tr '\n' ' ') "
-    for applet in pick check serve release; do
+    applets=$(pp --help | awk '/Applets:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }')
+    [ -n "$applets" ]
+    for applet in $applets; do
         for code in $(pp "$applet" --help | sed -n '/^Exit:/,$p' |
-                      grep -oE '(^|[ ,;:])[0-9]+ [a-z]' | grep -oE '[0-9]+'); do
+                      grep -oE '(^|[ ,;:])[0-9]+ [A-Za-z]' | grep -oE '[0-9]+'); do
             [[ "$codes" == *" $code "* ]] || { echo "$applet --help names exit $code"; return 1; }
         done
     done
