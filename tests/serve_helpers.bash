@@ -17,11 +17,13 @@ wait_for() {
 
 # start_server [OPTIONS...]: run `portpicker serve --address $ADDR OPTIONS`
 # in the background (ADDR defaults to a fresh abstract name), logging to
-# $SERVER_LOG, and return when it listens. Sets SERVER_PID and ADDR.
+# $SERVER_LOG, and return when it listens. Sets SERVER_PID and ADDR. With
+# SERVE_WRAP set (a command prefix such as strace), the server runs under it
+# and SERVER_PID is the wrapper's.
 start_server() {
     ADDR=${ADDR:-$(new_address)}
     SERVER_LOG=${SERVER_LOG:-$BATS_TEST_TMPDIR/server.log}
-    "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" 3>&- &
+    ${SERVE_WRAP:-} "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" 3>&- &
     SERVER_PID=$!
     track_pid "$SERVER_PID"
     if ! wait_for grep -q "listening on" "$SERVER_LOG"; then
