@@ -28,7 +28,8 @@ enum {
     RC_USAGE = 2,       /* bad argument; nothing was done */
     RC_SYSTEM = 3,      /* a system call failed (EACCES, EMFILE, ...) */
     RC_EXHAUSTED = 4,   /* pick: no free port left in the range */
-    RC_ADDR_IN_USE = 5, /* serve: a live server already answers there */
+    RC_ADDR_IN_USE = 5, /* serve: a live server already answers there, or
+                         * holds the --state file */
     RC_REFUSED = 6,     /* the port server refused (pool exhausted, ...) */
     RC_UNREACHABLE = 7, /* no port server answers at the address */
     RC_TIMEOUT = 8,     /* the port server did not answer in time */

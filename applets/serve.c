@@ -30,7 +30,7 @@ static const char usage[] =
 "\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
 "Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
-"5 a server already answers at ADDR.\n";
+"5 a server already answers at ADDR or holds the --state FILE.\n";
 
 #include <stdlib.h>
 #include <sys/un.h>
