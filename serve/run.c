@@ -60,7 +60,7 @@ static int start_journal(struct server *s)
     char err[512];
     if (journal_compact(&s->journal, &s->leases, err, sizeof(err)) == 0)
         return 0;
-    if (errno != ENOSPC && errno != EDQUOT)
+    if (s->journal.error != ENOSPC && s->journal.error != EDQUOT)
         return failed(-1, err, "");
     slog(LOG_ERROR, "%s%s", err, s->journal.must_rewrite
          ? ": no grant until it can be written" : ": appending to it as it is");

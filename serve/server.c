@@ -229,7 +229,20 @@ static bool take_all(struct server *s, struct owner *o, uid_t uid,
     return true;
 }
 
-static void end_lease(struct server *s, unsigned port, bool undo);
+/* End port's lease in the table: undone (back to the head of the free
+ * queue) or released (probed, then to the tail). */
+static void end_lease(struct server *s, unsigned port, bool undo)
+{
+    struct owner *o = &s->leases.owners[s->leases.port[port].owner];
+    if (o->nleases == 1 && o->pidfd < 0)
+        s->stats.polled_owners--;
+    int pidfd = undo ? leases_ungrant(&s->leases, port)
+                     : leases_release(&s->leases, port);
+    if (pidfd >= 0) {
+        loop_del(&s->loop, pidfd);
+        close(pidfd);
+    }
+}
 
 /* Name the grants and write them to the journal; on failure undo them
  * (the journal is back as it was: nothing to record). */
@@ -314,21 +327,6 @@ unsigned server_grant(struct server *s, const struct client *c, long long pid,
     const char *code;
     *why = s->why;
     return server_grant_n(s, c, pid, 1, NULL, &port, &code) ? port : 0;
-}
-
-/* End port's lease in the table: undone (back to the head of the free
- * queue) or released (probed, then to the tail). */
-static void end_lease(struct server *s, unsigned port, bool undo)
-{
-    struct owner *o = &s->leases.owners[s->leases.port[port].owner];
-    if (o->nleases == 1 && o->pidfd < 0)
-        s->stats.polled_owners--;
-    int pidfd = undo ? leases_ungrant(&s->leases, port)
-                     : leases_release(&s->leases, port);
-    if (pidfd >= 0) {
-        loop_del(&s->loop, pidfd);
-        close(pidfd);
-    }
 }
 
 /* End port's lease and record it. */

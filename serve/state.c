@@ -388,7 +388,7 @@ int journal_tick(struct journal *j, const struct leases *ls, char *err,
         bool repair = j->must_rewrite;
         int was = j->error;
         if (journal_compact(j, ls, err, errlen) < 0) {
-            if (was == j->error)
+            if (j->error && was == j->error)
                 *err = '\0'; /* said already, a second ago */
             return repair || j->stale ? -1 : 0;
         }
