@@ -22,38 +22,38 @@ build_fuzzer() {
     [ "$status" -eq 0 ]
 }
 
-@test "the request parsers survive 10 seconds of fuzzing from the seed corpus" {
-    build_fuzzer wire
-    cp -r "$TOP/fuzz/corpus" "$BATS_TEST_TMPDIR/corpus"
-    run "$TOP/build/wire_fuzz" -max_total_time=10 -max_len=2048 \
-        -artifact_prefix="$TOP/build/" "$BATS_TEST_TMPDIR/corpus"
+# fuzz_briefly NAME MAXLEN DIR: 10 seconds of build/NAME_fuzz from a copy of
+# its seed corpus DIR.
+fuzz_briefly() {
+    build_fuzzer "$1"
+    cp -r "$3" "$BATS_TEST_TMPDIR/corpus"
+    run "$TOP/build/$1_fuzz" -max_total_time=10 -max_len="$2" \
+        -artifact_prefix="$TOP/build/$1-" "$BATS_TEST_TMPDIR/corpus"
     [ "$status" -eq 0 ] || echo "$output" | tail -30
     [ "$status" -eq 0 ]
+}
+
+# replay_seeds NAME DIR: every input of DIR through build/NAME_fuzz once.
+replay_seeds() {
+    build_fuzzer "$1"
+    run "$TOP/build/$1_fuzz" -runs=0 -artifact_prefix="$TOP/build/$1-" "$2"
+    [ "$status" -eq 0 ] || echo "$output" | tail -30
+    [ "$status" -eq 0 ]
+    [[ "$output" == *"INITED"* ]]
+}
+
+@test "the request parsers survive 10 seconds of fuzzing from the seed corpus" {
+    fuzz_briefly wire 2048 "$TOP/fuzz/corpus"
 }
 
 @test "every seed request, good or bad, keeps the parsers' promises" {
-    build_fuzzer wire
-    run "$TOP/build/wire_fuzz" -runs=0 -artifact_prefix="$TOP/build/" \
-        "$TOP/fuzz/corpus"
-    [ "$status" -eq 0 ] || echo "$output" | tail -30
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"INITED"* ]]
+    replay_seeds wire "$TOP/fuzz/corpus"
 }
 
 @test "the journal reader survives 10 seconds of fuzzing from its seeds" {
-    build_fuzzer journal
-    cp -r "$TOP/fuzz/journal-corpus" "$BATS_TEST_TMPDIR/corpus"
-    run "$TOP/build/journal_fuzz" -max_total_time=10 -max_len=4096 \
-        -artifact_prefix="$TOP/build/journal-" "$BATS_TEST_TMPDIR/corpus"
-    [ "$status" -eq 0 ] || echo "$output" | tail -30
-    [ "$status" -eq 0 ]
+    fuzz_briefly journal 4096 "$TOP/fuzz/journal-corpus"
 }
 
 @test "every seed state file, torn or whole, keeps the journal reader's promises" {
-    build_fuzzer journal
-    run "$TOP/build/journal_fuzz" -runs=0 -artifact_prefix="$TOP/build/journal-" \
-        "$TOP/fuzz/journal-corpus"
-    [ "$status" -eq 0 ] || echo "$output" | tail -30
-    [ "$status" -eq 0 ]
-    [[ "$output" == *"INITED"* ]]
+    replay_seeds journal "$TOP/fuzz/journal-corpus"
 }

@@ -75,10 +75,7 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     held=$(wc -l <"$BATS_TEST_TMPDIR/a")
     [ "$held" -gt 5 ]
 
-    kill -9 "$SERVER_PID"
-    wait "$SERVER_PID" || true
-    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
-    start_server --pool 22000-22399 --state "$DISK/leases"
+    crash_and_restart --pool 22000-22399 --state "$DISK/leases"
     grep -q "$held leases kept" "$SERVER_LOG"
     # A second owner gets every other port of the pool, none of a's, and not
     # one more.
@@ -104,10 +101,7 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     rm "$DISK/fill"
     wait_for pick_for "$OWNER" >"$BATS_TEST_TMPDIR/a"
     grep -q "rewritten: grants are recorded again" "$SERVER_LOG"
-    kill -9 "$SERVER_PID"
-    wait "$SERVER_PID" || true
-    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
-    start_server --pool 22400-22409 --state "$DISK/leases"
+    crash_and_restart --pool 22400-22409 --state "$DISK/leases"
     grep -q "1 leases kept" "$SERVER_LOG"
 }
 
@@ -207,10 +201,7 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     [[ "$output" == *"leases: another server uses this state file" ]]
     cmp "$state" "$BATS_TEST_TMPDIR/before"
     pick_for "$OWNER" >/dev/null
-    kill -9 "$SERVER_PID"
-    wait "$SERVER_PID" || true
-    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
-    start_server --pool 22440-22449 --state "$state"
+    crash_and_restart --pool 22440-22449 --state "$state"
     grep -q "2 leases kept" "$SERVER_LOG"
     [ -n "$(pick_for "$OWNER")" ]
 }

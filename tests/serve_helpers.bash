@@ -39,6 +39,15 @@ stop_server() {
     wait "$SERVER_PID" || SERVER_RC=$?
 }
 
+# crash_and_restart [OPTIONS...]: kill -9 the server, then start_server
+# OPTIONS again, logging to a new $SERVER_LOG.
+crash_and_restart() {
+    kill -9 "$SERVER_PID"
+    wait "$SERVER_PID" || true
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.$RANDOM.log
+    start_server "$@"
+}
+
 # raw [OPTIONS] PIECE...: serve_client.py against $ADDR; prints the reply.
 raw() { "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$@"; }
 
