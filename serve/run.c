@@ -1,9 +1,9 @@
 /* run.c: the server's life: set up, run the loop, tear down.
  *
- * Order matters: the journal is read before the socket is bound (a bad
- * state file stops us before we answer anyone) but rewritten only after
- * (a second server on a busy address must not touch the first one's
- * file). Teardown frees everything, so ASan sees no leak. */
+ * Order matters: the state file is locked and read before the socket is
+ * bound (a bad state file, or one another server holds, stops us before we
+ * answer anyone) but rewritten only after (a second server on a busy
+ * address must not touch its file). Teardown frees everything, so ASan sees no leak. */
 #include "serve/serve.h"
 
 #include <errno.h>
