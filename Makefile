@@ -73,14 +73,25 @@ build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
 	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
 
-# libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
+# libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a
+# seed corpus (inputs that once broke a promise stay there, as regression
+# seeds; tests/fuzz.bats replays them all). `make fuzz` runs each target
+# FUZZ_SECONDS on a copy of its corpus; artifacts go to build/NAME-.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-build/wire_fuzz: fuzz/wire_fuzz.c serve/wire.c $(HDRS)
+FUZZERS := wire journal
+wire_SRCS := serve/wire.c
+wire_CORPUS := fuzz/corpus
+wire_MAXLEN := 2048
+journal_SRCS := serve/journal.c
+journal_CORPUS := fuzz/journal-corpus
+journal_MAXLEN := 4096
+.SECONDEXPANSION:
+build/%_fuzz: fuzz/%_fuzz.c $$($$*_SRCS) $(HDRS)
 	@mkdir -p build
 	clang $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all fuzz/wire_fuzz.c serve/wire.c -o $@
-fuzz: build/wire_fuzz
-	mkdir -p build/fuzz-corpus && cp fuzz/corpus/* build/fuzz-corpus/
-	build/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
-	  -artifact_prefix=build/ -print_final_stats=1 build/fuzz-corpus
+	  -fno-sanitize-recover=all fuzz/$*_fuzz.c $($*_SRCS) -o $@
+fuzz: $(FUZZERS:%=build/%_fuzz)
+	$(foreach f,$(FUZZERS),rm -rf build/$(f)-corpus && cp -r $($(f)_CORPUS) build/$(f)-corpus && \
+	  build/$(f)_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=$($(f)_MAXLEN) \
+	  -artifact_prefix=build/$(f)- -print_final_stats=1 build/$(f)-corpus && ) true
