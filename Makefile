@@ -13,7 +13,7 @@ ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
-HDRS    := portpicker.h $(wildcard serve/*.h)
+HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
@@ -70,10 +70,10 @@ help:
 # libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-build/wire_fuzz: fuzz/wire_fuzz.c serve/wire.c $(HDRS)
+build/wire_fuzz: fuzz/wire_fuzz.c lib/proto.c lib/proto_reply.c $(HDRS)
 	@mkdir -p build
 	clang $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all fuzz/wire_fuzz.c serve/wire.c -o $@
+	  -fno-sanitize-recover=all fuzz/wire_fuzz.c lib/proto.c lib/proto_reply.c -o $@
 fuzz: build/wire_fuzz
 	mkdir -p build/fuzz-corpus && cp fuzz/corpus/* build/fuzz-corpus/
 	build/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \

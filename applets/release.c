@@ -16,8 +16,6 @@ SERVER_OPTION_USAGE
 
 #include <stdio.h>
 
-#define MAX_PORTS 1000
-
 enum { OPT_HELP = 1 };
 
 static const struct option_spec specs[] = {
@@ -28,7 +26,7 @@ static const struct option_spec specs[] = {
 
 static struct {
     struct server_opts server;
-    unsigned ports[MAX_PORTS];
+    unsigned ports[PROTO_MAX_PORTS];
     unsigned nports;
 } TT;
 
@@ -45,8 +43,10 @@ static void parse_args(int argc, char **argv)
         switch (id) {
         case OPT_HELP: print_usage(usage);
         case ARGS_POSITIONAL:
-            if (TT.nports == MAX_PORTS)
-                die(RC_USAGE, "too many ports: %d at most", MAX_PORTS);
+            /* The request's limit, named before anything is sent. */
+            if (TT.nports == PROTO_MAX_PORTS)
+                die(RC_USAGE, "too many PORTs: a release holds at most %d "
+                    "(PROTO_MAX_PORTS)", PROTO_MAX_PORTS);
             TT.ports[TT.nports++] = parse_port("PORT", a.value);
         }
     }

@@ -2,12 +2,12 @@
  *
  * log.c     one write(2) per log line, with a level
  * loop.c    an ae-shaped epoll loop: handlers by fd, a few timers
- * wire.c    request framing and parsing (pure)
  * owner.c   what /proc says about a process: start time, pid namespace
  * leases.c  the pool: free queue, lease table by port, owners
  * state.c   the lease journal behind --state
  * daemon.c  sockets, activation, pidfile, sd_notify, signals
- * client.c  one connection: read a request, grant or refuse
+ * client.c  one connection: read and frame a request, parse it, send the reply
+ * answer.c  one dispatch from a request to its reply; refusals counted here
  * server.c  the server: setup, reclaim, timers, signals, teardown
  */
 #ifndef SERVE_H
@@ -84,47 +84,6 @@ void loop_timer_within(struct loop *l, int id, int64_t ms);
 /* One epoll_wait and its handlers, then the due timers. Returns 0, or -1
  * when epoll_wait failed (errno set; EINTR is not a failure). */
 int loop_once(struct loop *l);
-
-/* ---- wire.c ---- */
-
-#define WIRE_MAX 20     /* longest request, as portserver.py */
-#define V1_MAX 1024     /* longest v1 request (docs/protocol.md) */
-#define V1_MAX_PORTS 1000
-#define V1_NAME_MAX 32  /* a NAME's length, with its NUL */
-
-enum wire_status { WIRE_MORE, WIRE_PID, WIRE_V1, WIRE_BAD };
-
-/* Frame and parse a request: optional whitespace, an optional sign, decimal
- * digits, optional whitespace; complete at the first newline or, with
- * done (EOF or timeout), at the end. On WIRE_PID *pid holds the number,
- * clamped to INT32_MIN..INT32_MAX+1 so huge values stay out of range.
- * WIRE_MORE: wait for more bytes. On WIRE_BAD why says what is wrong. */
-enum wire_status wire_parse(const char *buf, size_t len, bool done,
-                            long long *pid, const char **why);
-
-/* A request that starts with 'v' is v1 (docs/protocol.md), framed up to
- * its newline (or EOF), at most V1_MAX bytes and without a NUL byte. WIRE_V1: *line_len is the
- * length before the newline. WIRE_MORE and WIRE_BAD as above. */
-enum wire_status wire_frame_v1(const char *buf, size_t len, bool done,
-                               size_t *line_len, const char **why);
-
-enum v1_verb { V1_PICK, V1_RELEASE, V1_STATUS, V1_LEASES };
-
-struct v1_request {
-    enum v1_verb verb;
-    long long pid;                      /* pick */
-    unsigned count;                     /* pick: ports asked; release: given */
-    unsigned nnames;                    /* pick: 0, or count */
-    const char *names[V1_MAX_PORTS];    /* pick: into the parsed line */
-    uint16_t ports[V1_MAX_PORTS];       /* release */
-};
-
-enum v1_parse { V1_OK, V1_BAD_REQUEST, V1_UNSUPPORTED };
-
-/* Parse a v1 line (NUL-terminated, no newline), splitting it in place.
- * On anything but V1_OK, why holds the reason for the err reply. */
-enum v1_parse wire_parse_v1(char *line, struct v1_request *r, char *why,
-                            size_t whylen);
 
 /* ---- owner.c ---- */
 
@@ -348,7 +307,7 @@ struct client {
     struct client *prev, *next;
     char *out;          /* a long reply being written, or NULL */
     size_t out_len, out_off;
-    char buf[V1_MAX + 2];
+    char buf[PROTO_REQUEST_MAX + 2];   /* a line, its newline, one byte more */
 };
 
 enum pause_reason { LISTEN_ON, LISTEN_FULL, LISTEN_BACKOFF };
@@ -390,17 +349,13 @@ void client_close_all(struct server *s);
 /* Resume accepting after a pause (a timer_fn, data the server). */
 void listen_timer(struct loop *l, void *data);
 
-/* Grant a port to the owner named by pid for a caller; the heart of a
- * request. Returns the port, or 0 with why set (counted as denied). */
-unsigned server_grant(struct server *s, const struct client *c,
-                      long long pid, const char **why);
 /* Grant count ports to the owner named by pid, all or none, named by
- * names (NULL: unnamed). Returns count, or 0 with *code the v1 error code
- * ("exhausted", "no-such-pid", "quota") and s->why the reason (the caller
- * counts the denial). */
+ * names (NULL: unnamed); the heart of a request. Returns count, or 0 with
+ * *code the error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA) and s->why
+ * the reason (the caller counts the denial). */
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,
-                        unsigned *ports, const char **code);
+                        unsigned *ports, enum proto_err *code);
 /* Undo a grant whose reply could not be sent. */
 void server_ungrant(struct server *s, unsigned port);
 /* End the lease of port early (v1 release); the port is probed before it
@@ -415,22 +370,31 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
 /* Log the counters. */
 void server_stats(struct server *s, const char *when);
 
-/* ---- v1.c ---- */
+/* ---- answer.c ---- */
 
-/* A v1 reply: text (malloc'd, len bytes) and the ports a pick granted, to
- * undo if the reply cannot be sent. failed: out of memory on the way. */
-struct v1_reply {
+/* A reply: text (malloc'd, len bytes) and the ports a pick granted, to
+ * undo if the reply cannot be sent; or a refusal (code, why). legacy: the
+ * request was a bare pid, so a refusal is a close without a word.
+ * failed: out of memory on the way. */
+struct reply {
     char *text;
     size_t len, cap;
-    bool failed;
+    bool legacy, failed, refused;
+    enum proto_err code;
+    char why[160];
     unsigned nports;
-    unsigned ports[V1_MAX_PORTS];
+    unsigned ports[PROTO_MAX_PORTS];
 };
 
-/* Answer the v1 request line (NUL-terminated, no newline; split in place)
- * of c into out, counting and logging refusals. */
-void v1_answer(struct server *s, const struct client *c, char *line,
-               struct v1_reply *out);
+/* Mark out refused with code and a reason (printf-style). */
+void reply_refuse(struct reply *out, enum proto_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The one dispatch: answer request r of c into out; r is not read when out
+ * is refused already (framing or parsing failed). Refusals are counted and
+ * logged here, once. */
+void answer(struct server *s, const struct client *c, const struct request *r,
+            struct reply *out);
 
 /* Run the server until SIGTERM/SIGINT. Returns an exit code. */
 int serve_run(const struct serve_opts *opts);

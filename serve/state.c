@@ -29,7 +29,7 @@ struct saved {
     pid_t pid;
     uid_t uid;
     uint64_t start;
-    char name[V1_NAME_MAX];
+    char name[PROTO_NAME_MAX + 1];
 };
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -76,7 +76,7 @@ static bool apply(struct saved *saved, const char *line)
     int pid;
     unsigned long long start;
     unsigned uid;
-    char name[V1_NAME_MAX] = "";
+    char name[PROTO_NAME_MAX + 1] = "";
     int fields = sscanf(line, "G %u %d %llu %u %31s", &port, &pid, &start, &uid, name);
     if (fields >= 4 && port >= 1 && port <= PORT_MAX && pid > 0) {
         saved[port] = (struct saved){true, pid, uid, start, ""};
@@ -171,7 +171,7 @@ static char *snapshot(const struct leases *ls, size_t *len)
 {
     char boot[64];
     boot_id(boot, sizeof(boot));
-    size_t cap = 128 + ls->nleases * (48 + V1_NAME_MAX);
+    size_t cap = 128 + ls->nleases * (48 + PROTO_NAME_MAX + 1);
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
@@ -261,7 +261,7 @@ static int append(struct journal *j, const char *line, int len)
 int journal_grant(struct journal *j, unsigned port, const struct owner *o,
                   uid_t uid, const char *name)
 {
-    char line[96 + V1_NAME_MAX];
+    char line[96 + PROTO_NAME_MAX + 1];
     return append(j, line, snprintf(line, sizeof(line), "G %u %d %llu %u%s%s\n",
                                     port, (int)o->pid,
                                     (unsigned long long)o->start, (unsigned)uid,
