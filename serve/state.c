@@ -77,7 +77,7 @@ static bool apply(struct saved *saved, const char *line)
     unsigned long long start;
     unsigned uid;
     char name[PROTO_NAME_MAX + 1] = "";
-    int fields = sscanf(line, "G %u %d %llu %u %31s", &port, &pid, &start, &uid, name);
+    int fields = sscanf(line, "G %u %d %llu %u %" PROTO_STR(PROTO_NAME_MAX) "s", &port, &pid, &start, &uid, name);
     if (fields >= 4 && port >= 1 && port <= PORT_MAX && pid > 0) {
         saved[port] = (struct saved){true, pid, uid, start, ""};
         memcpy(saved[port].name, name, sizeof(name));
