@@ -67,14 +67,15 @@ help:
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
 	@echo "make install PREFIX=/usr/local   binary, applet links, man page, completions"
 
-# libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
+# libFuzzer on the protocol module (fuzz/proto_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-build/wire_fuzz: fuzz/wire_fuzz.c lib/proto.c lib/proto_reply.c $(HDRS)
+PROTO_SRCS := lib/proto.c lib/proto_reply.c
+build/proto_fuzz: fuzz/proto_fuzz.c $(PROTO_SRCS) lib/proto.h
 	@mkdir -p build
 	clang $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all fuzz/wire_fuzz.c lib/proto.c lib/proto_reply.c -o $@
-fuzz: build/wire_fuzz
+	  -fno-sanitize-recover=all fuzz/proto_fuzz.c $(PROTO_SRCS) -o $@
+fuzz: build/proto_fuzz
 	mkdir -p build/fuzz-corpus && cp fuzz/corpus/* build/fuzz-corpus/
-	build/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
+	build/proto_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=8192 \
 	  -artifact_prefix=build/ -print_final_stats=1 build/fuzz-corpus

@@ -225,6 +225,9 @@ static enum proto_status parse_v1(char *line, struct request *r, char *why,
 enum proto_status proto_parse(char *line, size_t len, struct request *r,
                               char *why, size_t whylen)
 {
+    if (!proto_is_v1(line, len) && len > PROTO_LEGACY_MAX)
+        return bad(why, whylen, "longer than " PROTO_STR(PROTO_LEGACY_MAX)
+                   " bytes (PROTO_LEGACY_MAX)");
     if (!proto_is_v1(line, len))
         return parse_legacy(line, len, r, why, whylen);
     if (len > PROTO_REQUEST_MAX || strlen(line) != len)
