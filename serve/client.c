@@ -174,7 +174,6 @@ static void decide(struct server *s, struct client *c, bool done)
 /* A client gone wrong before its request was whole. */
 static void drop(struct server *s, struct client *c, const char *why)
 {
-    c->len = 0;
     struct reply reply = {.legacy = true};
     reply_refuse(&reply, ERR_BAD_REQUEST, "%s", why);
     answer(s, c, NULL, &reply);
