@@ -3,7 +3,6 @@
  * replies are checked strictly: a port is returned only when the server
  * granted exactly what was asked, in the form the protocol says. */
 #include "portpicker.h"
-#include "lib/proto.h"
 
 #include <stdio.h>
 #include <string.h>
