@@ -230,7 +230,13 @@ assert names == {int(sys.argv[1]): ["WEB"], int(sys.argv[2]): ["DB"]}, names' "$
 }
 
 # names N: N distinct NAMEs of 31 characters, the longest the rule allows.
-names() { for i in $(seq -w "$1" | sed 's/^/N/'); do printf '%s ' "$(printf '%-31s' "$i" | tr ' ' _)"; done; }
+names() {
+    local i n pad=_______________________________
+    for ((i = 1; i <= $1; i++)); do
+        printf -v n 'N%03d' "$i"
+        printf '%s ' "$n${pad:0:31-${#n}}"
+    done
+}
 
 @test "pick --env with 300 NAMEs is refused before sending, naming the limit" {
     # Once a stack-buffer-overflow in the client (under ASan).
