@@ -3,7 +3,8 @@
  * lib/proto.h's formatters; client.c frames, parses, sends and closes.
  * Every refusal, whatever found it, is counted and logged here, in
  * refuse(), and nowhere else. */
-#include "serve/serve.h"
+#include "serve/owner.h"
+#include "serve/server.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -93,19 +94,20 @@ static void release(struct server *s, const struct client *c,
     const struct leases *ls = &s->leases;
     for (unsigned i = 0; i < r->count; i++) {
         unsigned port = r->ports[i];
-        if (ls->port[port].state != PORT_LEASED) {
+        const struct lease *l = leases_lease(ls, port);
+        if (!l) {
             reply_refuse(out, ERR_NOT_LEASED, "port %u is not leased", port);
             return;
         }
-        if (c->uid != 0 && ls->port[port].uid != c->uid) {
+        if (c->uid != 0 && l->uid != c->uid) {
             reply_refuse(out, ERR_NOT_OWNER, "port %u is leased by another "
-                         "user (uid %u)", port, (unsigned)ls->port[port].uid);
+                         "user (uid %u)", port, (unsigned)l->uid);
             return;
         }
     }
     for (unsigned i = 0; i < r->count; i++) {
         /* A port named twice in one request is released once. */
-        if (ls->port[r->ports[i]].state == PORT_LEASED)
+        if (leases_lease(ls, r->ports[i]))
             server_release(s, r->ports[i]);
     }
     slog(LOG_INFO, "%u ports released by pid %d (uid %u)", r->count,
@@ -131,17 +133,18 @@ static void status(struct server *s, struct reply *out)
 static void leases(struct server *s, struct reply *out)
 {
     const struct leases *ls = &s->leases;
-    uint32_t now = (uint32_t)(loop_now() / 1000);
+    uint32_t now = (uint32_t)(monotonic_ms() / 1000);
     char cmd[512];
     if (reserve(out))
         wrote(out, proto_format_count(ROOM(out), ls->nleases));
-    for (size_t i = 1; i <= ls->nslots; i++) {
-        const struct owner *o = &ls->owners[i];
-        if (!o->pid || !o->first)
+    for (const struct owner *o = leases_next_owner(ls, NULL); o;
+         o = leases_next_owner(ls, o)) {
+        if (!o->first)
             continue;
         proc_cmdline(o->pid, cmd, sizeof(cmd));
-        for (unsigned port = o->first; port; port = ls->port[port].next) {
-            const struct lease *l = &ls->port[port];
+        for (unsigned port = leases_next_of_owner(ls, o, 0); port;
+             port = leases_next_of_owner(ls, o, port)) {
+            const struct lease *l = leases_lease(ls, port);
             struct lease_line line = {
                 .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
                 .age = now - l->since, .names = leases_name_of(ls, port),
