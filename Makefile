@@ -79,11 +79,11 @@ build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
 # FUZZ_SECONDS on a copy of its corpus; artifacts go to build/NAME-.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-FUZZERS := wire journal
-wire_SRCS := serve/wire.c
-wire_CORPUS := fuzz/corpus
-wire_MAXLEN := 2048
-journal_SRCS := serve/journal.c
+FUZZERS := proto journal
+proto_SRCS := lib/proto.c lib/proto_reply.c
+proto_CORPUS := fuzz/corpus
+proto_MAXLEN := 8192
+journal_SRCS := serve/journal.c lib/proto.c
 journal_CORPUS := fuzz/journal-corpus
 journal_MAXLEN := 4096
 .SECONDEXPANSION:

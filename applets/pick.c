@@ -19,7 +19,7 @@ static const char usage[] =
 "                    one port per NAME, for eval\n"
 SERVER_OPTION_USAGE
 "  -f, --fallback    if the server fails, warn and pick locally instead\n"
-"  -n, --count N     print N distinct ports, one per line (1-1000)\n"
+"  -n, --count N     print N distinct ports, one per line (1-" PROTO_STR(PROTO_MAX_PORTS) ")\n"
 "  -r, --range LIST  pick from LIST: LO-HI or PORT, comma-separated\n"
 "                    (default 15000-24999); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out\n"
@@ -40,11 +40,9 @@ COMMON_OPTION_USAGE("     ")
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_COUNT 1000
+#define MAX_COUNT PROTO_MAX_PORTS
 /* How often a hold looks for its consumer, in milliseconds. */
 #define TAKEOVER_POLL_MS 20
-
-#define MAX_NAME 32
 
 enum {
     OPT_COUNT = 1, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
@@ -87,19 +85,13 @@ static void add_list(struct portset *set, const char *option, const char *text)
         die(RC_USAGE, "%s: %s", option, err);
 }
 
-static bool is_name(const char *word)
-{
-    size_t len = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
-    return len > 0 && len < MAX_NAME && !word[len] && !(word[0] >= '0' && word[0] <= '9');
-}
-
 /* PID, BIND_TIMEOUT, or with --env a NAME. */
 static void take_positional(const char *word, int *numbers)
 {
     if (TT.env && (word[0] < '0' || word[0] > '9') && word[0] != '-' && word[0] != '.') {
-        if (!is_name(word))
+        if (!proto_is_name(word))
             die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, "
-                          "not starting with a digit, %d at most)", word, MAX_NAME - 1);
+                          "not starting with a digit, %d at most)", word, PROTO_NAME_MAX);
         if (TT.nnames == MAX_COUNT)
             die(RC_USAGE, "too many NAMEs: %d at most", MAX_COUNT);
         TT.names[TT.nnames++] = (char *)word;
@@ -209,7 +201,7 @@ static void find_ports(const uint16_t *list, size_t n)
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
 static void print_ports(void)
 {
-    static char out[MAX_COUNT * (MAX_NAME + 12)];
+    static char out[MAX_COUNT * (PROTO_NAME_MAX + 13)];
     size_t len = 0;
     for (unsigned i = 0; i < TT.count; i++)
         len += (size_t)snprintf(out + len, sizeof(out) - len,
@@ -275,14 +267,14 @@ static void make_room(void)
 static bool ask_the_server(void)
 {
     char err[512];
-    int rc = ask_pick(TT.server.address, TT.pid, TT.count,
-                         TT.nnames ? TT.names : NULL, TT.ports,
-                         TT.server.timeout, err, sizeof(err));
+    int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names,
+                      TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
     if (rc == RC_OK) {
         print_ports();
         return true;
     }
-    if (!TT.fallback)
+    /* A request over the protocol's limits is the caller's mistake. */
+    if (!TT.fallback || rc == RC_USAGE)
         die(rc, "%s", err);
     warn("%s; --fallback: picking locally, without the server's guarantees", err);
     return false;

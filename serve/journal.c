@@ -102,12 +102,11 @@ static bool payload(const char *p, size_t len, struct journal_record *r)
         return false;
     if (n == 6) {
         size_t nlen = (size_t)(stop[5] - w[5]);
-        if (!nlen || nlen >= V1_NAME_MAX)
+        if (!nlen || nlen > PROTO_NAME_MAX)
             return false;
-        for (size_t i = 0; i < nlen; i++)
-            if (w[5][i] <= ' ' || w[5][i] > '~')
-                return false;
         memcpy(r->name, w[5], nlen);
+        if (!proto_is_name(r->name))
+            return false;
     }
     r->port = (unsigned)v[0];
     r->pid = (pid_t)v[1];

@@ -4,7 +4,7 @@
 #define SERVE_JOURNAL_H
 
 #include "lib/ports.h"
-#include "serve/wire.h"
+#include "lib/proto.h"
 
 #include <stddef.h>
 #include <stdint.h>
@@ -28,7 +28,7 @@ struct journal_record {
     pid_t pid;
     uint64_t start;
     uid_t uid;
-    char name[V1_NAME_MAX];     /* "" when unnamed */
+    char name[PROTO_NAME_MAX + 1]; /* "" when unnamed */
 };
 
 enum journal_verdict {

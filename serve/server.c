@@ -181,11 +181,12 @@ static pid_t resolve(struct server *s, const struct client *c, long long pid)
 }
 
 /* Refuse with code and a reason in s->why; returns 0 for the caller. */
-static unsigned deny(struct server *s, const char **code, const char *which,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static unsigned deny(struct server *s, enum proto_err *code,
+                     enum proto_err which, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static unsigned deny(struct server *s, const char **code, const char *which,
-                     const char *fmt, ...)
+static unsigned deny(struct server *s, enum proto_err *code,
+                     enum proto_err which, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -257,7 +258,7 @@ static bool journal_all(struct server *s, unsigned count,
 
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,
-                        unsigned *ports, const char **code)
+                        unsigned *ports, enum proto_err *code)
 {
     struct leases *ls = &s->leases;
     uint64_t start;
@@ -266,22 +267,22 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     if (ls->free.len < count) {
         s->stats.checked_last = 0;
         if (count == 1)
-            return deny(s, code, "exhausted", "no free port left in the pool");
-        return deny(s, code, "exhausted", "%u ports asked, %zu free in the pool",
+            return deny(s, code, ERR_EXHAUSTED, "no free port left in the pool");
+        return deny(s, code, ERR_EXHAUSTED, "%u ports asked, %zu free in the pool",
                     count, ls->free.len);
     }
     pid_t owner = resolve(s, c, pid);
     if (!owner) {
-        *code = "no-such-pid";
+        *code = ERR_NO_SUCH_PID;
         return 0;
     }
     uint32_t held = leases_of_uid(ls, c->uid);
     if (s->opts->max_per_uid && held + count > s->opts->max_per_uid)
-        return deny(s, code, "quota", "uid %u holds %u leases already "
+        return deny(s, code, ERR_QUOTA, "uid %u holds %u leases already "
                     "(--max-leases-per-uid %u)", (unsigned)c->uid, held,
                     s->opts->max_per_uid);
     if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start)))
-        return deny(s, code, "no-such-pid", "no process %d", (int)owner);
+        return deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)owner);
     bool took = take_all(s, o, c->uid, count, ports);
     int saved = errno;
     /* Ports found bound went to rest: start retrying them. */
@@ -290,12 +291,12 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     if (!took) {
         if (!o->nleases)
             owner_gone(s, o);
-        return deny(s, code, "exhausted", "%s", saved ? strerror(saved)
+        return deny(s, code, ERR_EXHAUSTED, "%s", saved ? strerror(saved)
                     : ls->free.len ? "every port probed is bound by another process"
                     : "no free port left in the pool");
     }
     if (!journal_all(s, count, names, ports)) {
-        *code = "exhausted";
+        *code = ERR_EXHAUSTED;
         return 0;
     }
     s->stats.allocations += count;
@@ -311,15 +312,6 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
         slog(LOG_DEBUG, "pid %d is: %s", (int)owner, cmd);
     }
     return count;
-}
-
-unsigned server_grant(struct server *s, const struct client *c, long long pid,
-                      const char **why)
-{
-    unsigned port;
-    const char *code;
-    *why = s->why;
-    return server_grant_n(s, c, pid, 1, NULL, &port, &code) ? port : 0;
 }
 
 /* End port's lease and record it. */

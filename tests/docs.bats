@@ -130,3 +130,37 @@ exit_codes() {
     run "$BATS_TEST_TMPDIR/usr/bin/check" --help
     [[ "$output" == "usage: portpicker check"* ]]
 }
+
+# proto_limit MACRO...: the values lib/proto.h gives the macros, by the compiler.
+proto_limit() {
+    local src=$BATS_TEST_TMPDIR/limits.c
+    { echo '#include "lib/proto.h"'; echo '#include <stdio.h>'; echo 'int main(void) {'
+      for m in "$@"; do echo "printf(\"%llu\\n\", (unsigned long long)($m));"; done
+      echo 'return 0; }'; } >"$src"
+    cc -I "$TOP" "$src" -o "$BATS_TEST_TMPDIR/limits" && "$BATS_TEST_TMPDIR/limits"
+}
+
+# doc_limit ROW: the number in the "| ROW | N ... |" line of docs/protocol.md.
+doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; }
+
+@test "docs/protocol.md states the protocol's limits as lib/proto.h defines them" {
+    command -v cc >/dev/null || skip "no C compiler to read lib/proto.h with"
+    read -r -d '' legacy line ports names name < <(proto_limit PROTO_LEGACY_MAX \
+        PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX) || true
+    [ -n "$name" ]
+    [ "$(doc_limit 'legacy request')" = "$legacy" ]
+    [ "$(doc_limit 'v1 request line')" = "$line" ]
+    [ "$(doc_limit 'ports per v1 pick or release')" = "$ports" ]
+    [ "$(doc_limit 'NAMEs per v1 pick')" = "$names" ]
+    [ "$(doc_limit 'NAME length')" = "$name" ]
+}
+
+@test "each protocol limit is defined once in the code" {
+    for m in PROTO_LEGACY_MAX PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX; do
+        n=$(cat "$TOP"/portpicker.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c |
+            grep -cE "^#define +$m\b")
+        [ "$n" -eq 1 ] || { echo "$m defined $n times"; return 1; }
+    done
+    ! grep -nE "V1_MAX|V1_NAME_MAX|WIRE_MAX|define MAX_NAME" "$TOP"/portpicker.h "$TOP"/lib/*.[ch] \
+        "$TOP"/serve/*.[ch] "$TOP"/applets/*.c
+}

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The libFuzzer targets (`make fuzz`): the request parsers (fuzz/wire_fuzz.c,
+# The libFuzzer targets (`make fuzz`): the protocol module (fuzz/proto_fuzz.c,
 # seeds in fuzz/corpus) and the journal reader (fuzz/journal_fuzz.c, seeds
 # in fuzz/journal-corpus): a short run of each from its seeds, and every
 # seed once, so an input that once broke a promise stays a regression test.
@@ -42,12 +42,12 @@ replay_seeds() {
     [[ "$output" == *"INITED"* ]]
 }
 
-@test "the request parsers survive 10 seconds of fuzzing from the seed corpus" {
-    fuzz_briefly wire 2048 "$TOP/fuzz/corpus"
+@test "the protocol module survives 10 seconds of fuzzing from the seed corpus" {
+    fuzz_briefly proto 8192 "$TOP/fuzz/corpus"
 }
 
-@test "every seed request, good or bad, keeps the parsers' promises" {
-    replay_seeds wire "$TOP/fuzz/corpus"
+@test "every seed request, good or bad, keeps the protocol module's promises" {
+    replay_seeds proto "$TOP/fuzz/corpus"
 }
 
 @test "the journal reader survives 10 seconds of fuzzing from its seeds" {
