@@ -10,10 +10,14 @@ BINDIR  := $(PREFIX)/bin
 MANDIR  := $(PREFIX)/share/man/man1
 BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+INCLUDEDIR  := $(PREFIX)/include
+PCDIR       := $(PREFIX)/share/pkgconfig
+# The version, once: portpicker.h's PORTPICKER_VERSION.
+VERSION     := $(shell sed -n 's/.*PORTPICKER_VERSION "\(.*\)"/\1/p' portpicker.h)
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
-HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
+HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
@@ -49,11 +53,16 @@ install: portpicker
 	install -m 644 portpicker.1 $(DESTDIR)$(MANDIR)/portpicker.1
 	install -m 644 completions/portpicker.bash $(DESTDIR)$(BASHCOMPDIR)/portpicker
 	install -m 644 completions/_portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
+	install -m 644 include/portpicker_proto.h include/portpicker_client.h $(DESTDIR)$(INCLUDEDIR)
+	sed -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' portpicker.pc.in >$(DESTDIR)$(PCDIR)/portpicker.pc
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/portpicker $(DESTDIR)$(MANDIR)/portpicker.1
 	for a in $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+	rm -f $(DESTDIR)$(INCLUDEDIR)/portpicker_proto.h $(DESTDIR)$(INCLUDEDIR)/portpicker_client.h
+	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
 
 clean:
 	rm -f portpicker portpicker-asan bench/loadgen bench/results.json
