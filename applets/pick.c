@@ -24,6 +24,9 @@ SERVER_OPTION_USAGE
 "                    (default 15000-24999); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out\n"
 "  -x, --exclude LIST  never pick these ports (repeatable)\n"
+"      --prefer PORT[,PORT...]  the first of these that is free, in this\n"
+"                    order (outside --range too); if none is, pick as usual\n"
+"                    and say so on stderr. A server leases from its pool only\n"
 "      --fence       hold by listening, as python_portpicker does: nobody,\n"
 "                    the consumer included, can bind until BIND_TIMEOUT ends\n"
 PROBE_OPTION_USAGE
@@ -46,7 +49,7 @@ COMMON_OPTION_USAGE("     ")
 
 enum {
     OPT_COUNT = 1, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
-    OPT_FALLBACK,
+    OPT_FALLBACK, OPT_PREFER,
 };
 
 static const struct option_spec specs[] = {
@@ -56,6 +59,7 @@ static const struct option_spec specs[] = {
     {"fence", 0, ARG_NONE, OPT_FENCE},
     {"env", 'e', ARG_NONE, OPT_ENV},
     {"fallback", 'f', ARG_NONE, OPT_FALLBACK},
+    {"prefer", 0, ARG_REQUIRED, OPT_PREFER},
     PROBE_OPTION_SPECS,
     SERVER_OPTION_SPECS,
     {0, 0, 0, 0},
@@ -73,6 +77,8 @@ static struct {
     unsigned nwords;
     char *names[MAX_COUNT];
     unsigned nnames;
+    unsigned prefer[MAX_COUNT];   /* --prefer, in the order given */
+    unsigned nprefer;
     unsigned ports[MAX_COUNT];
     struct hold holds[MAX_COUNT];
     unsigned held;
@@ -83,6 +89,25 @@ static void add_list(struct portset *set, const char *option, const char *text)
     char err[160];
     if (portset_parse(set, text, err, sizeof(err)))
         die(RC_USAGE, "%s: %s", option, err);
+}
+
+/* --prefer PORT[,PORT...], appended in order (repeatable). */
+static void add_preferred(const char *text)
+{
+    char buf[16];
+    for (const char *p = text;; p++) {
+        size_t len = strcspn(p, ",");
+        if (len >= sizeof(buf))
+            die(RC_USAGE, "--prefer: '%.*s' is not a port", (int)len, p);
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (TT.nprefer == MAX_COUNT)
+            die(RC_USAGE, "--prefer: %d ports at most", MAX_COUNT);
+        TT.prefer[TT.nprefer++] = parse_port("--prefer", buf);
+        p += len;
+        if (!*p)
+            return;
+    }
 }
 
 /* PID, BIND_TIMEOUT, or with --env a NAME. */
@@ -146,6 +171,7 @@ static void parse_args(int argc, char **argv)
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
         case OPT_FALLBACK: TT.fallback = true; break;
+        case OPT_PREFER: add_preferred(a.value); break;
         case ARGS_POSITIONAL:
             if (TT.nwords == MAX_COUNT + 2)
                 die(RC_USAGE, "too many arguments: '%s'", a.value);
@@ -196,6 +222,36 @@ static void find_ports(const uint16_t *list, size_t n)
     if (TT.held < TT.count)
         die(RC_EXHAUSTED, "only %u of %u ports free (all %zu candidates probed)",
             TT.held, TT.count, n);
+}
+
+/* --prefer: take the preferred ports that are free, in order, before any
+ * other; each one taken joins the excludes so the usual pick skips it. Says
+ * on stderr when the preferred ports are not enough. */
+static void find_preferred(void)
+{
+    char why[96];
+    for (unsigned i = 0; i < TT.nprefer && TT.held < TT.count; i++) {
+        unsigned port = TT.prefer[i];
+        if (portset_has(&TT.exclude, port))
+            continue;
+        enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
+        if (r == PROBE_ERROR)
+            die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
+        if (r == PROBE_IN_USE)
+            continue;
+        if (hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
+            if (errno == EADDRINUSE)
+                continue;
+            die_errno(RC_SYSTEM, "holding port %u", port);
+        }
+        TT.ports[TT.held++] = port;
+        portset_add(&TT.exclude, port, port);
+    }
+    if (TT.nprefer && TT.held == 0)
+        warn("--prefer: no preferred port is free; fell back to the usual pick");
+    else if (TT.nprefer && TT.held < TT.count)
+        warn("--prefer: %u preferred ports free for the %u wanted; fell back "
+             "to the usual pick for the rest", TT.held, TT.count);
 }
 
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
@@ -267,6 +323,9 @@ static void make_room(void)
 static bool ask_the_server(void)
 {
     char err[512];
+    if (TT.nprefer)
+        warn("--prefer: the port server leases from its pool only (see "
+             "docs/protocol.md); fell back to the usual pick");
     int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names,
                       TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
     if (rc == RC_OK) {
@@ -288,8 +347,9 @@ int pick_main(int argc, char **argv)
     if (TT.server.address && ask_the_server())
         return RC_OK;
     make_room();
-    size_t n = candidates(list);
-    find_ports(list, n);
+    find_preferred();
+    if (TT.held < TT.count)
+        find_ports(list, candidates(list));
     print_ports();
     if (TT.bind_timeout > 0)
         hold_in_background();
