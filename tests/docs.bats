@@ -83,17 +83,3 @@ has_word() {
     head -15 "$TOP/README.md" | grep -q '^make && ./portpicker pick'
     head -15 "$TOP/README.md" | grep -q '^make test'
 }
-
-@test "make install puts the binary, applet links, man page and completions in PREFIX" {
-    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "installs the release build only"
-    run make -C "$TOP" install PREFIX="$BATS_TEST_TMPDIR/usr"
-    [ "$status" -eq 0 ]
-    for f in bin/portpicker share/man/man1/portpicker.1 share/bash-completion/completions/portpicker share/zsh/site-functions/_portpicker; do
-        [ -f "$BATS_TEST_TMPDIR/usr/$f" ]
-    done
-    for applet in pick check serve release; do
-        [ -L "$BATS_TEST_TMPDIR/usr/bin/$applet" ]
-    done
-    run "$BATS_TEST_TMPDIR/usr/bin/check" --help
-    [[ "$output" == "usage: portpicker check"* ]]
-}
