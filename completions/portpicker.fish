@@ -29,7 +29,7 @@ function __portpicker_opt --argument-names cmd applet short long value desc
     switch "$value"
         case ''
         case file
-            set -a args -r -F
+            set -a args -r
         case address
             set -a args -x -a '(__portpicker_addresses)'
         case '*'
