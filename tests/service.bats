@@ -66,3 +66,21 @@ setup() {
     [ "$status" -eq 0 ]
     grep -q "^G $port $$ " "$dir/leases"
 }
+
+@test "the unprivileged server leases to a container's pid 1 only with the CAP_SYS_PTRACE drop-in of docs/serve.md" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    grep -qx 'AmbientCapabilities=CAP_SYS_PTRACE' "$BATS_TEST_DIRNAME/../docs/serve.md"
+    for caps in -all +sys_ptrace; do
+        setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps \
+            "$USR/bin/portpicker" serve --quiet --address @pp-service-$caps --pool 21010-21019 2>/dev/null &
+        track_pid $!
+        for _ in $(seq 100); do pp check --quiet --server @pp-service-$caps && break; sleep 0.02; done
+        # pid 1 of a new pid namespace (the container's init) asks.
+        run timeout 10 unshare --pid --fork --mount-proc "$PORTPICKER" pick --server @pp-service-$caps 1
+        echo "$caps: $status $output"
+        case $caps in
+        -all) [ "$status" -eq 6 ] ;; # it cannot read the caller's pid namespace
+        *) [ "$status" -eq 0 ] && [[ "$output" =~ ^2101[0-9]$ ]] ;;
+        esac
+    done
+}
