@@ -69,7 +69,7 @@ setup() {
 
 @test "the unprivileged server leases to a container's pid 1 only with the CAP_SYS_PTRACE drop-in of docs/serve.md" {
     command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
-    grep -qx 'AmbientCapabilities=CAP_SYS_PTRACE' "$BATS_TEST_DIRNAME/../docs/serve.md"
+    grep -qE '^ *AmbientCapabilities=CAP_SYS_PTRACE$' "$BATS_TEST_DIRNAME/../docs/serve.md"
     for caps in -all +sys_ptrace; do
         setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps \
             "$USR/bin/portpicker" serve --quiet --address @pp-service-$caps --pool 21010-21019 2>/dev/null &
