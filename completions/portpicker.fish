@@ -39,8 +39,11 @@ function __portpicker_opt --argument-names cmd applet short long value desc
 end
 
 if test $cmd = portpicker
-    complete -c portpicker -n __fish_use_subcommand -f -l help -d 'show help'
-    complete -c portpicker -n __fish_use_subcommand -f -l version -d 'show the version'
+    complete -c portpicker -n __fish_use_subcommand -f -s h -l help -d 'show help'
+    complete -c portpicker -n __fish_use_subcommand -f -s V -l version -d 'show the version'
+    complete -c portpicker -n __fish_use_subcommand -f -a help -d 'show help, or an applet\'s'
+    complete -c portpicker -n __fish_use_subcommand -f -a version -d 'show the version'
+    complete -c portpicker -n '__fish_seen_subcommand_from help' -f -a 'pick check serve release'
     complete -c portpicker -n __fish_use_subcommand -f -a pick -d 'print an unused port'
     complete -c portpicker -n __fish_use_subcommand -f -a check -d 'is a port free? is something listening?'
     complete -c portpicker -n __fish_use_subcommand -f -a serve -d 'run the port server daemon'
@@ -49,6 +52,7 @@ end
 
 for applet in pick check serve release
     __portpicker_opt $cmd $applet h help '' 'show help'
+    __portpicker_opt $cmd $applet V version '' 'show the version'
 end
 for applet in pick check
     __portpicker_opt $cmd $applet '' tcp '' 'probe TCP only'
@@ -57,7 +61,7 @@ for applet in pick check
     __portpicker_opt $cmd $applet 6 ipv6 '' 'probe IPv6 only'
     __portpicker_opt $cmd $applet '' host addr 'probe this numeric address'
 end
-for applet in pick release
+for applet in pick check release
     __portpicker_opt $cmd $applet s server address 'the port server address'
 end
 for applet in pick check release
@@ -74,7 +78,7 @@ __portpicker_opt $cmd pick '' fence '' 'hold by listening, as python_portpicker'
 __portpicker_opt $cmd check l listening '' 'is something accepting TCP connections?'
 __portpicker_opt $cmd check w wait seconds 'poll until yes or SECONDS pass'
 __portpicker_opt $cmd check q quiet '' 'print nothing; the exit code answers'
-__portpicker_opt $cmd check '' server '' 'is a port server up?'
+__portpicker_opt $cmd check '' server-up '' 'is a port server up?'
 __portpicker_opt $cmd check '' leases '' 'print the live leases'
 __portpicker_opt $cmd check '' json '' 'with --leases: JSON'
 

@@ -27,7 +27,7 @@ SERVE_AND_PICK='
     cd /; sleep 30 & owner=$!
     chroot "$1" /portpicker serve --address /pp.sock --pool 20100-20109 --state /leases 2>"$2/serve.log" &
     for _ in $(seq 200); do [ -S "$1/pp.sock" ] && break; sleep 0.02; done
-    chroot "$1" /portpicker check --server /pp.sock >/dev/null; echo "served: $?"
+    chroot "$1" /portpicker check --server-up --server /pp.sock >/dev/null; echo "served: $?"
     out=$(chroot "$1" /portpicker pick --server /pp.sock "$owner" 2>&1); echo "leased: $? $out"
     out=$(chroot "$1" /portpicker pick 2>&1); echo "local: $? $out"
 '
@@ -35,7 +35,7 @@ SERVE_AND_PICK='
 @test "the binary alone in an empty root serves and picks, with /proc mounted" {
     run in_container 'mkdir "$1/proc" && mount -t proc proc "$1/proc" || exit 90
         '"$SERVE_AND_PICK"'
-        chroot "$1" /portpicker check --leases /pp.sock'
+        chroot "$1" /portpicker check --leases --server /pp.sock'
     echo "$output"
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = "served: 0" ]
@@ -65,15 +65,15 @@ SERVE_AND_PICK='
     "$PORTPICKER" serve --quiet --address @pp-container-test --pool 20120-20129 2>/dev/null &
     track_pid $!
     for _ in $(seq 200); do
-        [ -S "$BATS_TEST_TMPDIR/run/pp.sock" ] && pp check --quiet --server @pp-container-test && break
+        [ -S "$BATS_TEST_TMPDIR/run/pp.sock" ] && pp check --quiet --server-up --server @pp-container-test && break
         sleep 0.02
     done
-    pp check --quiet --server @pp-container-test
+    pp check --quiet --server-up --server @pp-container-test
     # pid 1 of the container (its sh) owns the lease: the server finds it by
     # the caller's pid namespace.
     run in_container 'mount --bind "$2/run" "$1/run" || exit 90
         chroot "$1" /portpicker pick --server /run/pp.sock 1 || exit 91
-        chroot "$1" /portpicker check --leases /run/pp.sock | grep -c "^201"
+        chroot "$1" /portpicker check --leases --server /run/pp.sock | grep -c "^201"
         chroot "$1" /portpicker pick --server @pp-container-test 1 2>/dev/null; echo "abstract: $?"'
     echo "$output"
     [ "$status" -eq 0 ]
@@ -82,9 +82,9 @@ SERVE_AND_PICK='
     [ "${lines[-1]}" = "abstract: 7" ]
     # The container is gone, and its pid 1 with it: the lease ends.
     for _ in $(seq 100); do
-        [ -z "$(pp check --leases "$BATS_TEST_TMPDIR/run/pp.sock" | grep '^201')" ] && return 0
+        [ -z "$(pp check --leases --server "$BATS_TEST_TMPDIR/run/pp.sock" | grep '^201')" ] && return 0
         sleep 0.05
     done
-    pp check --leases "$BATS_TEST_TMPDIR/run/pp.sock"
+    pp check --leases --server "$BATS_TEST_TMPDIR/run/pp.sock"
     return 1
 }

@@ -74,7 +74,7 @@ setup() {
         setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=$caps --ambient-caps=$caps \
             "$USR/bin/portpicker" serve --quiet --address @pp-service-$caps --pool 21010-21019 2>/dev/null &
         track_pid $!
-        for _ in $(seq 100); do pp check --quiet --server @pp-service-$caps && break; sleep 0.02; done
+        for _ in $(seq 100); do pp check --quiet --server-up --server @pp-service-$caps && break; sleep 0.02; done
         # pid 1 of a new pid namespace (the container's init) asks.
         run timeout 10 unshare --pid --fork --mount-proc "$PORTPICKER" pick --server @pp-service-$caps 1
         echo "$caps: $status $output"
