@@ -15,7 +15,7 @@ UNITDIR     ?= $(PREFIX)/lib/systemd/system
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
-HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard serve/*.h)
+HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
@@ -87,6 +87,12 @@ help:
 	@echo "make install PREFIX=/usr/local   binary, man page, completions, systemd units"
 	@echo "make install-links               also pick, check, ... (never over another's file)"
 	@echo "make uninstall                   removes only what is ours"
+
+# The event loop alone, for tests/loop.bats (with ASan and UBSan).
+build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
+	@mkdir -p build
+	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
 
 # libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
 .PHONY: fuzz
