@@ -1,5 +1,14 @@
 # portpicker: one static binary, applets linked in. `make help` lists targets.
-CC      ?= cc
+# musl by default: its static start-up costs a sixth of glibc's (docs/bench.md,
+# section 7). CC= on the command line or in the environment still decides.
+ifeq ($(origin CC),default)
+CC      := $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,cc)
+LIBC    := $(if $(filter musl-gcc,$(CC)),musl libc,the system libc: musl-gcc not found)
+else
+LIBC    := $(if $(filter musl-gcc,$(CC)),musl libc,the system libc: CC is set)
+endif
+# ASan needs the compiler's own libc: musl-gcc cannot build it.
+ASAN_CC ?= $(if $(filter musl-gcc,$(CC)),cc,$(CC))
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CPPFLAGS += -D_GNU_SOURCE -I.
@@ -17,16 +26,25 @@ HDRS    := portpicker.h $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
-.PHONY: all test asan asan-test clean install uninstall bench help
+.PHONY: all test asan asan-test clean install uninstall bench help release
 
 all: portpicker
 
-portpicker: $(SRCS) $(HDRS)
+portpicker: $(SRCS) $(HDRS) build/cc
+	@echo "portpicker: building with $(CC) $(STATIC) ($(LIBC))"
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SRCS) -o $@ $(LDFLAGS) $(STATIC)
+
+# The compiler and flags of the last build: a change (make, then make CC=clang)
+# rebuilds even when no source changed.
+build/cc: FORCE
+	@mkdir -p build
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' | cmp -s - $@ || \
+	  echo '$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' > $@
+.PHONY: FORCE
 
 # ASan cannot link statically; this binary is for the test suite only.
 portpicker-asan: $(SRCS) $(HDRS)
-	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fno-omit-frame-pointer \
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fno-omit-frame-pointer \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all $(SRCS) -o $@
 
 test: portpicker
@@ -42,9 +60,14 @@ asan: portpicker-asan
 bench: portpicker
 	bench/run
 
+# What make install ships: ./portpicker without debug info or symbols.
+release: portpicker-release
+portpicker-release: portpicker
+	strip -o $@ portpicker
+
 install: portpicker
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
-	install -m 755 portpicker $(DESTDIR)$(BINDIR)/portpicker
+	install -m 755 -s portpicker $(DESTDIR)$(BINDIR)/portpicker
 	for a in $(APPLETS); do ln -sf portpicker $(DESTDIR)$(BINDIR)/$$a; done
 	install -m 644 portpicker.1 $(DESTDIR)$(MANDIR)/portpicker.1
 	install -m 644 completions/portpicker.bash $(DESTDIR)$(BASHCOMPDIR)/portpicker
@@ -56,11 +79,12 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
 
 clean:
-	rm -f portpicker portpicker-asan bench/loadgen bench/results.json
+	rm -f portpicker portpicker-asan portpicker-release bench/loadgen bench/results.json
 	rm -rf build
 
 help:
-	@echo "make            build ./portpicker (static, -Wall -Wextra -Werror)"
+	@echo "make            build ./portpicker (static; musl-gcc if installed, else cc with glibc)"
+	@echo "make release    ./portpicker-release: the same, stripped (as make install ships it)"
 	@echo "make CC=clang   the same with clang"
 	@echo "make test       run the bats suite (installs bats from Debian if missing)"
 	@echo "make asan       build with ASan+UBSan and run the whole suite"

@@ -207,7 +207,7 @@ load helpers
     port=$(pp pick)
     run --separate-stderr bash -c "ulimit -n 3; exec \"$PORTPICKER\" check $port"
     [ "$status" -eq 3 ]
-    [[ "$stderr" == *"Too many open files"* ]]
+    ends_with_emfile "$stderr"
 }
 
 @test "in a container without IPv6, pick and check skip the family instead of failing" {

@@ -233,7 +233,8 @@ setup() { unset PORTSERVER_ADDRESS; }
     run --separate-stderr bash -c "ulimit -Sn 64; ulimit -Hn 64; exec \"$PORTPICKER\" pick -n 100"
     [ "$status" -eq 3 ]
     [ -z "$output" ]
-    [[ "$stderr" == "portpicker pick: "*"Too many open files" ]]
+    [[ "$stderr" == "portpicker pick: "* ]]
+    ends_with_emfile "$stderr"
 }
 
 @test "pick --env takes its NAMEs before or after the option" {
