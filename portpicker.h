@@ -2,7 +2,8 @@
  *
  * lib/msg.c     messages and exits, one write(2) per line
  * lib/args.c    the option parser and the number parsers
- * lib/ranges.c  sets of ports: parsing LO-HI lists, the kernel's exclusions
+ * lib/ranges.c  sets of ports as intervals: LO-HI lists, the kernel's exclusions
+ * lib/portset.c sets of ports as a bitmap, for the server's pool
  * lib/procnet.c what /proc/net/{tcp,udp}{,6} says about a port (Linux)
  * lib/probe.c   is a port free? is something listening on it?
  * lib/hold.c    keep a port reserved for a while without fencing its consumer
@@ -106,35 +107,76 @@ int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
 /* Print usage text to stdout and exit 0 (for --help). */
 _Noreturn void print_usage(const char *usage);
 
-/* ---- lib/ranges.c ---- */
+/* ---- lib/ranges.c: sets of ports as intervals, and their syntax ---- */
 
 #define PORT_MAX 65535u
+/* Sorted, disjoint, non-adjacent intervals in 1..65535: at most this many. */
+#define RANGES_MAX ((PORT_MAX + 1) / 2)
 
-/* A set of ports 1..65535, as a bitmap. */
+struct port_interval {
+    uint16_t lo, hi;
+};
+
+/* A set of ports as intervals; zeroed, it is empty. */
+struct port_ranges {
+    size_t n;
+    struct port_interval iv[RANGES_MAX];
+};
+
+/* Add or remove the ports lo..hi (clipped to 1..65535). */
+void ranges_add(struct port_ranges *r, unsigned lo, unsigned hi);
+void ranges_remove(struct port_ranges *r, unsigned lo, unsigned hi);
+size_t ranges_count(const struct port_ranges *r);
+
+/* A place in a set: the port and the interval it is in. */
+struct ranges_cursor {
+    size_t index;
+    unsigned port;
+};
+
+/* The nth port of r in increasing order, nth < ranges_count(r). */
+struct ranges_cursor ranges_at(const struct port_ranges *r, size_t nth);
+/* Step to the next port of r, from the highest back to the lowest. */
+void ranges_next(const struct port_ranges *r, struct ranges_cursor *c);
+
+/* The grammar of --range, --exclude and --pool: "PORT" or "LO-HI",
+ * comma-separated. Calls take(ctx, lo, hi) for each part, in order; returns
+ * 0, or -1 with a message naming the bad part in err (after taking the parts
+ * before it). */
+int ranges_each(const char *spec, void (*take)(void *, unsigned, unsigned),
+                void *ctx, char *err, size_t errlen);
+/* ranges_each into r. */
+int ranges_parse(struct port_ranges *r, const char *spec, char *err,
+                 size_t errlen);
+
+/* Remove the kernel's ephemeral range (ip_local_port_range) and its
+ * reserved ports (ip_local_reserved_ports). Linux only: elsewhere, and when
+ * /proc is not readable, nothing is removed and -1 is returned. */
+int ranges_remove_kernel_ports(struct port_ranges *r);
+
+/* Append "LO-HI" (or "PORT"), after a comma unless *used is 0, to the
+ * NUL-terminated text in buf; when it does not fit, append "..." instead and
+ * return false. */
+bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
+                     unsigned hi);
+/* Write "15000-24999" style text of r into buf (truncated with "..."). */
+void ranges_format(const struct port_ranges *r, char *buf, size_t len);
+
+/* ---- lib/portset.c: a set of ports as a bitmap, for the server ---- */
+
 struct portset {
     uint64_t bits[(PORT_MAX + 1) / 64];
 };
 
 void portset_clear(struct portset *set);
 void portset_add(struct portset *set, unsigned lo, unsigned hi);
-void portset_remove(struct portset *set, unsigned lo, unsigned hi);
 bool portset_has(const struct portset *set, unsigned port);
-/* Remove from set every port of other. */
-void portset_subtract(struct portset *set, const struct portset *other);
 size_t portset_count(const struct portset *set);
 /* Ports of set in increasing order into out (room for portset_count()). */
 size_t portset_list(const struct portset *set, uint16_t *out);
-
-/* Add "PORT" or "LO-HI", comma-separated, to set. Returns 0, or -1 with a
- * message naming the bad part in err (and set partly filled). */
+/* ranges_each into set. */
 int portset_parse(struct portset *set, const char *spec, char *err,
                   size_t errlen);
-
-/* Remove the kernel's ephemeral range (ip_local_port_range) and its
- * reserved ports (ip_local_reserved_ports). Linux only: elsewhere, and when
- * /proc is not readable, nothing is removed and -1 is returned. */
-int portset_remove_kernel_ports(struct portset *set);
-
 /* Write "15000-24999" style text of the set into buf (truncated with "..."
  * when it does not fit). */
 void portset_format(const struct portset *set, char *buf, size_t len);
