@@ -215,14 +215,21 @@ struct probe_target {
     int family;                 /* AF_INET6 or AF_INET */
     int type;                   /* SOCK_STREAM or SOCK_DGRAM */
     const unsigned char *addr;  /* opts' host, or NULL for the wildcard */
+    bool dual;                  /* IPv6 wildcard with IPV6_V6ONLY off */
 };
 
-/* The sockets opts asks for, into out (room for 4); returns how many. */
-size_t probe_targets(const struct probe_opts *opts, struct probe_target *out);
+/* The sockets opts asks for, into out (room for 4); returns how many. With
+ * dual, one dual-stack socket per protocol (see probe_dual_stack). */
+size_t probe_targets(const struct probe_opts *opts, bool dual,
+                     struct probe_target *out);
 
-/* A socket for target bound to port; IPv6 sockets are IPv6-only; reuse sets
- * SO_REUSEADDR; do_listen makes a TCP socket listen. Returns the fd, or -1
- * with errno set and nothing left open. */
+/* Can a dual-stack socket stand for both families' wildcards? Yes when opts
+ * asks for both families on the wildcards and IPv6 is on (Linux). */
+bool probe_dual_stack(const struct probe_opts *opts);
+
+/* A socket for target bound to port; IPv6 sockets are IPv6-only unless
+ * dual; reuse sets SO_REUSEADDR; do_listen makes a TCP socket listen.
+ * Returns the fd, or -1 with errno set and nothing left open. */
 int bind_target(const struct probe_target *target, unsigned port, bool reuse,
                 bool do_listen);
 

@@ -16,7 +16,7 @@ int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
               struct hold *hold)
 {
     struct probe_target targets[HOLD_MAX_FDS];
-    size_t n = probe_targets(opts, targets);
+    size_t n = probe_targets(opts, probe_dual_stack(opts), targets);
     int skipped_family = 0;
 
     memset(hold, 0, sizeof(*hold));
