@@ -4,7 +4,7 @@
  * lib/args.c    the option parser and the number parsers
  * lib/ranges.c  sets of ports as intervals: LO-HI lists, the kernel's exclusions
  * lib/portset.c sets of ports as a bitmap, for the server's pool
- * lib/procnet.c what /proc/net/{tcp,udp}{,6} says about a port (Linux)
+ * lib/sockdiag.c which sockets the kernel has on a port (Linux)
  * lib/probe.c   is a port free? is something listening on it?
  * lib/hold.c    keep a port reserved for a while without fencing its consumer
  * lib/clock.c   monotonic time, sleeps
@@ -181,17 +181,22 @@ int portset_parse(struct portset *set, const char *spec, char *err,
  * when it does not fit). */
 void portset_format(const struct portset *set, char *buf, size_t len);
 
-/* ---- lib/procnet.c ---- */
+/* ---- lib/sockdiag.c ---- */
 
-/* TCP states as /proc/net/tcp prints them. */
-#define TCP_STATE_LISTEN 0x0A
-#define PROCNET_ANY_STATE (-1)
+/* Socket states for sockdiag_count, as bits of the kernel's TCP states. */
+#define SOCK_STATE_LISTEN (1u << 10)
+/* Connections, TIME_WAIT included: every TCP state but LISTEN, CLOSE and
+ * bound-but-inactive (a socket that only holds the port). */
+#define SOCK_STATES_CONNECTED                                                 \
+    ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) |  \
+     (1u << 8) | (1u << 9) | (1u << 11))
+#define SOCK_STATES_ANY 0xffffffffu
 
-/* Count the sockets of /proc/net/<proto> and <proto>6 ("tcp", "udp") whose
- * local port is port and, unless state is PROCNET_ANY_STATE, whose state is
- * state; with not_state true, count those whose state differs from it.
- * Returns the count, or -1 when neither file can be read (not Linux). */
-int procnet_count(const char *proto, unsigned port, int state, bool not_state);
+/* Count the sockets of protocol (IPPROTO_TCP or IPPROTO_UDP), IPv4 and IPv6,
+ * whose local port is port and whose state is one of states, the kernel
+ * filtering (NETLINK_SOCK_DIAG). Returns the count, or -1 with errno set
+ * when neither family can be asked (not Linux, no diag module). */
+int sockdiag_count(int protocol, uint32_t states, unsigned port);
 
 /* ---- lib/probe.c ---- */
 

@@ -41,8 +41,11 @@ PROBE_OPTION_USAGE
 #include <unistd.h>
 
 #define MAX_COUNT 1000
-/* How often a hold looks for its consumer, in milliseconds. */
-#define TAKEOVER_POLL_MS 20
+/* How often a hold looks for its consumer, and how soon it looks again to
+ * confirm a sighting, in milliseconds: a hold ends at most about 50 ms after
+ * its consumer listens, at 25 queries a second (docs/bench.md, the hold). */
+#define TAKEOVER_POLL_MS 40
+#define TAKEOVER_CONFIRM_MS 10
 
 #define MAX_NAME 32
 
@@ -230,22 +233,30 @@ static void print_ports(void)
 }
 
 /* In the detached child: hold until the deadline, letting each port go as
- * soon as its consumer has taken it over. A take-over must be seen on two
- * polls in a row: another picker's probe (python_portpicker's listens with
- * SO_REUSEADDR for a moment) is not a consumer. */
+ * soon as its consumer has taken it over. A take-over must be seen twice,
+ * TAKEOVER_CONFIRM_MS apart: another picker's probe (python_portpicker's
+ * listens with SO_REUSEADDR for a moment) is not a consumer. */
 static _Noreturn void hold_until(double deadline)
 {
-    unsigned left = TT.held, seen[MAX_COUNT] = {0};
-    while (left > 0 && monotonic_seconds() < deadline) {
-        sleep_ms(TAKEOVER_POLL_MS);
-        for (unsigned i = 0; i < TT.held; i++) {
-            if (!TT.holds[i].nfds || TT.fence)
+    unsigned left = TT.fence ? 0 : TT.held;
+    bool seen[MAX_COUNT] = {0}, any_seen = false;
+    double now;
+    /* With --fence, or once every port is taken over, only the deadline. */
+    while ((now = monotonic_seconds()) < deadline && (left > 0 || TT.fence)) {
+        double pause_ms = 1e3 * (deadline - now);
+        unsigned poll_ms = any_seen ? TAKEOVER_CONFIRM_MS : TAKEOVER_POLL_MS;
+        sleep_ms(left > 0 && pause_ms > poll_ms ? poll_ms : (unsigned)pause_ms + 1);
+        any_seen = false;
+        for (unsigned i = 0; i < TT.held && left > 0; i++) {
+            if (!TT.holds[i].nfds)
                 continue;
-            seen[i] = hold_taken_over(&TT.holds[i]) ? seen[i] + 1 : 0;
-            if (seen[i] == 2) {
+            bool taken = hold_taken_over(&TT.holds[i]);
+            if (taken && seen[i]) {
                 hold_close(&TT.holds[i]);
                 left--;
             }
+            seen[i] = taken && !seen[i];
+            any_seen = any_seen || seen[i];
         }
     }
     _exit(0);

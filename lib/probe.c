@@ -7,9 +7,9 @@
  *  - TCP is probed without SO_REUSEADDR first. When that fails, a second bind
  *    with SO_REUSEADDR tells a real claim (a listener, a plain bound socket)
  *    from sockets a SO_REUSEADDR server can bind over; of the latter,
- *    TIME_WAIT and other connections are listed in /proc/net/tcp* and count
- *    as free, while a socket bound with SO_REUSEADDR but not listening (a
- *    server starting up, or our own hold) is not listed and counts as taken.
+ *    TIME_WAIT and other connections (sockdiag.c counts them) are free,
+ *    while a socket bound with SO_REUSEADDR but not listening (a server
+ *    starting up, or our own hold) is no connection and counts as taken.
  * Probe sockets are shut down before close: python_portpicker 1.6 found
  * that a bare close left a 1-in-500 flake.
  *
@@ -168,8 +168,8 @@ static enum outcome tcp_conflict(const struct probe_target *target,
         return errno == EADDRINUSE ? OUT_IN_USE : OUT_ERROR;
     close_quietly(fd);
     /* Only connections (TIME_WAIT and the like) explain the first failure;
-     * without /proc we cannot tell, so the port counts as taken. */
-    int connections = procnet_count("tcp", port, TCP_STATE_LISTEN, true);
+     * when the kernel cannot be asked, the port counts as taken. */
+    int connections = sockdiag_count(IPPROTO_TCP, SOCK_STATES_CONNECTED, port);
     return connections > 0 ? OUT_FREE : OUT_IN_USE;
 }
 
