@@ -18,8 +18,8 @@
  * holders included, so when the TCP and the UDP one both bind the port is
  * free for all four, at half the syscalls. Any failure, TIME_WAIT included,
  * is settled by the four sockets one by one: they tell a connection from a
- * claim and name the socket that found it. Where IPv6 is switched off, or a
- * family or --host is named, only the four are used. */
+ * claim and name the socket that found it. Where IPv6 is switched off, or
+ * one family alone or a --host is asked for, only those sockets are used. */
 #include "portpicker.h"
 
 #include <arpa/inet.h>
