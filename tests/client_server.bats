@@ -15,7 +15,7 @@ start_reference() {
     /usr/bin/portserver --portserver_address "$ADDR" --portserver_static_pool "$1" 2>>"$SERVER_LOG" &
     SERVER_PID=$!
     track_pid "$SERVER_PID"
-    wait_for grep -q "Serving on" "$SERVER_LOG" || wait_for pp check --server -q "$ADDR"
+    wait_for grep -q "Serving on" "$SERVER_LOG" || wait_for pp check --server-up -q -s "$ADDR"
 }
 
 @test "pick gets its port from our server, leased to the given pid" {
@@ -66,9 +66,9 @@ start_reference() {
     [ "$status" -eq 6 ]
 }
 
-@test "check --server sees Debian's portserver.py as a legacy server" {
+@test "check --server-up sees Debian's portserver.py as a legacy server" {
     start_reference 22060-22061
-    run pp check --server "$ADDR"
+    run pp check --server-up -s "$ADDR"
     [ "$status" -eq 0 ]
     [ "$output" = "port server at $ADDR is up: legacy server (answers pids only)" ]
 }
