@@ -44,8 +44,11 @@ COMMON_OPTION_USAGE("     ")
 #include <unistd.h>
 
 #define MAX_COUNT PROTO_MAX_PORTS
-/* How often a hold looks for its consumer, in milliseconds. */
-#define TAKEOVER_POLL_MS 20
+/* How often a hold looks for its consumer, and how soon it looks again to
+ * confirm a sighting, in milliseconds: a hold ends at most about 50 ms after
+ * its consumer listens, at 25 queries a second (docs/bench.md, the hold). */
+#define TAKEOVER_POLL_MS 40
+#define TAKEOVER_CONFIRM_MS 10
 
 enum {
     OPT_COUNT = 1, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
@@ -67,7 +70,8 @@ static const struct option_spec specs[] = {
 
 static struct {
     struct probe_opts probe;
-    struct portset range, exclude;
+    struct port_ranges range, exclude; /* as given */
+    struct port_ranges pool;    /* range less exclude and the kernel's ports */
     bool has_range, fence, env, fallback, has_count;
     unsigned count;
     pid_t pid;
@@ -84,10 +88,10 @@ static struct {
     unsigned held;
 } TT;
 
-static void add_list(struct portset *set, const char *option, const char *text)
+static void add_list(struct port_ranges *set, const char *option, const char *text)
 {
     char err[160];
-    if (portset_parse(set, text, err, sizeof(err)))
+    if (ranges_parse(set, text, err, sizeof(err)))
         die(RC_USAGE, "%s: %s", option, err);
 }
 
@@ -182,46 +186,67 @@ static void parse_args(int argc, char **argv)
     settle_args();
 }
 
-/* The ports to try, in increasing order; dies when none is left. */
-static size_t candidates(uint16_t *out)
+/* The ports to try into TT.pool; returns how many, dies when none is left. */
+static size_t candidates(void)
 {
-    char text[128];
     if (!TT.has_range)
-        portset_add(&TT.range, 15000, 24999);
-    portset_format(&TT.range, text, sizeof(text));
-    portset_remove_kernel_ports(&TT.range);
-    portset_subtract(&TT.range, &TT.exclude);
-    size_t n = portset_list(&TT.range, out);
-    if (n == 0)
+        ranges_add(&TT.range, 15000, 24999);
+    TT.pool.n = TT.range.n;
+    memcpy(TT.pool.iv, TT.range.iv, TT.range.n * sizeof(TT.range.iv[0]));
+    ranges_remove_kernel_ports(&TT.pool);
+    for (size_t i = 0; i < TT.exclude.n; i++)
+        ranges_remove(&TT.pool, TT.exclude.iv[i].lo, TT.exclude.iv[i].hi);
+    size_t n = ranges_count(&TT.pool);
+    if (n == 0) {
+        char text[128];
+        ranges_format(&TT.range, text, sizeof(text));
         die(RC_EXHAUSTED, "no port left to pick in %s once excludes, the "
                           "ephemeral range and reserved ports are left out", text);
+    }
     return n;
 }
 
-/* Each free port found is held at once, so later probes cannot pick it
- * again and concurrent pickers see it taken. */
-static void find_ports(const uint16_t *list, size_t n)
+/* Probe port and, when ports are held (several, or a BIND_TIMEOUT), hold
+ * it: true when it is ours, now in TT.ports. */
+static bool take(unsigned port)
 {
-    size_t start = random_below((uint32_t)n);
+    bool hold = TT.count > 1 || TT.bind_timeout > 0;
     char why[96];
-
-    for (size_t i = 0; i < n && TT.held < TT.count; i++) {
-        unsigned port = list[(start + i) % n];
-        enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
-        if (r == PROBE_ERROR)
-            die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
-        if (r == PROBE_IN_USE)
-            continue;
-        if (hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
-            if (errno == EADDRINUSE)  /* taken between probe and hold */
-                continue;
-            die_errno(RC_SYSTEM, "holding port %u", port);
-        }
-        TT.ports[TT.held++] = port;
+    enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
+    if (r == PROBE_ERROR)
+        die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
+    if (r == PROBE_IN_USE)
+        return false;
+    if (hold && hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
+        if (errno == EADDRINUSE)  /* taken between probe and hold */
+            return false;
+        die_errno(RC_SYSTEM, "holding port %u", port);
     }
+    TT.ports[TT.held++] = port;
+    return true;
+}
+
+/* Scan the n candidates from a random one on. A port is held as soon as it
+ * is found when it must stay reserved: for BIND_TIMEOUT, and with -n so
+ * that concurrent pickers see the first ports taken while we look for the
+ * rest. A single pick without BIND_TIMEOUT only probes. */
+static void find_ports(size_t n)
+{
+    struct ranges_cursor at = ranges_at(&TT.pool, random_below((uint32_t)n));
+
+    for (size_t i = 0; i < n && TT.held < TT.count; i++, ranges_next(&TT.pool, &at))
+        take(at.port);
     if (TT.held < TT.count)
         die(RC_EXHAUSTED, "only %u of %u ports free (all %zu candidates probed)",
             TT.held, TT.count, n);
+}
+
+static bool excluded(unsigned port)
+{
+    for (size_t i = 0; i < TT.exclude.n; i++)
+        if (port >= TT.exclude.iv[i].lo && port <= TT.exclude.iv[i].hi)
+            return true;
+    return false;
 }
 
 /* --prefer: take the preferred ports that are free, in order, before any
@@ -229,23 +254,10 @@ static void find_ports(const uint16_t *list, size_t n)
  * on stderr when the preferred ports are not enough. */
 static void find_preferred(void)
 {
-    char why[96];
     for (unsigned i = 0; i < TT.nprefer && TT.held < TT.count; i++) {
         unsigned port = TT.prefer[i];
-        if (portset_has(&TT.exclude, port))
-            continue;
-        enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
-        if (r == PROBE_ERROR)
-            die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
-        if (r == PROBE_IN_USE)
-            continue;
-        if (hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
-            if (errno == EADDRINUSE)
-                continue;
-            die_errno(RC_SYSTEM, "holding port %u", port);
-        }
-        TT.ports[TT.held++] = port;
-        portset_add(&TT.exclude, port, port);
+        if (!excluded(port) && take(port))
+            ranges_add(&TT.exclude, port, port);
     }
     if (TT.nprefer && TT.held == 0)
         warn("--prefer: no preferred port is free; fell back to the usual pick");
@@ -268,22 +280,30 @@ static void print_ports(void)
 }
 
 /* In the detached child: hold until the deadline, letting each port go as
- * soon as its consumer has taken it over. A take-over must be seen on two
- * polls in a row: another picker's probe (python_portpicker's listens with
- * SO_REUSEADDR for a moment) is not a consumer. */
+ * soon as its consumer has taken it over. A take-over must be seen twice,
+ * TAKEOVER_CONFIRM_MS apart: another picker's probe (python_portpicker's
+ * listens with SO_REUSEADDR for a moment) is not a consumer. */
 static _Noreturn void hold_until(double deadline)
 {
-    unsigned left = TT.held, seen[MAX_COUNT] = {0};
-    while (left > 0 && monotonic_seconds() < deadline) {
-        sleep_ms(TAKEOVER_POLL_MS);
-        for (unsigned i = 0; i < TT.held; i++) {
-            if (!TT.holds[i].nfds || TT.fence)
+    unsigned left = TT.fence ? 0 : TT.held;
+    bool seen[MAX_COUNT] = {0}, any_seen = false;
+    double now;
+    /* With --fence, or once every port is taken over, only the deadline. */
+    while ((now = monotonic_seconds()) < deadline && (left > 0 || TT.fence)) {
+        double pause_ms = 1e3 * (deadline - now);
+        unsigned poll_ms = any_seen ? TAKEOVER_CONFIRM_MS : TAKEOVER_POLL_MS;
+        sleep_ms(left > 0 && pause_ms > poll_ms ? poll_ms : (unsigned)pause_ms + 1);
+        any_seen = false;
+        for (unsigned i = 0; i < TT.held && left > 0; i++) {
+            if (!TT.holds[i].nfds)
                 continue;
-            seen[i] = hold_taken_over(&TT.holds[i]) ? seen[i] + 1 : 0;
-            if (seen[i] == 2) {
+            bool taken = hold_taken_over(&TT.holds[i]);
+            if (taken && seen[i]) {
                 hold_close(&TT.holds[i]);
                 left--;
             }
+            seen[i] = taken && !seen[i];
+            any_seen = any_seen || seen[i];
         }
     }
     _exit(0);
@@ -341,15 +361,14 @@ static bool ask_the_server(void)
 
 int pick_main(int argc, char **argv)
 {
-    static uint16_t list[PORT_MAX];
-
     parse_args(argc, argv);
     if (TT.server.address && ask_the_server())
         return RC_OK;
-    make_room();
+    if (TT.count > 1)
+        make_room();
     find_preferred();
     if (TT.held < TT.count)
-        find_ports(list, candidates(list));
+        find_ports(candidates());
     print_ports();
     if (TT.bind_timeout > 0)
         hold_in_background();
