@@ -63,3 +63,9 @@ section() { sed -n "/^\.SH $1\$/,/^\.SH /p" "$MAN" | sed '$d'; }
     # ...but not each request.
     ! grep -q "info:" "$SERVER_LOG"
 }
+
+@test "the zsh completion claims only portpicker, and says how to claim our links" {
+    [ "$(head -n 1 "$TOP/completions/_portpicker")" = "#compdef portpicker" ]
+    grep -q 'commands\[$a\]:A:t} == portpicker ]] && compdef _portpicker' "$TOP/completions/_portpicker"
+    grep -q 'compdef _portpicker' "$MAN"
+}
