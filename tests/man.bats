@@ -69,3 +69,19 @@ section() { sed -n "/^\.SH $1\$/,/^\.SH /p" "$MAN" | sed '$d'; }
     grep -q 'commands\[$a\]:A:t} == portpicker ]] && compdef _portpicker' "$TOP/completions/_portpicker"
     grep -q 'compdef _portpicker' "$MAN"
 }
+
+@test "the README has a path for each kind of user, and the files it names exist" {
+    paths=$(sed -n '/^## Your path in/,/^## /p' "$TOP/README.md")
+    for who in "Test author" "CI farm operator" "Container operator" "A C or C++ program" \
+        "A Go program" "A Python program"; do
+        grep -q "^- \*\*$who\.\*\*" <<<"$paths" || { echo "no path for: $who"; return 1; }
+    done
+    for f in $(grep -oE '\]\([^)#]+\)' <<<"$paths" | tr -d '])(' | sort -u); do
+        [ -e "$TOP/$f" ] || { echo "README links a missing $f"; return 1; }
+    done
+    # the C path names the client's real functions.
+    for fn in $(grep -oE 'portpicker_[a-z]+\b' <<<"$paths" | grep -v '_client' | sort -u); do
+        grep -q "static inline int $fn(" "$TOP/include/portpicker_client.h" ||
+            { echo "README names $fn, the client has none"; return 1; }
+    done
+}
