@@ -15,6 +15,7 @@ static const struct applet {
     {"check", check_main, "is a port free? is something listening on it?"},
     {"pick", pick_main, "print an unused port (TCP and UDP, IPv4 and IPv6)"},
     {"release", release_main, "give a port back to the port server early"},
+    {"run", run_main, "run a command on bound sockets (socket activation)"},
     {"serve", serve_main, "run the port server daemon"},
 };
 
@@ -30,7 +31,8 @@ static const char usage_tail[] =
     "1 in use/no, 2 usage error, 3 system error, 4 no free port,\n"
     "5 address in use by a live server, 6 server refused, 7 no server,\n"
     "8 server timeout, 9 bad server reply, 10 port not held by you,\n"
-    "11 server too old for the request, 126 applet not built, 127 no such applet.\n";
+    "11 server too old for the request, 126 applet not built (run: command\n"
+    "not executable), 127 no such applet (run: no such command).\n";
 
 static const struct applet *find_applet(const char *name)
 {

@@ -9,6 +9,7 @@
  * lib/clock.c   monotonic time, sleeps
  * lib/readfile.c  a small /proc file, read whole
  * lib/random.c  where a scan starts
+ * lib/name.c    the NAMEs of a lease
  */
 #ifndef PORTPICKER_H
 #define PORTPICKER_H
@@ -37,6 +38,8 @@ enum {
     RC_UNSUPPORTED = 11, /* the server is too old for the request */
     RC_NOT_BUILT = 126, /* applet named but not part of this build */
     RC_NO_APPLET = 127, /* no such applet */
+    RC_CANNOT_EXEC = 126, /* run: the command cannot be executed (as sh) */
+    RC_NOT_FOUND = 127, /* run: no such command (as sh) */
 };
 
 /* ---- lib/msg.c ---- */
@@ -135,6 +138,16 @@ int portset_parse(struct portset *set, const char *spec, char *err,
  * /proc is not readable, nothing is removed and -1 is returned. */
 int portset_remove_kernel_ports(struct portset *set);
 
+/* pick's default range, python_portpicker's. */
+#define PICK_RANGE_LO 15000u
+#define PICK_RANGE_HI 24999u
+
+/* The ports to pick from: range (the default range when it is empty) less
+ * the kernel's ports and exclude, in increasing order into out (room for
+ * PORT_MAX). Changes range. Returns how many; 0 with a message in err. */
+size_t portset_candidates(struct portset *range, const struct portset *exclude,
+                          uint16_t *out, char *err, size_t errlen);
+
 /* Write "15000-24999" style text of the set into buf (truncated with "..."
  * when it does not fit). */
 void portset_format(const struct portset *set, char *buf, size_t len);
@@ -177,6 +190,11 @@ struct probe_target {
 
 /* The sockets opts asks for, into out (room for 4); returns how many. */
 size_t probe_targets(const struct probe_opts *opts, struct probe_target *out);
+
+/* Fill sa for family (AF_INET or AF_INET6) at addr (network order; NULL:
+ * the wildcard) and port; returns its length. */
+socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
+                        const unsigned char *addr, unsigned port);
 
 /* A socket for target bound to port; IPv6 sockets are IPv6-only; reuse sets
  * SO_REUSEADDR; do_listen makes a TCP socket listen. Returns the fd, or -1
@@ -287,6 +305,14 @@ void hold_close(struct hold *hold);
  * length, or -1 with errno set. */
 ssize_t read_small_file(const char *path, char *buf, size_t len);
 
+/* ---- lib/name.c ---- */
+
+#define PORT_NAME_MAX 32 /* a NAME's length, with its NUL (docs/protocol.md) */
+
+/* Is word a NAME: letters, digits and _, not starting with a digit, shorter
+ * than PORT_NAME_MAX? Such a NAME also makes a valid NAME_PORT variable. */
+bool is_port_name(const char *word);
+
 /* ---- lib/clock.c ---- */
 
 /* Seconds on CLOCK_MONOTONIC: for deadlines, not for dates. */
@@ -353,9 +379,16 @@ int pick_main(int argc, char **argv);
 int check_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int release_main(int argc, char **argv);
+int run_main(int argc, char **argv);
 
 /* applets/check_server.c: check --server and check --leases. */
 int server_up(const struct server_opts *server, bool quiet);
 int print_leases(const struct server_opts *server, bool json);
+
+/* applets/run_fds.c: the descriptors run hands to its command. Move fds[0..n-1]
+ * to 3, 4, ... (updating fds), inheritable, and make every other descriptor
+ * from 3 + n up close on exec; 0-2 are left alone. Returns 0, or -1 with
+ * errno set and why naming the call that failed. */
+int pass_fds(int *fds, unsigned n, char *why, size_t whylen);
 
 #endif

@@ -44,8 +44,6 @@ PROBE_OPTION_USAGE
 /* How often a hold looks for its consumer, in milliseconds. */
 #define TAKEOVER_POLL_MS 20
 
-#define MAX_NAME 32
-
 enum {
     OPT_HELP = 1, OPT_COUNT, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
     OPT_FALLBACK,
@@ -67,7 +65,7 @@ static const struct option_spec specs[] = {
 static struct {
     struct probe_opts probe;
     struct portset range, exclude;
-    bool has_range, fence, env, fallback, has_count;
+    bool fence, env, fallback, has_count;
     unsigned count;
     pid_t pid;
     double bind_timeout;
@@ -88,19 +86,13 @@ static void add_list(struct portset *set, const char *option, const char *text)
         die(RC_USAGE, "%s: %s", option, err);
 }
 
-static bool is_name(const char *word)
-{
-    size_t len = strspn(word, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_0123456789");
-    return len > 0 && len < MAX_NAME && !word[len] && !(word[0] >= '0' && word[0] <= '9');
-}
-
 /* PID, BIND_TIMEOUT, or with --env a NAME. */
 static void take_positional(const char *word, int *numbers)
 {
     if (TT.env && (word[0] < '0' || word[0] > '9') && word[0] != '-' && word[0] != '.') {
-        if (!is_name(word))
+        if (!is_port_name(word))
             die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, "
-                          "not starting with a digit, %d at most)", word, MAX_NAME - 1);
+                          "not starting with a digit, %d at most)", word, PORT_NAME_MAX - 1);
         if (TT.nnames == MAX_COUNT)
             die(RC_USAGE, "too many NAMEs: %d at most", MAX_COUNT);
         TT.names[TT.nnames++] = (char *)word;
@@ -151,7 +143,7 @@ static void parse_args(int argc, char **argv)
             TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
             TT.has_count = true;
             break;
-        case OPT_RANGE: add_list(&TT.range, "--range", a.value); TT.has_range = true; break;
+        case OPT_RANGE: add_list(&TT.range, "--range", a.value); break;
         case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
@@ -169,16 +161,10 @@ static void parse_args(int argc, char **argv)
 /* The ports to try, in increasing order; dies when none is left. */
 static size_t candidates(uint16_t *out)
 {
-    char text[128];
-    if (!TT.has_range)
-        portset_add(&TT.range, 15000, 24999);
-    portset_format(&TT.range, text, sizeof(text));
-    portset_remove_kernel_ports(&TT.range);
-    portset_subtract(&TT.range, &TT.exclude);
-    size_t n = portset_list(&TT.range, out);
+    char err[200];
+    size_t n = portset_candidates(&TT.range, &TT.exclude, out, err, sizeof(err));
     if (n == 0)
-        die(RC_EXHAUSTED, "no port left to pick in %s once excludes, the "
-                          "ephemeral range and reserved ports are left out", text);
+        die(RC_EXHAUSTED, "%s", err);
     return n;
 }
 
@@ -211,7 +197,7 @@ static void find_ports(const uint16_t *list, size_t n)
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
 static void print_ports(void)
 {
-    static char out[MAX_COUNT * (MAX_NAME + 12)];
+    static char out[MAX_COUNT * (PORT_NAME_MAX + 12)];
     size_t len = 0;
     for (unsigned i = 0; i < TT.count; i++)
         len += (size_t)snprintf(out + len, sizeof(out) - len,

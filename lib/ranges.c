@@ -131,6 +131,22 @@ int portset_remove_kernel_ports(struct portset *set)
     return status;
 }
 
+size_t portset_candidates(struct portset *range, const struct portset *exclude,
+                          uint16_t *out, char *err, size_t errlen)
+{
+    char text[128];
+    if (portset_count(range) == 0)
+        portset_add(range, PICK_RANGE_LO, PICK_RANGE_HI);
+    portset_format(range, text, sizeof(text));
+    portset_remove_kernel_ports(range);
+    portset_subtract(range, exclude);
+    size_t n = portset_list(range, out);
+    if (n == 0)
+        snprintf(err, errlen, "no port left to pick in %s once excludes, the "
+                 "ephemeral range and reserved ports are left out", text);
+    return n;
+}
+
 void portset_format(const struct portset *set, char *buf, size_t len)
 {
     size_t used = 0;
