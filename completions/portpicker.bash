@@ -8,6 +8,7 @@ _portpicker_options() {
     serve) echo "-h --help -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --socket-mode --max-leases-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
     # END serve
     release) echo "-h --help -s --server -t --timeout" ;;
+    run) echo "-h --help --tcp --udp -e --env --backlog --host -4 --ipv4 -6 --ipv6 -s --server -t --timeout" ;;
     esac
 }
 
@@ -15,6 +16,7 @@ _portpicker_options() {
 _portpicker_takes_value() {
     case $1 in
     -n|--count|-r|--range|-x|--exclude|-w|--wait|--host|-s|-t|--timeout) return 0 ;;
+    --backlog) return 0 ;;
     # BEGIN serve values
     -a|--address|--portserver_address|--portserver_unix_socket_address) return 0 ;;
     -p|--pool|--portserver_static_pool|--socket-mode|--max-leases-per-uid) return 0 ;;
@@ -29,11 +31,18 @@ _portpicker() {
     local applet=${COMP_WORDS[0]##*/}
     if [ "$applet" = portpicker ]; then
         if [ "$COMP_CWORD" -eq 1 ]; then
-            mapfile -t COMPREPLY < <(compgen -W "pick check serve release --help --version" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "pick check serve release run --help --version" -- "$cur")
             return
         fi
         applet=${COMP_WORDS[1]}
     fi
+    # run: the words after "--" are the command's, completed as commands.
+    if [ "$applet" = run ] && [[ " ${COMP_WORDS[*]:0:COMP_CWORD} " == *" -- "* ]]; then
+        mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+        return
+    fi
+    # run --tcp/--udp NAME: no word list; --tcp is a flag for pick and check.
+    [ "$applet" = run ] && [[ $prev == --tcp || $prev == --udp || $prev == -e || $prev == --env ]] && return
     _portpicker_takes_value "$prev" && return
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$(_portpicker_options "$applet")" -- "$cur")

@@ -65,10 +65,22 @@ print(s.recv(512).decode())' "$@"
     printf '%s\n' 'def app(environ, start_response):' \
         '    start_response("200 OK", [("Content-Type", "text/plain")])' \
         '    return [b"hello from gunicorn\n"]' >"$BATS_TEST_TMPDIR/hello.py"
-    start_run --tcp WEB -- gunicorn --chdir "$BATS_TEST_TMPDIR" --workers 1 hello:app
+    start_run --tcp WEB -- gunicorn --chdir "$BATS_TEST_TMPDIR" --workers 1 --graceful-timeout 1 hello:app
     port=$(wait_for child_env "$RUN_PID" WEB_PORT)
-    wait_for http_get 127.0.0.1 "$port" >/dev/null
+    wait_for http_get 127.0.0.1 "$port" >/dev/null 2>&1
     [ "$(http_get 127.0.0.1 "$port")" = "hello from gunicorn" ]
+}
+
+@test "uvicorn serves on the socket run passes, given --fd 3" {
+    command -v uvicorn >/dev/null || skip "uvicorn is not installed (apt-get install uvicorn)"
+    printf '%s\n' 'async def app(scope, receive, send):' \
+        '    await send({"type": "http.response.start", "status": 200, "headers": []})' \
+        '    await send({"type": "http.response.body", "body": b"hello from uvicorn\n"})' \
+        >"$BATS_TEST_TMPDIR/hello.py"
+    start_run --tcp WEB -- uvicorn --app-dir "$BATS_TEST_TMPDIR" --fd 3 hello:app
+    port=$(wait_for child_env "$RUN_PID" WEB_PORT)
+    wait_for http_get 127.0.0.1 "$port" >/dev/null 2>&1
+    [ "$(http_get 127.0.0.1 "$port")" = "hello from uvicorn" ]
 }
 
 @test "LISTEN_PID is the command's pid, LISTEN_FDNAMES its names, and only fds 0-4 are open in it" {
