@@ -145,7 +145,7 @@ parallel_runs() {
 @test "with a server the lease belongs to the command, shows its names, and ends when it exits" {
     start_server --pool 21300-21309
     mkfifo "$BATS_TEST_TMPDIR/fifo"
-    start_run --server "$ADDR" --tcp WEB --env DB -- sh -c 'read -r _ <"$0"' "$BATS_TEST_TMPDIR/fifo"
+    PORTSERVER_ADDRESS=$ADDR start_run --tcp WEB --env DB -- sh -c 'read -r _ <"$0"' "$BATS_TEST_TMPDIR/fifo"
     wait_for eval 'pp check --leases "$ADDR" | grep -q " $RUN_PID "'
     run pp check --leases "$ADDR"
     echo "$output"
@@ -164,6 +164,32 @@ parallel_runs() {
     [ "$status" -eq 6 ]
     [[ "$output" == "portpicker run: "*refused* ]]
     [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "portserver.py cannot lease named ports: run says so, exits 11, and nothing runs" {
+    start_reference 21500-21509
+    run pp run --server "$ADDR" --tcp WEB -- touch "$BATS_TEST_TMPDIR/ran"
+    [ "$status" -eq 11 ]
+    [[ "$output" == "portpicker run: "*"does not support"* ]]
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "in a container without IPv6, run serves IPv4 on its socket" {
+    unshare --net true 2>/dev/null || skip "cannot create a network namespace here (needs root)"
+    export -f udp_echo child_env wait_for
+    export PYTHON
+    run unshare --net bash -c '
+        ip link set lo up 2>/dev/null || exit 90
+        echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6 || exit 91
+        echo 1 >/proc/sys/net/ipv6/conf/lo/disable_ipv6 || exit 91
+        "$0" run --udp DNS -- "$PYTHON" "$1" >/dev/null 2>&1 & pid=$!
+        port=$(wait_for child_env "$pid" DNS_PORT)
+        udp_echo 127.0.0.1 "$port" ping; rc=$?
+        kill "$pid"; wait "$pid"; exit $rc' "$PORTPICKER" "$ACTIVATED"
+    [ "$status" -ne 90 ] || skip "ip(8) from iproute2 is not installed"
+    [ "$status" -ne 91 ] || skip "cannot disable IPv6 in the namespace"
+    [ "$status" -eq 0 ]
+    [ "$output" = PING ]
 }
 
 # family_of OPTIONS...: "family address" of the socket run passes at fd 3.
