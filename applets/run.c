@@ -123,7 +123,8 @@ static void parse_args(int argc, char **argv)
     if (TT.nnames == 0)
         die(RC_USAGE, "nothing to pick: give --tcp, --udp or --env NAME");
     server_args_finish(&TT.server);
-    /* Free means free for TCP and UDP, IPv4 and IPv6, as for pick. */
+    /* No family named (or both), no --host: one IPv6 socket serves both.
+     * probe_args_finish then makes free mean what it means for pick. */
     TT.dual_stack = !TT.probe.has_host && TT.probe.ipv4 == TT.probe.ipv6;
     probe_args_finish(&TT.probe);
 }
@@ -181,7 +182,7 @@ static bool port_taken(unsigned port, unsigned before)
 static void pick_locally(void)
 {
     static uint16_t list[PORT_MAX];
-    static struct portset range, exclude;
+    static struct portset range, exclude; /* empty: pick's default range */
     char why[160];
     size_t n = portset_candidates(&range, &exclude, list, why, sizeof(why));
     if (n == 0)

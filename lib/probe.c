@@ -48,7 +48,7 @@ int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
 }
 
 socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
-                               const unsigned char *addr, unsigned port)
+                        const unsigned char *addr, unsigned port)
 {
     memset(sa, 0, sizeof(*sa));
     if (family == AF_INET) {
