@@ -110,27 +110,31 @@ print(s.recv(512).decode())' "$@"
     [ "$status" -eq 42 ]
 }
 
-# parallel_runs OPTIONS...: 50 runs at once, each holding its TCP and UDP
-# sockets until all have started; every run succeeds, silently, and all
-# 100 ports differ.
+# parallel_runs OPTIONS...: 50 runs at once, each command holding its TCP
+# and UDP sockets (it sleeps) until all have started; every run succeeds,
+# silently, and all 100 ports differ.
 parallel_runs() {
-    local dir=$BATS_TEST_TMPDIR/par pids=() i
+    local dir=$BATS_TEST_TMPDIR/par pids=() i tracked=${#TRACKED_PIDS[@]}
     mkdir -p "$dir"
     for i in $(seq 50); do
         "$PORTPICKER" run "$@" --tcp WEB --udp DNS -- sh -c \
-            'echo "$WEB_PORT" >"$0/$$.port"; echo "$DNS_PORT" >>"$0/$$.port"
-             for _ in $(seq 600); do [ -e "$0/go" ] && exit 0; sleep 0.05; done; exit 9' \
-            "$dir" 2>"$dir/err.$i" &
+            'echo "$WEB_PORT $DNS_PORT" >"$0.tmp" && mv "$0.tmp" "$0" && exec sleep 60' \
+            "$dir/$i.port" 2>"$dir/$i.err" &
         pids+=($!)
         track_pid $!
     done
-    wait_for eval '[ "$(ls "$dir" | grep -c "\.port$")" -eq 50 ]'
-    touch "$dir/go"
-    for i in "${pids[@]}"; do wait "$i"; done
-    cat "$dir"/err.* >&2
-    [ -z "$(cat "$dir"/err.*)" ]
-    [ "$(cat "$dir"/*.port | wc -l)" -eq 100 ]
-    [ "$(cat "$dir"/*.port | sort -u | wc -l)" -eq 100 ]
+    for _ in $(seq 1500); do
+        [ "$(ls "$dir" | grep -c '\.port$')" -eq 50 ] && break
+        cat "$dir"/*.err | grep -q . && break
+        sleep 0.02
+    done
+    kill "${pids[@]}" 2>/dev/null || true
+    wait "${pids[@]}" 2>/dev/null || true
+    TRACKED_PIDS=("${TRACKED_PIDS[@]:0:tracked}")   # reaped: nothing to stop
+    cat "$dir"/*.err >&2
+    [ -z "$(cat "$dir"/*.err)" ]
+    [ "$(cat "$dir"/*.port | tr ' ' '\n' | wc -l)" -eq 100 ]
+    [ "$(cat "$dir"/*.port | tr ' ' '\n' | sort -u | wc -l)" -eq 100 ]
 }
 
 @test "50 runs in parallel without a server never share a port nor fail" {
