@@ -13,7 +13,7 @@ ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
-HDRS    := portpicker.h $(wildcard serve/*.h)
+HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 

@@ -1,9 +1,14 @@
 /* portpicker.c: the multicall entry point.
  *
  * The applet is named by the link the binary was called through
- * (basename(argv[0]), BusyBox-style), else by the first argument. */
+ * (basename(argv[0]), BusyBox-style), else by the first argument. For people
+ * coming from python_portpicker, whose CLI is `python3 -m portpicker PID
+ * [BIND_TIMEOUT]`, a number as the first argument means pick; `help` and
+ * `version` are words as well as options. */
 #include "portpicker.h"
 
+#include <ctype.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -19,36 +24,70 @@ static const struct applet {
     {"serve", serve_main, "run the port server daemon"},
 };
 
+#define NAPPLETS (sizeof(applets) / sizeof(applets[0]))
+
 static const char usage_head[] =
     "usage: portpicker APPLET [ARGS]   or   APPLET [ARGS] (through a link)\n"
-    "       portpicker --help | --version\n"
+    "       portpicker PID [BIND_TIMEOUT]   the same as 'portpicker pick PID ...'\n"
+    "       portpicker help [APPLET] | version | -h, --help | -V, --version\n"
     "\n"
     "Choose unique, free network ports. Applets:\n";
 
-static const char usage_tail[] =
+static const char usage_middle[] =
     "\n"
-    "'portpicker APPLET --help' describes each. Exit codes: 0 ok/free,\n"
-    "1 in use/no, 2 usage error, 3 system error, 4 no free port,\n"
-    "5 address in use by a live server, 6 server refused, 7 no server,\n"
-    "8 server timeout, 9 bad server reply, 10 port not held by you,\n"
-    "11 server too old for the request, 126 applet not built (run: command\n"
-    "not executable), 127 no such applet (run: no such command).\n";
+    "'portpicker help APPLET' or 'portpicker APPLET --help' describes each.\n"
+    "\n"
+    "Exit codes, the same for every applet:\n";
+
+#define EXIT_CODE_ROW(name, code, meaning) {code, meaning},
+static const struct {
+    int code;
+    const char *meaning;
+} exit_codes[] = {EXIT_CODES(EXIT_CODE_ROW)};
+#undef EXIT_CODE_ROW
+
+static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = *len < size ? vsnprintf(buf + *len, size - *len, fmt, ap) : 0;
+    va_end(ap);
+    if (n > 0)
+        *len += (size_t)n;
+}
+
+/* The whole --help text: the applets and the exit codes, from their tables.
+ * About 1.5 KB; text[] has room to spare. */
+static const char *usage(void)
+{
+    static char text[4096];
+    size_t len = 0;
+
+    append(text, sizeof(text), &len, "%s", usage_head);
+    for (size_t i = 0; i < NAPPLETS; i++)
+        append(text, sizeof(text), &len, "  %-8s %s\n", applets[i].name,
+               applets[i].summary);
+    append(text, sizeof(text), &len, "%s", usage_middle);
+    for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
+        append(text, sizeof(text), &len, "  %3d  %s\n", exit_codes[i].code,
+               exit_codes[i].meaning);
+    return text;
+}
 
 static const struct applet *find_applet(const char *name)
 {
-    for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
+    for (size_t i = 0; i < NAPPLETS; i++)
         if (!strcmp(applets[i].name, name))
             return &applets[i];
     return NULL;
 }
 
-static int list_applets(FILE *out)
+static const struct applet *applet_or_die(const char *name)
 {
-    fputs(usage_head, out);
-    for (size_t i = 0; i < sizeof(applets) / sizeof(applets[0]); i++)
-        fprintf(out, "  %-8s %s\n", applets[i].name, applets[i].summary);
-    fputs(usage_tail, out);
-    return fflush(out) == 0 ? RC_OK : RC_SYSTEM;
+    const struct applet *applet = find_applet(name);
+    if (!applet)
+        die(RC_NO_APPLET, "unknown applet '%s' (see 'portpicker --help')", name);
+    return applet;
 }
 
 static int run_applet(const struct applet *applet, int argc, char **argv)
@@ -57,6 +96,33 @@ static int run_applet(const struct applet *applet, int argc, char **argv)
     snprintf(name, sizeof(name), "portpicker %s", applet->name);
     applet_name = name;
     return applet->main(argc, argv);
+}
+
+/* Let the shared parser answer argv[1] as an option of the multicall:
+ * -h, --help, -V and --version print and exit 0, anything else is refused. */
+static void answer_option(int argc, char **argv)
+{
+    static const struct option_spec no_options[] = {{0, 0, 0, 0}};
+    struct args a;
+    args_init(&a, argc, argv, usage());
+    args_next(&a, no_options);
+}
+
+/* "portpicker help [APPLET]" and "portpicker version", as --help and
+ * --version of the applet or of the multicall. */
+static int help_or_version(int argc, char **argv)
+{
+    bool help = !strcmp(argv[1], "help");
+    if (argc > (help ? 3 : 2))
+        die(RC_USAGE, "too many arguments: '%s' (%s)", argv[argc - 1],
+            help ? "help takes one APPLET at most" : "version takes none");
+    if (argc == 3) {
+        char *words[] = {argv[2], "--help", NULL};
+        return run_applet(applet_or_die(argv[2]), 2, words);
+    }
+    char *words[] = {argv[0], help ? "--help" : "--version", NULL};
+    answer_option(2, words);
+    return RC_SYSTEM;  /* not reached: both words exit */
 }
 
 int main(int argc, char **argv)
@@ -68,18 +134,15 @@ int main(int argc, char **argv)
     if (applet)
         return run_applet(applet, argc, argv);
     if (argc < 2) {
-        list_applets(stderr);
+        fputs(usage(), stderr);
         return RC_USAGE;
     }
-    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))
-        return list_applets(stdout);
-    if (!strcmp(argv[1], "--version")) {
-        puts("portpicker " PORTPICKER_VERSION);
-        return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
-    }
-    applet = find_applet(argv[1]);
-    if (!applet)
-        die(RC_NO_APPLET, "unknown applet '%s' (see 'portpicker --help')",
-            argv[1]);
-    return run_applet(applet, argc - 1, argv + 1);
+    if (!strcmp(argv[1], "help") || !strcmp(argv[1], "version"))
+        return help_or_version(argc, argv);
+    /* python_portpicker's form: the words are pick's PID and BIND_TIMEOUT. */
+    if (isdigit((unsigned char)argv[1][0]))
+        return run_applet(find_applet("pick"), argc, argv);
+    if (argv[1][0] == '-' && argv[1][1])
+        answer_option(argc, argv);
+    return run_applet(applet_or_die(argv[1]), argc - 1, argv + 1);
 }

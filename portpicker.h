@@ -22,25 +22,8 @@
 
 #define PORTPICKER_VERSION "0.1.0"
 
-/* Exit codes, the same for every applet; README and portpicker.1 list them. */
-enum {
-    RC_OK = 0,          /* done; the port is free; the condition holds */
-    RC_NO = 1,          /* check: in use, or not listening */
-    RC_USAGE = 2,       /* bad argument; nothing was done */
-    RC_SYSTEM = 3,      /* a system call failed (EACCES, EMFILE, ...) */
-    RC_EXHAUSTED = 4,   /* pick: no free port left in the range */
-    RC_ADDR_IN_USE = 5, /* serve: a live server already answers there */
-    RC_REFUSED = 6,     /* the port server refused (pool exhausted, ...) */
-    RC_UNREACHABLE = 7, /* no port server answers at the address */
-    RC_TIMEOUT = 8,     /* the port server did not answer in time */
-    RC_BAD_REPLY = 9,   /* the port server's reply is not in the protocol */
-    RC_NOT_HELD = 10,   /* release: a port is not leased, or not to us */
-    RC_UNSUPPORTED = 11, /* the server is too old for the request */
-    RC_NOT_BUILT = 126, /* applet named but not part of this build */
-    RC_NO_APPLET = 127, /* no such applet */
-    RC_CANNOT_EXEC = 126, /* run: the command cannot be executed (as sh) */
-    RC_NOT_FOUND = 127, /* run: no such command (as sh) */
-};
+/* Exit codes, the same for every applet: the RC_* enum. */
+#include "lib/exit_codes.h"
 
 /* ---- lib/msg.c ---- */
 
@@ -73,6 +56,7 @@ struct option_spec {
 struct args {
     int argc;
     char **argv;
+    const char *usage;  /* printed by --help */
     int next;           /* index of the next argv element to look at */
     bool only_positional; /* after "--" */
     const char *value;  /* the option's value, or the positional argument */
@@ -82,10 +66,19 @@ struct args {
 #define ARGS_END 0
 #define ARGS_POSITIONAL (-1)
 
-void args_init(struct args *a, int argc, char **argv);
+/* Start at argv[1]. usage is the applet's whole --help text. */
+void args_init(struct args *a, int argc, char **argv, const char *usage);
+
+/* The usage lines of the options args_next() answers for every applet;
+ * pad is the spaces that line the text up with the applet's other options. */
+#define COMMON_OPTION_USAGE(pad)                                              \
+    "  -h, --help   " pad "show this help\n"                                  \
+    "  -V, --version" pad "print portpicker's version\n"
 
 /* Next option: returns its id with a->value set to its value (ARG_REQUIRED)
  * or NULL; ARGS_POSITIONAL with a->value the argument; ARGS_END when done.
+ * -h/--help prints a->usage and -V/--version the version, on stdout, and
+ * exit 0, unless the applet's own specs name them.
  * "--name=value", "--name value", "-x value" and "-xvalue" are accepted; a
  * word that looks like a negative number is positional, so the caller can
  * say what is wrong with it. Dies with RC_USAGE on an unknown option, a
@@ -105,9 +98,6 @@ double parse_seconds(const char *what, const char *text, double max);
  * with a message such as "'x' is not a number" in err. */
 int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
                    unsigned long *out, char *err, size_t errlen);
-
-/* Print usage text to stdout and exit 0 (for --help). */
-_Noreturn void print_usage(const char *usage);
 
 /* ---- lib/ranges.c ---- */
 
@@ -267,10 +257,14 @@ struct server_opts {
 };
 
 void server_args_init(struct server_opts *opts);
-/* Apply OPT_SERVER or OPT_TIMEOUT; false for any other id. */
+/* Apply OPT_SERVER or OPT_TIMEOUT; false for any other id. Dies with
+ * RC_USAGE on a bad --timeout or an address that starts with '-'. */
 bool server_args_take(struct server_opts *opts, int id, const char *value);
 /* The address defaults to $PORTSERVER_ADDRESS; set but empty means none. */
 void server_args_finish(struct server_opts *opts);
+/* For applets that cannot work without a server: dies with RC_UNREACHABLE,
+ * the same code and message in each, when no address is known. */
+void server_args_require(const struct server_opts *opts);
 
 /* ---- lib/hold.c ---- */
 

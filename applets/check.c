@@ -3,8 +3,8 @@
 
 static const char usage[] =
 "usage: portpicker check [OPTIONS] PORT...\n"
-"       portpicker check --server [ADDR]\n"
-"       portpicker check --leases [--json] [ADDR]\n"
+"       portpicker check --server-up [-s ADDR]\n"
+"       portpicker check --leases [--json] [-s ADDR]\n"
 "\n"
 "Is every PORT free: bindable for TCP and UDP over IPv4 and IPv6? Prints one\n"
 "line per port (\"15000 free\", \"15000 in use (tcp on ::)\").\n"
@@ -14,17 +14,20 @@ static const char usage[] =
 "  -w, --wait SECONDS  poll until the answer is yes for every PORT, or until\n"
 "                    SECONDS (fractions allowed) have passed\n"
 "  -q, --quiet       print nothing; the exit code answers\n"
-"      --server      is a port server up at ADDR (default $PORTSERVER_ADDRESS)?\n"
+"      --server-up   is a port server up? One line, and the exit code\n"
 "      --leases      print the server's live leases: port, owner pid, uid,\n"
 "                    names, age in seconds, owner command line\n"
 "      --json        with --leases: one JSON array, for scripts\n"
-"  -t, --timeout SECONDS  give up on the server after SECONDS (default 5)\n"
+SERVER_OPTION_USAGE
 PROBE_OPTION_USAGE
-"  -h, --help        show this help\n"
+COMMON_OPTION_USAGE("     ")
+"\n"
+"--server ADDR without PORT or --leases asks --server-up, as it always did.\n"
 "\n"
 "Exit: 0 yes (free, listening, server up), 1 no (in use, not listening, no\n"
-"server), 2 usage error, 3 system error (e.g. EACCES on a privileged port,\n"
-"EMFILE); --leases: 7 no server, 8 timeout, 9 bad reply, 11 legacy server.\n";
+"server up), 2 usage error, 3 system error (e.g. EACCES on a privileged port,\n"
+"EMFILE); 7 no server address; --leases: 7 no server answers, 8 timeout,\n"
+"9 bad reply, 11 legacy server.\n";
 
 #include <stdio.h>
 #include <string.h>
@@ -34,17 +37,16 @@ PROBE_OPTION_USAGE
 #define WAIT_POLL_MS 50
 #define CONNECT_TIMEOUT_MS 1000
 
-enum { OPT_HELP = 1, OPT_LISTENING, OPT_WAIT, OPT_QUIET, OPT_SERVER_UP, OPT_LEASES, OPT_JSON };
+enum { OPT_LISTENING = 1, OPT_WAIT, OPT_QUIET, OPT_SERVER_UP, OPT_LEASES, OPT_JSON };
 
 static const struct option_spec specs[] = {
-    {"help", 'h', ARG_NONE, OPT_HELP},
     {"listening", 'l', ARG_NONE, OPT_LISTENING},
     {"wait", 'w', ARG_REQUIRED, OPT_WAIT},
     {"quiet", 'q', ARG_NONE, OPT_QUIET},
-    {"server", 0, ARG_NONE, OPT_SERVER_UP},
+    {"server-up", 0, ARG_NONE, OPT_SERVER_UP},
     {"leases", 0, ARG_NONE, OPT_LEASES},
     {"json", 0, ARG_NONE, OPT_JSON},
-    {"timeout", 't', ARG_REQUIRED, OPT_TIMEOUT},
+    SERVER_OPTION_SPECS,
     PROBE_OPTION_SPECS,
     {0, 0, 0, 0},
 };
@@ -61,22 +63,21 @@ static struct {
     char lines[MAX_PORTS][128];
 } TT;
 
-/* --server and --leases take at most one word: the address. */
+/* --server-up and --leases ask the server at --server ADDR (else at
+ * $PORTSERVER_ADDRESS); nothing is probed here. */
 static void settle_server_mode(void)
 {
+    const char *mode = TT.server_up ? "--server-up" : "--leases";
     if (TT.server_up && TT.leases)
-        die(RC_USAGE, "cannot use --server with --leases: choose one question");
+        die(RC_USAGE, "cannot use --server-up with --leases: choose one question");
     if (TT.listening || TT.wait > 0)
-        die(RC_USAGE, "cannot use --%s with %s", TT.server_up ? "server" : "leases",
+        die(RC_USAGE, "cannot use %s with %s", mode,
             TT.listening ? "--listening" : "--wait");
-    if (TT.nwords > 1)
-        die(RC_USAGE, "too many arguments: '%s' (--%s takes one ADDR at most)",
-            TT.words[1], TT.server_up ? "server" : "leases");
-    if (TT.nwords == 1)
-        TT.server.address = TT.words[0];
+    if (TT.nwords > 0)
+        die(RC_USAGE, "unexpected argument '%s': %s takes no words (give the "
+            "server's address with --server ADDR)", TT.words[0], mode);
     server_args_finish(&TT.server);
-    if (!TT.server.address)
-        die(RC_USAGE, "no server address: give ADDR or set PORTSERVER_ADDRESS");
+    server_args_require(&TT.server);
 }
 
 static void settle_port_mode(void)
@@ -97,7 +98,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv);
+    args_init(&a, argc, argv, usage);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     while ((id = args_next(&a, specs)) != ARGS_END) {
@@ -105,7 +106,6 @@ static void parse_args(int argc, char **argv)
             server_args_take(&TT.server, id, a.value))
             continue;
         switch (id) {
-        case OPT_HELP: print_usage(usage);
         case OPT_LISTENING: TT.listening = true; break;
         case OPT_WAIT: TT.wait = parse_seconds("--wait", a.value, 86400); break;
         case OPT_QUIET: TT.quiet = true; break;
@@ -117,6 +117,13 @@ static void parse_args(int argc, char **argv)
                 die(RC_USAGE, "too many ports: %d at most", MAX_PORTS);
             TT.words[TT.nwords++] = a.value;
         }
+    }
+    /* "check --server ADDR" alone asked "is it up?" before --server-up. */
+    if (TT.server.address && !TT.leases && !TT.server_up) {
+        if (TT.nwords > 0)
+            die(RC_USAGE, "cannot use --server with PORT: ports are probed "
+                "here; ask the server with --server-up or --leases");
+        TT.server_up = true;
     }
     if (TT.server_up || TT.leases)
         settle_server_mode();

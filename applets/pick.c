@@ -26,10 +26,10 @@ SERVER_OPTION_USAGE
 "      --fence       hold by listening, as python_portpicker does: nobody,\n"
 "                    the consumer included, can bind until BIND_TIMEOUT ends\n"
 PROBE_OPTION_USAGE
-"  -h, --help        show this help\n"
+COMMON_OPTION_USAGE("     ")
 "\n"
 "Exit: 0 printed, 2 usage error, 3 system error, 4 no free port in the range,\n"
-"6 server refused, 7 no server at the address, 8 server timeout, 9 bad reply,\n"
+"6 server refused, 7 no server answers, 8 server timeout, 9 bad reply,\n"
 "11 the server is too old for -n or --env.\n";
 
 #include <errno.h>
@@ -45,12 +45,11 @@ PROBE_OPTION_USAGE
 #define TAKEOVER_POLL_MS 20
 
 enum {
-    OPT_HELP = 1, OPT_COUNT, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
+    OPT_COUNT = 1, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
     OPT_FALLBACK,
 };
 
 static const struct option_spec specs[] = {
-    {"help", 'h', ARG_NONE, OPT_HELP},
     {"count", 'n', ARG_REQUIRED, OPT_COUNT},
     {"range", 'r', ARG_REQUIRED, OPT_RANGE},
     {"exclude", 'x', ARG_REQUIRED, OPT_EXCLUDE},
@@ -128,7 +127,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv);
+    args_init(&a, argc, argv, usage);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     TT.count = 1;
@@ -138,7 +137,6 @@ static void parse_args(int argc, char **argv)
             server_args_take(&TT.server, id, a.value))
             continue;
         switch (id) {
-        case OPT_HELP: print_usage(usage);
         case OPT_COUNT:
             TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
             TT.has_count = true;

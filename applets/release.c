@@ -8,20 +8,18 @@ static const char usage[] =
 "Only the user that leased a port, or root, may release it.\n"
 "\n"
 SERVER_OPTION_USAGE
-"  -h, --help        show this help\n"
+COMMON_OPTION_USAGE("     ")
 "\n"
-"Exit: 0 released, 2 usage error, 3 system error, 7 no server at the address,\n"
-"8 server timeout, 9 bad reply, 10 a port is not leased, or leased by another\n"
-"user (nothing was released), 11 the server is too old to release.\n";
+"Exit: 0 released, 2 usage error, 3 system error, 7 no server (no address, or\n"
+"none answers), 8 server timeout, 9 bad reply, 10 a port is not leased, or\n"
+"leased by another user (nothing was released), 11 the server is too old to\n"
+"release.\n";
 
 #include <stdio.h>
 
 #define MAX_PORTS 1000
 
-enum { OPT_HELP = 1 };
-
 static const struct option_spec specs[] = {
-    {"help", 'h', ARG_NONE, OPT_HELP},
     SERVER_OPTION_SPECS,
     {0, 0, 0, 0},
 };
@@ -37,24 +35,19 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv);
+    args_init(&a, argc, argv, usage);
     server_args_init(&TT.server);
     while ((id = args_next(&a, specs)) != ARGS_END) {
         if (server_args_take(&TT.server, id, a.value))
             continue;
-        switch (id) {
-        case OPT_HELP: print_usage(usage);
-        case ARGS_POSITIONAL:
-            if (TT.nports == MAX_PORTS)
-                die(RC_USAGE, "too many ports: %d at most", MAX_PORTS);
-            TT.ports[TT.nports++] = parse_port("PORT", a.value);
-        }
+        if (TT.nports == MAX_PORTS)
+            die(RC_USAGE, "too many ports: %d at most", MAX_PORTS);
+        TT.ports[TT.nports++] = parse_port("PORT", a.value);
     }
     if (TT.nports == 0)
         die(RC_USAGE, "missing PORT (see --help)");
     server_args_finish(&TT.server);
-    if (!TT.server.address)
-        die(RC_UNREACHABLE, "no port server: set PORTSERVER_ADDRESS or use --server");
+    server_args_require(&TT.server);
 }
 
 int release_main(int argc, char **argv)

@@ -24,7 +24,7 @@ static const char usage[] =
 "  -4, --ipv4        bind IPv4 only\n"
 "  -6, --ipv6        bind IPv6 only\n"
 SERVER_OPTION_USAGE
-"  -h, --help        show this help\n"
+COMMON_OPTION_USAGE("     ")
 "\n"
 "At most 16 NAMEs; each is letters, digits and _, not starting with a digit.\n"
 "COMMAND runs in place of portpicker (same pid, signals and exit status).\n"
@@ -44,10 +44,9 @@ SERVER_OPTION_USAGE
 
 enum kind { KIND_TCP, KIND_UDP, KIND_ENV };
 
-enum { OPT_HELP = 1, OPT_RUN_TCP, OPT_RUN_UDP, OPT_RUN_ENV, OPT_BACKLOG };
+enum { OPT_RUN_TCP = 1, OPT_RUN_UDP, OPT_RUN_ENV, OPT_BACKLOG };
 
 static const struct option_spec specs[] = {
-    {"help", 'h', ARG_NONE, OPT_HELP},
     {"tcp", 0, ARG_REQUIRED, OPT_RUN_TCP},
     {"udp", 0, ARG_REQUIRED, OPT_RUN_UDP},
     {"env", 'e', ARG_REQUIRED, OPT_RUN_ENV},
@@ -99,7 +98,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv);
+    args_init(&a, argc, argv, usage);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     TT.backlog = SOMAXCONN;
@@ -108,7 +107,6 @@ static void parse_args(int argc, char **argv)
             server_args_take(&TT.server, id, a.value))
             continue;
         switch (id) {
-        case OPT_HELP: print_usage(usage);
         case OPT_RUN_TCP: add_name(KIND_TCP, a.value); break;
         case OPT_RUN_UDP: add_name(KIND_UDP, a.value); break;
         case OPT_RUN_ENV: add_name(KIND_ENV, a.value); break;
@@ -281,6 +279,6 @@ int run_main(int argc, char **argv)
     if (pass_fds(TT.fds, TT.nfds, why, sizeof(why)) < 0)
         die_errno(RC_SYSTEM, "%s", why);
     execvp(TT.command[0], TT.command);
-    die_errno(errno == ENOENT ? RC_NOT_FOUND : RC_CANNOT_EXEC,
+    die_errno(errno == ENOENT ? RC_NO_APPLET : RC_CANNOT_EXEC,
               "cannot run '%s'", TT.command[0]);
 }

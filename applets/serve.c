@@ -26,7 +26,7 @@ static const char usage[] =
 "  -q, --quiet          log only start, stop, counters, warnings, errors\n"
 "  -v, --verbose        also log debug lines and each owner's command line\n"
 "      --debug          the same as --verbose, as portserver.py spells it\n"
-"  -h, --help           show this help\n"
+COMMON_OPTION_USAGE("        ")
 "\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
 "Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
@@ -36,12 +36,11 @@ static const char usage[] =
 #include <sys/un.h>
 
 enum {
-    OPT_HELP = 1, OPT_ADDRESS, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
+    OPT_ADDRESS = 1, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
     OPT_MAX_UID, OPT_NO_PIDFD, OPT_QUIET, OPT_VERBOSE,
 };
 
 static const struct option_spec specs[] = {
-    {"help", 'h', ARG_NONE, OPT_HELP},
     {"address", 'a', ARG_REQUIRED, OPT_ADDRESS},
     {"portserver_address", 0, ARG_REQUIRED, OPT_ADDRESS},
     {"portserver_unix_socket_address", 0, ARG_REQUIRED, OPT_ADDRESS},
@@ -87,13 +86,12 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv);
+    args_init(&a, argc, argv, usage);
     TT.o.address = "@unittest-portserver";
     TT.o.socket_mode = -1;
     portset_add(&TT.o.pool, 15000, 24999);
     while ((id = args_next(&a, specs)) != ARGS_END) {
         switch (id) {
-        case OPT_HELP: print_usage(usage);
         case OPT_ADDRESS: TT.o.address = a.value; break;
         case OPT_POOL: add_pool(a.spelled, a.value); break;
         case OPT_STATE: TT.o.state = a.value; break;

@@ -2,20 +2,20 @@
 
 _portpicker_options() {
     case $1 in
-    pick) echo "-h --help -n --count -r --range -x --exclude --fence -e --env -s --server -t --timeout -f --fallback --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
-    check) echo "-h --help -l --listening -w --wait -q --quiet --server --leases --json -t --timeout --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
+    pick) echo "-h --help -V --version -n --count -r --range -x --exclude --fence -e --env -s --server -t --timeout -f --fallback --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
+    check) echo "-h --help -V --version -l --listening -w --wait -q --quiet --server-up --leases --json -s --server -t --timeout --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
     # BEGIN serve
-    serve) echo "-h --help -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --socket-mode --max-leases-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
+    serve) echo "-h --help -V --version -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --socket-mode --max-leases-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
     # END serve
-    release) echo "-h --help -s --server -t --timeout" ;;
-    run) echo "-h --help --tcp --udp -e --env --backlog --host -4 --ipv4 -6 --ipv6 -s --server -t --timeout" ;;
+    release) echo "-h --help -V --version -s --server -t --timeout" ;;
+    run) echo "-h --help -V --version --tcp --udp -e --env --backlog --host -4 --ipv4 -6 --ipv6 -s --server -t --timeout" ;;
     esac
 }
 
 # Options that take a value: nothing to complete from a word list.
 _portpicker_takes_value() {
     case $1 in
-    -n|--count|-r|--range|-x|--exclude|-w|--wait|--host|-s|-t|--timeout) return 0 ;;
+    -n|--count|-r|--range|-x|--exclude|-w|--wait|--host|-s|--server|-t|--timeout) return 0 ;;
     --backlog) return 0 ;;
     # BEGIN serve values
     -a|--address|--portserver_address|--portserver_unix_socket_address) return 0 ;;
@@ -31,10 +31,15 @@ _portpicker() {
     local applet=${COMP_WORDS[0]##*/}
     if [ "$applet" = portpicker ]; then
         if [ "$COMP_CWORD" -eq 1 ]; then
-            mapfile -t COMPREPLY < <(compgen -W "pick check serve release run --help --version" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "pick check serve release run help version -h --help -V --version" -- "$cur")
             return
         fi
         applet=${COMP_WORDS[1]}
+        if [ "$applet" = help ]; then
+            [ "$COMP_CWORD" -eq 2 ] &&
+                mapfile -t COMPREPLY < <(compgen -W "pick check serve release run" -- "$cur")
+            return
+        fi
     fi
     # run: the words after "--" are the command's, completed as commands.
     if [ "$applet" = run ] && [[ " ${COMP_WORDS[*]:0:COMP_CWORD} " == *" -- "* ]]; then

@@ -9,6 +9,9 @@
  *                                         the applet can say what is wrong
  *                                         (unless a short option is "-5")
  *   anything else                         positional, in place
+ * Every applet also has -h/--help (the usage text given to args_init, on
+ * stdout, exit 0) and -V/--version, answered here and never seen by the
+ * applet; its own table is searched first, so these stay out of its way.
  * Errors end the program with RC_USAGE and one line naming the applet. */
 #include "portpicker.h"
 
@@ -20,12 +23,30 @@
 #include <string.h>
 #include <unistd.h>
 
-void args_init(struct args *a, int argc, char **argv)
+void args_init(struct args *a, int argc, char **argv, const char *usage)
 {
     memset(a, 0, sizeof(*a));
     a->argc = argc;
     a->argv = argv;
     a->next = 1;
+    a->usage = usage;
+}
+
+/* The options of every applet; their ids never reach the applet. */
+enum { BUILTIN_HELP = -2, BUILTIN_VERSION = -3 };
+
+static const struct option_spec builtin_specs[] = {
+    {"help", 'h', ARG_NONE, BUILTIN_HELP},
+    {"version", 'V', ARG_NONE, BUILTIN_VERSION},
+    {0, 0, 0, 0},
+};
+
+static _Noreturn void print_and_exit(const char *text)
+{
+    size_t len = strlen(text);
+    if (write(STDOUT_FILENO, text, len) != (ssize_t)len)
+        die_errno(RC_SYSTEM, "writing to stdout");
+    exit(RC_OK);
 }
 
 static bool looks_negative_number(const char *word)
@@ -51,6 +72,31 @@ static const struct option_spec *find_short(const struct option_spec *specs,
         if (specs->short_name && specs->short_name == c)
             return specs;
     return NULL;
+}
+
+/* The applet's option of that name, else the builtin one, else NULL. */
+static const struct option_spec *lookup_long(const struct option_spec *specs,
+                                             const char *name, size_t len)
+{
+    const struct option_spec *spec = find_long(specs, name, len);
+    return spec ? spec : find_long(builtin_specs, name, len);
+}
+
+static const struct option_spec *lookup_short(const struct option_spec *specs,
+                                              char c)
+{
+    const struct option_spec *spec = find_short(specs, c);
+    return spec ? spec : find_short(builtin_specs, c);
+}
+
+/* The option's id for the applet; help and version are answered here. */
+static int deliver(const struct args *a, int id)
+{
+    if (id == BUILTIN_HELP)
+        print_and_exit(a->usage);
+    if (id == BUILTIN_VERSION)
+        print_and_exit("portpicker " PORTPICKER_VERSION "\n");
+    return id;
 }
 
 /* The value of an option: glued (inline) or the next word. */
@@ -82,7 +128,7 @@ int args_next(struct args *a, const struct option_spec *specs)
         return ARGS_END;
     const char *word = a->argv[a->next++];
     bool is_short_flag = word[0] == '-' && word[1] && !word[2] &&
-                         find_short(specs, word[1]);
+                         lookup_short(specs, word[1]);
     if (a->only_positional || word[0] != '-' || word[1] == '\0' ||
         (looks_negative_number(word) && !is_short_flag)) {
         a->value = word;
@@ -98,20 +144,20 @@ int args_next(struct args *a, const struct option_spec *specs)
         size_t len = eq ? (size_t)(eq - name) : strlen(name);
         snprintf(spelled, sizeof(spelled), "--%.*s", (int)len, name);
         a->spelled = spelled;
-        const struct option_spec *spec = find_long(specs, name, len);
+        const struct option_spec *spec = lookup_long(specs, name, len);
         if (!spec)
             die(RC_USAGE, "unknown option '%s' (see --help)", spelled);
-        return take_value(a, spec, eq ? eq + 1 : NULL);
+        return deliver(a, take_value(a, spec, eq ? eq + 1 : NULL));
     }
     snprintf(spelled, sizeof(spelled), "-%c", word[1]);
     a->spelled = spelled;
-    const struct option_spec *spec = find_short(specs, word[1]);
+    const struct option_spec *spec = lookup_short(specs, word[1]);
     if (!spec)
         die(RC_USAGE, "unknown option '%s' (see --help)", spelled);
     if (spec->has_arg == ARG_NONE && word[2])
         die(RC_USAGE, "unknown option '%s' (one flag per word; see --help)",
             word);
-    return take_value(a, spec, word[2] ? word + 2 : NULL);
+    return deliver(a, take_value(a, spec, word[2] ? word + 2 : NULL));
 }
 
 int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
@@ -173,12 +219,4 @@ double parse_seconds(const char *what, const char *text, double max)
     if (value < 0 || value > max)
         die(RC_USAGE, "%s: '%s' is out of range 0-%g seconds", what, text, max);
     return value;
-}
-
-_Noreturn void print_usage(const char *usage)
-{
-    size_t len = strlen(usage);
-    if (write(STDOUT_FILENO, usage, len) != (ssize_t)len)
-        die_errno(RC_SYSTEM, "writing help");
-    exit(RC_OK);
 }

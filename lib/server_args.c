@@ -15,6 +15,11 @@ bool server_args_take(struct server_opts *opts, int id, const char *value)
 {
     switch (id) {
     case OPT_SERVER:
+        /* "check --server -q" once asked "is it up?" with the address from
+         * the environment; now the -q would be taken for the address. */
+        if (value[0] == '-')
+            die(RC_USAGE, "--server needs an address (@NAME or a socket path), "
+                "not '%s'", value);
         opts->address = value;
         return true;
     case OPT_TIMEOUT:
@@ -34,4 +39,11 @@ void server_args_finish(struct server_opts *opts)
     }
     if (opts->address && !*opts->address)
         die(RC_USAGE, "--server: empty address");
+}
+
+void server_args_require(const struct server_opts *opts)
+{
+    if (!opts->address)
+        die(RC_UNREACHABLE, "no port server: set PORTSERVER_ADDRESS or use "
+            "--server ADDR");
 }

@@ -11,12 +11,6 @@ load helpers
     done
 }
 
-@test "portpicker --version prints the version" {
-    run pp --version
-    [ "$status" -eq 0 ]
-    [[ "$output" =~ ^portpicker\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
-}
-
 @test "portpicker with no applet prints usage on stderr and exits 2" {
     run --separate-stderr pp
     [ "$status" -eq 2 ]
@@ -48,20 +42,105 @@ load helpers
     [ "$stderr" = "portpicker pick: unknown option '--nope' (see --help)" ]
 }
 
-@test "release without any server address says so with exit 7" {
+@test "without any server address, release, check --server-up and check --leases all exit 7" {
     unset PORTSERVER_ADDRESS
-    run --separate-stderr pp release 15000
-    [ "$status" -eq 7 ]
-    [ "$stderr" = "portpicker release: no port server: set PORTSERVER_ADDRESS or use --server" ]
-    [ -z "$output" ]
+    for words in "release 15000" "check --server-up" "check --leases"; do
+        run --separate-stderr pp $words
+        [ "$status" -eq 7 ]
+        [ "$stderr" = "portpicker ${words%% *}: no port server: set PORTSERVER_ADDRESS or use --server ADDR" ]
+        [ -z "$output" ]
+    done
 }
 
-@test "every applet answers --help on stdout with exit 0" {
+@test "every applet answers --help and -h on stdout with exit 0" {
     for applet in pick check serve release; do
-        run --separate-stderr pp "$applet" --help
-        [ "$status" -eq 0 ]
-        [[ "$output" == "usage: portpicker $applet"* ]]
+        for opt in --help -h; do
+            run --separate-stderr pp "$applet" $opt
+            [ "$status" -eq 0 ]
+            [[ "$output" == "usage: portpicker $applet"* ]]
+            [ -z "$stderr" ]
+        done
     done
+}
+
+@test "every applet answers --version and -V with portpicker's version" {
+    version=$(pp --version)
+    for applet in pick check serve release; do
+        for opt in --version -V; do
+            run --separate-stderr pp "$applet" $opt
+            [ "$status" -eq 0 ]
+            [ "$output" = "$version" ]
+        done
+    done
+}
+
+@test "--help and --version work after other options, and take no value" {
+    run pp pick -n 2 --version
+    [ "$status" -eq 0 ]
+    [ "$output" = "$(pp --version)" ]
+    run --separate-stderr pp check --help=yes
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "portpicker check: option '--help' takes no value (got 'yes')" ]
+}
+
+@test "portpicker -V, version and --version print the same line" {
+    for words in -V version --version; do
+        run pp $words
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^portpicker\ [0-9]+\.[0-9]+\.[0-9]+$ ]]
+    done
+}
+
+@test "portpicker help and -h print the same as --help" {
+    want=$(pp --help)
+    for words in help -h; do
+        run --separate-stderr pp $words
+        [ "$status" -eq 0 ]
+        [ "$output" = "$want" ]
+    done
+}
+
+@test "portpicker help APPLET prints that applet's --help" {
+    for applet in pick check serve release; do
+        run pp help "$applet"
+        [ "$status" -eq 0 ]
+        [ "$output" = "$(pp "$applet" --help)" ]
+    done
+}
+
+@test "portpicker help with an unknown applet exits 127, with two applets 2" {
+    run -127 --separate-stderr pp help frobnicate
+    [ "$stderr" = "portpicker: unknown applet 'frobnicate' (see 'portpicker --help')" ]
+    run --separate-stderr pp help pick check
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "portpicker: too many arguments: 'check' (help takes one APPLET at most)" ]
+}
+
+@test "an unknown option before any applet is a usage error" {
+    run --separate-stderr pp --frobnicate
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "portpicker: unknown option '--frobnicate' (see --help)" ]
+}
+
+@test "portpicker PID prints a port, as python_portpicker's CLI does" {
+    run --separate-stderr pp $$
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[0-9]+$ ]]
+    [ "$output" -ge 15000 ] && [ "$output" -le 24999 ]
+}
+
+@test "portpicker PID BIND_TIMEOUT holds the port, as pick does" {
+    port=$(pp $$ 5)
+    holder=$(pgrep -nf " $$ 5\$" | head -1)
+    [ -n "$holder" ] && track_pid "$holder"
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
+@test "portpicker with a bad PID is pick's usage error" {
+    run --separate-stderr pp 12x
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "portpicker pick: PID: '12x' is not a whole number" ]
 }
 
 @test "the binary is statically linked" {

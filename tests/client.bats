@@ -176,29 +176,64 @@ fake() {
     [[ "$stderr" == *"does not support release"* ]]
 }
 
-@test "check --server says legacy server for a server that answers pids only" {
+@test "check --server-up says legacy server for a server that answers pids only" {
+    fake legacy
+    run pp check --server-up -s "$ADDR"
+    [ "$status" -eq 0 ]
+    [ "$output" = "port server at $ADDR is up: legacy server (answers pids only)" ]
+}
+
+@test "check --server-up exits 1 when no server answers" {
+    run pp check --server-up -s "$ADDR"
+    [ "$status" -eq 1 ]
+    [[ "$output" == "no port server at $ADDR"* ]]
+    PORTSERVER_ADDRESS=$ADDR run pp check --server-up -q
+    [ "$status" -eq 1 ]
+    [ -z "$output" ]
+}
+
+@test "check --server ADDR without PORT, the older spelling, asks whether the server is up" {
     fake legacy
     run pp check --server "$ADDR"
     [ "$status" -eq 0 ]
     [ "$output" = "port server at $ADDR is up: legacy server (answers pids only)" ]
 }
 
-@test "check --server exits 1 when no server answers" {
-    run pp check --server "$ADDR"
-    [ "$status" -eq 1 ]
-    [[ "$output" == "no port server at $ADDR"* ]]
-    PORTSERVER_ADDRESS=$ADDR run pp check --server -q
-    [ "$status" -eq 1 ]
-    [ -z "$output" ]
+@test "check --server with a PORT is a usage error that names --server-up" {
+    run --separate-stderr pp check --server "$ADDR" 15000
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "portpicker check: cannot use --server with PORT: ports are probed here; ask the server with --server-up or --leases" ]
+}
+
+@test "--server takes an address, never the option after it" {
+    for applet in check pick release; do
+        run --separate-stderr pp "$applet" --server -q 15000
+        [ "$status" -eq 2 ]
+        [ "$stderr" = "portpicker $applet: --server needs an address (@NAME or a socket path), not '-q'" ]
+    done
+}
+
+@test "check --leases ADDR, without --server, is a usage error that names --server ADDR" {
+    run --separate-stderr pp check --leases "$ADDR"
+    [ "$status" -eq 2 ]
+    [ "$stderr" = "portpicker check: unexpected argument '$ADDR': --leases takes no words (give the server's address with --server ADDR)" ]
+}
+
+@test "portpicker PID asks the port server for PID, as python_portpicker's CLI does" {
+    fake legacy
+    PORTSERVER_ADDRESS=$ADDR run pp 4242
+    [ "$status" -eq 0 ]
+    [ "$output" = 20000 ]
+    [ "$(cat "$FAKE_LOG")" = 4242 ]
 }
 
 @test "check --leases prints a table, and --json the same as JSON" {
     fake reply 'ok 1\nport=20001 pid=42 uid=0 age=7 names=WEB,DB cmd=bash -c "x\\\\y" \\x01\n'
-    run pp check --leases "$ADDR"
+    run pp check --leases -s "$ADDR"
     [ "$status" -eq 0 ]
     [[ "${lines[0]}" == "PORT "*"COMMAND" ]]
     [[ "${lines[1]}" == "20001  42       0      7      WEB,DB           bash -c"* ]]
-    run pp check --leases --json "$ADDR"
+    run pp check --leases --json -s "$ADDR"
     [ "$status" -eq 0 ]
     echo "$output" | "$PYTHON" -c '
 import json, sys
@@ -209,12 +244,12 @@ assert leases == [{"port": 20001, "pid": 42, "uid": 0, "age": 7,
 
 @test "check --leases on a bad lease line is exit 9" {
     fake reply 'ok 1\nport=x pid=42\n'
-    run pp check --leases "$ADDR"
+    run pp check --leases -s "$ADDR"
     [ "$status" -eq 9 ]
 }
 
 @test "check --leases against a legacy server is exit 11" {
     fake legacy
-    run pp check --leases "$ADDR"
+    run pp check --leases -s "$ADDR"
     [ "$status" -eq 11 ]
 }

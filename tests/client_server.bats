@@ -55,9 +55,9 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$status" -eq 6 ]
 }
 
-@test "check --server sees Debian's portserver.py as a legacy server" {
+@test "check --server-up sees Debian's portserver.py as a legacy server" {
     start_reference 22060-22061
-    run pp check --server "$ADDR"
+    run pp check --server-up -s "$ADDR"
     [ "$status" -eq 0 ]
     [ "$output" = "port server at $ADDR is up: legacy server (answers pids only)" ]
 }

@@ -69,6 +69,12 @@ has_word() {
     COMP_WORDS=(portpicker run --tcp WEB -- portpicke); COMP_CWORD=5
     PATH=$(dirname "$PORTPICKER"):$PATH _portpicker
     [[ " ${COMPREPLY[*]} " == *" portpicker "* ]]
+    COMP_WORDS=(portpicker help re); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "release" ]
+    COMP_WORDS=(portpicker check --server-); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "--server-up" ]
 }
 
 @test "the man page renders without warnings" {
@@ -77,11 +83,38 @@ has_word() {
     [ -z "$output" ]
 }
 
-@test "every exit code in the README is in the man page and in portpicker --help" {
-    for code in 0 1 2 3 4 5 6 7 8 9 10 11 126 127; do
-        grep -qE "^\| $code \|" "$TOP/README.md"
-        grep -qE "^\.B $code\$" "$TOP/portpicker.1"
-        pp --help | grep -qE "(^| )$code "
+# The exit codes of lib/exit_codes.h, one "CODE<TAB>MEANING" line each.
+exit_codes() {
+    sed -nE 's/^ *X\(RC_[A-Z_]+, ([0-9]+), "(.*)"\).*/\1\t\2/p' "$TOP/lib/exit_codes.h"
+}
+
+@test "the README's exit code table is lib/exit_codes.h, code by code and word by word" {
+    [ "$(exit_codes | wc -l)" -ge 10 ]
+    got=$(sed -n '/^## Exit codes/,/^## [^E]/p' "$TOP/README.md" |
+        sed -nE 's/^\| ([0-9]+) \| (.*) \|$/\1\t\2/p')
+    diff <(exit_codes) <(echo "$got")
+}
+
+@test "the man page's EXIT STATUS is lib/exit_codes.h, code by code and word by word" {
+    got=$(sed -n '/^\.SH EXIT STATUS/,/^\.SH [^E]/p' "$TOP/portpicker.1" | sed 's/\\-/-/g' |
+        awk '/^\.B [0-9]+$/ { code = $2; getline; print code "\t" $0 }')
+    diff <(exit_codes) <(echo "$got")
+}
+
+@test "portpicker --help lists the exit codes of lib/exit_codes.h" {
+    got=$(pp --help | sed -n '/^Exit codes/,$p' | sed -nE 's/^ +([0-9]+)  (.*)$/\1\t\2/p')
+    diff <(exit_codes) <(echo "$got")
+}
+
+@test "each applet's --help names only exit codes that exist" {
+    codes=" $(exit_codes | cut -f1 | tr '\n' ' ') "
+    applets=$(pp --help | awk '/Applets:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }')
+    [ -n "$applets" ]
+    for applet in $applets; do
+        for code in $(pp "$applet" --help | sed -n '/^Exit:/,$p' |
+                      grep -oE '(^|[ ,;:])[0-9]+ [A-Za-z]' | grep -oE '[0-9]+'); do
+            [[ "$codes" == *" $code "* ]] || { echo "$applet --help names exit $code"; return 1; }
+        done
     done
 }
 

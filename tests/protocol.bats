@@ -49,7 +49,7 @@ setup() { unset PORTSERVER_ADDRESS; }
     eval "$output"
     in_pool "$WEB_PORT" 23030 23039
     in_pool "$DB_PORT" 23030 23039
-    run pp check --leases "$ADDR"
+    run pp check --leases -s "$ADDR"
     [ "$status" -eq 0 ]
     [[ "$output" == *"$WEB_PORT "*" $OWNER "*"WEB"*"sleep 300"* ]]
     [[ "$output" == *"$DB_PORT "*" $OWNER "*"DB"*"sleep 300"* ]]
@@ -59,7 +59,7 @@ setup() { unset PORTSERVER_ADDRESS; }
     start_owner
     start_server --pool 23040-23049
     port=$(pp pick --server "$ADDR" "$OWNER")
-    run pp check --leases --json "$ADDR"
+    run pp check --leases --json -s "$ADDR"
     [ "$status" -eq 0 ]
     echo "$output" | "$PYTHON" -c '
 import json, os, sys
@@ -116,11 +116,11 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
     [ "$status" -eq 0 ]
 }
 
-@test "check --server says our server is up, with its pool and counts" {
+@test "check --server-up says our server is up, with its pool and counts" {
     start_owner
     start_server --pool 23080-23089
     pp pick --server "$ADDR" "$OWNER" >/dev/null
-    run pp check --server "$ADDR"
+    run pp check --server-up -s "$ADDR"
     [ "$status" -eq 0 ]
     [[ "$output" == "port server at $ADDR is up: portpicker "*"pool=23080-23089 managed=10 free=9 leased=1"* ]]
 }
@@ -172,7 +172,7 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
     start_server --pool 23200-23799
     run pp pick --server "$ADDR" -n 500 "$OWNER"
     [ "$status" -eq 0 ]
-    run pp check --leases --json "$ADDR"
+    run pp check --leases --json -s "$ADDR"
     [ "$status" -eq 0 ]
     [ "$(echo "$output" | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq 500 ]
 }
@@ -182,7 +182,7 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
     start_server --pool 23140-23149
     pp pick --server "$ADDR" --env API "$OWNER" >/dev/null
     kill "$OWNER"
-    wait_for eval '[ "$(pp check --leases --json "$ADDR")" = "[]" ]'
+    wait_for eval '[ "$(pp check --leases --json -s "$ADDR")" = "[]" ]'
 }
 
 @test "named leases keep their names across kill -9 and a restart" {
@@ -194,7 +194,7 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
     wait "$SERVER_PID" || true
     SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
     start_server --pool 23150-23159 --state "$state"
-    run pp check --leases --json "$ADDR"
+    run pp check --leases --json -s "$ADDR"
     [ "$status" -eq 0 ]
     echo "$output" | "$PYTHON" -c '
 import json, sys

@@ -150,8 +150,8 @@ parallel_runs() {
     start_server --pool 21300-21309
     mkfifo "$BATS_TEST_TMPDIR/fifo"
     PORTSERVER_ADDRESS=$ADDR start_run --tcp WEB --env DB -- sh -c 'read -r _ <"$0"' "$BATS_TEST_TMPDIR/fifo"
-    wait_for eval 'pp check --leases "$ADDR" | grep -q " $RUN_PID "'
-    run pp check --leases "$ADDR"
+    wait_for eval 'pp check --leases -s "$ADDR" | grep -q " $RUN_PID "'
+    run pp check --leases -s "$ADDR"
     echo "$output"
     [ "$(grep -c " $RUN_PID .*WEB" <<<"$output")" -ge 1 ]
     [ "$(grep -c " $RUN_PID .*DB" <<<"$output")" -ge 1 ]
@@ -159,7 +159,7 @@ parallel_runs() {
     grep -q "^$port  *$RUN_PID " <<<"$output"
     echo >"$BATS_TEST_TMPDIR/fifo"
     wait "$RUN_PID"
-    wait_for eval '! pp check --leases "$ADDR" | grep -q " $RUN_PID "'
+    wait_for eval '! pp check --leases -s "$ADDR" | grep -q " $RUN_PID "'
 }
 
 @test "a refused lease is pick's exit code and nothing runs" {

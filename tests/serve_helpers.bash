@@ -38,7 +38,7 @@ start_reference() {
     /usr/bin/portserver --portserver_address "$ADDR" --portserver_static_pool "$1" 2>>"$SERVER_LOG" &
     SERVER_PID=$!
     track_pid "$SERVER_PID"
-    wait_for grep -q "Serving on" "$SERVER_LOG" || wait_for pp check --server -q "$ADDR"
+    wait_for grep -q "Serving on" "$SERVER_LOG" || wait_for pp check --server-up -q -s "$ADDR"
 }
 
 # stop_server: SIGTERM, then wait for the exit; sets SERVER_RC.
