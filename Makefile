@@ -13,7 +13,7 @@ ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
-HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard serve/*.h)
+HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
@@ -66,6 +66,12 @@ help:
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
 	@echo "make install PREFIX=/usr/local   binary, applet links, man page, completions"
+
+# The event loop alone, for tests/loop.bats (with ASan and UBSan).
+build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
+	@mkdir -p build
+	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
 
 # libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
 .PHONY: fuzz

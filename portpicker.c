@@ -5,6 +5,7 @@
  * coming from python_portpicker, whose CLI is `python3 -m portpicker PID
  * [BIND_TIMEOUT]`, a number as the first argument means pick; `help` and
  * `version` are words as well as options. */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 #include <ctype.h>

@@ -1,4 +1,5 @@
 /* check.c: is a port free? is something listening on it? */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 static const char usage[] =

@@ -1,5 +1,6 @@
 /* check_server.c: check's questions to a port server, --server (is it up?)
  * and --leases (who holds what?). */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 #include <stdio.h>

@@ -1,4 +1,5 @@
 /* pick.c: print unused ports. */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 static const char usage[] =
@@ -37,7 +38,6 @@ COMMON_OPTION_USAGE("     ")
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <unistd.h>
 
 #define MAX_COUNT 1000
@@ -248,15 +248,11 @@ static void hold_in_background(void)
 }
 
 /* -n N holds up to 4 sockets per port: make room if the soft limit is low. */
-static void raise_fd_limit(void)
+static void make_room(void)
 {
-    struct rlimit lim;
-    rlim_t want = (rlim_t)TT.count * HOLD_MAX_FDS + 64;
-    if (getrlimit(RLIMIT_NOFILE, &lim) == 0 && lim.rlim_cur < want) {
-        lim.rlim_cur = lim.rlim_max < want ? lim.rlim_max : want;
-        if (setrlimit(RLIMIT_NOFILE, &lim) < 0)
-            warn("setrlimit: %s", strerror(errno));
-    }
+    size_t now;
+    if (raise_fd_limit((size_t)TT.count * HOLD_MAX_FDS + 64, &now) < 0)
+        warn("setrlimit: %s", strerror(errno));
 }
 
 /* True when the server leased the ports and they are printed; false when
@@ -285,7 +281,7 @@ int pick_main(int argc, char **argv)
     parse_args(argc, argv);
     if (TT.server.address && ask_the_server())
         return RC_OK;
-    raise_fd_limit();
+    make_room();
     size_t n = candidates(list);
     find_ports(list, n);
     print_ports();

@@ -1,4 +1,5 @@
 /* release.c: give ports back to the port server before their owner exits. */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 static const char usage[] =

@@ -1,6 +1,7 @@
 /* run.c: pick ports, bind them, and exec a command that inherits the bound
  * sockets by systemd's socket activation protocol (sd_listen_fds(3)), so no
  * other program can take a port between its pick and its use. */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 static const char usage[] =

@@ -5,6 +5,7 @@
  * Every other descriptor is marked close-on-exec, not closed: the exec may
  * still fail, and run must then be able to say so (and glibc may hold
  * descriptors of its own until then). */
+#include "applets/applets.h"
 #include "portpicker.h"
 
 #include <dirent.h>

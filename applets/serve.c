@@ -1,6 +1,7 @@
 /* serve.c: the port server, wire-compatible with python_portpicker's
  * portserver.py. The daemon itself lives in serve/. */
-#include "serve/serve.h"
+#include "applets/applets.h"
+#include "serve/server.h"
 
 static const char usage[] =
 "usage: portpicker serve [OPTIONS]\n"
@@ -32,6 +33,7 @@ COMMON_OPTION_USAGE("        ")
 "Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
 "5 a server already answers at ADDR.\n";
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <sys/un.h>
 

@@ -3,15 +3,16 @@
  * Each input is one request as serve/client.c's decide() sees it: a 'v'
  * first means v1 (wire_frame_v1, then wire_parse_v1 on a NUL-terminated
  * copy of the line in a buffer as big as a client's), anything else is
- * legacy (wire_parse, with done false and true). Every promise of serve.h
+ * legacy (wire_parse, with done false and true). Every promise of serve/wire.h
  * and docs/protocol.md we can check from outside is checked; a broken one
  * abort()s with a line saying which, so libFuzzer keeps the input.
  *
  *   make fuzz                  build build/wire_fuzz, run it 60 s
  *   make fuzz FUZZ_SECONDS=600 longer */
-#include "serve/serve.h"
+#include "serve/wire.h"
 
 #include <limits.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -29,7 +30,7 @@ static bool why_ok(const char *why)
 }
 
 /* The pid a legacy request names, by strtoll: the reference for wire_parse
- * (clamped as serve.h says; strtoll saturates, which clamps the same). */
+ * (clamped as serve/wire.h says; strtoll saturates, which clamps the same). */
 static long long legacy_reference(const uint8_t *data, size_t len)
 {
     char copy[WIRE_MAX + 1];

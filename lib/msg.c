@@ -1,7 +1,9 @@
-/* msg.c: error messages and exits.
+/* msg.c: the one writer of lines to stderr: the applets' messages and
+ * exits here, and the daemon's log (serve/log.c).
  *
- * Each message is formatted whole and sent with one write(2), so lines from
- * concurrent processes (a test running many pickers) never interleave. */
+ * Each line is formatted whole and sent with one write(2), so lines from
+ * concurrent processes (a test running many pickers, a server sharing
+ * stderr) never interleave. */
 #include "portpicker.h"
 
 #include <errno.h>
@@ -13,28 +15,27 @@
 
 const char *applet_name = "portpicker";
 
-static void vmessage(const char *fmt, va_list ap, int errnum)
+void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
+          va_list ap)
 {
     char line[1024];
-    int len = snprintf(line, sizeof(line), "%s: ", applet_name);
-    if (len < 0)
-        return;
-    int body = vsnprintf(line + len, sizeof(line) - (size_t)len, fmt, ap);
-    if (body > 0)
-        len += body;
-    if ((size_t)len > sizeof(line) - 2)
-        len = (int)sizeof(line) - 2;
-    if (errnum) {
-        int more = snprintf(line + len, sizeof(line) - (size_t)len, ": %s",
-                            strerror(errnum));
-        if (more > 0)
-            len += more;
-        if ((size_t)len > sizeof(line) - 2)
-            len = (int)sizeof(line) - 2;
+    size_t room = sizeof(line) - 1; /* the newline always fits */
+    int n = snprintf(line, room, "%s%s: %s%s", stamp ? stamp : "", applet_name,
+                     level ? level : "", level ? ": " : "");
+    size_t len = n > 0 ? (size_t)n : 0;
+    if (len < room) {
+        n = vsnprintf(line + len, room - len, fmt, ap);
+        len += n > 0 ? (size_t)n : 0;
     }
+    if (errnum && len < room) {
+        n = snprintf(line + len, room - len, ": %s", strerror(errnum));
+        len += n > 0 ? (size_t)n : 0;
+    }
+    if (len > room - 1)
+        len = room - 1;
     line[len++] = '\n';
     /* Nothing sensible is left to do if stderr is gone. */
-    if (write(STDERR_FILENO, line, (size_t)len) < 0)
+    if (write(STDERR_FILENO, line, len) < 0)
         return;
 }
 
@@ -42,7 +43,7 @@ void warn(const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage(fmt, ap, 0);
+    vmsg(NULL, NULL, 0, fmt, ap);
     va_end(ap);
 }
 
@@ -50,7 +51,7 @@ _Noreturn void die(int code, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
-    vmessage(fmt, ap, 0);
+    vmsg(NULL, NULL, 0, fmt, ap);
     va_end(ap);
     exit(code);
 }
@@ -60,7 +61,7 @@ _Noreturn void die_errno(int code, const char *fmt, ...)
     int errnum = errno;
     va_list ap;
     va_start(ap, fmt);
-    vmessage(fmt, ap, errnum);
+    vmsg(NULL, NULL, errnum, fmt, ap);
     va_end(ap);
     exit(code);
 }

@@ -4,9 +4,10 @@
  * CLIENT_TIMEOUT_MS), so one timer on the oldest serves them all. Nothing
  * here blocks: a client that sends nothing, or a byte a second, costs a
  * list entry and an fd until its time is up. */
-#include "serve/serve.h"
+#include "serve/server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -14,18 +15,13 @@
 /* Milliseconds the listener rests after accept failed for lack of fds. */
 #define ACCEPT_BACKOFF_MS 250
 
-static void arm_expiry(struct server *s)
-{
-    loop_timer_at(&s->loop, s->t_clients, s->first ? s->first->deadline : 0);
-}
-
 /* Under sustained overload the listener pauses and resumes with each
  * client: say so once every PAUSE_LOG_MS, not every time. */
 #define PAUSE_LOG_MS 10000
 
 static void listen_pause(struct server *s, enum pause_reason why)
 {
-    int64_t now = loop_now();
+    int64_t now = monotonic_ms();
     if (!s->pause_logged || now - s->pause_logged >= PAUSE_LOG_MS) {
         s->pause_logged = now;
         slog(LOG_WARN, "%zu clients: not accepting for now%s", s->nclients,
@@ -42,21 +38,21 @@ static void listen_resume(struct server *s)
         return;
     if (loop_add(&s->loop, s->listen_fd, client_accept, NULL, s) < 0) {
         slog(LOG_ERROR, "epoll_ctl: %s", strerror(errno));
-        loop_timer_within(&s->loop, s->t_listen, ACCEPT_BACKOFF_MS);
+        listen_pause(s, LISTEN_BACKOFF);
         return;
     }
     s->paused = LISTEN_ON;
     slog(LOG_DEBUG, "accepting again");
 }
 
-void listen_timer(struct loop *l, void *data)
+int64_t listen_timer(struct loop *l, void *data)
 {
     struct server *s = data;
     (void)l;
     /* With clients open, wait for one to close: each does, by its deadline. */
-    if (s->paused == LISTEN_FULL && s->nclients)
-        return;
-    listen_resume(s);
+    if (s->paused != LISTEN_FULL || !s->nclients)
+        listen_resume(s);
+    return LOOP_DONE;
 }
 
 static void client_close(struct server *s, struct client *c)
@@ -68,7 +64,6 @@ static void client_close(struct server *s, struct client *c)
     s->nclients--;
     free(c->out);
     free(c);
-    arm_expiry(s);
     if (s->paused == LISTEN_FULL)
         listen_resume(s);
 }
@@ -125,9 +120,10 @@ static void answer(struct server *s, struct client *c, long long pid)
 
 /* Send what is left of a long reply; close once it is out, or the client
  * is gone. */
-static void client_write(struct loop *l, int fd, void *data)
+static void client_write(struct loop *l, int fd, void *data, int mask)
 {
     struct client *c = data;
+    (void)mask;
     while (c->out_off < c->out_len) {
         ssize_t n = send(fd, c->out + c->out_off, c->out_len - c->out_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
@@ -211,9 +207,10 @@ static void decide(struct server *s, struct client *c, bool done)
     }
 }
 
-static void client_read(struct loop *l, int fd, void *data)
+static void client_read(struct loop *l, int fd, void *data, int mask)
 {
     struct client *c = data;
+    (void)mask;
     ssize_t n = read(fd, c->buf + c->len, sizeof(c->buf) - c->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
@@ -225,10 +222,10 @@ static void client_read(struct loop *l, int fd, void *data)
     decide(l->ctx, c, n == 0);
 }
 
-void client_expire(struct loop *l, void *data)
+int64_t client_expire(struct loop *l, void *data)
 {
     struct server *s = data;
-    int64_t now = loop_now();
+    int64_t now = monotonic_ms();
     (void)l;
     while (s->first && s->first->deadline <= now) {
         struct client *c = s->first;
@@ -239,7 +236,7 @@ void client_expire(struct loop *l, void *data)
         else
             refuse(s, c, true, "sent nothing in time");
     }
-    arm_expiry(s);
+    return s->first ? s->first->deadline - now : LOOP_DONE;
 }
 
 /* A new client for fd; false when out of memory (fd closed). */
@@ -257,22 +254,22 @@ static bool client_new(struct server *s, int fd)
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
         slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
     *c = (struct client){.fd = fd, .peer_pid = cred.pid, .uid = cred.uid,
-                         .deadline = loop_now() + CLIENT_TIMEOUT_MS,
+                         .deadline = monotonic_ms() + CLIENT_TIMEOUT_MS,
                          .prev = s->last};
     *(s->last ? &s->last->next : &s->first) = c;
     s->last = c;
     s->nclients++;
-    if (c == s->first)
-        arm_expiry(s);
+    loop_timer_within(&s->loop, s->t_clients, CLIENT_TIMEOUT_MS);
     slog(LOG_DEBUG, "connection from pid %d (uid %u)", (int)c->peer_pid,
          (unsigned)c->uid);
     return true;
 }
 
-void client_accept(struct loop *l, int fd, void *data)
+void client_accept(struct loop *l, int fd, void *data, int mask)
 {
     struct server *s = data;
     (void)l;
+    (void)mask;
     /* A bounded batch, so a flood of connections cannot starve the rest. */
     for (int i = 0; i < 64; i++) {
         int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);

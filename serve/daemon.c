@@ -4,12 +4,15 @@
  * server is replaced), systemd socket activation and readiness (written by
  * hand: no libsystemd), the pidfile and the signalfd. These helpers never
  * exit: they return -1 and a message, and the caller decides. */
-#include "serve/serve.h"
+#include "portpicker.h"
+#include "serve/daemon.h"
+#include "serve/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stddef.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/signalfd.h>
@@ -42,65 +45,73 @@ static int answers(const struct sockaddr_un *sun, socklen_t len)
     return 1;
 }
 
-/* Replace the socket file at path if no server answers there. Returns 0 when
- * it was removed, or -1 with a message and *rc. */
-static int remove_stale(const char *path, const struct sockaddr_un *sun,
-                        socklen_t len, int *rc, char *err, size_t errlen)
+/* Message "path: what[: strerror]" into err; returns -1 with errno kept. */
+static int fail(char *err, size_t errlen, const char *path, const char *what,
+                bool with_errno)
 {
-    struct stat st;
-    int live = answers(sun, len);
-    *rc = RC_SYSTEM;
-    if (live == 1) {
-        *rc = RC_ADDR_IN_USE;
-        snprintf(err, errlen, "%s: a server already answers there", path);
-    } else if (live < 0) {
-        snprintf(err, errlen, "%s: connect: %s", path, strerror(errno));
-    } else if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
-        snprintf(err, errlen, "%s: exists and is not a socket", path);
-    } else if (unlink(path) < 0) {
-        snprintf(err, errlen, "%s: cannot remove stale socket: %s", path,
-                 strerror(errno));
-    } else {
-        slog(LOG_INFO, "%s: replaced a stale socket", path);
-        return 0;
-    }
+    int saved = errno;
+    snprintf(err, errlen, "%s: %s%s%s", path, what, with_errno ? ": " : "",
+             with_errno ? strerror(saved) : "");
+    errno = saved;
     return -1;
 }
 
-int listen_unix(const char *addr, int mode, int *rc, char *err, size_t errlen)
+/* Replace the socket file at path if no server answers there. Returns 0 when
+ * it was removed, or -1 with a message and errno (EADDRINUSE: a live
+ * server answers). */
+static int remove_stale(const char *path, const struct sockaddr_un *sun,
+                        socklen_t len, char *err, size_t errlen)
+{
+    struct stat st;
+    int live = answers(sun, len);
+    if (live == 1) {
+        errno = EADDRINUSE;
+        return fail(err, errlen, path, "a server already answers there", false);
+    }
+    if (live < 0)
+        return fail(err, errlen, path, "connect", true);
+    if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
+        errno = EEXIST;
+        return fail(err, errlen, path, "exists and is not a socket", false);
+    }
+    if (unlink(path) < 0)
+        return fail(err, errlen, path, "cannot remove stale socket", true);
+    slog(LOG_INFO, "%s: replaced a stale socket", path);
+    return 0;
+}
+
+int listen_unix(const char *addr, int mode, char *err, size_t errlen)
 {
     struct sockaddr_un sun;
     socklen_t len = unix_address(addr, &sun, err, errlen);
-    *rc = RC_USAGE;
-    if (!len)
-        return -1;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-    *rc = RC_SYSTEM;
-    if (fd < 0) {
-        snprintf(err, errlen, "socket: %s", strerror(errno));
+    if (!len) {
+        errno = EINVAL;
         return -1;
     }
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    if (fd < 0)
+        return fail(err, errlen, addr, "socket", true);
     bool path = addr[0] != '@';
     int bound = bind(fd, (struct sockaddr *)&sun, len);
     if (bound < 0 && errno == EADDRINUSE && path) {
-        if (remove_stale(addr, &sun, len, rc, err, errlen) < 0)
+        if (remove_stale(addr, &sun, len, err, errlen) < 0)
             return close_keep_errno(fd);
         bound = bind(fd, (struct sockaddr *)&sun, len);
     }
     if (bound < 0) {
-        if (errno == EADDRINUSE)
-            *rc = RC_ADDR_IN_USE;
-        snprintf(err, errlen, "%s: bind: %s%s", addr, strerror(errno),
-                 errno == EADDRINUSE ? " (another server is running there)" : "");
+        int saved = errno;
+        snprintf(err, errlen, "%s: bind: %s%s", addr, strerror(saved),
+                 saved == EADDRINUSE ? " (another server is running there)" : "");
+        errno = saved;
         return close_keep_errno(fd);
     }
     if (path && mode >= 0 && chmod(addr, (mode_t)mode) < 0) {
-        snprintf(err, errlen, "%s: chmod: %s", addr, strerror(errno));
+        fail(err, errlen, addr, "chmod", true);
         unlink(addr);
         return close_keep_errno(fd);
     }
     if (listen(fd, SOMAXCONN) < 0) {
-        snprintf(err, errlen, "%s: listen: %s", addr, strerror(errno));
+        fail(err, errlen, addr, "listen", true);
         if (path)
             unlink(addr);
         return close_keep_errno(fd);
@@ -108,11 +119,12 @@ int listen_unix(const char *addr, int mode, int *rc, char *err, size_t errlen)
     return fd;
 }
 
-int listen_activated(char *err, size_t errlen)
+int listen_activated(int *fd_out, char *err, size_t errlen)
 {
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    *fd_out = -1;
     if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
-        return -1;
+        return 0;
     if (atoi(fds) > 1)
         slog(LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
              fds);
@@ -125,17 +137,16 @@ int listen_activated(char *err, size_t errlen)
         getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) < 0 ||
         getsockopt(fd, SOL_SOCKET, SO_ACCEPTCONN, &listening, &len) < 0 ||
         domain != AF_UNIX || type != SOCK_STREAM || !listening) {
-        snprintf(err, errlen,
-                 "LISTEN_FDS: fd 3 is not a listening unix stream socket");
-        return -2;
+        errno = ENOTSOCK;
+        return fail(err, errlen, "LISTEN_FDS",
+                    "fd 3 is not a listening unix stream socket", false);
     }
     if ((flags = fcntl(fd, F_GETFL)) < 0 ||
         fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0 ||
-        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
-        snprintf(err, errlen, "LISTEN_FDS: fcntl: %s", strerror(errno));
-        return -2;
-    }
-    return fd;
+        fcntl(fd, F_SETFD, FD_CLOEXEC) < 0)
+        return fail(err, errlen, "LISTEN_FDS", "fcntl", true);
+    *fd_out = fd;
+    return 0;
 }
 
 int sd_notify_state(const char *state)

@@ -6,7 +6,7 @@
  * between requests. No malloc per lease.
  * Taking a port pops the head of the free queue; a released port joins the
  * tail, so it rests as long as possible before reuse. */
-#include "serve/serve.h"
+#include "serve/leases.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -210,7 +210,7 @@ void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid)
     struct lease *l = &ls->port[port];
     *l = (struct lease){.state = PORT_LEASED, .next = o->first,
                         .owner = (uint32_t)(o - ls->owners), .uid = uid,
-                        .since = (uint32_t)(loop_now() / 1000)};
+                        .since = (uint32_t)(monotonic_ms() / 1000)};
     o->first = (uint16_t)port;
     o->nleases++;
     ls->nleases++;
@@ -319,4 +319,45 @@ size_t leases_retry(struct leases *ls, size_t budget)
     for (size_t n = ls->resting.len < budget ? ls->resting.len : budget; n; n--)
         freed += settle(ls, ring_pop(&ls->resting));
     return freed;
+}
+
+const struct lease *leases_lease(const struct leases *ls, unsigned port)
+{
+    if (port > PORT_MAX || ls->port[port].state != PORT_LEASED)
+        return NULL;
+    return &ls->port[port];
+}
+
+struct owner *leases_owner_of(const struct leases *ls, unsigned port)
+{
+    const struct lease *l = leases_lease(ls, port);
+    return l ? &ls->owners[l->owner] : NULL;
+}
+
+bool leases_is_free(const struct leases *ls, unsigned port)
+{
+    return port <= PORT_MAX && ls->port[port].state == PORT_FREE;
+}
+
+unsigned leases_next_leased(const struct leases *ls, unsigned port)
+{
+    while (port++ < PORT_MAX)
+        if (ls->port[port].state == PORT_LEASED)
+            return port;
+    return 0;
+}
+
+struct owner *leases_next_owner(const struct leases *ls, const struct owner *o)
+{
+    size_t i = o ? (size_t)(o - ls->owners) + 1 : 1;
+    for (; ls->owners && i <= ls->nslots; i++)
+        if (ls->owners[i].pid)
+            return &ls->owners[i];
+    return NULL;
+}
+
+unsigned leases_next_of_owner(const struct leases *ls, const struct owner *o,
+                              unsigned port)
+{
+    return port ? ls->port[port].next : o->first;
 }

@@ -2,9 +2,13 @@
  *
  * Handlers live in an array indexed by fd; one epoll_wait, whose timeout is
  * the nearest timer, drives everything. Sockets, the signalfd and pidfds
- * are just more readable fds. Linux only (epoll); a port would swap this
- * file for a poll(2) one with the same contract. */
-#include "serve/serve.h"
+ * are just more readable fds. Each event carries its fd and the slot's
+ * generation, which loop_del bumps: a handler that closes an fd whose
+ * number is reused before the rest of the batch runs cannot have the old
+ * fd's events delivered to the new one. Linux only (epoll); a port would
+ * swap this file for a poll(2) one with the same contract. */
+#include "portpicker.h"
+#include "serve/loop.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -12,14 +16,6 @@
 #include <sys/epoll.h>
 #include <time.h>
 #include <unistd.h>
-
-int64_t loop_now(void)
-{
-    struct timespec ts;
-    /* CLOCK_MONOTONIC cannot fail with a valid clock id. */
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
-}
 
 int loop_init(struct loop *l, void *ctx)
 {
@@ -63,11 +59,11 @@ int loop_add(struct loop *l, int fd, loop_fn *on_read, loop_fn *on_write,
     struct handler *h = &l->fds[fd];
     struct epoll_event ev = {.events = (on_read ? EPOLLIN : 0u) |
                                        (on_write ? EPOLLOUT : 0u),
-                             .data.fd = fd};
+                             .data.u64 = (uint64_t)h->gen << 32 | (uint32_t)fd};
     bool known = h->on_read || h->on_write;
     if (epoll_ctl(l->epfd, known ? EPOLL_CTL_MOD : EPOLL_CTL_ADD, fd, &ev) < 0)
         return -1;
-    *h = (struct handler){on_read, on_write, data};
+    *h = (struct handler){on_read, on_write, data, h->gen};
     return 0;
 }
 
@@ -77,7 +73,7 @@ void loop_del(struct loop *l, int fd)
         return;
     /* Cannot fail for an fd we added; the handler goes either way. */
     epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
-    memset(&l->fds[fd], 0, sizeof(l->fds[fd]));
+    l->fds[fd] = (struct handler){.gen = l->fds[fd].gen + 1};
 }
 
 int loop_timer(struct loop *l, timer_fn *fn, void *data)
@@ -88,14 +84,9 @@ int loop_timer(struct loop *l, timer_fn *fn, void *data)
     return l->ntimers++;
 }
 
-void loop_timer_at(struct loop *l, int id, int64_t when)
-{
-    l->timers[id].when = when;
-}
-
 void loop_timer_within(struct loop *l, int id, int64_t ms)
 {
-    int64_t when = loop_now() + ms;
+    int64_t when = monotonic_ms() + ms;
     if (!l->timers[id].when || l->timers[id].when > when)
         l->timers[id].when = when;
 }
@@ -113,34 +104,51 @@ static int timeout_ms(const struct loop *l, int64_t now)
     return nearest <= now ? 0 : (int)(nearest - now > 60000 ? 60000 : nearest - now);
 }
 
+/* The one place timers are rearmed: by what their function returns. A
+ * timer armed again from its own function keeps the sooner of the two. */
 static void run_timers(struct loop *l)
 {
-    int64_t now = loop_now();
+    int64_t now = monotonic_ms();
     for (int i = 0; i < l->ntimers && !l->stop; i++) {
         struct timer *t = &l->timers[i];
         if (t->when && t->when <= now) {
             t->when = 0;
-            t->fn(l, t->data);
+            int64_t next = t->fn(l, t->data);
+            if (next != LOOP_DONE)
+                loop_timer_within(l, i, next);
         }
     }
+}
+
+/* Is the slot of this event's fd still the one it was reported for? */
+static struct handler *current(struct loop *l, uint64_t key)
+{
+    int fd = (int)(uint32_t)key;
+    if (fd >= l->nfds || l->fds[fd].gen != (uint32_t)(key >> 32))
+        return NULL;
+    return &l->fds[fd];
 }
 
 int loop_once(struct loop *l)
 {
     struct epoll_event ev[64];
-    int n = epoll_wait(l->epfd, ev, 64, timeout_ms(l, loop_now()));
+    int n = epoll_wait(l->epfd, ev, 64, timeout_ms(l, monotonic_ms()));
     if (n < 0 && errno != EINTR)
         return -1;
     for (int i = 0; i < n && !l->stop; i++) {
-        int fd = ev[i].data.fd;
-        /* An earlier handler of this batch may have closed fd. */
-        if (fd >= l->nfds)
-            continue;
-        struct handler *h = &l->fds[fd];
-        if (h->on_read && (ev[i].events & (EPOLLIN | EPOLLHUP | EPOLLERR)))
-            h->on_read(l, fd, h->data);
-        else if (h->on_write && (ev[i].events & (EPOLLOUT | EPOLLHUP | EPOLLERR)))
-            h->on_write(l, fd, h->data);
+        uint64_t key = ev[i].data.u64;
+        int fd = (int)(uint32_t)key;
+        uint32_t e = ev[i].events;
+        int mask = (e & (EPOLLIN | EPOLLHUP | EPOLLERR) ? LOOP_READ : 0) |
+                   (e & (EPOLLOUT | EPOLLHUP | EPOLLERR) ? LOOP_WRITE : 0);
+        /* Look the slot up again before each call: the first handler may
+         * have closed fd, or grown the array. */
+        struct handler *h = current(l, key);
+        if (h && h->on_read && (mask & LOOP_READ))
+            h->on_read(l, fd, h->data, mask);
+        h = current(l, key);
+        if (h && h->on_write && (mask & LOOP_WRITE))
+            h->on_write(l, fd, h->data, mask);
     }
     run_timers(l);
     return 0;

@@ -4,11 +4,13 @@
  * since boot, tells a reused pid from the process that owned a lease.
  * pidfd_open (Linux >= 5.3) lets the event loop learn of a death at once;
  * without it the server polls start times (see server.c). */
-#include "serve/serve.h"
+#include "portpicker.h"
+#include "serve/owner.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>

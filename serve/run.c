@@ -4,20 +4,23 @@
  * state file stops us before we answer anyone) but rewritten only after
  * (a second server on a busy address must not touch the first one's
  * file). Teardown frees everything, so ASan sees no leak. */
-#include "serve/serve.h"
+#include "serve/daemon.h"
+#include "serve/owner.h"
+#include "serve/server.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
-static void on_signal(struct loop *l, int fd, void *data)
+static void on_signal(struct loop *l, int fd, void *data, int mask)
 {
     struct server *s = data;
     struct signalfd_siginfo si;
+    (void)mask;
     while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGUSR1) {
             server_stats(s, "SIGUSR1");
@@ -27,23 +30,6 @@ static void on_signal(struct loop *l, int fd, void *data)
             l->stop = true;
         }
     }
-}
-
-/* Many owners mean many pidfds: take all the fds we are allowed. */
-static void raise_fd_limit(struct server *s)
-{
-    struct rlimit rl;
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0) {
-        s->fd_limit = 1024;
-        return;
-    }
-    if (rl.rlim_cur < rl.rlim_max) {
-        rlim_t was = rl.rlim_cur;
-        rl.rlim_cur = rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
-        if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
-            rl.rlim_cur = was;
-    }
-    s->fd_limit = rl.rlim_cur > 1048576 ? 1048576 : (int)rl.rlim_cur;
 }
 
 static int failed(int rc, const char *what, const char *err)
@@ -56,9 +42,12 @@ static int start(struct server *s)
 {
     const struct serve_opts *opts = s->opts;
     char err[512], pool[128];
-    int rc;
 
-    raise_fd_limit(s);
+    size_t fd_limit;
+    /* Many owners mean many pidfds: take all the fds we are allowed. A
+     * limit that stays low is no reason not to serve. */
+    raise_fd_limit(0, &fd_limit);
+    s->fd_limit = fd_limit > INT_MAX ? INT_MAX : (int)fd_limit;
     if (proc_pidns(getpid(), &s->pidns) < 0)
         s->pidns = 0; /* no /proc: callers are taken to share our pids */
     if (loop_init(&s->loop, s) < 0 || leases_init(&s->leases, &opts->pool) < 0)
@@ -71,14 +60,15 @@ static int start(struct server *s)
         return failed(RC_SYSTEM, err, "");
     leases_fill(&s->leases);
 
-    int fd = listen_activated(err, sizeof(err));
-    if (fd == -2)
+    int fd;
+    if (listen_activated(&fd, err, sizeof(err)) < 0)
         return failed(RC_SYSTEM, err, "");
     s->activated = fd >= 0;
     if (fd < 0) {
-        fd = listen_unix(opts->address, opts->socket_mode, &rc, err, sizeof(err));
+        fd = listen_unix(opts->address, opts->socket_mode, err, sizeof(err));
         if (fd < 0)
-            return failed(rc, err, "");
+            return failed(errno == EADDRINUSE ? RC_ADDR_IN_USE : RC_SYSTEM,
+                          err, "");
         s->bound = opts->address[0] != '@';
     }
     s->listen_fd = fd;
@@ -117,9 +107,10 @@ static void stop(struct server *s)
         journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
         slog(LOG_ERROR, "%s", err);
     journal_close(&s->journal);
-    for (size_t i = 1; s->leases.owners && i <= s->leases.nslots; i++)
-        if (s->leases.owners[i].pidfd >= 0)
-            close(s->leases.owners[i].pidfd);
+    for (struct owner *o = leases_next_owner(&s->leases, NULL); o;
+         o = leases_next_owner(&s->leases, o))
+        if (o->pidfd >= 0)
+            close(o->pidfd);
     if (s->pidfile && unlink(s->opts->pidfile) < 0)
         slog(LOG_WARN, "%s: %s", s->opts->pidfile, strerror(errno));
     if (s->sig_fd >= 0)

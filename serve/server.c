@@ -6,16 +6,15 @@
  * (ENOSYS before 5.3, or fds running short), the owner is polled instead:
  * every POLL_MS its /proc start time is compared with the recorded one, so
  * a reused pid neither keeps nor steals a lease. */
-#include "serve/serve.h"
+#include "serve/owner.h"
+#include "serve/server.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/signalfd.h>
 #include <unistd.h>
 
@@ -26,26 +25,21 @@
 #define POLL_MS 1000         /* owners without a pidfd are checked this often */
 #define SYNC_MS 1000         /* the journal is fsync'd this long after a write */
 
-/* Probe up to budget ports of dead owners; rearm while some are left. */
-static void settle_dying(struct server *s, size_t budget)
+/* Probe a turn's worth of ports of dead owners and released ones; run
+ * again at once while some are left. */
+static int64_t settle_timer(struct loop *l, void *data)
 {
-    size_t bound, freed = leases_settle(&s->leases, budget, &bound);
+    struct server *s = data;
+    size_t bound, freed = leases_settle(&s->leases, TURN_PROBES, &bound);
     if (freed)
         slog(LOG_DEBUG, "%zu ports free again", freed);
     if (bound) {
         s->stats.outsiders += bound;
         slog(LOG_INFO, "%zu ports still bound by others: retried each second",
              bound);
-        loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+        loop_timer_within(l, s->t_retry, RETRY_MS);
     }
-    if (s->leases.dying.len)
-        loop_timer_within(&s->loop, s->t_settle, 0);
-}
-
-static void settle_timer(struct loop *l, void *data)
-{
-    (void)l;
-    settle_dying(data, TURN_PROBES);
+    return s->leases.dying.len ? 0 : LOOP_DONE;
 }
 
 /* The owner is gone (or has no lease left): end its leases. */
@@ -63,43 +57,42 @@ static void owner_gone(struct server *s, struct owner *o)
         return;
     s->stats.reclaimed += n;
     slog(LOG_INFO, "pid %d exited: %zu leases ended", (int)pid, n);
-    settle_dying(s, TURN_PROBES);
+    loop_timer_within(&s->loop, s->t_settle, 0);
 }
 
-static void owner_exited(struct loop *l, int fd, void *data)
+/* A pidfd is readable once its process has exited. */
+static void owner_exited(struct loop *l, int fd, void *data, int mask)
 {
-    struct pollfd pfd = {.fd = fd, .events = POLLIN};
-    /* The fd may be a new pidfd reusing the number of one closed earlier in
-     * this batch of events: trust only a pidfd that says its process ended. */
-    if (poll(&pfd, 1, 0) == 1)
-        owner_gone(l->ctx, data);
+    (void)fd;
+    (void)mask;
+    owner_gone(l->ctx, data);
 }
 
-static void poll_owners(struct loop *l, void *data)
+static int64_t poll_owners(struct loop *l, void *data)
 {
     struct server *s = data;
-    for (size_t i = 1; i <= s->leases.nslots; i++) {
-        struct owner *o = &s->leases.owners[i];
+    (void)l;
+    for (struct owner *o = leases_next_owner(&s->leases, NULL); o;
+         o = leases_next_owner(&s->leases, o)) {
         uint64_t start;
-        if (o->pid && o->pidfd < 0 &&
+        if (o->pidfd < 0 &&
             (proc_start_time(o->pid, &start) < 0 || start != o->start))
             owner_gone(s, o);
     }
-    if (s->stats.polled_owners)
-        loop_timer_within(l, s->t_poll, POLL_MS);
+    return s->stats.polled_owners ? POLL_MS : LOOP_DONE;
 }
 
-static void retry_resting(struct loop *l, void *data)
+static int64_t retry_resting(struct loop *l, void *data)
 {
     struct server *s = data;
+    (void)l;
     size_t freed = leases_retry(&s->leases, TURN_PROBES);
     if (freed)
         slog(LOG_INFO, "%zu ports no longer bound: free again", freed);
-    if (s->leases.resting.len)
-        loop_timer_within(l, s->t_retry, RETRY_MS);
+    return s->leases.resting.len ? RETRY_MS : LOOP_DONE;
 }
 
-static void sync_journal(struct loop *l, void *data)
+static int64_t sync_journal(struct loop *l, void *data)
 {
     struct server *s = data;
     char err[256];
@@ -111,6 +104,7 @@ static void sync_journal(struct loop *l, void *data)
     } else if (journal_sync(&s->journal) < 0) {
         slog(LOG_ERROR, "%s: fsync: %s", s->opts->state, strerror(errno));
     }
+    return LOOP_DONE;
 }
 
 void server_timers(struct server *s)
@@ -264,8 +258,6 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     /* A pool too empty refuses in O(1), before any /proc lookup. */
     if (ls->free.len < count) {
         s->stats.checked_last = 0;
-        if (ls->resting.len)
-            loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
         if (count == 1)
             return deny(s, code, "exhausted", "no free port left in the pool");
         return deny(s, code, "exhausted", "%u ports asked, %zu free in the pool",
@@ -283,12 +275,14 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                     s->opts->max_per_uid);
     if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start)))
         return deny(s, code, "no-such-pid", "no process %d", (int)owner);
-    if (!take_all(s, o, c->uid, count, ports)) {
-        int saved = errno;
+    bool took = take_all(s, o, c->uid, count, ports);
+    int saved = errno;
+    /* Ports found bound went to rest: start retrying them. */
+    if (ls->resting.len)
+        loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+    if (!took) {
         if (!o->nleases)
             owner_gone(s, o);
-        if (ls->resting.len)
-            loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
         return deny(s, code, "exhausted", "%s", saved ? strerror(saved)
                     : ls->free.len ? "every port probed is bound by another process"
                     : "no free port left in the pool");
@@ -325,7 +319,7 @@ unsigned server_grant(struct server *s, const struct client *c, long long pid,
  * released (probed, then to the tail). */
 static void end_lease(struct server *s, unsigned port, bool undo)
 {
-    struct owner *o = &s->leases.owners[s->leases.port[port].owner];
+    struct owner *o = leases_owner_of(&s->leases, port);
     if (o->nleases == 1 && o->pidfd < 0)
         s->stats.polled_owners--;
     int pidfd = undo ? leases_ungrant(&s->leases, port)
@@ -356,7 +350,7 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
     struct server *s = arg;
     uint64_t now;
     struct owner *o;
-    if (s->leases.port[port].state != PORT_FREE) {
+    if (!leases_is_free(&s->leases, port)) {
         slog(LOG_INFO, "saved lease of port %u dropped: not in the pool", port);
         return 0;
     }

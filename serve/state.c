@@ -13,10 +13,14 @@
  * fsync, rename, fsync of the directory) at start, at shutdown and when it
  * holds more than twice as many records as live leases. Start times only
  * mean something within one boot, so leases of another boot are dropped. */
-#include "serve/serve.h"
+#include "serve/log.h"
+#include "serve/owner.h"
+#include "serve/state.h"
+#include "serve/wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -176,11 +180,10 @@ static char *snapshot(const struct leases *ls, size_t *len)
     if (!buf)
         return NULL;
     size_t n = (size_t)snprintf(buf, cap, JOURNAL_MAGIC " %s\n", boot);
-    for (unsigned port = 1; port <= PORT_MAX; port++) {
-        const struct lease *l = &ls->port[port];
-        if (l->state != PORT_LEASED)
-            continue;
-        const struct owner *o = &ls->owners[l->owner];
+    for (unsigned port = leases_next_leased(ls, 0); port;
+         port = leases_next_leased(ls, port)) {
+        const struct lease *l = leases_lease(ls, port);
+        const struct owner *o = leases_owner_of(ls, port);
         const char *name = leases_name_of(ls, port);
         n += (size_t)snprintf(buf + n, cap - n, "G %u %d %llu %u%s%s\n", port,
                               (int)o->pid, (unsigned long long)o->start,

@@ -1,8 +1,10 @@
 /* v1.c: the server side of the v1 verbs (docs/protocol.md): each turns a
  * parsed request into its reply text. client.c frames, sends and closes. */
-#include "serve/serve.h"
+#include "serve/owner.h"
+#include "serve/server.h"
 
 #include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -63,21 +65,22 @@ static void v1_release(struct server *s, const struct client *c,
     const struct leases *ls = &s->leases;
     for (unsigned i = 0; i < r->count; i++) {
         unsigned port = r->ports[i];
-        if (ls->port[port].state != PORT_LEASED) {
+        const struct lease *l = leases_lease(ls, port);
+        if (!l) {
             put(out, "err not-leased port %u is not leased\n", port);
             s->stats.denied++;
             return;
         }
-        if (c->uid != 0 && ls->port[port].uid != c->uid) {
+        if (c->uid != 0 && l->uid != c->uid) {
             put(out, "err not-owner port %u is leased by another user (uid %u)\n",
-                port, (unsigned)ls->port[port].uid);
+                port, (unsigned)l->uid);
             s->stats.denied++;
             return;
         }
     }
     for (unsigned i = 0; i < r->count; i++) {
         /* A port named twice in one request is released once. */
-        if (ls->port[r->ports[i]].state == PORT_LEASED)
+        if (leases_lease(ls, r->ports[i]))
             server_release(s, r->ports[i]);
     }
     slog(LOG_INFO, "%u ports released by pid %d (uid %u)", r->count,
@@ -117,17 +120,18 @@ static void escape_cmdline(const char *cmd, char *buf, size_t len)
 static void v1_leases(struct server *s, struct v1_reply *out)
 {
     const struct leases *ls = &s->leases;
-    uint32_t now = (uint32_t)(loop_now() / 1000);
+    uint32_t now = (uint32_t)(monotonic_ms() / 1000);
     char cmd[512], escaped[4 * sizeof(cmd)];
     put(out, "ok %zu\n", ls->nleases);
-    for (size_t i = 1; i <= ls->nslots; i++) {
-        const struct owner *o = &ls->owners[i];
-        if (!o->pid || !o->first)
+    for (const struct owner *o = leases_next_owner(ls, NULL); o;
+         o = leases_next_owner(ls, o)) {
+        if (!o->first)
             continue;
         proc_cmdline(o->pid, cmd, sizeof(cmd));
         escape_cmdline(cmd, escaped, sizeof(escaped));
-        for (unsigned port = o->first; port; port = ls->port[port].next) {
-            const struct lease *l = &ls->port[port];
+        for (unsigned port = leases_next_of_owner(ls, o, 0); port;
+             port = leases_next_of_owner(ls, o, port)) {
+            const struct lease *l = leases_lease(ls, port);
             const char *name = leases_name_of(ls, port);
             put(out, "port=%u pid=%d uid=%u age=%u names=%s cmd=%s\n", port,
                 (int)o->pid, (unsigned)l->uid, now - l->since,

@@ -7,7 +7,8 @@
  * portserver.py's single read(100), a pid that arrives in pieces is
  * parsed whole. portserver.py's int() also takes '_' between digits; no
  * client sends that, so it is refused here. */
-#include "serve/serve.h"
+#include "portpicker.h"
+#include "serve/wire.h"
 
 #include <limits.h>
 #include <stdio.h>

@@ -165,11 +165,14 @@ setup() { unset PORTSERVER_ADDRESS; }
 }
 
 @test "pick --fence keeps even the SO_REUSEADDR consumer out until the timeout" {
-    port=$(pp pick --fence $$ 0.8)
-    track_pid "$(pgrep -nf "pick --fence $$ 0.8" | head -1)"
+    # 3 s outlasts a slow Python start on a loaded machine; the second try
+    # waits for the holder to be gone rather than for a fixed time.
+    port=$(pp pick --fence $$ 3)
+    holder=$(pgrep -nf "pick --fence $$ 3" | head -1)
+    track_pid "$holder"
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
     [ "$status" -eq 1 ]
-    sleep 1.2
+    for _ in $(seq 100); do kill -0 "$holder" 2>/dev/null || break; sleep 0.1; done
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
     [ "$status" -eq 0 ]
 }

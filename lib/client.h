@@ -1,0 +1,68 @@
+/* client.h: the client side of docs/protocol.md: talking to a port
+ * server. */
+#ifndef PORTPICKER_CLIENT_H
+#define PORTPICKER_CLIENT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <sys/socket.h>
+
+/* ---- lib/ask.c: the client side of docs/protocol.md ---- */
+
+struct sockaddr_un;
+
+/* Fill sun for address: "@name" is a Linux abstract socket, anything else a
+ * path. Returns the address length, or 0 with a message in err (empty, or
+ * longer than sun_path). */
+socklen_t unix_address(const char *address, struct sockaddr_un *sun, char *err,
+                       size_t errlen);
+
+enum ask_result {
+    ASK_REPLY,       /* reply holds what the server wrote before closing */
+    ASK_CLOSED,      /* the server closed without writing: a refusal */
+    ASK_UNREACHABLE, /* nothing listens at the address */
+    ASK_TIMEOUT,     /* no full answer within the timeout */
+    ASK_OVERSIZE,    /* the reply did not fit: not a reply of the protocol */
+    ASK_ERROR,       /* anything else; err says what */
+};
+
+/* Send request to the server at address and read its reply until the
+ * server closes, all within timeout seconds. reply is NUL-terminated. On
+ * anything but ASK_REPLY and ASK_CLOSED, err holds one line for the user
+ * naming the address and what failed. */
+enum ask_result ask_server(const char *address, const char *request,
+                           char *reply, size_t replylen, double timeout,
+                           char *err, size_t errlen);
+
+/* ---- lib/verbs.c: the requests of docs/protocol.md ---- */
+
+/* Lease count ports for pid: the legacy request when count is 1 and there
+ * are no names, else "v1 pick". ports receives them. Returns RC_OK, or an
+ * RC_* code (REFUSED, UNREACHABLE, TIMEOUT, BAD_REPLY, UNSUPPORTED, SYSTEM)
+ * with one line in err. */
+int ask_pick(const char *address, pid_t pid, unsigned count,
+                char *const *names, unsigned *ports, double timeout, char *err,
+                size_t errlen);
+
+/* Release ports, all or none. RC_OK, or RC_NOT_HELD and the like. */
+int ask_release(const char *address, const unsigned *ports, unsigned n,
+                   double timeout, char *err, size_t errlen);
+
+/* Ask "v1 VERB" (status, leases); reply holds the server's "ok ..." lines.
+ * A legacy server that closes without a reply gives RC_OK with *legacy set
+ * (it is up, but cannot say more). */
+int ask_query(const char *address, const char *verb, char *reply,
+                 size_t replylen, bool *legacy, double timeout, char *err,
+                 size_t errlen);
+
+/* ---- lib/name.c: the NAMEs a lease carries ---- */
+
+#define PORT_NAME_MAX 32 /* a NAME's length, with its NUL (docs/protocol.md) */
+
+/* Is word a NAME: letters, digits and _, not starting with a digit, shorter
+ * than PORT_NAME_MAX? Such a NAME also makes a valid NAME_PORT variable. */
+bool is_port_name(const char *word);
+
+#endif

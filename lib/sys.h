@@ -1,0 +1,39 @@
+/* sys.h: small wrappers around the system: time, fd limits, /proc files,
+ * randomness. */
+#ifndef PORTPICKER_SYS_H
+#define PORTPICKER_SYS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* ---- lib/readfile.c ---- */
+
+/* Read at most len - 1 bytes of path into buf, NUL-terminated. Returns the
+ * length, or -1 with errno set. */
+ssize_t read_small_file(const char *path, char *buf, size_t len);
+
+/* ---- lib/clock.c ---- */
+
+/* Milliseconds on CLOCK_MONOTONIC, never 0: for deadlines, not for dates. */
+int64_t monotonic_ms(void);
+/* The same clock in seconds. */
+double monotonic_seconds(void);
+/* Sleep ms milliseconds, resuming after signals. */
+void sleep_ms(unsigned ms);
+
+/* ---- lib/fdlimit.c ---- */
+
+/* Raise the soft limit on open files to want, or as far as the hard limit
+ * allows (want 0: to the hard limit), capped at 1048576. *now receives the
+ * soft limit in force afterwards. Returns 0, or -1 with errno set when the
+ * limit could not be read (*now is 1024) or raised (*now is the old one). */
+int raise_fd_limit(size_t want, size_t *now);
+
+/* ---- lib/random.c ---- */
+
+/* A uniformly distributed number in [0, bound), bound > 0. */
+uint32_t random_below(uint32_t bound);
+
+#endif

@@ -1,0 +1,30 @@
+/* daemon.h: what makes a process a service: sockets, systemd activation
+ * and notification, pidfile, signals (serve/daemon.c). */
+#ifndef SERVE_DAEMON_H
+#define SERVE_DAEMON_H
+
+#include <stddef.h>
+
+/* Listen on addr: "@name" (abstract) or a path. A path held by a dead
+ * server's socket is replaced. Returns the fd, or -1 with errno set
+ * (EADDRINUSE: a live server answers there) and a message in err. */
+int listen_unix(const char *addr, int mode, char *err, size_t errlen);
+
+/* The socket systemd passed (LISTEN_PID/LISTEN_FDS, fd 3), made
+ * non-blocking, into *fd (-1 when not socket-activated). Returns 0, or -1
+ * with errno set and a message in err when fd 3 is not a listening AF_UNIX
+ * stream socket. */
+int listen_activated(int *fd, char *err, size_t errlen);
+
+/* Tell systemd (NOTIFY_SOCKET) state such as "READY=1"; nothing without
+ * NOTIFY_SOCKET. Returns 0, or -1 with errno set. */
+int sd_notify_state(const char *state);
+
+/* Write our pid to path. Returns 0, or -1 with errno set. */
+int pidfile_write(const char *path);
+
+/* Block SIGTERM, SIGINT and SIGUSR1 and return a signalfd for them;
+ * SIGPIPE is ignored. Returns -1 with errno set on failure. */
+int signals_fd(void);
+
+#endif

@@ -1,0 +1,137 @@
+/* server.h: the port server: its options, its state, and the parts that
+ * share it.
+ *
+ * log.c     one write(2) per log line, with a level       (log.h)
+ * loop.c    an ae-shaped epoll loop: handlers by fd, timers (loop.h)
+ * wire.c    request framing and parsing (pure)            (wire.h)
+ * owner.c   what /proc says about a process               (owner.h)
+ * leases.c  the pool: free queue, lease table, owners     (leases.h)
+ * state.c   the lease journal behind --state              (state.h)
+ * daemon.c  sockets, activation, pidfile, sd_notify, signals (daemon.h)
+ * client.c  one connection: read a request, grant or refuse
+ * v1.c      the v1 verbs' answers
+ * server.c  granting, reclaiming, the timers that retry, poll and sync
+ * run.c     setup, the loop, teardown
+ */
+#ifndef SERVE_SERVER_H
+#define SERVE_SERVER_H
+
+#include "portpicker.h"
+#include "serve/leases.h"
+#include "serve/log.h"
+#include "serve/loop.h"
+#include "serve/state.h"
+#include "serve/wire.h"
+
+
+struct serve_opts {
+    const char *address;
+    const char *state;
+    const char *pidfile;
+    struct portset pool;
+    int socket_mode;            /* -1: leave as umask made it */
+    unsigned max_per_uid;       /* 0: no limit */
+    bool no_pidfd;              /* poll start times even if pidfd works */
+};
+
+struct stats {
+    uint64_t request_errors, denied, checked_last, allocations;
+    uint64_t reclaimed, outsiders, polled_owners;
+};
+
+struct client {
+    int fd;
+    pid_t peer_pid;     /* SO_PEERCRED, in our namespace (0: unknown) */
+    uid_t uid;
+    size_t len;
+    int64_t deadline;
+    struct client *prev, *next;
+    char *out;          /* a long reply being written, or NULL */
+    size_t out_len, out_off;
+    char buf[V1_MAX + 2];
+};
+
+enum pause_reason { LISTEN_ON, LISTEN_FULL, LISTEN_BACKOFF };
+
+struct server {
+    const struct serve_opts *opts;
+    struct loop loop;
+    struct leases leases;
+    struct journal journal;
+    struct stats stats;
+    int listen_fd, sig_fd;
+    bool activated;             /* listen_fd came from systemd */
+    bool bound;                 /* we made a filesystem socket: remove it */
+    bool pidfile;               /* we wrote opts->pidfile: remove it */
+    size_t dropped;             /* saved leases of dead owners */
+    enum pause_reason paused;
+    int64_t pause_logged;       /* when a pause was last logged */
+    int fd_limit;               /* RLIMIT_NOFILE soft limit */
+    uint64_t pidns;             /* ours */
+    struct client *first, *last;/* in accept order = deadline order */
+    size_t nclients;
+    int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
+    char why[160];              /* why the last request was denied */
+};
+
+/* File descriptors kept free for probes, /proc and the state file: the
+ * listener pauses when an accepted fd reaches fd_limit - FD_HEADROOM. */
+#define FD_HEADROOM 16
+
+/* Milliseconds a client has to send its request. */
+#define CLIENT_TIMEOUT_MS 3000
+
+/* Accept connections on the listening socket (a loop_fn). */
+void client_accept(struct loop *l, int fd, void *data, int mask);
+/* Drop clients whose time is up (a timer_fn). */
+int64_t client_expire(struct loop *l, void *data);
+/* Close every client (at shutdown). */
+void client_close_all(struct server *s);
+/* Resume accepting after a pause (a timer_fn, data the server). */
+int64_t listen_timer(struct loop *l, void *data);
+
+/* Grant a port to the owner named by pid for a caller; the heart of a
+ * request. Returns the port, or 0 with why set (counted as denied). */
+unsigned server_grant(struct server *s, const struct client *c,
+                      long long pid, const char **why);
+/* Grant count ports to the owner named by pid, all or none, named by
+ * names (NULL: unnamed). Returns count, or 0 with *code the v1 error code
+ * ("exhausted", "no-such-pid", "quota") and s->why the reason (the caller
+ * counts the denial). */
+unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
+                        unsigned count, const char *const *names,
+                        unsigned *ports, const char **code);
+/* Undo a grant whose reply could not be sent. */
+void server_ungrant(struct server *s, unsigned port);
+/* End the lease of port early (v1 release); the port is probed before it
+ * is free again. */
+void server_release(struct server *s, unsigned port);
+/* Register the timers of server.c: reclaim retries, polling, fsync. */
+void server_timers(struct server *s);
+/* Restore a lease read from the journal if its owner lives on (a
+ * journal_load callback, arg the server). Returns 0. */
+int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
+                   uid_t uid, const char *name);
+/* Log the counters. */
+void server_stats(struct server *s, const char *when);
+
+
+/* A v1 reply: text (malloc'd, len bytes) and the ports a pick granted, to
+ * undo if the reply cannot be sent. failed: out of memory on the way. */
+struct v1_reply {
+    char *text;
+    size_t len, cap;
+    bool failed;
+    unsigned nports;
+    unsigned ports[V1_MAX_PORTS];
+};
+
+/* Answer the v1 request line (NUL-terminated, no newline; split in place)
+ * of c into out, counting and logging refusals. */
+void v1_answer(struct server *s, const struct client *c, char *line,
+               struct v1_reply *out);
+
+/* Run the server until SIGTERM/SIGINT. Returns an exit code. */
+int serve_run(const struct serve_opts *opts);
+
+#endif
