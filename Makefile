@@ -6,10 +6,12 @@ CPPFLAGS += -D_GNU_SOURCE -I.
 LDFLAGS ?=
 STATIC  ?= -static
 PREFIX  ?= /usr/local
-BINDIR  := $(PREFIX)/bin
-MANDIR  := $(PREFIX)/share/man/man1
-BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
@@ -17,7 +19,7 @@ HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard s
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
-.PHONY: all test asan asan-test clean install uninstall bench help
+.PHONY: all test asan asan-test clean install install-links uninstall bench help
 
 all: portpicker
 
@@ -42,18 +44,35 @@ asan: portpicker-asan
 bench: portpicker
 	bench/run
 
+# Installs only files named portpicker*: never a name another package may own.
+# The applet links (and the completions under their names) come with
+# install-links, which skips any name that is not already our link.
+# contrib/links does the checking for install-links and uninstall.
+UNITS := portpicker.service portpicker.socket
+LINKDIRS = $(DESTDIR)$(BINDIR):portpicker \
+	$(DESTDIR)$(BASHCOMPDIR):portpicker $(DESTDIR)$(FISHCOMPDIR):portpicker.fish
+
 install: portpicker
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(UNITDIR)
 	install -m 755 portpicker $(DESTDIR)$(BINDIR)/portpicker
-	for a in $(APPLETS); do ln -sf portpicker $(DESTDIR)$(BINDIR)/$$a; done
 	install -m 644 portpicker.1 $(DESTDIR)$(MANDIR)/portpicker.1
 	install -m 644 completions/portpicker.bash $(DESTDIR)$(BASHCOMPDIR)/portpicker
 	install -m 644 completions/_portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+	install -m 644 completions/portpicker.fish $(DESTDIR)$(FISHCOMPDIR)/portpicker.fish
+	for u in $(UNITS); do \
+	  sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u.in >$(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
+
+install-links: install
+	contrib/links add $(LINKDIRS) -- $(APPLETS)
 
 uninstall:
+	contrib/links remove $(LINKDIRS) -- $(APPLETS)
 	rm -f $(DESTDIR)$(BINDIR)/portpicker $(DESTDIR)$(MANDIR)/portpicker.1
-	for a in $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+	rm -f $(DESTDIR)$(FISHCOMPDIR)/portpicker.fish
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 
 clean:
 	rm -f portpicker portpicker-asan bench/loadgen bench/results.json
@@ -65,7 +84,9 @@ help:
 	@echo "make test       run the bats suite (installs bats from Debian if missing)"
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
-	@echo "make install PREFIX=/usr/local   binary, applet links, man page, completions"
+	@echo "make install PREFIX=/usr/local   binary, man page, completions, systemd units"
+	@echo "make install-links               also pick, check, ... (never over another's file)"
+	@echo "make uninstall                   removes only what is ours"
 
 # The event loop alone, for tests/loop.bats (with ASan and UBSan).
 build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
@@ -73,14 +94,25 @@ build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
 	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
 
-# libFuzzer on the request parsers (fuzz/wire_fuzz.c), FUZZ_SECONDS long, on a copy of fuzz/corpus.
+# libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a
+# seed corpus (inputs that once broke a promise stay there, as regression
+# seeds; tests/fuzz.bats replays them all). `make fuzz` runs each target
+# FUZZ_SECONDS on a copy of its corpus; artifacts go to build/NAME-.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-build/wire_fuzz: fuzz/wire_fuzz.c serve/wire.c $(HDRS)
+FUZZERS := proto journal
+proto_SRCS := lib/proto.c lib/proto_reply.c
+proto_CORPUS := fuzz/corpus
+proto_MAXLEN := 8192
+journal_SRCS := serve/journal.c lib/proto.c
+journal_CORPUS := fuzz/journal-corpus
+journal_MAXLEN := 4096
+.SECONDEXPANSION:
+build/%_fuzz: fuzz/%_fuzz.c $$($$*_SRCS) $(HDRS)
 	@mkdir -p build
 	clang $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=fuzzer,address,undefined \
-	  -fno-sanitize-recover=all fuzz/wire_fuzz.c serve/wire.c -o $@
-fuzz: build/wire_fuzz
-	mkdir -p build/fuzz-corpus && cp fuzz/corpus/* build/fuzz-corpus/
-	build/wire_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=2048 \
-	  -artifact_prefix=build/ -print_final_stats=1 build/fuzz-corpus
+	  -fno-sanitize-recover=all fuzz/$*_fuzz.c $($*_SRCS) -o $@
+fuzz: $(FUZZERS:%=build/%_fuzz)
+	$(foreach f,$(FUZZERS),rm -rf build/$(f)-corpus && cp -r $($(f)_CORPUS) build/$(f)-corpus && \
+	  build/$(f)_fuzz -max_total_time=$(FUZZ_SECONDS) -max_len=$($(f)_MAXLEN) \
+	  -artifact_prefix=build/$(f)- -print_final_stats=1 build/$(f)-corpus && ) true

@@ -9,9 +9,9 @@
  *               procnet.c, probe.c, hold.c)
  * lib/sys.h     time, fd limits, small /proc files, randomness (clock.c,
  *               fdlimit.c, readfile.c, random.c)
- * lib/client.h  talking to a port server, the NAMEs of a lease (ask.c,
- *               verbs.c, name.c)
+ * lib/client.h  talking to a port server (ask.c, verbs.c)
  * lib/exit_codes.h  every exit code, once
+ * lib/proto.h   the port server protocol, both sides (proto.c, proto_reply.c)
  */
 #ifndef PORTPICKER_H
 #define PORTPICKER_H
@@ -20,6 +20,7 @@
 #include "lib/client.h"
 #include "lib/msg.h"
 #include "lib/ports.h"
+#include "lib/proto.h"
 #include "lib/sys.h"
 
 #define PORTPICKER_VERSION "0.1.0"

@@ -14,8 +14,8 @@ int server_up(const struct server_opts *server, bool quiet)
 {
     char reply[1024], err[512];
     bool legacy;
-    int rc = ask_query(server->address, "status", reply, sizeof(reply),
-                          &legacy, server->timeout, err, sizeof(err));
+    int rc = ask_query(server->address, VERB_STATUS, reply, sizeof(reply),
+                       &legacy, server->timeout, err, sizeof(err));
     if (rc != RC_OK) {
         if (!quiet)
             printf("%s\n", err);
@@ -28,37 +28,6 @@ int server_up(const struct server_opts *server, bool quiet)
         printf("port server at %s is up: %.*s\n", server->address,
                (int)strcspn(reply + 3, "\n"), reply + 3);
     return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
-}
-
-struct lease_line {
-    const char *port, *pid, *uid, *age, *names, *cmd;
-};
-
-/* Split "port=.. pid=.. uid=.. age=.. names=.. cmd=REST" in place. */
-static bool split_lease(char *line, struct lease_line *l)
-{
-    static const char *const keys[] = {"port=", "pid=", "uid=", "age=", "names=", "cmd="};
-    const char **fields[] = {&l->port, &l->pid, &l->uid, &l->age, &l->names, &l->cmd};
-    char *p = line;
-    for (size_t i = 0; i < 6; i++) {
-        size_t klen = strlen(keys[i]);
-        if (strncmp(p, keys[i], klen))
-            return false;
-        *fields[i] = p + klen;
-        if (i == 5)
-            return true;
-        char *space = strchr(p, ' ');
-        if (!space)
-            return false;
-        *space = '\0';
-        p = space + 1;
-    }
-    return true;
-}
-
-static bool all_digits(const char *s)
-{
-    return *s && strspn(s, "0123456789") == strlen(s);
 }
 
 /* The server's escaped command line (\xHH, \\) as a JSON string body. */
@@ -81,7 +50,7 @@ static void print_json_string(const char *s)
     putchar('"');
 }
 
-static void print_json_lease(const struct lease_line *l, bool first)
+static void print_json_lease(const struct lease_fields *l, bool first)
 {
     printf("%s\n  {\"port\": %s, \"pid\": %s, \"uid\": %s, \"age\": %s, \"names\": [",
            first ? "" : ",", l->port, l->pid, l->uid, l->age);
@@ -104,8 +73,8 @@ int print_leases(const struct server_opts *server, bool json)
     char *reply = malloc(LEASES_REPLY_MAX);
     if (!reply)
         die_errno(RC_SYSTEM, "malloc");
-    int rc = ask_query(server->address, "leases", reply, LEASES_REPLY_MAX,
-                          &legacy, server->timeout, err, sizeof(err));
+    int rc = ask_query(server->address, VERB_LEASES, reply, LEASES_REPLY_MAX,
+                       &legacy, server->timeout, err, sizeof(err));
     if (rc == RC_OK && legacy)
         rc = RC_UNSUPPORTED;
     if (rc != RC_OK) {
@@ -119,9 +88,8 @@ int print_leases(const struct server_opts *server, bool json)
         printf("%-6s %-8s %-6s %-6s %-16s %s\n", "PORT", "PID", "UID", "AGE", "NAMES", "COMMAND");
     bool first = true;
     while ((line = strtok_r(NULL, "\n", &save))) {
-        struct lease_line l;
-        if (!split_lease(line, &l) || !all_digits(l.port) || !all_digits(l.pid) ||
-            !all_digits(l.uid) || !all_digits(l.age)) {
+        struct lease_fields l;
+        if (!proto_parse_lease(line, &l)) {
             free(reply);
             die(RC_BAD_REPLY, "the port server at %s sent a lease line that is "
                 "not in the protocol", server->address);

@@ -19,7 +19,7 @@ static const char usage[] =
 "                    one port per NAME, for eval\n"
 SERVER_OPTION_USAGE
 "  -f, --fallback    if the server fails, warn and pick locally instead\n"
-"  -n, --count N     print N distinct ports, one per line (1-1000)\n"
+"  -n, --count N     print N distinct ports, one per line (1-" PROTO_STR(PROTO_MAX_PORTS) ")\n"
 "  -r, --range LIST  pick from LIST: LO-HI or PORT, comma-separated\n"
 "                    (default 15000-24999); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out\n"
@@ -40,7 +40,7 @@ COMMON_OPTION_USAGE("     ")
 #include <string.h>
 #include <unistd.h>
 
-#define MAX_COUNT 1000
+#define MAX_COUNT PROTO_MAX_PORTS
 /* How often a hold looks for its consumer, in milliseconds. */
 #define TAKEOVER_POLL_MS 20
 
@@ -89,9 +89,9 @@ static void add_list(struct portset *set, const char *option, const char *text)
 static void take_positional(const char *word, int *numbers)
 {
     if (TT.env && (word[0] < '0' || word[0] > '9') && word[0] != '-' && word[0] != '.') {
-        if (!is_port_name(word))
+        if (!proto_is_name(word))
             die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, "
-                          "not starting with a digit, %d at most)", word, PORT_NAME_MAX - 1);
+                          "not starting with a digit, %d at most)", word, PROTO_NAME_MAX);
         if (TT.nnames == MAX_COUNT)
             die(RC_USAGE, "too many NAMEs: %d at most", MAX_COUNT);
         TT.names[TT.nnames++] = (char *)word;
@@ -195,7 +195,7 @@ static void find_ports(const uint16_t *list, size_t n)
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
 static void print_ports(void)
 {
-    static char out[MAX_COUNT * (PORT_NAME_MAX + 12)];
+    static char out[MAX_COUNT * (PROTO_NAME_MAX + 13)];
     size_t len = 0;
     for (unsigned i = 0; i < TT.count; i++)
         len += (size_t)snprintf(out + len, sizeof(out) - len,
@@ -261,14 +261,14 @@ static void make_room(void)
 static bool ask_the_server(void)
 {
     char err[512];
-    int rc = ask_pick(TT.server.address, TT.pid, TT.count,
-                         TT.nnames ? TT.names : NULL, TT.ports,
-                         TT.server.timeout, err, sizeof(err));
+    int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names,
+                      TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
     if (rc == RC_OK) {
         print_ports();
         return true;
     }
-    if (!TT.fallback)
+    /* A request over the protocol's limits is the caller's mistake. */
+    if (!TT.fallback || rc == RC_USAGE)
         die(rc, "%s", err);
     warn("%s; --fallback: picking locally, without the server's guarantees", err);
     return false;

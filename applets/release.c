@@ -18,8 +18,6 @@ COMMON_OPTION_USAGE("     ")
 
 #include <stdio.h>
 
-#define MAX_PORTS 1000
-
 static const struct option_spec specs[] = {
     SERVER_OPTION_SPECS,
     {0, 0, 0, 0},
@@ -27,7 +25,7 @@ static const struct option_spec specs[] = {
 
 static struct {
     struct server_opts server;
-    unsigned ports[MAX_PORTS];
+    unsigned ports[PROTO_MAX_PORTS];
     unsigned nports;
 } TT;
 
@@ -41,8 +39,10 @@ static void parse_args(int argc, char **argv)
     while ((id = args_next(&a, specs)) != ARGS_END) {
         if (server_args_take(&TT.server, id, a.value))
             continue;
-        if (TT.nports == MAX_PORTS)
-            die(RC_USAGE, "too many ports: %d at most", MAX_PORTS);
+        /* The request's limit, named before anything is sent. */
+        if (TT.nports == PROTO_MAX_PORTS)
+            die(RC_USAGE, "too many PORTs: a release holds at most %d "
+                "(PROTO_MAX_PORTS)", PROTO_MAX_PORTS);
         TT.ports[TT.nports++] = parse_port("PORT", a.value);
     }
     if (TT.nports == 0)

@@ -74,9 +74,9 @@ static struct {
 
 static void add_name(enum kind kind, const char *name)
 {
-    if (!is_port_name(name))
+    if (!proto_is_name(name))
         die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, not "
-            "starting with a digit, %d at most)", name, PORT_NAME_MAX - 1);
+            "starting with a digit, %d at most)", name, PROTO_NAME_MAX);
     for (unsigned i = 0; i < TT.nnames; i++)
         if (!strcmp(TT.names[i], name))
             die(RC_USAGE, "NAME: '%s' is given twice", name);
@@ -220,7 +220,7 @@ static void pick_from_server(void)
 {
     char err[512];
     int rc = ask_pick(TT.server.address, getpid(), TT.nnames, TT.names,
-                      TT.ports, TT.server.timeout, err, sizeof(err));
+                      TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
     if (rc != RC_OK)
         die(rc, "%s", err);
     for (unsigned i = 0; i < TT.nnames; i++) {
@@ -242,7 +242,7 @@ static void set_env(const char *name, const char *value)
  * passed, and none (not even inherited ones) when not. */
 static void export_env(void)
 {
-    char var[PORT_NAME_MAX + 8], value[RUN_MAX_NAMES * PORT_NAME_MAX];
+    char var[PROTO_NAME_MAX + 8], value[RUN_MAX_NAMES * (PROTO_NAME_MAX + 1)];
     size_t used = 0;
 
     for (unsigned i = 0; i < TT.nnames; i++) {

@@ -31,7 +31,7 @@ COMMON_OPTION_USAGE("        ")
 "\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
 "Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
-"5 a server already answers at ADDR.\n";
+"5 a server already answers at ADDR or holds the --state FILE.\n";
 
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,4 +1,7 @@
-# bash completion for portpicker and its applet links (pick, check, serve, release)
+# bash completion for portpicker and its applet links (pick, check, serve, release).
+# make install-links also installs this file under each applet's name, which
+# is where bash-completion's on-demand loader looks; it binds only the name it
+# was loaded as, so another package's `pick` keeps its own completion.
 
 _portpicker_options() {
     case $1 in
@@ -26,6 +29,25 @@ _portpicker_takes_value() {
     return 1
 }
 
+# Adds the file names that start with $1 to COMPREPLY.
+_portpicker_files() {
+    compopt -o filenames 2>/dev/null
+    mapfile -t -O "${#COMPREPLY[@]}" COMPREPLY < <(compgen -f -- "$1")
+}
+
+# Completes a value for option $1, or returns 1 for an option without one.
+_portpicker_value() {
+    local cur=$2
+    case $1 in
+    -s|--server|-a|--address|--portserver_address|--portserver_unix_socket_address)
+        mapfile -t COMPREPLY < <(compgen -W "${PORTSERVER_ADDRESS-} @unittest-portserver" -- "$cur")
+        [[ $cur == @* ]] || _portpicker_files "$cur"
+        ;;
+    --state|--pidfile) COMPREPLY=(); _portpicker_files "$cur" ;;
+    *) _portpicker_takes_value "$1" ;;
+    esac
+}
+
 _portpicker() {
     local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}
     local applet=${COMP_WORDS[0]##*/}
@@ -48,10 +70,13 @@ _portpicker() {
     fi
     # run --tcp/--udp NAME: no word list; --tcp is a flag for pick and check.
     [ "$applet" = run ] && [[ $prev == --tcp || $prev == --udp || $prev == -e || $prev == --env ]] && return
-    _portpicker_takes_value "$prev" && return
+    _portpicker_value "$prev" "$cur" && return
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$(_portpicker_options "$applet")" -- "$cur")
     fi
 }
 
-complete -F _portpicker portpicker pick check serve release
+_portpicker_name=${BASH_SOURCE[0]##*/}
+_portpicker_name=${_portpicker_name%.bash}
+complete -F _portpicker "$_portpicker_name"
+unset _portpicker_name

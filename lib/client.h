@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include "lib/proto.h"
+
 /* ---- lib/ask.c: the client side of docs/protocol.md ---- */
 
 struct sockaddr_un;
@@ -38,31 +40,27 @@ enum ask_result ask_server(const char *address, const char *request,
 
 /* ---- lib/verbs.c: the requests of docs/protocol.md ---- */
 
-/* Lease count ports for pid: the legacy request when count is 1 and there
- * are no names, else "v1 pick". ports receives them. Returns RC_OK, or an
- * RC_* code (REFUSED, UNREACHABLE, TIMEOUT, BAD_REPLY, UNSUPPORTED, SYSTEM)
- * with one line in err. */
+/* Each ask_* returns RC_USAGE, with err naming the limit, for a request
+ * that lib/proto.h's limits refuse: nothing is sent then. */
+
+/* Lease count ports for pid, named by names (nnames: 0, or count): the
+ * legacy request when count is 1 and there are no names, else "v1 pick".
+ * ports receives them. Returns RC_OK, or an RC_* code (USAGE, REFUSED,
+ * UNREACHABLE, TIMEOUT, BAD_REPLY, UNSUPPORTED, SYSTEM) with one line in
+ * err. */
 int ask_pick(const char *address, pid_t pid, unsigned count,
-                char *const *names, unsigned *ports, double timeout, char *err,
-                size_t errlen);
+             char *const *names, unsigned nnames, unsigned *ports,
+             double timeout, char *err, size_t errlen);
 
 /* Release ports, all or none. RC_OK, or RC_NOT_HELD and the like. */
 int ask_release(const char *address, const unsigned *ports, unsigned n,
-                   double timeout, char *err, size_t errlen);
+                double timeout, char *err, size_t errlen);
 
-/* Ask "v1 VERB" (status, leases); reply holds the server's "ok ..." lines.
+/* Ask VERB_STATUS or VERB_LEASES; reply holds the server's "ok ..." lines.
  * A legacy server that closes without a reply gives RC_OK with *legacy set
  * (it is up, but cannot say more). */
-int ask_query(const char *address, const char *verb, char *reply,
-                 size_t replylen, bool *legacy, double timeout, char *err,
-                 size_t errlen);
-
-/* ---- lib/name.c: the NAMEs a lease carries ---- */
-
-#define PORT_NAME_MAX 32 /* a NAME's length, with its NUL (docs/protocol.md) */
-
-/* Is word a NAME: letters, digits and _, not starting with a digit, shorter
- * than PORT_NAME_MAX? Such a NAME also makes a valid NAME_PORT variable. */
-bool is_port_name(const char *word);
+int ask_query(const char *address, enum proto_verb verb, char *reply,
+              size_t replylen, bool *legacy, double timeout, char *err,
+              size_t errlen);
 
 #endif

@@ -17,7 +17,7 @@
     X(RC_USAGE, 2, "usage error: a bad argument, named on stderr; nothing done") \
     X(RC_SYSTEM, 3, "system error: a system call failed (EACCES, EMFILE, ...)") \
     X(RC_EXHAUSTED, 4, "pick: no free port left in the range") \
-    X(RC_ADDR_IN_USE, 5, "serve: a live server already answers at the address") \
+    X(RC_ADDR_IN_USE, 5, "serve: a server answers at the address or holds the --state file") \
     X(RC_REFUSED, 6, "the port server refused (pool empty, unknown pid, quota)") \
     X(RC_UNREACHABLE, 7, "no port server: no address given, or none answers") \
     X(RC_TIMEOUT, 8, "the port server did not answer within --timeout") \

@@ -4,9 +4,7 @@
  * granted exactly what was asked, in the form the protocol says. */
 #include "portpicker.h"
 
-#include <errno.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 /* Exit code and message for a transport failure. */
@@ -26,43 +24,28 @@ static int transport_failure(enum ask_result r, const char *what,
     }
 }
 
-/* Parse "PORT" (1-65535) at *p, advancing past it; false if not one. */
-static bool take_port(const char **p, unsigned *port)
-{
-    char *end;
-    if (**p < '0' || **p > '9')
-        return false;
-    errno = 0;
-    unsigned long v = strtoul(*p, &end, 10);
-    if (errno || v < 1 || v > PORT_MAX || end - *p > 5)
-        return false;
-    *port = (unsigned)v;
-    *p = end;
-    return true;
-}
-
 /* A v1 "err CODE TEXT" reply into an exit code and message. */
 static int v1_error(const char *reply, const char *address, char *err,
                     size_t errlen)
 {
-    static const struct { const char *code; int rc; } codes[] = {
-        {"exhausted", RC_REFUSED},   {"no-such-pid", RC_REFUSED},
-        {"quota", RC_REFUSED},       {"not-leased", RC_NOT_HELD},
-        {"not-owner", RC_NOT_HELD},  {"unsupported", RC_UNSUPPORTED},
-        {"bad-request", RC_BAD_REPLY},
+    static const int rcs[] = {
+        [ERR_EXHAUSTED] = RC_REFUSED,   [ERR_NO_SUCH_PID] = RC_REFUSED,
+        [ERR_QUOTA] = RC_REFUSED,       [ERR_NOT_LEASED] = RC_NOT_HELD,
+        [ERR_NOT_OWNER] = RC_NOT_HELD,  [ERR_UNSUPPORTED] = RC_UNSUPPORTED,
+        [ERR_BAD_REQUEST] = RC_BAD_REPLY,
     };
-    const char *nl = strchr(reply, '\n');
-    int len = nl ? (int)(nl - reply) : (int)strlen(reply);
-    for (size_t i = 0; i < sizeof(codes) / sizeof(codes[0]); i++) {
-        size_t n = strlen(codes[i].code);
-        if (!strncmp(reply + 4, codes[i].code, n) && reply[4 + n] == ' ') {
-            snprintf(err, errlen, "the port server at %s refused: %.*s", address,
-                     len - 5 - (int)n, reply + 5 + n);
-            return codes[i].rc;
-        }
+    enum proto_err code;
+    const char *text;
+    size_t len;
+    proto_parse_err(reply, &code, &text, &len);
+    if (code != ERR_UNKNOWN) {
+        snprintf(err, errlen, "the port server at %s refused: %.*s", address,
+                 (int)len, text);
+        return rcs[code];
     }
+    len = strcspn(reply, "\n");
     snprintf(err, errlen, "the port server at %s sent an error this client does "
-             "not know: '%.*s'", address, len > 80 ? 80 : len, reply);
+             "not know: '%.*s'", address, (int)(len > 80 ? 80 : len), reply);
     return RC_BAD_REPLY;
 }
 
@@ -76,84 +59,88 @@ static int bad_reply(const char *reply, const char *address, char *err,
     return RC_BAD_REPLY;
 }
 
-int ask_pick(const char *address, pid_t pid, unsigned count,
-                char *const *names, unsigned *ports, double timeout, char *err,
-                size_t errlen)
+/* Format r into request; RC_OK, or RC_USAGE with err naming the limit. */
+static int build(const struct request *r, char *request, size_t len, char *err,
+                 size_t errlen)
 {
-    char request[1100], reply[8192];
-    int used;
-    bool legacy = count == 1 && !names;
-    if (legacy)
-        used = snprintf(request, sizeof(request), "%ld\n", (long)pid);
-    else
-        used = snprintf(request, sizeof(request), "v1 pick %ld %u", (long)pid, count);
-    for (unsigned i = 0; names && i < count; i++)
-        used += snprintf(request + used, sizeof(request) - (size_t)used, " %s", names[i]);
-    if (!legacy)
-        snprintf(request + used, sizeof(request) - (size_t)used, "\n");
+    char why[200];
+    if (proto_format_request(r, request, len, why, sizeof(why)) >= 0)
+        return RC_OK;
+    snprintf(err, errlen, "request not sent: %s", why);
+    return RC_USAGE;
+}
 
-    enum ask_result r = ask_server(address, request, reply, sizeof(reply),
-                                   timeout, err, errlen);
-    if (r == ASK_CLOSED && legacy) {
+int ask_pick(const char *address, pid_t pid, unsigned count,
+             char *const *names, unsigned nnames, unsigned *ports,
+             double timeout, char *err, size_t errlen)
+{
+    struct request r;
+    char request[PROTO_REQUEST_MAX + 2], reply[8192];
+    r = (struct request){.verb = VERB_PICK, .pid = pid, .count = count,
+                         .nnames = nnames, .legacy = count == 1 && !nnames};
+    for (unsigned i = 0; i < nnames && i < PROTO_MAX_NAMES; i++)
+        r.names[i] = names[i];
+    int rc = build(&r, request, sizeof(request), err, errlen);
+    if (rc != RC_OK)
+        return rc;
+    enum ask_result got = ask_server(address, request, reply, sizeof(reply),
+                                     timeout, err, errlen);
+    if (got == ASK_CLOSED && r.legacy) {
         snprintf(err, errlen, "the port server at %s refused: no free port in "
                  "its pool, or it cannot see pid %ld", address, (long)pid);
         return RC_REFUSED;
     }
-    if (r != ASK_REPLY)
-        return transport_failure(r, "picking several ports at once", address, err, errlen);
-    const char *p = reply;
-    if (!legacy) {
-        if (!strncmp(reply, "err ", 4))
-            return v1_error(reply, address, err, errlen);
-        if (strncmp(reply, "ok ", 3))
-            return bad_reply(reply, address, err, errlen);
-        p += 3;
-    }
-    for (unsigned i = 0; i < count; i++) {
-        if (!take_port(&p, &ports[i]) || *p != (i + 1 < count ? ' ' : '\n'))
-            return bad_reply(reply, address, err, errlen);
-        p++;
-    }
-    return *p ? bad_reply(reply, address, err, errlen) : RC_OK;
+    if (got != ASK_REPLY)
+        return transport_failure(got, "picking several ports at once", address,
+                                 err, errlen);
+    if (!r.legacy && !strncmp(reply, "err ", 4))
+        return v1_error(reply, address, err, errlen);
+    if (!proto_parse_ports(reply, r.legacy, count, ports))
+        return bad_reply(reply, address, err, errlen);
+    return RC_OK;
 }
 
 int ask_release(const char *address, const unsigned *ports, unsigned n,
-                   double timeout, char *err, size_t errlen)
+                double timeout, char *err, size_t errlen)
 {
-    char request[7 * 1000 + 16], reply[512];
-    int used = snprintf(request, sizeof(request), "v1 release");
-    for (unsigned i = 0; i < n; i++)
-        used += snprintf(request + used, sizeof(request) - (size_t)used, " %u", ports[i]);
-    snprintf(request + used, sizeof(request) - (size_t)used, "\n");
-    enum ask_result r = ask_server(address, request, reply, sizeof(reply),
-                                   timeout, err, errlen);
-    if (r != ASK_REPLY)
-        return transport_failure(r, "release", address, err, errlen);
+    struct request r;
+    char request[PROTO_REQUEST_MAX + 2], reply[512];
+    r = (struct request){.verb = VERB_RELEASE, .count = n};
+    for (unsigned i = 0; i < n && i < PROTO_MAX_PORTS; i++)
+        r.ports[i] = (uint16_t)ports[i];
+    int rc = build(&r, request, sizeof(request), err, errlen);
+    if (rc != RC_OK)
+        return rc;
+    enum ask_result got = ask_server(address, request, reply, sizeof(reply),
+                                     timeout, err, errlen);
+    if (got != ASK_REPLY)
+        return transport_failure(got, "release", address, err, errlen);
     if (!strncmp(reply, "err ", 4))
         return v1_error(reply, address, err, errlen);
     return strcmp(reply, "ok\n") ? bad_reply(reply, address, err, errlen) : RC_OK;
 }
 
-int ask_query(const char *address, const char *verb, char *reply,
-                 size_t replylen, bool *legacy, double timeout, char *err,
-                 size_t errlen)
+int ask_query(const char *address, enum proto_verb verb, char *reply,
+              size_t replylen, bool *legacy, double timeout, char *err,
+              size_t errlen)
 {
+    const struct request r = {.verb = verb};
+    const char *what = verb == VERB_STATUS ? "status" : "leases";
     char request[64];
-    snprintf(request, sizeof(request), "v1 %s\n", verb);
+    int rc = build(&r, request, sizeof(request), err, errlen);
+    if (rc != RC_OK)
+        return rc;
     *legacy = false;
-    enum ask_result r = ask_server(address, request, reply, replylen, timeout,
-                                   err, errlen);
-    if (r == ASK_CLOSED) {
+    enum ask_result got = ask_server(address, request, reply, replylen, timeout,
+                                     err, errlen);
+    if (got == ASK_CLOSED) {
         *legacy = true;
-        transport_failure(r, verb, address, err, errlen);
+        transport_failure(got, what, address, err, errlen);
         return RC_OK;
     }
-    if (r != ASK_REPLY)
-        return transport_failure(r, verb, address, err, errlen);
+    if (got != ASK_REPLY)
+        return transport_failure(got, what, address, err, errlen);
     if (!strncmp(reply, "err ", 4))
         return v1_error(reply, address, err, errlen);
-    if (strncmp(reply, "ok", 2) || !strchr(reply, '\n') ||
-        reply[strlen(reply) - 1] != '\n')
-        return bad_reply(reply, address, err, errlen);
-    return RC_OK;
+    return proto_parse_ok(reply) ? RC_OK : bad_reply(reply, address, err, errlen);
 }

@@ -84,40 +84,6 @@ static void drain(int fd)
         continue;
 }
 
-static void refuse(struct server *s, struct client *c, bool bad_request,
-                   const char *why)
-{
-    drain(c->fd);
-    if (bad_request)
-        s->stats.request_errors++;
-    else
-        s->stats.denied++;
-    slog(LOG_INFO, "%s from pid %d (uid %u): %s",
-         bad_request ? "bad request" : "denied", (int)c->peer_pid,
-         (unsigned)c->uid, why);
-    client_close(s, c);
-}
-
-static void answer(struct server *s, struct client *c, long long pid)
-{
-    const char *why;
-    unsigned port = server_grant(s, c, pid, &why);
-    if (!port) {
-        refuse(s, c, false, why);
-        return;
-    }
-    char reply[16];
-    int len = snprintf(reply, sizeof(reply), "%u\n", port);
-    /* A fresh socket's buffer always has room for 6 bytes, so a failure
-     * means the client is gone: it never learns the port, so undo. */
-    if (send(c->fd, reply, (size_t)len, MSG_NOSIGNAL | MSG_DONTWAIT) != len) {
-        slog(LOG_WARN, "port %u: reply to pid %d failed: %s; lease undone",
-             port, (int)c->peer_pid, strerror(errno));
-        server_ungrant(s, port);
-    }
-    client_close(s, c);
-}
-
 /* Send what is left of a long reply; close once it is out, or the client
  * is gone. */
 static void client_write(struct loop *l, int fd, void *data, int mask)
@@ -139,11 +105,19 @@ static void client_write(struct loop *l, int fd, void *data, int mask)
     client_close(l->ctx, c);
 }
 
-/* Send reply: at once, or, when the socket buffer is full, by client_write.
- * A pick whose reply cannot be sent whole at once is undone: the client
- * never learns its ports. */
-static void send_v1(struct server *s, struct client *c, struct v1_reply *reply)
+/* Send the reply at once or, when the socket buffer is full, by
+ * client_write; a legacy refusal is a close. A refused request is drained
+ * first, so the client sees the refusal, not a reset. A pick whose reply
+ * cannot be sent whole at once is undone: the client never learns its
+ * ports. */
+static void send_reply(struct server *s, struct client *c, struct reply *reply)
 {
+    if (reply->refused)
+        drain(c->fd);
+    if (reply->refused && reply->legacy) {
+        client_close(s, c);
+        return;
+    }
     ssize_t sent = reply->failed ? -1
                    : send(c->fd, reply->text, reply->len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent == (ssize_t)reply->len) {
@@ -166,45 +140,40 @@ static void send_v1(struct server *s, struct client *c, struct v1_reply *reply)
     client_close(s, c);
 }
 
-static void answer_v1(struct server *s, struct client *c, size_t line_len)
-{
-    struct v1_reply *reply = calloc(1, sizeof(*reply));
-    if (!reply) {
-        refuse(s, c, false, "out of memory");
-        return;
-    }
-    c->buf[line_len] = '\0';
-    v1_answer(s, c, c->buf, reply);
-    send_v1(s, c, reply);
-    free(reply->text);
-    free(reply);
-}
-
-/* Act on what c sent so far; done: no more is coming (EOF, timeout). */
+/* Act on what c sent so far; done: no more is coming (EOF, timeout).
+ * Frame, parse, answer, send: each step once, in this order. */
 static void decide(struct server *s, struct client *c, bool done)
 {
-    long long pid;
+    struct request request;
+    struct reply reply = {.legacy = !proto_is_v1(c->buf, c->len)};
     size_t line_len;
     const char *why;
-    if (c->len && c->buf[0] == 'v') {
-        if (wire_frame_v1(c->buf, c->len, done, &line_len, &why) == WIRE_V1)
-            answer_v1(s, c, line_len);
-        else if (done || c->len == sizeof(c->buf) || memchr(c->buf, '\n', c->len))
-            refuse(s, c, true, why);
+    char parse_why[sizeof(reply.why)];
+    enum proto_frame framed = proto_frame(c->buf, c->len, done, &line_len, &why);
+    if (framed == FRAME_MORE)
         return;
+    if (framed == FRAME_BAD) {
+        reply_refuse(&reply, ERR_BAD_REQUEST, "%s", why);
+    } else {
+        c->buf[line_len] = '\0';
+        enum proto_status parsed = proto_parse(c->buf, line_len, &request,
+                                               parse_why, sizeof(parse_why));
+        if (parsed != PROTO_OK)
+            reply_refuse(&reply, parsed == PROTO_UNSUPPORTED ? ERR_UNSUPPORTED
+                         : ERR_BAD_REQUEST, "%s", parse_why);
     }
-    switch (wire_parse(c->buf, c->len, done, &pid, &why)) {
-    case WIRE_MORE:
-        return;
-    case WIRE_BAD:
-        refuse(s, c, true, why);
-        return;
-    case WIRE_PID:
-        answer(s, c, pid);
-        return;
-    case WIRE_V1:
-        return;
-    }
+    answer(s, c, &request, &reply);
+    send_reply(s, c, &reply);
+    free(reply.text);
+}
+
+/* A client gone wrong before its request was whole. */
+static void drop(struct server *s, struct client *c, const char *why)
+{
+    struct reply reply = {.legacy = true};
+    reply_refuse(&reply, ERR_BAD_REQUEST, "%s", why);
+    answer(s, c, NULL, &reply);
+    send_reply(s, c, &reply);
 }
 
 static void client_read(struct loop *l, int fd, void *data, int mask)
@@ -215,7 +184,7 @@ static void client_read(struct loop *l, int fd, void *data, int mask)
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return;
     if (n < 0) {
-        refuse(l->ctx, c, true, strerror(errno));
+        drop(l->ctx, c, strerror(errno));
         return;
     }
     c->len += (size_t)n;
@@ -234,7 +203,7 @@ int64_t client_expire(struct loop *l, void *data)
         else if (c->len)
             decide(s, c, true);
         else
-            refuse(s, c, true, "sent nothing in time");
+            drop(s, c, "sent nothing in time");
     }
     return s->first ? s->first->deadline - now : LOOP_DONE;
 }

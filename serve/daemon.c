@@ -3,7 +3,12 @@
  * The listening socket (abstract "@name" or a path; a path left by a dead
  * server is replaced), systemd socket activation and readiness (written by
  * hand: no libsystemd), the pidfile and the signalfd. These helpers never
- * exit: they return -1 and a message, and the caller decides. */
+ * exit: they return -1 and a message, and the caller decides.
+ *
+ * Paths may sit in a directory another user can write, so nothing here
+ * follows a link it did not make: files are created exclusively with
+ * O_NOFOLLOW, and a socket gets its mode from the umask at bind(2), never
+ * from a chmod by path that a swapped-in link would redirect. */
 #include "portpicker.h"
 #include "serve/daemon.h"
 #include "serve/log.h"
@@ -80,6 +85,21 @@ static int remove_stale(const char *path, const struct sockaddr_un *sun,
     return 0;
 }
 
+/* bind(2) with the socket file's mode set as it is created: under a umask
+ * that leaves exactly mode (-1: the caller's umask). The server has one
+ * thread, so the umask is nobody else's meanwhile. */
+static int bind_mode(int fd, const struct sockaddr_un *sun, socklen_t len, int mode)
+{
+    if (mode < 0)
+        return bind(fd, (const struct sockaddr *)sun, len);
+    mode_t was = umask((mode_t)(0777 & ~mode));
+    int rc = bind(fd, (const struct sockaddr *)sun, len);
+    int saved = errno;
+    umask(was);
+    errno = saved;
+    return rc;
+}
+
 int listen_unix(const char *addr, int mode, char *err, size_t errlen)
 {
     struct sockaddr_un sun;
@@ -92,22 +112,17 @@ int listen_unix(const char *addr, int mode, char *err, size_t errlen)
     if (fd < 0)
         return fail(err, errlen, addr, "socket", true);
     bool path = addr[0] != '@';
-    int bound = bind(fd, (struct sockaddr *)&sun, len);
+    int bound = bind_mode(fd, &sun, len, path ? mode : -1);
     if (bound < 0 && errno == EADDRINUSE && path) {
         if (remove_stale(addr, &sun, len, err, errlen) < 0)
             return close_keep_errno(fd);
-        bound = bind(fd, (struct sockaddr *)&sun, len);
+        bound = bind_mode(fd, &sun, len, mode);
     }
     if (bound < 0) {
         int saved = errno;
         snprintf(err, errlen, "%s: bind: %s%s", addr, strerror(saved),
                  saved == EADDRINUSE ? " (another server is running there)" : "");
         errno = saved;
-        return close_keep_errno(fd);
-    }
-    if (path && mode >= 0 && chmod(addr, (mode_t)mode) < 0) {
-        fail(err, errlen, addr, "chmod", true);
-        unlink(addr);
         return close_keep_errno(fd);
     }
     if (listen(fd, SOMAXCONN) < 0) {
@@ -171,11 +186,28 @@ int sd_notify_state(const char *state)
     return 0;
 }
 
+int file_create(const char *path, int flags, mode_t mode)
+{
+    flags |= O_CREAT | O_EXCL | O_NOFOLLOW;
+    int fd = open(path, flags, mode);
+    if (fd >= 0 || errno != EEXIST)
+        return fd;
+    struct stat st;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
+        slog(LOG_WARN, "%s: a symbolic link was there: removed, not followed",
+             path);
+    if (unlink(path) < 0 && errno != ENOENT)
+        return -1;
+    /* If something is back already, another process writes here: give up
+     * (EEXIST) rather than race it. */
+    return open(path, flags, mode);
+}
+
 int pidfile_write(const char *path)
 {
     char line[32];
     int len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    int fd = file_create(path, O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
     ssize_t n = write(fd, line, (size_t)len);

@@ -4,6 +4,7 @@
 #define SERVE_DAEMON_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Listen on addr: "@name" (abstract) or a path. A path held by a dead
  * server's socket is replaced. Returns the fd, or -1 with errno set
@@ -20,7 +21,13 @@ int listen_activated(int *fd, char *err, size_t errlen);
  * NOTIFY_SOCKET. Returns 0, or -1 with errno set. */
 int sd_notify_state(const char *state);
 
-/* Write our pid to path. Returns 0, or -1 with errno set. */
+/* Create path for writing (open flags plus O_CREAT | O_EXCL | O_NOFOLLOW),
+ * never through a link: whatever is at path (a stale file, a symbolic link
+ * planted by another user) is removed, not followed, and a second try made.
+ * Returns the fd, or -1 with errno set. */
+int file_create(const char *path, int flags, mode_t mode);
+
+/* Write our pid to path (file_create). Returns 0, or -1 with errno set. */
 int pidfile_write(const char *path);
 
 /* Block SIGTERM, SIGINT and SIGUSR1 and return a signalfd for them;

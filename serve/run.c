@@ -1,9 +1,10 @@
 /* run.c: the server's life: set up, run the loop, tear down.
  *
- * Order matters: the journal is read before the socket is bound (a bad
- * state file stops us before we answer anyone) but rewritten only after
- * (a second server on a busy address must not touch the first one's
- * file). Teardown frees everything, so ASan sees no leak. */
+ * Order matters: the state file is locked and read before the socket is
+ * bound (a bad state file, or one another server holds, stops us before we
+ * answer anyone) but rewritten only after (a second server on a busy
+ * address must not touch its file). Teardown frees everything, so ASan sees
+ * no leak. */
 #include "serve/daemon.h"
 #include "serve/owner.h"
 #include "serve/server.h"
@@ -38,6 +39,22 @@ static int failed(int rc, const char *what, const char *err)
     return rc;
 }
 
+/* Rewrite the state file as we start. A full disk does not stop us: we
+ * answer, refusing grants until the file can be written (the sync timer
+ * retries each second); any other failure does. */
+static int start_journal(struct server *s)
+{
+    char err[512];
+    if (journal_compact(&s->journal, &s->leases, err, sizeof(err)) == 0)
+        return 0;
+    if (s->journal.error != ENOSPC && s->journal.error != EDQUOT)
+        return failed(-1, err, "");
+    slog(LOG_ERROR, "%s%s", err, s->journal.must_rewrite
+         ? ": no grant until it can be written" : ": appending to it as it is");
+    loop_timer_within(&s->loop, s->t_sync, 0);
+    return 0;
+}
+
 static int start(struct server *s)
 {
     const struct serve_opts *opts = s->opts;
@@ -56,8 +73,8 @@ static int start(struct server *s)
     s->t_listen = loop_timer(&s->loop, listen_timer, s);
     server_timers(s);
     if (opts->state &&
-        journal_load(opts->state, server_restore, s, err, sizeof(err)) < 0)
-        return failed(RC_SYSTEM, err, "");
+        journal_open(&s->journal, server_restore, s, err, sizeof(err)) < 0)
+        return failed(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM, err, "");
     leases_fill(&s->leases);
 
     int fd;
@@ -72,8 +89,8 @@ static int start(struct server *s)
         s->bound = opts->address[0] != '@';
     }
     s->listen_fd = fd;
-    if (opts->state && journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
-        return failed(RC_SYSTEM, err, "");
+    if (opts->state && start_journal(s) < 0)
+        return RC_SYSTEM;
     if ((s->sig_fd = signals_fd()) < 0 ||
         loop_add(&s->loop, s->sig_fd, on_signal, NULL, s) < 0 ||
         loop_add(&s->loop, fd, client_accept, NULL, s) < 0)

@@ -97,14 +97,10 @@ static int64_t sync_journal(struct loop *l, void *data)
     struct server *s = data;
     char err[256];
     (void)l;
-    /* Rewriting also syncs; do it when dead records outnumber live ones. */
-    if (s->journal.records > 2 * s->leases.nleases + 64) {
-        if (journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
-            slog(LOG_ERROR, "%s", err);
-    } else if (journal_sync(&s->journal) < 0) {
-        slog(LOG_ERROR, "%s: fsync: %s", s->opts->state, strerror(errno));
-    }
-    return LOOP_DONE;
+    int rc = journal_tick(&s->journal, &s->leases, err, sizeof(err));
+    if (*err)
+        slog(LOG_ERROR, "%s", err);
+    return rc < 0 ? SYNC_MS : LOOP_DONE;
 }
 
 void server_timers(struct server *s)
@@ -185,11 +181,12 @@ static pid_t resolve(struct server *s, const struct client *c, long long pid)
 }
 
 /* Refuse with code and a reason in s->why; returns 0 for the caller. */
-static unsigned deny(struct server *s, const char **code, const char *which,
-                     const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+static unsigned deny(struct server *s, enum proto_err *code,
+                     enum proto_err which, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 
-static unsigned deny(struct server *s, const char **code, const char *which,
-                     const char *fmt, ...)
+static unsigned deny(struct server *s, enum proto_err *code,
+                     enum proto_err which, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
@@ -226,31 +223,42 @@ static bool take_all(struct server *s, struct owner *o, uid_t uid,
     return true;
 }
 
-/* Name the grants and write them to the journal; on failure undo them. */
-static bool journal_all(struct server *s, struct owner *o, uid_t uid,
-                        unsigned count, const char *const *names,
-                        const unsigned *ports)
+/* End port's lease in the table: undone (back to the head of the free
+ * queue) or released (probed, then to the tail). */
+static void end_lease(struct server *s, unsigned port, bool undo)
 {
-    for (unsigned i = 0; i < count; i++) {
-        if (names && leases_name(&s->leases, ports[i], names[i]) < 0)
+    struct owner *o = leases_owner_of(&s->leases, port);
+    if (o->nleases == 1 && o->pidfd < 0)
+        s->stats.polled_owners--;
+    int pidfd = undo ? leases_ungrant(&s->leases, port)
+                     : leases_release(&s->leases, port);
+    if (pidfd >= 0) {
+        loop_del(&s->loop, pidfd);
+        close(pidfd);
+    }
+}
+
+/* Name the grants and write them to the journal; on failure undo them
+ * (the journal is back as it was: nothing to record). */
+static bool journal_all(struct server *s, unsigned count,
+                        const char *const *names, const unsigned *ports)
+{
+    for (unsigned i = 0; names && i < count; i++)
+        if (leases_name(&s->leases, ports[i], names[i]) < 0)
             slog(LOG_WARN, "port %u: name %s not kept: out of memory",
                  ports[i], names[i]);
-        if (journal_grant(&s->journal, ports[i], o, uid,
-                          leases_name_of(&s->leases, ports[i])) < 0) {
-            snprintf(s->why, sizeof(s->why), "%s: %s", s->opts->state,
-                     strerror(errno));
-            for (unsigned j = 0; j < count; j++)
-                server_ungrant(s, ports[j]);
-            return false;
-        }
-    }
     loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
-    return true;
+    if (journal_grant(&s->journal, &s->leases, ports, count, s->why,
+                      sizeof(s->why)) == 0)
+        return true;
+    for (unsigned i = 0; i < count; i++)
+        end_lease(s, ports[i], true);
+    return false;
 }
 
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,
-                        unsigned *ports, const char **code)
+                        unsigned *ports, enum proto_err *code)
 {
     struct leases *ls = &s->leases;
     uint64_t start;
@@ -259,22 +267,22 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     if (ls->free.len < count) {
         s->stats.checked_last = 0;
         if (count == 1)
-            return deny(s, code, "exhausted", "no free port left in the pool");
-        return deny(s, code, "exhausted", "%u ports asked, %zu free in the pool",
+            return deny(s, code, ERR_EXHAUSTED, "no free port left in the pool");
+        return deny(s, code, ERR_EXHAUSTED, "%u ports asked, %zu free in the pool",
                     count, ls->free.len);
     }
     pid_t owner = resolve(s, c, pid);
     if (!owner) {
-        *code = "no-such-pid";
+        *code = ERR_NO_SUCH_PID;
         return 0;
     }
     uint32_t held = leases_of_uid(ls, c->uid);
     if (s->opts->max_per_uid && held + count > s->opts->max_per_uid)
-        return deny(s, code, "quota", "uid %u holds %u leases already "
+        return deny(s, code, ERR_QUOTA, "uid %u holds %u leases already "
                     "(--max-leases-per-uid %u)", (unsigned)c->uid, held,
                     s->opts->max_per_uid);
     if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start)))
-        return deny(s, code, "no-such-pid", "no process %d", (int)owner);
+        return deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)owner);
     bool took = take_all(s, o, c->uid, count, ports);
     int saved = errno;
     /* Ports found bound went to rest: start retrying them. */
@@ -283,12 +291,12 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     if (!took) {
         if (!o->nleases)
             owner_gone(s, o);
-        return deny(s, code, "exhausted", "%s", saved ? strerror(saved)
+        return deny(s, code, ERR_EXHAUSTED, "%s", saved ? strerror(saved)
                     : ls->free.len ? "every port probed is bound by another process"
                     : "no free port left in the pool");
     }
-    if (!journal_all(s, o, c->uid, count, names, ports)) {
-        *code = "exhausted";
+    if (!journal_all(s, count, names, ports)) {
+        *code = ERR_EXHAUSTED;
         return 0;
     }
     s->stats.allocations += count;
@@ -306,28 +314,10 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     return count;
 }
 
-unsigned server_grant(struct server *s, const struct client *c, long long pid,
-                      const char **why)
+/* End port's lease and record it. */
+static void end_recorded(struct server *s, unsigned port, bool undo)
 {
-    unsigned port;
-    const char *code;
-    *why = s->why;
-    return server_grant_n(s, c, pid, 1, NULL, &port, &code) ? port : 0;
-}
-
-/* End port's lease: undone (back to the head of the free queue) or
- * released (probed, then to the tail). */
-static void end_lease(struct server *s, unsigned port, bool undo)
-{
-    struct owner *o = leases_owner_of(&s->leases, port);
-    if (o->nleases == 1 && o->pidfd < 0)
-        s->stats.polled_owners--;
-    int pidfd = undo ? leases_ungrant(&s->leases, port)
-                     : leases_release(&s->leases, port);
-    if (pidfd >= 0) {
-        loop_del(&s->loop, pidfd);
-        close(pidfd);
-    }
+    end_lease(s, port, undo);
     if (journal_end(&s->journal, port) < 0)
         slog(LOG_ERROR, "%s: %s", s->opts->state, strerror(errno));
     loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
@@ -335,12 +325,12 @@ static void end_lease(struct server *s, unsigned port, bool undo)
 
 void server_ungrant(struct server *s, unsigned port)
 {
-    end_lease(s, port, true);
+    end_recorded(s, port, true);
 }
 
 void server_release(struct server *s, unsigned port)
 {
-    end_lease(s, port, false);
+    end_recorded(s, port, false);
     loop_timer_within(&s->loop, s->t_settle, 0);
 }
 

@@ -3,13 +3,12 @@
  *
  * log.c     one write(2) per log line, with a level       (log.h)
  * loop.c    an ae-shaped epoll loop: handlers by fd, timers (loop.h)
- * wire.c    request framing and parsing (pure)            (wire.h)
  * owner.c   what /proc says about a process               (owner.h)
  * leases.c  the pool: free queue, lease table, owners     (leases.h)
  * state.c   the lease journal behind --state              (state.h)
  * daemon.c  sockets, activation, pidfile, sd_notify, signals (daemon.h)
- * client.c  one connection: read a request, grant or refuse
- * v1.c      the v1 verbs' answers
+ * client.c  one connection: read and frame a request, parse it (lib/proto.h), send the reply
+ * answer.c  one dispatch from a request to its reply; refusals counted here
  * server.c  granting, reclaiming, the timers that retry, poll and sync
  * run.c     setup, the loop, teardown
  */
@@ -21,7 +20,6 @@
 #include "serve/log.h"
 #include "serve/loop.h"
 #include "serve/state.h"
-#include "serve/wire.h"
 
 
 struct serve_opts {
@@ -48,7 +46,7 @@ struct client {
     struct client *prev, *next;
     char *out;          /* a long reply being written, or NULL */
     size_t out_len, out_off;
-    char buf[V1_MAX + 2];
+    char buf[PROTO_REQUEST_MAX + 2];   /* a line, its newline, one byte more */
 };
 
 enum pause_reason { LISTEN_ON, LISTEN_FULL, LISTEN_BACKOFF };
@@ -90,17 +88,13 @@ void client_close_all(struct server *s);
 /* Resume accepting after a pause (a timer_fn, data the server). */
 int64_t listen_timer(struct loop *l, void *data);
 
-/* Grant a port to the owner named by pid for a caller; the heart of a
- * request. Returns the port, or 0 with why set (counted as denied). */
-unsigned server_grant(struct server *s, const struct client *c,
-                      long long pid, const char **why);
 /* Grant count ports to the owner named by pid, all or none, named by
- * names (NULL: unnamed). Returns count, or 0 with *code the v1 error code
- * ("exhausted", "no-such-pid", "quota") and s->why the reason (the caller
- * counts the denial). */
+ * names (NULL: unnamed); the heart of a request. Returns count, or 0 with
+ * *code the error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA) and s->why
+ * the reason (the caller counts the denial). */
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,
-                        unsigned *ports, const char **code);
+                        unsigned *ports, enum proto_err *code);
 /* Undo a grant whose reply could not be sent. */
 void server_ungrant(struct server *s, unsigned port);
 /* End the lease of port early (v1 release); the port is probed before it
@@ -116,20 +110,31 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
 void server_stats(struct server *s, const char *when);
 
 
-/* A v1 reply: text (malloc'd, len bytes) and the ports a pick granted, to
- * undo if the reply cannot be sent. failed: out of memory on the way. */
-struct v1_reply {
+/* ---- answer.c ---- */
+
+/* A reply: text (malloc'd, len bytes) and the ports a pick granted, to
+ * undo if the reply cannot be sent; or a refusal (code, why). legacy: the
+ * request was a bare pid, so a refusal is a close without a word.
+ * failed: out of memory on the way. */
+struct reply {
     char *text;
     size_t len, cap;
-    bool failed;
+    bool legacy, failed, refused;
+    enum proto_err code;
+    char why[160];
     unsigned nports;
-    unsigned ports[V1_MAX_PORTS];
+    unsigned ports[PROTO_MAX_PORTS];
 };
 
-/* Answer the v1 request line (NUL-terminated, no newline; split in place)
- * of c into out, counting and logging refusals. */
-void v1_answer(struct server *s, const struct client *c, char *line,
-               struct v1_reply *out);
+/* Mark out refused with code and a reason (printf-style). */
+void reply_refuse(struct reply *out, enum proto_err code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* The one dispatch: answer request r of c into out; r is not read when out
+ * is refused already (framing or parsing failed). Refusals are counted and
+ * logged here, once. */
+void answer(struct server *s, const struct client *c, const struct request *r,
+            struct reply *out);
 
 /* Run the server until SIGTERM/SIGINT. Returns an exit code. */
 int serve_run(const struct serve_opts *opts);

@@ -1,40 +1,37 @@
-/* state.c: the lease journal behind --state.
+/* state.c: the state file behind --state: locked, read, appended, rewritten.
+ * Its format is serve/journal.c's.
  *
- * The file is text, one record a line:
- *     portpicker-leases 1 BOOT_ID
- *     G PORT PID START UID [NAME]  a lease granted (PID in our namespace),
- *                               with its v1 NAME if it has one
- *     R PORT                    a lease ended while its owner lives on
- * (a dead owner's leases need no record: a restart drops them anyway).
- * Each record is appended with one write(2) before the client gets its
- * reply, so killing the server (even with SIGKILL) loses nothing: the page
- * cache outlives the process. fsync is batched on a timer; a power loss can
- * lose the last second of records. The file is rewritten whole (temp file,
- * fsync, rename, fsync of the directory) at start, at shutdown and when it
- * holds more than twice as many records as live leases. Start times only
- * mean something within one boot, so leases of another boot are dropped. */
+ * Each grant is appended with one write(2) before the client gets its reply,
+ * so killing the server (even with SIGKILL) loses nothing: the page cache
+ * outlives the process. A grant whose record cannot be written whole (a full
+ * disk) is refused, and the file is cut back to its last whole record before
+ * the refusal is sent, so the next record never lands on a torn one. If even
+ * that cut fails, nothing more is appended until the file has been rewritten
+ * whole, and grants are refused meanwhile. fsync is batched on a timer; a
+ * power loss can lose the last second of records. The file is rewritten
+ * whole (new file, fsync, rename, fsync of the directory) at start, at
+ * shutdown, when it holds more than twice as many records as live leases,
+ * and to repair it after a failure. Start times only mean something within
+ * one boot, so leases of another boot are dropped.
+ *
+ * One server per file: it holds flock(2) on the file at the path from start
+ * to exit (a rewrite locks the new file before renaming it into place), and
+ * a second server finds it locked and exits. Nothing here follows a symbolic
+ * link or opens anything but a regular file. */
+#include "serve/daemon.h"
+#include "serve/journal.h"
 #include "serve/log.h"
 #include "serve/owner.h"
 #include "serve/state.h"
-#include "serve/wire.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <unistd.h>
-
-#define JOURNAL_MAGIC "portpicker-leases 1"
-
-struct saved {
-    bool present;
-    pid_t pid;
-    uid_t uid;
-    uint64_t start;
-    char name[V1_NAME_MAX];
-};
 
 static int write_all(int fd, const char *buf, size_t len)
 {
@@ -50,104 +47,171 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-/* The whole file in a NUL-terminated malloc'd buffer; NULL with errno. */
-static char *slurp(const char *path)
+static int fail(char *err, size_t errlen, const char *what)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    struct stat st;
-    if (fd < 0)
-        return NULL;
-    char *buf = NULL;
-    if (fstat(fd, &st) == 0 && (buf = malloc((size_t)st.st_size + 1))) {
-        ssize_t n = read(fd, buf, (size_t)st.st_size);
-        if (n < 0) {
-            free(buf);
-            buf = NULL;
-        } else {
-            buf[n] = '\0';
-        }
-    }
+    snprintf(err, errlen, "%s: %s", what, strerror(errno));
+    return -1;
+}
+
+static int close_fail(int fd, char *err, size_t errlen, const char *what)
+{
     int saved = errno;
     close(fd);
     errno = saved;
-    return buf;
+    return fail(err, errlen, what);
 }
 
-/* Apply one record line to saved. Returns false if it is not a record. */
-static bool apply(struct saved *saved, const char *line)
+/* Open path (creating it empty when missing), a regular file no larger than
+ * JOURNAL_MAX_BYTES, and lock it. Returns the fd, or -1 with a message and
+ * errno (EWOULDBLOCK: another server holds it). */
+static int open_locked(const char *path, char *err, size_t errlen)
 {
-    unsigned port;
-    int pid;
-    unsigned long long start;
-    unsigned uid;
-    char name[V1_NAME_MAX] = "";
-    int fields = sscanf(line, "G %u %d %llu %u %31s", &port, &pid, &start, &uid, name);
-    if (fields >= 4 && port >= 1 && port <= PORT_MAX && pid > 0) {
-        saved[port] = (struct saved){true, pid, uid, start, ""};
-        memcpy(saved[port].name, name, sizeof(name));
-        return true;
+    for (int tries = 0; tries < 8; tries++) {
+        int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0 && errno == ENOENT)
+            fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
+        if (fd < 0 && errno == EEXIST)
+            continue;
+        if (fd < 0 && errno == ELOOP) {
+            snprintf(err, errlen, "%s: is a symbolic link: not followed", path);
+            return -1;
+        }
+        struct stat st, now;
+        if (fd < 0 || fstat(fd, &st) < 0)
+            return fd < 0 ? fail(err, errlen, path) : close_fail(fd, err, errlen, path);
+        if (!S_ISREG(st.st_mode) || st.st_size > (off_t)JOURNAL_MAX_BYTES) {
+            snprintf(err, errlen, !S_ISREG(st.st_mode) ? "%s: not a regular file"
+                     : "%s: larger than %u MiB: not a lease file", path,
+                     JOURNAL_MAX_BYTES >> 20);
+            close(fd);
+            return -1;
+        }
+        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+            if (errno == EWOULDBLOCK) {
+                snprintf(err, errlen, "%s: another server uses this state file", path);
+                close(fd);
+                errno = EWOULDBLOCK;
+                return -1;
+            }
+            return close_fail(fd, err, errlen, path);
+        }
+        /* A rewrite by the server that held the lock may have renamed a
+         * new file over the one we locked: lock the one at path. */
+        if (lstat(path, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino)
+            return fd;
+        close(fd);
     }
-    if (sscanf(line, "R %u", &port) == 1 && port >= 1 && port <= PORT_MAX) {
-        saved[port].present = false;
-        return true;
-    }
-    return false;
+    errno = EAGAIN;
+    return fail(err, errlen, path);
 }
 
-int journal_load(const char *path,
+/* The whole file, at most about JOURNAL_MAX_BYTES, in *text (malloc'd). */
+static int read_whole(int fd, char **text, size_t *len)
+{
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap);
+    while (buf) {
+        if (n == cap) {
+            char *bigger = cap > JOURNAL_MAX_BYTES ? NULL : realloc(buf, cap * 2);
+            if (!bigger) {
+                if (cap > JOURNAL_MAX_BYTES)
+                    errno = EFBIG;
+                break;
+            }
+            buf = bigger;
+            cap *= 2;
+        }
+        ssize_t got = read(fd, buf + n, cap - n);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got < 0)
+            break;
+        if (got == 0) {
+            *text = buf;
+            *len = n;
+            return 0;
+        }
+        n += (size_t)got;
+    }
+    free(buf);
+    return -1;
+}
+
+struct saved {
+    bool present;
+    struct journal_record r;
+};
+
+static void keep(void *arg, const struct journal_record *r)
+{
+    struct saved *saved = arg;
+    saved[r->port] = (struct saved){r->type == 'G', *r};
+}
+
+/* Pass the live leases of text to add, in port order. */
+static int restore(const char *text, size_t len, struct journal_scan *scan,
+                   int (*add)(void *arg, unsigned port, pid_t pid,
+                              uint64_t start, uid_t uid, const char *name),
+                   void *arg)
+{
+    char boot[64];
+    boot_id(boot, sizeof(boot));
+    struct saved *saved = calloc(PORT_MAX + 1, sizeof(*saved));
+    if (!saved)
+        return -1;
+    journal_parse(text, len, boot, keep, saved, scan);
+    int rc = 0;
+    for (unsigned port = 1; port <= PORT_MAX && rc == 0; port++) {
+        const struct journal_record *r = &saved[port].r;
+        if (saved[port].present)
+            rc = add(arg, port, r->pid, r->start, r->uid, r->name[0] ? r->name : NULL);
+    }
+    free(saved);
+    return rc;
+}
+
+int journal_open(struct journal *j,
                  int (*add)(void *arg, unsigned port, pid_t pid,
                             uint64_t start, uid_t uid, const char *name),
                  void *arg, char *err, size_t errlen)
 {
-    char *text = slurp(path);
-    if (!text) {
-        if (errno == ENOENT)
-            return 0;
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    char *text;
+    size_t len;
+    struct journal_scan scan;
+    int fd = open_locked(j->path, err, errlen);
+    if (fd < 0)
         return -1;
-    }
-    if (!text[0]) { /* created empty beforehand: no leases yet */
-        free(text);
-        return 0;
-    }
-    char boot[64], header[128];
-    boot_id(boot, sizeof(boot));
-    snprintf(header, sizeof(header), JOURNAL_MAGIC " %s\n", boot);
-    if (strncmp(text, JOURNAL_MAGIC " ", sizeof(JOURNAL_MAGIC)) != 0) {
-        snprintf(err, errlen, "%s: not a portpicker lease file", path);
-        free(text);
-        return -1;
-    }
-    if (strncmp(text, header, strlen(header)) != 0) {
-        slog(LOG_INFO, "%s: written before the last boot: no lease kept", path);
-        free(text);
-        return 0;
-    }
-    struct saved *saved = calloc(PORT_MAX + 1, sizeof(*saved));
-    if (!saved) {
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-        free(text);
-        return -1;
-    }
-    size_t bad = 0;
-    /* A last line without its newline is a record cut short: skipped. */
-    for (char *line = strchr(text, '\n') + 1, *end; (end = strchr(line, '\n'));
-         line = end + 1) {
-        *end = '\0';
-        bad += !apply(saved, line);
-    }
-    if (bad)
-        slog(LOG_WARN, "%s: %zu lines skipped", path, bad);
-    int rc = 0;
-    for (unsigned port = 1; port <= PORT_MAX && rc == 0; port++)
-        if (saved[port].present)
-            rc = add(arg, port, saved[port].pid, saved[port].start,
-                     saved[port].uid, saved[port].name[0] ? saved[port].name : NULL);
-    free(saved);
+    if (read_whole(fd, &text, &len) < 0)
+        return close_fail(fd, err, errlen, j->path);
+    int added = restore(text, len, &scan, add, arg);
     free(text);
-    if (rc < 0)
-        snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return rc;
+    if (added < 0)
+        return close_fail(fd, err, errlen, j->path);
+    if (scan.verdict == JOURNAL_NOT_OURS) {
+        snprintf(err, errlen, "%s: not a portpicker lease file", j->path);
+        close(fd);
+        errno = EINVAL;
+        return -1;
+    }
+    if (scan.verdict == JOURNAL_OTHER_BOOT)
+        slog(LOG_INFO, "%s: written before the last boot: no lease kept", j->path);
+    if (scan.corrupt)
+        slog(LOG_WARN, "%s: %zu corrupt records skipped, the first at byte %zu",
+             j->path, scan.corrupt, scan.corrupt_at);
+    if (scan.verdict == JOURNAL_OK && len > scan.good) {
+        slog(LOG_WARN, "%s: %zu bytes after the last whole record (a write cut "
+             "short) cut off", j->path, len - scan.good);
+        if (ftruncate(fd, (off_t)scan.good) < 0)
+            return close_fail(fd, err, errlen, j->path);
+    }
+    if (fcntl(fd, F_SETFL, O_APPEND) < 0)
+        return close_fail(fd, err, errlen, j->path);
+    j->fd = fd;
+    j->good = scan.good;
+    j->records = scan.records;
+    /* Only a version 2 file of this boot takes appends as it is. */
+    j->must_rewrite = scan.verdict != JOURNAL_OK || scan.version != JOURNAL_VERSION;
+    return 0;
 }
 
 /* fsync the directory holding path, so a rename in it is durable. */
@@ -170,50 +234,35 @@ static int sync_dir(const char *path)
     return rc;
 }
 
-/* The journal's text for the live leases of ls, malloc'd; NULL on ENOMEM. */
+/* The grant record of port, as the lease table has it. */
+static void grant_of(const struct leases *ls, unsigned port, struct journal_record *r)
+{
+    const struct lease *l = leases_lease(ls, port);
+    const struct owner *o = leases_owner_of(ls, port);
+    const char *name = leases_name_of(ls, port);
+    *r = (struct journal_record){'G', port, o->pid, o->start, l->uid, ""};
+    if (name)
+        snprintf(r->name, sizeof(r->name), "%s", name);
+}
+
+/* The file's text for the live leases of ls, malloc'd; NULL on ENOMEM. */
 static char *snapshot(const struct leases *ls, size_t *len)
 {
     char boot[64];
+    struct journal_record r;
     boot_id(boot, sizeof(boot));
-    size_t cap = 128 + ls->nleases * (48 + V1_NAME_MAX);
+    size_t cap = JOURNAL_RECORD_MAX * (ls->nleases + 1);
     char *buf = malloc(cap);
     if (!buf)
         return NULL;
-    size_t n = (size_t)snprintf(buf, cap, JOURNAL_MAGIC " %s\n", boot);
+    size_t n = journal_header(buf, cap, boot);
     for (unsigned port = leases_next_leased(ls, 0); port;
          port = leases_next_leased(ls, port)) {
-        const struct lease *l = leases_lease(ls, port);
-        const struct owner *o = leases_owner_of(ls, port);
-        const char *name = leases_name_of(ls, port);
-        n += (size_t)snprintf(buf + n, cap - n, "G %u %d %llu %u%s%s\n", port,
-                              (int)o->pid, (unsigned long long)o->start,
-                              (unsigned)l->uid, name ? " " : "", name ? name : "");
+        grant_of(ls, port, &r);
+        n += journal_record(buf + n, cap - n, &r);
     }
     *len = n;
     return buf;
-}
-
-/* Write text to a new file at path and fsync it. Returns 0, or -1 with
- * errno set and no file left. */
-static int write_synced(const char *path, const char *text, size_t len)
-{
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return -1;
-    if (write_all(fd, text, len) < 0 || fsync(fd) < 0 || close(fd) < 0) {
-        int saved = errno;
-        close(fd);
-        unlink(path);
-        errno = saved;
-        return -1;
-    }
-    return 0;
-}
-
-static int fail(char *err, size_t errlen, const char *what)
-{
-    snprintf(err, errlen, "%s: %s", what, strerror(errno));
-    return -1;
 }
 
 int journal_compact(struct journal *j, const struct leases *ls, char *err,
@@ -228,61 +277,138 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     char *text = snapshot(ls, &len);
     if (!text)
         return fail(err, errlen, "malloc");
-    int rc = write_synced(tmp, text, len);
-    free(text);
-    if (rc < 0)
+    int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
+    if (fd < 0) {
+        j->error = errno;
+        free(text);
         return fail(err, errlen, tmp);
-    if (rename(tmp, j->path) < 0) {
-        int saved = errno;
-        unlink(tmp);
-        errno = saved;
-        return fail(err, errlen, j->path);
     }
-    if (sync_dir(j->path) < 0)
-        return fail(err, errlen, "fsync of the state file's directory");
+    /* Locked before it is renamed into place: the lock never lapses. */
+    int rc = flock(fd, LOCK_EX | LOCK_NB) < 0 || write_all(fd, text, len) < 0 ||
+             fsync(fd) < 0 || rename(tmp, j->path) < 0 ? -1 : 0;
+    free(text);
+    if (rc < 0) {
+        int saved = errno;
+        close(fd);
+        unlink(tmp);
+        errno = j->error = saved;
+        return fail(err, errlen, tmp);
+    }
     if (j->fd >= 0)
         close(j->fd);
-    j->fd = open(j->path, O_WRONLY | O_APPEND | O_CLOEXEC);
-    if (j->fd < 0)
-        return fail(err, errlen, j->path);
+    j->fd = fd;
+    j->good = len;
     j->records = ls->nleases;
-    j->dirty = false;
+    j->dirty = j->must_rewrite = j->stale = false;
+    j->error = 0;
+    if (sync_dir(j->path) < 0)
+        return fail(err, errlen, "fsync of the state file's directory");
     return 0;
 }
 
-static int append(struct journal *j, const char *line, int len)
+/* Cut the file back to its last whole record after a failed append; if
+ * that fails too, nothing is appended until a rewrite. errno is kept. */
+static void cut_back(struct journal *j)
 {
-    if (j->fd < 0)
-        return 0;
-    if (len < 0 || write_all(j->fd, line, (size_t)len) < 0)
+    int saved = errno;
+    if (ftruncate(j->fd, (off_t)j->good) < 0) {
+        slog(LOG_ERROR, "%s: cannot cut a torn record off: %s: no grant until "
+             "the file is rewritten", j->path, strerror(errno));
+        j->must_rewrite = true;
+        j->error = errno;
+    }
+    errno = saved;
+}
+
+/* Append len bytes of whole records; on failure cut them off again. */
+static int append(struct journal *j, const char *buf, size_t len, size_t records)
+{
+    if (write_all(j->fd, buf, len) < 0) {
+        cut_back(j);
         return -1;
-    j->records++;
+    }
+    j->good += len;
+    j->records += records;
     j->dirty = true;
     return 0;
 }
 
-int journal_grant(struct journal *j, unsigned port, const struct owner *o,
-                  uid_t uid, const char *name)
+int journal_grant(struct journal *j, const struct leases *ls,
+                  const unsigned *ports, unsigned count, char *err, size_t errlen)
 {
-    char line[96 + V1_NAME_MAX];
-    return append(j, line, snprintf(line, sizeof(line), "G %u %d %llu %u%s%s\n",
-                                    port, (int)o->pid,
-                                    (unsigned long long)o->start, (unsigned)uid,
-                                    name ? " " : "", name ? name : ""));
+    char buf[8192];
+    size_t n = 0, pending = 0;
+    struct journal_record r;
+    if (j->fd < 0)
+        return 0;
+    if (j->must_rewrite) {
+        errno = j->error ? j->error : EIO;
+        return fail(err, errlen, j->path);
+    }
+    /* Never grow the file past what a restart would read: rewrite it (the
+     * table already holds these grants) instead. */
+    if (j->good + (size_t)count * JOURNAL_RECORD_MAX > JOURNAL_MAX_BYTES)
+        return journal_compact(j, ls, err, errlen);
+    size_t start = j->good;
+    for (unsigned i = 0; i < count; i++) {
+        grant_of(ls, ports[i], &r);
+        n += journal_record(buf + n, sizeof(buf) - n, &r);
+        pending++;
+        if (i + 1 < count && n + JOURNAL_RECORD_MAX <= sizeof(buf))
+            continue;
+        if (append(j, buf, n, pending) < 0) {
+            /* All or none: records of this batch already written go too. */
+            int saved = errno;
+            j->good = start;
+            cut_back(j);
+            errno = saved;
+            return fail(err, errlen, j->path);
+        }
+        n = pending = 0;
+    }
+    return 0;
 }
 
 int journal_end(struct journal *j, unsigned port)
 {
-    char line[32];
-    return append(j, line, snprintf(line, sizeof(line), "R %u\n", port));
+    char line[JOURNAL_RECORD_MAX];
+    struct journal_record r = {.type = 'R', .port = port};
+    if (j->fd < 0 || j->must_rewrite)
+        return 0; /* the pending rewrite will say it */
+    if (append(j, line, journal_record(line, sizeof(line), &r), 1) < 0) {
+        j->stale = true; /* the file says the lease lives on: rewrite soon */
+        return -1;
+    }
+    return 0;
 }
 
-int journal_sync(struct journal *j)
+int journal_tick(struct journal *j, const struct leases *ls, char *err,
+                 size_t errlen)
 {
-    if (j->fd < 0 || !j->dirty)
+    *err = '\0';
+    if (j->fd < 0)
+        return 0;
+    if (j->must_rewrite || j->stale || j->records > 2 * ls->nleases + 64) {
+        bool repair = j->must_rewrite;
+        int was = j->error;
+        if (journal_compact(j, ls, err, errlen) < 0) {
+            if (j->error && was == j->error)
+                *err = '\0'; /* said already, a second ago */
+            return repair || j->stale ? -1 : 0;
+        }
+        if (repair)
+            slog(LOG_NOTICE, "%s: rewritten: grants are recorded again", j->path);
+        return 0;
+    }
+    if (!j->dirty)
         return 0;
     j->dirty = false;
-    return fsync(j->fd);
+    if (fsync(j->fd) < 0) {
+        j->stale = true; /* written pages may be lost: rewrite them */
+        fail(err, errlen, j->path);
+        return -1;
+    }
+    return 0;
 }
 
 void journal_close(struct journal *j)

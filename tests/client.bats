@@ -176,6 +176,15 @@ fake() {
     [[ "$stderr" == *"does not support release"* ]]
 }
 
+@test "release of more ports than the limit is exit 2 naming it, and nothing is sent" {
+    fake legacy
+    run --separate-stderr pp release --server "$ADDR" $(seq 20001 21001)
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"at most 1000 (PROTO_MAX_PORTS)"* ]]
+    [[ "$stderr" != *"does not support"* ]]
+    [ ! -s "$FAKE_LOG" ]
+}
+
 @test "check --server-up says legacy server for a server that answers pids only" {
     fake legacy
     run pp check --server-up -s "$ADDR"

@@ -159,9 +159,10 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
     [[ "$output" == "err no-such-pid "* ]]
 }
 
-@test "a v1 request longer than 1024 bytes is refused" {
+@test "a v1 request longer than the request limit is refused" {
     start_server --pool 23130-23139
-    long=$(printf 'v1 release%0.s 15000' $(seq 200))
+    # 1001 ports: 6016 bytes, beyond PROTO_REQUEST_MAX (6010).
+    long="v1 release$(printf ' 15000%.0s' $(seq 1001))"
     run raw "$long\n"
     [ -z "$output" ] || [[ "$output" == "err bad-request "* ]]
     [ "$(counter client-request-errors)" -eq 1 ]
@@ -226,4 +227,41 @@ assert names == {int(sys.argv[1]): ["WEB"], int(sys.argv[2]): ["DB"]}, names' "$
     run raw "v1 status\x00\xff\n"
     [[ "$output" != ok* ]]
     [ -n "$(ask "$OWNER")" ]
+}
+
+# names N: N distinct NAMEs of 31 characters, the longest the rule allows.
+names() {
+    local i n pad=_______________________________
+    for ((i = 1; i <= $1; i++)); do
+        printf -v n 'N%03d' "$i"
+        printf '%s ' "$n${pad:0:31-${#n}}"
+    done
+}
+
+@test "pick --env with 300 NAMEs is refused before sending, naming the limit" {
+    # Once a stack-buffer-overflow in the client (under ASan).
+    PORTSERVER_ADDRESS=@pp-nobody-$$ run --separate-stderr pp pick --env $(names 300) $$
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "portpicker pick: request not sent: 300 NAMEs: "*"at most 128 (PROTO_MAX_NAMES)" ]]
+}
+
+@test "pick --env with as many long NAMEs as the limit allows is served by our server" {
+    start_owner
+    start_server --pool 23800-23999
+    run pp pick --server "$ADDR" --env $(names 128) "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 128 ]
+    [[ "${lines[127]}" == N128_*_PORT=23[89]* ]]
+    [ "$(counter leases-held)" -eq 128 ]
+}
+
+@test "a release of as many ports as the limit allows works against our server" {
+    start_owner
+    start_server --pool 24000-24999
+    ports=$(pp pick --server "$ADDR" -n 1000 "$OWNER")
+    [ "$(echo "$ports" | wc -l)" -eq 1000 ]
+    run pp release --server "$ADDR" $ports
+    [ "$status" -eq 0 ]
+    [ "$(counter leases-held)" -eq 0 ]
 }

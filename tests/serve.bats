@@ -543,10 +543,10 @@ PY
     ask "$OWNER" >/dev/null
     # 101 grants, 1 live lease: rewritten once records pass 2 x 1 + 64.
     sleep 1.2
-    [ "$(grep -c "^G " "$state")" -le 66 ]
+    [ "$(grep -c "^[0-9]* [0-9a-f]* G " "$state")" -le 66 ]
     stop_server
-    [ "$(grep -c "^G " "$state")" -eq 1 ]
-    grep -q "^G [0-9]* $OWNER " "$state"
+    [ "$(grep -c "^[0-9]* [0-9a-f]* G " "$state")" -eq 1 ]
+    grep -q " G [0-9]* $OWNER " "$state"
     [ "$(head -c 17 "$state")" = "portpicker-leases" ]
 }
 

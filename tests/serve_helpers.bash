@@ -17,11 +17,13 @@ wait_for() {
 
 # start_server [OPTIONS...]: run `portpicker serve --address $ADDR OPTIONS`
 # in the background (ADDR defaults to a fresh abstract name), logging to
-# $SERVER_LOG, and return when it listens. Sets SERVER_PID and ADDR.
+# $SERVER_LOG, and return when it listens. Sets SERVER_PID and ADDR. With
+# SERVE_WRAP set (a command prefix such as strace), the server runs under it
+# and SERVER_PID is the wrapper's.
 start_server() {
     ADDR=${ADDR:-$(new_address)}
     SERVER_LOG=${SERVER_LOG:-$BATS_TEST_TMPDIR/server.log}
-    "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" 3>&- &
+    ${SERVE_WRAP:-} "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" 3>&- &
     SERVER_PID=$!
     track_pid "$SERVER_PID"
     if ! wait_for grep -q "listening on" "$SERVER_LOG"; then
@@ -46,6 +48,15 @@ stop_server() {
     kill -TERM "$SERVER_PID"
     SERVER_RC=0
     wait "$SERVER_PID" || SERVER_RC=$?
+}
+
+# crash_and_restart [OPTIONS...]: kill -9 the server, then start_server
+# OPTIONS again, logging to a new $SERVER_LOG.
+crash_and_restart() {
+    kill -9 "$SERVER_PID"
+    wait "$SERVER_PID" || true
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.$RANDOM.log
+    start_server "$@"
 }
 
 # raw [OPTIONS] PIECE...: serve_client.py against $ADDR; prints the reply.

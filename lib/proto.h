@@ -1,0 +1,162 @@
+/* proto.h: the port server protocol of docs/protocol.md, in one place.
+ *
+ * Every limit, the NAME rule, the request grammar and the reply lines live
+ * here, and both sides take them from here: the clients (lib/verbs.c,
+ * applets/check_server.c) format requests and parse replies with it, the
+ * server (serve/client.c, serve/answer.c) frames and parses requests and
+ * formats replies with it. Pure: bytes in, structs out; libc only, no I/O.
+ * fuzz/proto_fuzz.c checks it in both directions. */
+#ifndef PROTO_H
+#define PROTO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* ---- limits (docs/protocol.md "Limits"; tests/docs.bats compares) ---- */
+
+/* A legacy request, newline and padding included, as portserver.py. */
+#define PROTO_LEGACY_MAX 20
+/* Characters of a NAME (the NUL not counted). */
+#define PROTO_NAME_MAX 31
+/* Ports one v1 pick asks for, or one v1 release gives back. */
+#define PROTO_MAX_PORTS 1000
+/* NAMEs one v1 pick carries. Lower than PROTO_MAX_PORTS so that a named
+ * pick never outgrows the longest release (see PROTO_REQUEST_MAX). */
+#define PROTO_MAX_NAMES 128
+/* The largest pid a v1 pick names (INT_MAX, spelled out so that it can be
+ * measured below). */
+#define PROTO_PID_MAX 2147483647
+
+#define PROTO_STR_(x) #x
+#define PROTO_STR(x) PROTO_STR_(x)
+/* Longest request line of each verb that the counts above allow, newline
+ * not counted: the limit on the line is derived from the counts, so every
+ * request a client may build fits (it once was 1024 bytes against 1000
+ * ports of up to 6 bytes each). */
+#define PROTO_PICK_LINE_MAX                                                   \
+    (sizeof("v1 pick " PROTO_STR(PROTO_PID_MAX) " " PROTO_STR(PROTO_MAX_PORTS)) - 1 + \
+     PROTO_MAX_NAMES * (1 + PROTO_NAME_MAX))
+#define PROTO_RELEASE_LINE_MAX                                                \
+    (sizeof("v1 release") - 1 + PROTO_MAX_PORTS * (sizeof(" 65535") - 1))
+/* A v1 request line, newline not counted: the longer of the two. Every
+ * connection buffers one whole line, so this is also what a slow client
+ * costs the server. */
+#define PROTO_REQUEST_MAX                                                     \
+    (PROTO_PICK_LINE_MAX > PROTO_RELEASE_LINE_MAX ? PROTO_PICK_LINE_MAX      \
+                                                  : PROTO_RELEASE_LINE_MAX)
+
+/* Does word (NUL-terminated) follow the NAME rule: [A-Za-z_][A-Za-z0-9_]*,
+ * 1 to PROTO_NAME_MAX characters? */
+bool proto_is_name(const char *word);
+
+/* ---- requests ---- */
+
+enum proto_verb { VERB_PICK, VERB_RELEASE, VERB_STATUS, VERB_LEASES };
+
+struct request {
+    enum proto_verb verb;
+    bool legacy;        /* a bare pid: a pick of one port whose reply is the
+                         * port alone and whose refusal is a close */
+    long long pid;      /* pick; a legacy pid is clamped to
+                         * INT32_MIN..INT32_MAX+1, a v1 pid is 1..PROTO_PID_MAX */
+    unsigned count;     /* pick: ports asked; release: ports given */
+    unsigned nnames;    /* pick: 0, or count */
+    const char *names[PROTO_MAX_NAMES];  /* pick; parsing points into the line */
+    uint16_t ports[PROTO_MAX_PORTS];     /* release */
+};
+
+enum proto_frame { FRAME_MORE, FRAME_LINE, FRAME_BAD };
+
+/* Is what a client sent so far a v1 request (else legacy)? */
+bool proto_is_v1(const char *buf, size_t len);
+
+/* Frame the len bytes a client has sent: a request ends at its first
+ * newline, or with done (EOF or timeout) at the end. FRAME_LINE: the line
+ * is buf[0..*line_len), newline excluded. FRAME_MORE: wait for more.
+ * FRAME_BAD: *why says what is wrong (too long, bytes after the newline, a
+ * NUL in a v1 line). A buffer of PROTO_REQUEST_MAX + 2 bytes, full, is
+ * never FRAME_MORE. */
+enum proto_frame proto_frame(const char *buf, size_t len, bool done,
+                             size_t *line_len, const char **why);
+
+enum proto_status { PROTO_OK, PROTO_BAD_REQUEST, PROTO_UNSUPPORTED };
+
+/* Parse one request line of len bytes (line[len] must be a NUL; v1 words
+ * are split in place). A bare pid is a legacy pick; "vN ..." with N other
+ * than 1 is PROTO_UNSUPPORTED. On anything but PROTO_OK, why holds the
+ * reason for the refusal. */
+enum proto_status proto_parse(char *line, size_t len, struct request *r,
+                              char *why, size_t whylen);
+
+/* Write r as a request line, newline included, into buf. Returns its
+ * length, or -1 with err naming the rule or limit r breaks (or "buffer too
+ * small": PROTO_REQUEST_MAX + 2 always suffices). Nothing past buf[len-1]
+ * is written. */
+int proto_format_request(const struct request *r, char *buf, size_t len,
+                         char *err, size_t errlen);
+
+/* ---- replies ---- */
+
+enum proto_err {
+    ERR_BAD_REQUEST, ERR_NO_SUCH_PID, ERR_EXHAUSTED, ERR_QUOTA,
+    ERR_NOT_LEASED, ERR_NOT_OWNER, ERR_UNSUPPORTED, ERR_UNKNOWN,
+};
+
+/* The code's word on the wire ("bad-request", ...). */
+const char *proto_err_name(enum proto_err code);
+
+/* The reply formatters write into buf and return the length written, or
+ * -1 when it does not fit (nothing past buf[len-1] is written). */
+
+/* A granted pick: "PORT\n" for a legacy request, else "ok PORT...\n". */
+int proto_format_ports(char *buf, size_t len, bool legacy,
+                       const unsigned *ports, unsigned n);
+/* "ok\n" (release). */
+int proto_format_ok(char *buf, size_t len);
+/* "err CODE TEXT\n"; text is cut at the first newline. */
+int proto_format_err(char *buf, size_t len, enum proto_err code,
+                     const char *text);
+
+struct status_line {
+    const char *version, *pool;
+    size_t managed, free, leased, owners;
+};
+int proto_format_status(char *buf, size_t len, const struct status_line *st);
+/* "ok COUNT\n", the head of a leases reply. */
+int proto_format_count(char *buf, size_t len, size_t count);
+
+struct lease_line {
+    unsigned port;
+    int pid;
+    unsigned uid, age;
+    const char *names;  /* NAME[,NAME...], or NULL */
+    const char *cmd;    /* raw: the formatter escapes it */
+};
+/* One lease line; cmd's bytes outside printable ASCII as \xHH and
+ * backslashes doubled, so the line stays one line. */
+int proto_format_lease(char *buf, size_t len, const struct lease_line *l);
+
+/* Reply parsers, for the clients. Each takes the whole reply as read,
+ * NUL-terminated. */
+
+/* Exactly n ports in the form proto_format_ports writes? */
+bool proto_parse_ports(const char *reply, bool legacy, unsigned n,
+                       unsigned *ports);
+/* "err CODE TEXT\n": true with *code (ERR_UNKNOWN for a code this client
+ * does not know) and the text as text[0..*textlen). */
+bool proto_parse_err(const char *reply, enum proto_err *code,
+                     const char **text, size_t *textlen);
+/* One or more lines, the first "ok" or "ok ...", all ended by newlines. */
+bool proto_parse_ok(const char *reply);
+
+/* The fields of one lease line, split in place (NUL-terminated strings,
+ * cmd still escaped). */
+struct lease_fields {
+    const char *port, *pid, *uid, *age, *names, *cmd;
+};
+/* Split one lease line (no newline) in place; false when it is not one
+ * (a field missing, or a number that is not digits). */
+bool proto_parse_lease(char *line, struct lease_fields *l);
+
+#endif

@@ -1,0 +1,177 @@
+/* proto_reply.c: replies of the port server protocol (lib/proto.h): the
+ * server formats them here, the clients parse them here, so both read the
+ * same grammar. */
+#include "lib/proto.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+static const char *const err_names[] = {
+    [ERR_BAD_REQUEST] = "bad-request", [ERR_NO_SUCH_PID] = "no-such-pid",
+    [ERR_EXHAUSTED] = "exhausted",     [ERR_QUOTA] = "quota",
+    [ERR_NOT_LEASED] = "not-leased",   [ERR_NOT_OWNER] = "not-owner",
+    [ERR_UNSUPPORTED] = "unsupported", [ERR_UNKNOWN] = "unknown",
+};
+
+const char *proto_err_name(enum proto_err code)
+{
+    return code <= ERR_UNKNOWN ? err_names[code] : "unknown";
+}
+
+/* snprintf that reports overflow as -1. */
+static int fit(char *buf, size_t len, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fit(char *buf, size_t len, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    int n = vsnprintf(buf, len, fmt, ap);
+    va_end(ap);
+    return n >= 0 && (size_t)n < len ? n : -1;
+}
+
+int proto_format_ports(char *buf, size_t len, bool legacy,
+                       const unsigned *ports, unsigned n)
+{
+    if (legacy)
+        return n == 1 ? fit(buf, len, "%u\n", ports[0]) : -1;
+    int used = fit(buf, len, "ok");
+    for (unsigned i = 0; i < n && used >= 0; i++) {
+        int more = fit(buf + used, len - (size_t)used, " %u", ports[i]);
+        used = more < 0 ? -1 : used + more;
+    }
+    int end = used < 0 ? -1 : fit(buf + used, len - (size_t)used, "\n");
+    return end < 0 ? -1 : used + end;
+}
+
+int proto_format_ok(char *buf, size_t len)
+{
+    return fit(buf, len, "ok\n");
+}
+
+int proto_format_err(char *buf, size_t len, enum proto_err code,
+                     const char *text)
+{
+    return fit(buf, len, "err %s %.*s\n", proto_err_name(code),
+               (int)strcspn(text, "\n"), text);
+}
+
+int proto_format_status(char *buf, size_t len, const struct status_line *st)
+{
+    return fit(buf, len, "ok portpicker %s pool=%s managed=%zu free=%zu "
+               "leased=%zu owners=%zu\n", st->version, st->pool, st->managed,
+               st->free, st->leased, st->owners);
+}
+
+int proto_format_count(char *buf, size_t len, size_t count)
+{
+    return fit(buf, len, "ok %zu\n", count);
+}
+
+int proto_format_lease(char *buf, size_t len, const struct lease_line *l)
+{
+    int used = fit(buf, len, "port=%u pid=%d uid=%u age=%u names=%s cmd=",
+                   l->port, l->pid, l->uid, l->age, l->names ? l->names : "-");
+    if (used < 0)
+        return -1;
+    size_t n = (size_t)used;
+    for (const unsigned char *p = (const unsigned char *)l->cmd; *p; p++) {
+        int more = *p == '\\' ? fit(buf + n, len - n, "\\\\")
+                   : *p < 0x20 || *p >= 0x7f ? fit(buf + n, len - n, "\\x%02x", *p)
+                   : fit(buf + n, len - n, "%c", *p);
+        if (more < 0)
+            return -1;
+        n += (size_t)more;
+    }
+    int end = fit(buf + n, len - n, "\n");
+    return end < 0 ? -1 : (int)n + end;
+}
+
+/* "PORT" (1-65535, at most 5 digits) at *p, advancing past it. */
+static bool take_port(const char **p, unsigned *port)
+{
+    unsigned long v = 0;
+    size_t digits = 0;
+    for (; (*p)[digits] >= '0' && (*p)[digits] <= '9'; digits++) {
+        if (digits == 5)
+            return false;
+        v = v * 10 + (unsigned)((*p)[digits] - '0');
+    }
+    if (!digits || v < 1 || v > 65535)
+        return false;
+    *port = (unsigned)v;
+    *p += digits;
+    return true;
+}
+
+bool proto_parse_ports(const char *reply, bool legacy, unsigned n,
+                       unsigned *ports)
+{
+    const char *p = reply;
+    if (!legacy) {
+        if (strncmp(reply, "ok ", 3))
+            return false;
+        p += 3;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!take_port(&p, &ports[i]) || *p != (i + 1 < n ? ' ' : '\n'))
+            return false;
+        p++;
+    }
+    return n > 0 && !*p;
+}
+
+bool proto_parse_err(const char *reply, enum proto_err *code,
+                     const char **text, size_t *textlen)
+{
+    if (strncmp(reply, "err ", 4))
+        return false;
+    const char *word = reply + 4;
+    size_t wlen = strcspn(word, " \n");
+    *code = ERR_UNKNOWN;
+    for (int i = 0; i < ERR_UNKNOWN; i++)
+        if (strlen(err_names[i]) == wlen && !strncmp(word, err_names[i], wlen))
+            *code = (enum proto_err)i;
+    if (word[wlen] != ' ')
+        *code = ERR_UNKNOWN;
+    *text = word[wlen] == ' ' ? word + wlen + 1 : word + wlen;
+    *textlen = strcspn(*text, "\n");
+    return true;
+}
+
+bool proto_parse_ok(const char *reply)
+{
+    size_t len = strlen(reply);
+    return (!strncmp(reply, "ok\n", 3) || !strncmp(reply, "ok ", 3)) &&
+           reply[len - 1] == '\n';
+}
+
+static bool all_digits(const char *s)
+{
+    return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+bool proto_parse_lease(char *line, struct lease_fields *l)
+{
+    static const char *const keys[] = {"port=", "pid=", "uid=", "age=", "names=", "cmd="};
+    const char **fields[] = {&l->port, &l->pid, &l->uid, &l->age, &l->names, &l->cmd};
+    char *p = line;
+    for (size_t i = 0; i < 6; i++) {
+        size_t klen = strlen(keys[i]);
+        if (strncmp(p, keys[i], klen))
+            return false;
+        *fields[i] = p + klen;
+        if (i == 5)
+            break;
+        char *space = strchr(p, ' ');
+        if (!space)
+            return false;
+        *space = '\0';
+        p = space + 1;
+    }
+    return all_digits(l->port) && all_digits(l->pid) && all_digits(l->uid) &&
+           all_digits(l->age);
+}

@@ -1,0 +1,207 @@
+#!/usr/bin/env bats
+# The attacks of docs/security.md, tried as a hostile local user (setpriv to
+# nobody), a full disk (a small tmpfs) or a crash (kill -9) would try them.
+# Each test proves the attack does no harm, and that the server still
+# answers a normal request afterwards. Mounts and directories made here are
+# undone in teardown.
+
+load helpers
+load serve_helpers
+
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+MOUNTS=()
+DIRS=()
+
+teardown() {
+    stop_tracked
+    local m d
+    for m in "${MOUNTS[@]}"; do umount "$m" || umount -l "$m"; done
+    for d in "${DIRS[@]}"; do rm -rf "$d"; done
+}
+
+# small_disk KB: a tmpfs of KB KiB in DISK, unmounted in teardown.
+small_disk() {
+    DISK=$BATS_TEST_TMPDIR/disk
+    mkdir -p "$DISK"
+    mount -t tmpfs -o "size=${1}k" tmpfs "$DISK" || skip "cannot mount a tmpfs here"
+    MOUNTS+=("$DISK")
+}
+
+# fill_disk: write zeros to $DISK/fill until the file system is full.
+fill_disk() { dd if=/dev/zero of="$DISK/fill" bs=4k 2>/dev/null || true; }
+
+# shared_dir MODE [OWNER]: a fresh directory under /tmp (which every user
+# can reach) in SHARED, removed in teardown.
+shared_dir() {
+    SHARED=$(mktemp -d /tmp/pp-security.XXXXXX)
+    DIRS+=("$SHARED")
+    chmod "$1" "$SHARED"
+    [ -z "${2:-}" ] || chown "$2" "$SHARED"
+}
+
+# victim: a file of root's the attacker would like changed, in VICTIM.
+victim() {
+    VICTIM=$BATS_TEST_TMPDIR/victim
+    echo "root's precious file" >"$VICTIM"
+    chmod 600 "$VICTIM"
+}
+
+victim_untouched() {
+    [ "$(cat "$VICTIM")" = "root's precious file" ]
+    [ "$(stat -c %a "$VICTIM")" = 600 ]
+}
+
+# pick_for PID [N]: lease N ports (default 1) to PID, printed one a line.
+pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
+
+# ---- 5. a full disk ----
+
+@test "a full disk never leaves a port with two live owners, and the server keeps answering" {
+    small_disk 64
+    start_owner
+    a=$OWNER
+    start_server --pool 22000-22399 --state "$DISK/leases"
+    pick_for "$a" >"$BATS_TEST_TMPDIR/a"
+    fill_disk
+    # Grants fill the state file's last page; the one that crosses it is
+    # cut short by ENOSPC and must be refused, its bytes cut off again.
+    for _ in $(seq 300); do
+        pick_for "$a" >>"$BATS_TEST_TMPDIR/a" || break
+    done
+    ! pick_for "$a"
+    grep -q "No space left on device" "$SERVER_LOG"
+    rm "$DISK/fill"
+    for _ in $(seq 5); do pick_for "$a" >>"$BATS_TEST_TMPDIR/a"; done
+    held=$(wc -l <"$BATS_TEST_TMPDIR/a")
+    [ "$held" -gt 5 ]
+
+    crash_and_restart --pool 22000-22399 --state "$DISK/leases"
+    grep -q "$held leases kept" "$SERVER_LOG"
+    # A second owner gets every other port of the pool, none of a's, and not
+    # one more.
+    start_owner
+    rest=$((400 - held))
+    pick_for "$OWNER" $((rest - 1)) >"$BATS_TEST_TMPDIR/b"
+    pick_for "$OWNER" >>"$BATS_TEST_TMPDIR/b"
+    ! pick_for "$OWNER"
+    [ "$(sort "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | uniq -d)" = "" ]
+    [ "$(cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | wc -l)" -eq 400 ]
+}
+
+@test "a server started on a full disk answers, refuses grants saying why, and grants once there is room" {
+    small_disk 64
+    fill_disk
+    start_owner
+    start_server --pool 22400-22409 --state "$DISK/leases"
+    grep -q "no grant until it can be written" "$SERVER_LOG"
+    run pp pick --server "$ADDR" "$OWNER"
+    [ "$status" -eq 6 ]
+    grep -q "denied.*leases: No space left on device" "$SERVER_LOG"
+    pp check --server "$ADDR" >/dev/null
+    rm "$DISK/fill"
+    wait_for pick_for "$OWNER" >"$BATS_TEST_TMPDIR/a"
+    grep -q "rewritten: grants are recorded again" "$SERVER_LOG"
+    crash_and_restart --pool 22400-22409 --state "$DISK/leases"
+    grep -q "1 leases kept" "$SERVER_LOG"
+}
+
+@test "a record torn by a crash is cut off at restart, and every lease before it kept" {
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 22410-22419 --state "$state"
+    pick_for "$OWNER" 2 >/dev/null
+    kill -9 "$SERVER_PID"
+    wait "$SERVER_PID" || true
+    printf '31 0badf00d G 22419 %s' "$OWNER" >>"$state"
+    SERVER_LOG=$BATS_TEST_TMPDIR/server2.log
+    start_server --pool 22410-22419 --state "$state"
+    grep -q "bytes after the last whole record (a write cut short) cut off" "$SERVER_LOG"
+    grep -q "2 leases kept" "$SERVER_LOG"
+    [ "$(tail -c 1 "$state" | od -An -c | tr -d ' ')" = '\n' ]
+    [ -n "$(pick_for "$OWNER")" ]
+}
+
+@test "a state file that is not a regular file, or is too big, stops the server with exit 3" {
+    mkfifo "$BATS_TEST_TMPDIR/fifo"
+    run timeout 5 "$PORTPICKER" serve --address "$(new_address)" --state "$BATS_TEST_TMPDIR/fifo"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"fifo: not a regular file"* ]]
+    truncate -s 65M "$BATS_TEST_TMPDIR/big"
+    run timeout 5 "$PORTPICKER" serve --address "$(new_address)" --state "$BATS_TEST_TMPDIR/big"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"big: larger than 64 MiB: not a lease file"* ]]
+}
+
+# ---- 6. symbolic links ----
+
+@test "links planted at the pidfile and the state file's temp file are removed, never followed" {
+    victim
+    shared_dir 1777
+    "${NOBODY[@]}" ln -s "$VICTIM" "$SHARED/pp.pid"
+    "${NOBODY[@]}" ln -s "$VICTIM" "$SHARED/leases.tmp"
+    start_owner
+    start_server --pool 22420-22429 --state "$SHARED/leases" --pidfile "$SHARED/pp.pid"
+    victim_untouched
+    [ "$(cat "$SHARED/pp.pid")" = "$SERVER_PID" ]
+    [ ! -L "$SHARED/pp.pid" ] && [ ! -e "$SHARED/leases.tmp" ]
+    grep -q "pp.pid: a symbolic link was there: removed, not followed" "$SERVER_LOG"
+    [ -n "$(pick_for "$OWNER")" ]
+    # Planted again while it runs: the rewrite at shutdown does not follow it.
+    "${NOBODY[@]}" ln -s "$VICTIM" "$SHARED/leases.tmp"
+    stop_server
+    [ "$SERVER_RC" -eq 0 ]
+    victim_untouched
+    grep -q " G 2242[0-9] $OWNER " "$SHARED/leases"
+}
+
+@test "a link planted at the state file itself stops the server with exit 3, its target untouched" {
+    victim
+    shared_dir 1777
+    "${NOBODY[@]}" ln -s "$VICTIM" "$SHARED/leases"
+    run timeout 5 "$PORTPICKER" serve --address "$(new_address)" --state "$SHARED/leases"
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"leases: is a symbolic link: not followed"* ]]
+    victim_untouched
+}
+
+# ---- 7. the socket's mode ----
+
+@test "a socket in a directory another user can write gets its mode at bind, and no file of theirs is chmod'ed" {
+    command -v strace >/dev/null || skip "strace is not installed (it holds the server still after bind)"
+    victim
+    shared_dir 755 65534:65534
+    # The attacker waits for the socket, moves it aside and puts a link to
+    # the victim in its place; strace holds the server for 1 s after bind(2)
+    # so the swap lands where a chmod by path would follow it.
+    "${NOBODY[@]}" sh -c 'while [ ! -S "$1/pp.sock" ]; do sleep 0.01; done
+        mv "$1/pp.sock" "$1/moved.sock" && ln -s "$2" "$1/pp.sock"' - "$SHARED" "$VICTIM" &
+    track_pid $!
+    ADDR=$SHARED/pp.sock
+    SERVE_WRAP="strace -qq -o /dev/null -e trace=bind -e inject=bind:delay_exit=1000000" \
+        start_server --pool 22430-22439 --socket-mode 660 --pidfile "$BATS_TEST_TMPDIR/pid"
+    track_pid "$(cat "$BATS_TEST_TMPDIR/pid")"
+    wait_for test -L "$SHARED/pp.sock"
+    victim_untouched
+    [ "$(stat -c %a "$SHARED/moved.sock")" = 660 ]
+    start_owner
+    ADDR=$SHARED/moved.sock
+    [ -n "$(pick_for "$OWNER")" ]
+}
+
+# ---- 8. two servers, one state file ----
+
+@test "a second server on the same state file exits 5 and the first keeps every lease" {
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 22440-22449 --state "$state"
+    pick_for "$OWNER" >/dev/null
+    cp "$state" "$BATS_TEST_TMPDIR/before"
+    run timeout 5 "$PORTPICKER" serve --address "$(new_address)" --pool 22440-22449 --state "$state"
+    [ "$status" -eq 5 ]
+    [[ "$output" == *"leases: another server uses this state file" ]]
+    cmp "$state" "$BATS_TEST_TMPDIR/before"
+    pick_for "$OWNER" >/dev/null
+    crash_and_restart --pool 22440-22449 --state "$state"
+    grep -q "2 leases kept" "$SERVER_LOG"
+    [ -n "$(pick_for "$OWNER")" ]
+}
