@@ -134,7 +134,7 @@ help:
 # The event loop alone, for tests/loop.bats (with ASan and UBSan).
 build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
 	@mkdir -p build
-	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
 
 # libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a

@@ -72,7 +72,7 @@ static struct {
     struct probe_opts probe;
     struct port_ranges range, exclude; /* as given */
     struct port_ranges pool;    /* range less exclude and the kernel's ports */
-    bool has_range, fence, env, fallback, has_count;
+    bool fence, env, fallback, has_count;
     unsigned count;
     pid_t pid;
     double bind_timeout;
@@ -170,7 +170,7 @@ static void parse_args(int argc, char **argv)
             TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
             TT.has_count = true;
             break;
-        case OPT_RANGE: add_list(&TT.range, "--range", a.value); TT.has_range = true; break;
+        case OPT_RANGE: add_list(&TT.range, "--range", a.value); break;
         case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
@@ -189,20 +189,10 @@ static void parse_args(int argc, char **argv)
 /* The ports to try into TT.pool; returns how many, dies when none is left. */
 static size_t candidates(void)
 {
-    if (!TT.has_range)
-        ranges_add(&TT.range, 15000, 24999);
-    TT.pool.n = TT.range.n;
-    memcpy(TT.pool.iv, TT.range.iv, TT.range.n * sizeof(TT.range.iv[0]));
-    ranges_remove_kernel_ports(&TT.pool);
-    for (size_t i = 0; i < TT.exclude.n; i++)
-        ranges_remove(&TT.pool, TT.exclude.iv[i].lo, TT.exclude.iv[i].hi);
-    size_t n = ranges_count(&TT.pool);
-    if (n == 0) {
-        char text[128];
-        ranges_format(&TT.range, text, sizeof(text));
-        die(RC_EXHAUSTED, "no port left to pick in %s once excludes, the "
-                          "ephemeral range and reserved ports are left out", text);
-    }
+    char err[200];
+    size_t n = ranges_candidates(&TT.pool, &TT.range, &TT.exclude, err, sizeof(err));
+    if (n == 0)
+        die(RC_EXHAUSTED, "%s", err);
     return n;
 }
 

@@ -11,6 +11,7 @@ _portpicker_options() {
     serve) echo "-h --help -V --version -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --socket-mode --max-leases-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
     # END serve
     release) echo "-h --help -V --version -s --server -t --timeout" ;;
+    run) echo "-h --help -V --version --tcp --udp -e --env --backlog --host -4 --ipv4 -6 --ipv6 -s --server -t --timeout" ;;
     esac
 }
 
@@ -18,6 +19,7 @@ _portpicker_options() {
 _portpicker_takes_value() {
     case $1 in
     -n|--count|-r|--range|-x|--exclude|--prefer|-w|--wait|--host|-s|--server|-t|--timeout) return 0 ;;
+    --backlog) return 0 ;;
     # BEGIN serve values
     -a|--address|--portserver_address|--portserver_unix_socket_address) return 0 ;;
     -p|--pool|--portserver_static_pool|--socket-mode|--max-leases-per-uid) return 0 ;;
@@ -51,16 +53,23 @@ _portpicker() {
     local applet=${COMP_WORDS[0]##*/}
     if [ "$applet" = portpicker ]; then
         if [ "$COMP_CWORD" -eq 1 ]; then
-            mapfile -t COMPREPLY < <(compgen -W "pick check serve release help version -h --help -V --version" -- "$cur")
+            mapfile -t COMPREPLY < <(compgen -W "pick check serve release run help version -h --help -V --version" -- "$cur")
             return
         fi
         applet=${COMP_WORDS[1]}
         if [ "$applet" = help ]; then
             [ "$COMP_CWORD" -eq 2 ] &&
-                mapfile -t COMPREPLY < <(compgen -W "pick check serve release" -- "$cur")
+                mapfile -t COMPREPLY < <(compgen -W "pick check serve release run" -- "$cur")
             return
         fi
     fi
+    # run: the words after "--" are the command's, completed as commands.
+    if [ "$applet" = run ] && [[ " ${COMP_WORDS[*]:0:COMP_CWORD} " == *" -- "* ]]; then
+        mapfile -t COMPREPLY < <(compgen -c -- "$cur")
+        return
+    fi
+    # run --tcp/--udp NAME: no word list; --tcp is a flag for pick and check.
+    [ "$applet" = run ] && [[ $prev == --tcp || $prev == --udp || $prev == -e || $prev == --env ]] && return
     _portpicker_value "$prev" "$cur" && return
     if [[ $cur == -* ]]; then
         mapfile -t COMPREPLY < <(compgen -W "$(_portpicker_options "$applet")" -- "$cur")

@@ -64,6 +64,19 @@ bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
 /* Write "15000-24999" style text of r into buf (truncated with "..."). */
 void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 
+/* pick's default range, python_portpicker's. */
+#define PICK_RANGE_LO 15000u
+#define PICK_RANGE_HI 24999u
+
+/* The ports to pick from, into pool: range (pick's default range when it is
+ * empty) less the kernel's ephemeral and reserved ports and less exclude
+ * (NULL: nothing). Returns how many; 0 with a message naming the range in
+ * err. */
+size_t ranges_candidates(struct port_ranges *pool,
+                         const struct port_ranges *range,
+                         const struct port_ranges *exclude, char *err,
+                         size_t errlen);
+
 /* ---- lib/portset.c: a set of ports as a bitmap, for the server ---- */
 
 struct portset {
@@ -133,6 +146,11 @@ size_t probe_targets(const struct probe_opts *opts, bool dual,
 /* Can a dual-stack socket stand for both families' wildcards? Yes when opts
  * asks for both families on the wildcards and IPv6 is on (Linux). */
 bool probe_dual_stack(const struct probe_opts *opts);
+
+/* Fill sa for family (AF_INET or AF_INET6) at addr (network order; NULL:
+ * the wildcard) and port; returns its length. */
+socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
+                        const unsigned char *addr, unsigned port);
 
 /* A socket for target bound to port; IPv6 sockets are IPv6-only unless
  * dual; reuse sets SO_REUSEADDR; do_listen makes a TCP socket listen.

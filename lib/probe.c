@@ -55,9 +55,8 @@ int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
     return 0;
 }
 
-/* Fill sa for family at addr (NULL: the wildcard) and port. */
-static socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
-                               const unsigned char *addr, unsigned port)
+socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
+                        const unsigned char *addr, unsigned port)
 {
     memset(sa, 0, sizeof(*sa));
     if (family == AF_INET) {

@@ -218,3 +218,29 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len)
         if (!format_interval(buf, len, &used, r->iv[i].lo, r->iv[i].hi))
             return;
 }
+
+size_t ranges_candidates(struct port_ranges *pool,
+                         const struct port_ranges *range,
+                         const struct port_ranges *exclude, char *err,
+                         size_t errlen)
+{
+    pool->n = 0;
+    if (range->n == 0)
+        ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
+    for (size_t i = 0; i < range->n; i++)
+        ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
+    ranges_remove_kernel_ports(pool);
+    for (size_t i = 0; exclude && i < exclude->n; i++)
+        ranges_remove(pool, exclude->iv[i].lo, exclude->iv[i].hi);
+    size_t n = ranges_count(pool);
+    if (n == 0) {
+        char text[128];
+        if (range->n)
+            ranges_format(range, text, sizeof(text));
+        else
+            snprintf(text, sizeof(text), "%u-%u", PICK_RANGE_LO, PICK_RANGE_HI);
+        snprintf(err, errlen, "no port left to pick in %s once excludes, the "
+                 "ephemeral range and reserved ports are left out", text);
+    }
+    return n;
+}

@@ -18,7 +18,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the man page" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
         done
@@ -26,7 +26,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the bash completion" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
         for opt in $(help_options "$applet"); do
             [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
@@ -35,7 +35,7 @@ has_word() {
 }
 
 @test "the bash completion offers no option that --help does not list" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         known=" $(help_options "$applet" | tr '\n' ' ') "
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
         for opt in $words; do
@@ -45,7 +45,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the zsh completion" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
         done
@@ -116,6 +116,12 @@ fish_options() {
     COMP_WORDS=(pick --fe); COMP_CWORD=1
     _portpicker
     [ "${COMPREPLY[*]}" = "--fence" ]
+    COMP_WORDS=(portpicker run --ba); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "--backlog" ]
+    COMP_WORDS=(portpicker run --tcp WEB -- portpicke); COMP_CWORD=5
+    PATH=$(dirname "$PORTPICKER"):$PATH _portpicker
+    [[ " ${COMPREPLY[*]} " == *" portpicker "* ]]
     COMP_WORDS=(portpicker help re); COMP_CWORD=2
     _portpicker
     [ "${COMPREPLY[*]}" = "release" ]
