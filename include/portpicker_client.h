@@ -38,6 +38,13 @@
 #include <time.h>
 #include <unistd.h>
 
+/* A libc header included first under strict C (-std=c99) settled the
+ * feature macros without POSIX: say so rather than leave clock_gettime
+ * undeclared. (glibc's own macro; other libcs fail at the call instead.) */
+#if defined(__GLIBC__) && !defined(__USE_POSIX199309)
+#error "portpicker_client.h: include it before any libc header, or build with -D_POSIX_C_SOURCE=200809L"
+#endif
+
 #define PORTPICKER_DEFAULT_ADDRESS "@unittest-portserver"
 #define PORTPICKER_DEFAULT_TIMEOUT_MS 5000
 
@@ -66,8 +73,9 @@ struct portpicker {
 static inline int portpicker__fail(struct portpicker *pp, int rc,
                                    const char *what, const char *detail)
 {
-    snprintf(pp->error, sizeof(pp->error), "%s%s%s", what,
-             detail ? ": " : "", detail ? detail : "");
+    /* detail may be a reply: its first line only, so error stays one line */
+    snprintf(pp->error, sizeof(pp->error), "%s%s%.*s", what, detail ? ": " : "",
+             detail ? (int)strcspn(detail, "\n") : 0, detail ? detail : "");
     return rc;
 }
 

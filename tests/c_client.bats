@@ -101,3 +101,13 @@ names_in_pool() {
     [ ! -e "$BATS_TEST_TMPDIR/root/opt/pp/include/portpicker_client.h" ]
     [ ! -e "$pc/portpicker.pc" ]
 }
+
+@test "in strict C99, the C client says how to include it when a libc header came first" {
+    command -v gcc >/dev/null || skip "gcc is not installed"
+    src=$BATS_TEST_TMPDIR/late.c
+    printf '#include <stdio.h>\n#include <portpicker_client.h>\nint main(void) { return 0; }\n' >"$src"
+    run gcc $C99 -I "$TOP/include" -c "$src" -o "$BATS_TEST_TMPDIR/late.o"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"include it before any libc header, or build with -D_POSIX_C_SOURCE=200809L"* ]]
+    gcc $C99 -D_POSIX_C_SOURCE=200809L -I "$TOP/include" -c "$src" -o "$BATS_TEST_TMPDIR/late.o"
+}
