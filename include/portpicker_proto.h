@@ -20,6 +20,8 @@
 /* NAMEs one v1 pick carries. Lower than PROTO_MAX_PORTS so that a named
  * pick never outgrows the longest release (see PROTO_REQUEST_MAX). */
 #define PROTO_MAX_NAMES 128
+/* Preferred ports one v1 pick carries (its prefer= word). */
+#define PROTO_MAX_PREFER 16
 /* The largest pid a v1 pick names (INT_MAX, spelled out so that it can be
  * measured below). */
 #define PROTO_PID_MAX 2147483647
@@ -32,7 +34,8 @@
  * ports of up to 6 bytes each). */
 #define PROTO_PICK_LINE_MAX                                                   \
     (sizeof("v1 pick " PROTO_STR(PROTO_PID_MAX) " " PROTO_STR(PROTO_MAX_PORTS)) - 1 + \
-     PROTO_MAX_NAMES * (1 + PROTO_NAME_MAX))
+     PROTO_MAX_NAMES * (1 + PROTO_NAME_MAX) +                              \
+     sizeof(" prefer=") - 1 + PROTO_MAX_PREFER * (sizeof(",65535") - 1) - 1)
 #define PROTO_RELEASE_LINE_MAX                                                \
     (sizeof("v1 release") - 1 + PROTO_MAX_PORTS * (sizeof(" 65535") - 1))
 /* A v1 request line, newline not counted: the longer of the two. Every

@@ -132,12 +132,37 @@ static const char *split(char *line, char **words, size_t max, size_t *n)
     }
 }
 
+/* The value of a prefer= word: PORT[,PORT...], at most PROTO_MAX_PREFER. */
+static const char *parse_prefer(char *list, struct request *r)
+{
+    unsigned long long value;
+    for (char *p = list;;) {
+        char *comma = strchr(p, ',');
+        if (comma)
+            *comma = '\0';
+        if (r->nprefer == PROTO_MAX_PREFER)
+            return "prefer=: at most " PROTO_STR(PROTO_MAX_PREFER) " ports";
+        if (!number(p, 1, 65535, &value))
+            return "prefer=: a comma-separated list of ports";
+        r->prefer[r->nprefer++] = (uint16_t)value;
+        if (!comma)
+            return NULL;
+        p = comma + 1;
+    }
+}
+
 static enum proto_status parse_pick(char **w, size_t n, struct request *r,
                                     char *why, size_t whylen)
 {
     unsigned long long value;
+    if (n > 4 && !strncmp(w[n - 1], "prefer=", 7)) {
+        const char *error = parse_prefer(w[n - 1] + 7, r);
+        if (error)
+            return bad(why, whylen, error);
+        n--;
+    }
     if (n < 4 || !number(w[2], 1, PROTO_PID_MAX, &value))
-        return bad(why, whylen, "usage: v1 pick PID N [NAME...]");
+        return bad(why, whylen, "usage: v1 pick PID N [NAME...] [prefer=PORT,...]");
     r->pid = (long long)value;
     if (!number(w[3], 1, PROTO_MAX_PORTS, &value))
         return bad(why, whylen, "N must be 1-" PROTO_STR(PROTO_MAX_PORTS));
@@ -233,8 +258,8 @@ static const char *request_error(const struct request *r, char *err,
                                  size_t errlen)
 {
     bool pick = r->verb == VERB_PICK, release = r->verb == VERB_RELEASE;
-    if (r->legacy && !(pick && r->count == 1 && !r->nnames))
-        return "a legacy request picks one unnamed port";
+    if (r->legacy && !(pick && r->count == 1 && !r->nnames && !r->nprefer))
+        return "a legacy request picks one unnamed port, no preferred one";
     if (pick && !r->legacy && (r->pid < 1 || r->pid > PROTO_PID_MAX))
         snprintf(err, errlen, "pid %lld is out of range 1-%d", r->pid, PROTO_PID_MAX);
     else if ((pick || release) && (r->count < 1 || r->count > PROTO_MAX_PORTS))
@@ -243,6 +268,9 @@ static const char *request_error(const struct request *r, char *err,
     else if (pick && r->nnames > PROTO_MAX_NAMES)
         snprintf(err, errlen, "%u NAMEs: a pick holds at most %d (PROTO_MAX_NAMES)",
                  r->nnames, PROTO_MAX_NAMES);
+    else if (pick && r->nprefer > PROTO_MAX_PREFER)
+        snprintf(err, errlen, "%u preferred ports: a v1 pick holds at most %d "
+                 "(PROTO_MAX_PREFER)", r->nprefer, PROTO_MAX_PREFER);
     else if (pick && r->nnames && r->nnames != r->count)
         snprintf(err, errlen, "%u NAMEs for %u ports", r->nnames, r->count);
     else
@@ -275,6 +303,13 @@ int proto_format_request(const struct request *r, char *buf, size_t len,
                 return -1;
             }
             APPEND(buf, len, used, " %s", r->names[i]);
+        }
+        for (unsigned i = 0; r->verb == VERB_PICK && i < r->nprefer; i++) {
+            if (!r->prefer[i]) {
+                snprintf(err, errlen, "port 0 is not a port");
+                return -1;
+            }
+            APPEND(buf, len, used, "%s%u", i ? "," : " prefer=", (unsigned)r->prefer[i]);
         }
         for (unsigned i = 0; r->verb == VERB_RELEASE && i < r->count; i++) {
             if (!r->ports[i]) {

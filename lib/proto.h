@@ -30,6 +30,8 @@ struct request {
                          * INT32_MIN..INT32_MAX+1, a v1 pid is 1..PROTO_PID_MAX */
     unsigned count;     /* pick: ports asked; release: ports given */
     unsigned nnames;    /* pick: 0, or count */
+    unsigned nprefer;   /* pick: ports of its prefer= word, 0 without one */
+    uint16_t prefer[PROTO_MAX_PREFER];   /* pick, in the order given */
     const char *names[PROTO_MAX_NAMES];  /* pick; parsing points into the line */
     uint16_t ports[PROTO_MAX_PORTS];     /* release */
 };

@@ -78,7 +78,7 @@ static void pick(struct server *s, const struct client *c,
 {
     enum proto_err code;
     if (!server_grant_n(s, c, r->pid, r->count, r->nnames ? r->names : NULL,
-                        out->ports, &code)) {
+                        r->prefer, r->nprefer, out->ports, &code)) {
         reply_refuse(out, code, "%s", s->why);
         return;
     }

@@ -5,22 +5,32 @@
  * pool port (and one spare), since an owner holds at least one lease
  * between requests. No malloc per lease.
  * Taking a port pops the head of the free queue; a released port joins the
- * tail, so it rests as long as possible before reuse. */
+ * tail, so it rests as long as possible before reuse. A preferred port is
+ * taken from where it sits, found by the free queue's index by port (128
+ * KiB). */
 #include "serve/leases.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
+/* Put port at index i of r, and note where (the free queue). */
+static void ring_set(struct ring *r, size_t i, unsigned port)
+{
+    r->port[i] = (uint16_t)port;
+    if (r->at)
+        r->at[port] = (uint16_t)i;
+}
+
 static void ring_push(struct ring *r, unsigned port)
 {
-    r->port[(r->head + r->len++) % r->cap] = (uint16_t)port;
+    ring_set(r, (r->head + r->len++) % r->cap, port);
 }
 
 static void ring_push_head(struct ring *r, unsigned port)
 {
     r->head = (r->head + r->cap - 1) % r->cap;
-    r->port[r->head] = (uint16_t)port;
+    ring_set(r, r->head, port);
     r->len++;
 }
 
@@ -30,6 +40,22 @@ static unsigned ring_pop(struct ring *r)
     r->head = (r->head + 1) % r->cap;
     r->len--;
     return port;
+}
+
+/* Is port queued in r (which has an at index)? */
+static bool ring_has(const struct ring *r, unsigned port)
+{
+    size_t i = r->at[port];
+    return i < r->cap && r->port[i] == port &&
+           (i + r->cap - r->head) % r->cap < r->len;
+}
+
+/* Take queued port out of r: the head's port moves into its place, so the
+ * oldest free port only waits longer, and no port is reused sooner. */
+static void ring_remove(struct ring *r, unsigned port)
+{
+    ring_set(r, r->at[port], r->port[r->head]);
+    ring_pop(r);
 }
 
 static size_t pid_slot(const struct leases *ls, pid_t pid)
@@ -111,7 +137,8 @@ int leases_init(struct leases *ls, const struct portset *set)
     ls->owners = calloc(ls->nslots + 1, sizeof(*ls->owners));
     ls->by_pid = calloc(nslots, sizeof(*ls->by_pid));
     ls->uids = calloc(ls->npool, sizeof(*ls->uids));
-    if (!ls->port || !ls->free.port || !ls->resting.port || !ls->dying.port ||
+    ls->free.at = calloc(PORT_MAX + 1, sizeof(uint16_t));
+    if (!ls->port || !ls->free.port || !ls->free.at || !ls->resting.port || !ls->dying.port ||
         !ls->owners || !ls->by_pid || !ls->uids) {
         leases_fini(ls);
         errno = ENOMEM;
@@ -141,6 +168,7 @@ void leases_fini(struct leases *ls)
     free(ls->name);
     free(ls->port);
     free(ls->free.port);
+    free(ls->free.at);
     free(ls->resting.port);
     free(ls->dying.port);
     free(ls->owners);
@@ -197,6 +225,23 @@ unsigned leases_take(struct leases *ls, unsigned budget, unsigned *checked)
         ring_push(&ls->resting, port);
     }
     errno = 0;
+    return 0;
+}
+
+int leases_take_port(struct leases *ls, unsigned port)
+{
+    char why[64];
+    if (port > PORT_MAX || ls->port[port].state != PORT_FREE ||
+        !ring_has(&ls->free, port))
+        return 0;
+    enum probe_result r = probe_port(&ls->probe, port, why, sizeof(why));
+    if (r == PROBE_ERROR)
+        return -1;
+    ring_remove(&ls->free, port);
+    if (r == PROBE_FREE)
+        return 1;
+    ls->port[port].state = PORT_RESTING;
+    ring_push(&ls->resting, port);
     return 0;
 }
 

@@ -36,6 +36,9 @@ struct owner {
 struct ring {
     uint16_t *port;
     size_t cap, head, len;
+    uint16_t *at;       /* the free queue's only: by port, its index in
+                         * port[] (stale once it left), so that a given port
+                         * is taken out in O(1) */
 };
 
 struct uid_count {
@@ -81,6 +84,12 @@ uint32_t leases_of_uid(const struct leases *ls, uid_t uid);
  * (pool exhausted, or budget spent); *checked counts the probes. A probe
  * that fails (EMFILE) puts its port back and stops: returns 0, errno set. */
 unsigned leases_take(struct leases *ls, unsigned budget, unsigned *checked);
+
+/* Take port itself out of the free queue, in O(1): 1 when it was queued
+ * and probes free, 0 when it was not queued (outside the pool, leased,
+ * resting, or taken already) or is bound (it then rests), -1 with errno
+ * when the probe fails (it stays queued). */
+int leases_take_port(struct leases *ls, unsigned port);
 
 /* Put back a port just taken and not granted, at the head of the queue. */
 void leases_untake(struct leases *ls, unsigned port);

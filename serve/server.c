@@ -196,14 +196,40 @@ static unsigned deny(struct server *s, enum proto_err *code,
     return 0;
 }
 
-/* Take count ports and lease them to o, all or none: when one cannot be
- * had, those taken go back to the head of the free queue. */
+/* Take the preferred ports that can be had, in order, into ports (at
+ * most count); returns how many, or -1 with errno when a probe failed. */
+static int take_preferred(struct server *s, const uint16_t *prefer,
+                          unsigned nprefer, unsigned count, unsigned *ports)
+{
+    unsigned got = 0;
+    for (unsigned i = 0; i < nprefer && got < count; i++) {
+        int took = leases_take_port(&s->leases, prefer[i]);
+        if (took < 0)
+            return -1;
+        if (took)
+            ports[got++] = prefer[i];
+    }
+    return (int)got;
+}
+
+/* Take count ports, the preferred first, and lease them to o, all or none:
+ * when one cannot be had, those taken go back to the head of the free
+ * queue. */
 static bool take_all(struct server *s, struct owner *o, uid_t uid,
+                     const uint16_t *prefer, unsigned nprefer,
                      unsigned count, unsigned *ports)
 {
     struct leases *ls = &s->leases;
     unsigned checked_all = 0;
-    for (unsigned i = 0; i < count; i++) {
+    int first = take_preferred(s, prefer, nprefer, count, ports);
+    if (first < 0) {
+        int saved = errno;
+        while (first-- > 0)
+            leases_untake(ls, ports[first]);
+        errno = saved;
+        return false;
+    }
+    for (unsigned i = (unsigned)first; i < count; i++) {
         unsigned checked;
         ports[i] = leases_take(ls, PROBE_BUDGET, &checked);
         checked_all += checked;
@@ -258,6 +284,7 @@ static bool journal_all(struct server *s, unsigned count,
 
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,
+                        const uint16_t *prefer, unsigned nprefer,
                         unsigned *ports, enum proto_err *code)
 {
     struct leases *ls = &s->leases;
@@ -283,7 +310,7 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                     s->opts->max_per_uid);
     if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start)))
         return deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)owner);
-    bool took = take_all(s, o, c->uid, count, ports);
+    bool took = take_all(s, o, c->uid, prefer, nprefer, count, ports);
     int saved = errno;
     /* Ports found bound went to rest: start retrying them. */
     if (ls->resting.len)

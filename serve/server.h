@@ -89,11 +89,14 @@ void client_close_all(struct server *s);
 int64_t listen_timer(struct loop *l, void *data);
 
 /* Grant count ports to the owner named by pid, all or none, named by
- * names (NULL: unnamed); the heart of a request. Returns count, or 0 with
- * *code the error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA) and s->why
- * the reason (the caller counts the denial). */
+ * names (NULL: unnamed); the heart of a request. The nprefer ports of
+ * prefer that are in the pool, free and probe free come first, in their
+ * order; the free queue gives the rest. Returns count, or 0 with *code the
+ * error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA) and s->why the reason
+ * (the caller counts the denial). */
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,
+                        const uint16_t *prefer, unsigned nprefer,
                         unsigned *ports, enum proto_err *code);
 /* Undo a grant whose reply could not be sent. */
 void server_ungrant(struct server *s, unsigned port);
