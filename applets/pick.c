@@ -26,7 +26,8 @@ SERVER_OPTION_USAGE
 "  -x, --exclude LIST  never pick these ports (repeatable)\n"
 "      --prefer PORT[,PORT...]  the first of these that is free, in this\n"
 "                    order (outside --range too); if none is, pick as usual\n"
-"                    and say so on stderr. A server leases from its pool only\n"
+"                    and say so on stderr. A server grants them from its\n"
+"                    pool, " PROTO_STR(PROTO_MAX_PREFER) " at most\n"
 "      --fence       hold by listening, as python_portpicker does: nobody,\n"
 "                    the consumer included, can bind until BIND_TIMEOUT ends\n"
 PROBE_OPTION_USAGE
@@ -239,9 +240,19 @@ static bool excluded(unsigned port)
     return false;
 }
 
+/* --prefer: say on stderr when the got preferred ports (what: "free", or
+ * with a server "free and leasable") fall short of the count wanted. */
+static void report_preferred(unsigned got, const char *what)
+{
+    if (TT.nprefer && got == 0)
+        warn("--prefer: no preferred port is %s; fell back to the usual pick", what);
+    else if (TT.nprefer && got < TT.count)
+        warn("--prefer: %u preferred ports %s for the %u wanted; fell back "
+             "to the usual pick for the rest", got, what, TT.count);
+}
+
 /* --prefer: take the preferred ports that are free, in order, before any
- * other; each one taken joins the excludes so the usual pick skips it. Says
- * on stderr when the preferred ports are not enough. */
+ * other; each one taken joins the excludes so the usual pick skips it. */
 static void find_preferred(void)
 {
     for (unsigned i = 0; i < TT.nprefer && TT.held < TT.count; i++) {
@@ -249,11 +260,20 @@ static void find_preferred(void)
         if (!excluded(port) && take(port))
             ranges_add(&TT.exclude, port, port);
     }
-    if (TT.nprefer && TT.held == 0)
-        warn("--prefer: no preferred port is free; fell back to the usual pick");
-    else if (TT.nprefer && TT.held < TT.count)
-        warn("--prefer: %u preferred ports free for the %u wanted; fell back "
-             "to the usual pick for the rest", TT.held, TT.count);
+    report_preferred(TT.held, "free");
+}
+
+/* How many of the ports the server granted are preferred ones. */
+static unsigned granted_preferred(void)
+{
+    unsigned got = 0;
+    for (unsigned i = 0; i < TT.count; i++)
+        for (unsigned j = 0; j < TT.nprefer; j++)
+            if (TT.ports[i] == TT.prefer[j]) {
+                got++;
+                break;
+            }
+    return got;
 }
 
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
@@ -333,12 +353,20 @@ static void make_room(void)
 static bool ask_the_server(void)
 {
     char err[512];
-    if (TT.nprefer)
-        warn("--prefer: the port server leases from its pool only (see "
-             "docs/protocol.md); fell back to the usual pick");
-    int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names,
-                      TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
+    bool honoured = TT.nprefer > 0;
+    int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names, TT.nnames,
+                      TT.prefer, TT.nprefer, TT.ports, TT.server.timeout, err,
+                      sizeof(err));
+    if (rc == RC_UNSUPPORTED && honoured) {
+        warn("--prefer: %s; it cannot honour preferred ports: picking "
+             "without them", err);
+        honoured = false;
+        rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names, TT.nnames,
+                      NULL, 0, TT.ports, TT.server.timeout, err, sizeof(err));
+    }
     if (rc == RC_OK) {
+        if (honoured)
+            report_preferred(granted_preferred(), "free and leasable");
         print_ports();
         return true;
     }

@@ -220,7 +220,8 @@ static void pick_from_server(void)
 {
     char err[512];
     int rc = ask_pick(TT.server.address, getpid(), TT.nnames, TT.names,
-                      TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
+                      TT.nnames, NULL, 0, TT.ports, TT.server.timeout, err,
+                      sizeof(err));
     if (rc != RC_OK)
         die(rc, "%s", err);
     for (unsigned i = 0; i < TT.nnames; i++) {

@@ -43,14 +43,17 @@ enum ask_result ask_server(const char *address, const char *request,
 /* Each ask_* returns RC_USAGE, with err naming the limit, for a request
  * that lib/proto.h's limits refuse: nothing is sent then. */
 
-/* Lease count ports for pid, named by names (nnames: 0, or count): the
- * legacy request when count is 1 and there are no names, else "v1 pick".
- * ports receives them. Returns RC_OK, or an RC_* code (USAGE, REFUSED,
+/* Lease count ports for pid, named by names (nnames: 0, or count), the
+ * nprefer ports of prefer first where the server can: the legacy request
+ * when count is 1 without names or preferences, else "v1 pick". ports
+ * receives them. Returns RC_OK, or an RC_* code (USAGE, REFUSED,
  * UNREACHABLE, TIMEOUT, BAD_REPLY, UNSUPPORTED, SYSTEM) with one line in
- * err. */
+ * err; RC_UNSUPPORTED with preferences when the server does not know them
+ * (ask again without). */
 int ask_pick(const char *address, pid_t pid, unsigned count,
-             char *const *names, unsigned nnames, unsigned *ports,
-             double timeout, char *err, size_t errlen);
+             char *const *names, unsigned nnames, const unsigned *prefer,
+             unsigned nprefer, unsigned *ports, double timeout, char *err,
+             size_t errlen);
 
 /* Release ports, all or none. RC_OK, or RC_NOT_HELD and the like. */
 int ask_release(const char *address, const unsigned *ports, unsigned n,

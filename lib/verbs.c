@@ -71,15 +71,19 @@ static int build(const struct request *r, char *request, size_t len, char *err,
 }
 
 int ask_pick(const char *address, pid_t pid, unsigned count,
-             char *const *names, unsigned nnames, unsigned *ports,
-             double timeout, char *err, size_t errlen)
+             char *const *names, unsigned nnames, const unsigned *prefer,
+             unsigned nprefer, unsigned *ports, double timeout, char *err,
+             size_t errlen)
 {
     struct request r;
     char request[PROTO_REQUEST_MAX + 2], reply[8192];
     r = (struct request){.verb = VERB_PICK, .pid = pid, .count = count,
-                         .nnames = nnames, .legacy = count == 1 && !nnames};
+                         .nnames = nnames, .nprefer = nprefer,
+                         .legacy = count == 1 && !nnames && !nprefer};
     for (unsigned i = 0; i < nnames && i < PROTO_MAX_NAMES; i++)
         r.names[i] = names[i];
+    for (unsigned i = 0; i < nprefer && i < PROTO_MAX_PREFER; i++)
+        r.prefer[i] = (uint16_t)prefer[i];
     int rc = build(&r, request, sizeof(request), err, errlen);
     if (rc != RC_OK)
         return rc;
@@ -91,10 +95,14 @@ int ask_pick(const char *address, pid_t pid, unsigned count,
         return RC_REFUSED;
     }
     if (got != ASK_REPLY)
-        return transport_failure(got, "picking several ports at once", address,
+        return transport_failure(got, nprefer ? "preferred ports (prefer=)"
+                                 : "picking several ports at once", address,
                                  err, errlen);
-    if (!r.legacy && !strncmp(reply, "err ", 4))
-        return v1_error(reply, address, err, errlen);
+    if (!r.legacy && !strncmp(reply, "err ", 4)) {
+        rc = v1_error(reply, address, err, errlen);
+        /* A v1 server older than prefer= reads the word as a NAME. */
+        return nprefer && rc == RC_BAD_REPLY ? RC_UNSUPPORTED : rc;
+    }
     if (!proto_parse_ports(reply, r.legacy, count, ports))
         return bad_reply(reply, address, err, errlen);
     return RC_OK;
