@@ -46,13 +46,83 @@ setup() { unset PORTSERVER_ADDRESS; }
     in_pool "${lines[1]}" 24260 24269
 }
 
-@test "pick --prefer with a port server says the server leases from its pool" {
+@test "pick --prefer with a port server leases the preferred port when it is free, quietly" {
     start_owner
     start_server --pool 24280-24289
-    run --separate-stderr pp pick -s "$ADDR" --prefer 24230 "$OWNER"
+    run --separate-stderr pp pick -s "$ADDR" --prefer 24287 "$OWNER"
     [ "$status" -eq 0 ]
-    in_pool "$output" 24280 24289
-    [[ "$stderr" == *"--prefer: the port server leases from its pool only"* ]]
+    [ "$output" = 24287 ]
+    [ -z "$stderr" ]
+    run raw "v1 leases\n"
+    [[ "$output" == *"port=24287 pid=$OWNER "* ]]
+}
+
+@test "pick --prefer with a port server falls back, and says so, when the port is leased or outside the pool" {
+    start_owner
+    local other=$OWNER
+    start_owner
+    start_server --pool 24400-24409
+    [ "$(raw "v1 pick $other 1 prefer=24405\n")" = "ok 24405" ]
+    for p in 24405 24230; do
+        run --separate-stderr pp pick -s "$ADDR" --prefer "$p" "$OWNER"
+        [ "$status" -eq 0 ]
+        in_pool "$output" 24400 24409
+        [ "$output" != 24405 ]
+        [[ "$stderr" == *"--prefer: no preferred port is free and leasable; fell back"* ]]
+    done
+}
+
+@test "pick -n 2 --prefer with a port server gets both preferred ports, in order" {
+    start_owner
+    start_server --pool 24410-24419
+    run --separate-stderr pp pick -s "$ADDR" -n 2 --prefer 24418,24412 "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 24418 ]
+    [ "${lines[1]}" = 24412 ]
+    [ -z "$stderr" ]
+}
+
+@test "the server skips a preferred port bound by another process and grants the next one" {
+    start_owner
+    start_server --pool 24420-24429
+    hold_socket tcp4-listen 24421
+    run --separate-stderr pp pick -s "$ADDR" -n 3 --prefer 24421,24422,24422 "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = 24422 ]
+    in_pool "${lines[1]}" 24420 24429
+    [ "${lines[1]}" != 24421 ] && [ "${lines[1]}" != 24422 ]
+    [[ "$stderr" == *"1 preferred ports free and leasable for the 3 wanted"* ]]
+}
+
+@test "pick --prefer with a port server refuses 17 preferred ports before sending" {
+    start_server --pool 24430-24439
+    run --separate-stderr pp pick -s "$ADDR" --prefer "$(seq -s, 24440 24456)" $$
+    [ "$status" -eq 2 ]
+    [[ "$stderr" == *"at most 16 (PROTO_MAX_PREFER)"* ]]
+    grep -q "bad request\|port .* to pid" "$SERVER_LOG" && return 1
+    [ "$(counter client-request-errors)" -eq 0 ]
+}
+
+@test "v1 pick with a bad prefer= word gets err bad-request" {
+    start_owner
+    start_server --pool 24440-24449
+    for word in "prefer=" "prefer=0" "prefer=24441," "prefer=x" "prefer=65536" \
+                "prefer=$(seq -s, 24440 24456)"; do
+        run raw "v1 pick $OWNER 1 $word\n"
+        [[ "$output" == "err bad-request "* ]] || { echo "$word -> $output"; return 1; }
+    done
+    run raw "v1 pick $OWNER 1 prefer=24441 A\n"
+    [[ "$output" == "err bad-request "* ]]
+    [ "$(raw "v1 pick $OWNER 1 A prefer=24441\n")" = "ok 24441" ]
+}
+
+@test "pick --prefer against a legacy server says it cannot honour it and picks as usual" {
+    start_reference 24450-24459
+    start_owner
+    run --separate-stderr pp pick -s "$ADDR" --prefer 24455 "$OWNER"
+    [ "$status" -eq 0 ]
+    in_pool "$output" 24450 24459
+    [[ "$stderr" == *"does not support preferred ports"*"cannot honour"* ]]
 }
 
 @test "pick --prefer refuses a value that is not a port" {
