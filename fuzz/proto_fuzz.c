@@ -6,7 +6,7 @@
  * proto_parse on the line, and on an exact-size copy of any input whatever
  * its length. A parsed request must format back to the same request.
  * Client side: the same bytes build a request as a client could (any verb,
- * counts and names around the limits); one within the limits must format
+ * counts, names and preferred ports around the limits); one within the limits must format
  * within PROTO_REQUEST_MAX and parse back equal, one beyond must be refused.
  * Replies: each formatter runs on exact-size buffers of every length up to
  * what it needs, and the clients' parsers read back what it wrote. Buffers
@@ -45,7 +45,8 @@ static bool same_request(const struct request *a, const struct request *b)
     if (a->verb != b->verb || a->legacy != b->legacy)
         return false;
     if (a->verb == VERB_PICK && (a->pid != b->pid || a->count != b->count ||
-                                 a->nnames != b->nnames))
+                                 a->nnames != b->nnames || a->nprefer != b->nprefer ||
+                                 memcmp(a->prefer, b->prefer, a->nprefer * sizeof(a->prefer[0]))))
         return false;
     for (unsigned i = 0; a->verb == VERB_PICK && i < a->nnames; i++)
         if (strcmp(a->names[i], b->names[i]))
@@ -78,7 +79,8 @@ static void check_parsed(const struct request *r, const char *line, size_t len)
 {
     CHECK(r->verb <= VERB_LEASES);
     if (r->legacy) {
-        CHECK(r->verb == VERB_PICK && r->count == 1 && r->nnames == 0);
+        CHECK(r->verb == VERB_PICK && r->count == 1 && r->nnames == 0 &&
+              r->nprefer == 0);
         CHECK(r->pid >= INT32_MIN && r->pid <= (long long)INT32_MAX + 1);
         /* The reference: strtoll, which saturates as the clamp does. */
         long long v = strtoll(line, NULL, 10);
@@ -91,6 +93,9 @@ static void check_parsed(const struct request *r, const char *line, size_t len)
         CHECK(r->count >= 1 && r->count <= PROTO_MAX_PORTS);
         CHECK(r->nnames == 0 || r->nnames == r->count);
         CHECK(r->nnames <= PROTO_MAX_NAMES);
+        CHECK(r->nprefer <= PROTO_MAX_PREFER);
+        for (unsigned i = 0; i < r->nprefer; i++)
+            CHECK(r->prefer[i] >= 1);
         for (unsigned i = 0; i < r->nnames; i++)
             CHECK(r->names[i] >= line && r->names[i] < line + len &&
                   proto_is_name(r->names[i]));
@@ -182,11 +187,16 @@ static void fuzz_client(const uint8_t *data, size_t len)
             names[i][0] = '_';
         r.names[i] = names[i];
     }
+    /* Now and then preferred ports, up to one past PROTO_MAX_PREFER. */
+    if (r.verb == VERB_PICK && !r.legacy && data[1] & 2)
+        r.nprefer = data[3] % (PROTO_MAX_PREFER + 2);
+    for (unsigned i = 0; i < r.nprefer && i < PROTO_MAX_PREFER; i++)
+        r.prefer[i] = (uint16_t)(1 + (data[(5 + i) % len] * 263u + i) % 65535);
     for (unsigned i = 0; r.verb == VERB_RELEASE && i < r.count && i < PROTO_MAX_PORTS; i++)
         r.ports[i] = (uint16_t)(1 + (data[(4 + i) % len] * 257u + i) % 65535);
     bool within = (r.verb != VERB_PICK && r.verb != VERB_RELEASE) ||
                   (r.count >= 1 && r.count <= PROTO_MAX_PORTS &&
-                   r.nnames <= PROTO_MAX_NAMES &&
+                   r.nnames <= PROTO_MAX_NAMES && r.nprefer <= PROTO_MAX_PREFER &&
                    (r.legacy || r.verb != VERB_PICK || r.pid <= PROTO_PID_MAX));
     bool fits_names = true;
     for (unsigned i = 0; i < r.nnames && i < PROTO_MAX_NAMES; i++)
