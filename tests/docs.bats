@@ -190,19 +190,20 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
 
 @test "docs/protocol.md states the protocol's limits as lib/proto.h defines them" {
     command -v cc >/dev/null || skip "no C compiler to read lib/proto.h with"
-    read -r -d '' legacy line ports names name < <(proto_limit PROTO_LEGACY_MAX \
-        PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX) || true
-    [ -n "$name" ]
+    read -r -d '' legacy line ports names name prefer < <(proto_limit PROTO_LEGACY_MAX \
+        PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX PROTO_MAX_PREFER) || true
+    [ -n "$prefer" ]
     [ "$(doc_limit 'legacy request')" = "$legacy" ]
     [ "$(doc_limit 'v1 request line')" = "$line" ]
     [ "$(doc_limit 'ports per v1 pick or release')" = "$ports" ]
     [ "$(doc_limit 'NAMEs per v1 pick')" = "$names" ]
     [ "$(doc_limit 'NAME length')" = "$name" ]
+    [ "$(doc_limit 'preferred ports per v1 pick')" = "$prefer" ]
 }
 
 @test "each protocol limit is defined once in the code, the C client's included" {
     for m in PROTO_LEGACY_MAX PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX \
-        PROTO_PID_MAX proto_is_name; do
+        PROTO_MAX_PREFER PROTO_PID_MAX proto_is_name; do
         n=$(cat "$TOP"/portpicker.h "$TOP"/include/*.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] \
             "$TOP"/applets/*.c "$TOP"/examples/*.c |
             grep -cE "^(#define +$m\b|(static inline )?bool $m\()")
