@@ -138,8 +138,8 @@ int leases_init(struct leases *ls, const struct portset *set)
     ls->by_pid = calloc(nslots, sizeof(*ls->by_pid));
     ls->uids = calloc(ls->npool, sizeof(*ls->uids));
     ls->free.at = calloc(PORT_MAX + 1, sizeof(uint16_t));
-    if (!ls->port || !ls->free.port || !ls->free.at || !ls->resting.port || !ls->dying.port ||
-        !ls->owners || !ls->by_pid || !ls->uids) {
+    if (!ls->port || !ls->free.port || !ls->free.at || !ls->resting.port ||
+        !ls->dying.port || !ls->owners || !ls->by_pid || !ls->uids) {
         leases_fini(ls);
         errno = ENOMEM;
         return -1;

@@ -197,15 +197,21 @@ static unsigned deny(struct server *s, enum proto_err *code,
 }
 
 /* Take the preferred ports that can be had, in order, into ports (at
- * most count); returns how many, or -1 with errno when a probe failed. */
+ * most count); returns how many, or -1 with errno when a probe failed
+ * (those taken are back at the head of the free queue). */
 static int take_preferred(struct server *s, const uint16_t *prefer,
                           unsigned nprefer, unsigned count, unsigned *ports)
 {
     unsigned got = 0;
     for (unsigned i = 0; i < nprefer && got < count; i++) {
         int took = leases_take_port(&s->leases, prefer[i]);
-        if (took < 0)
+        if (took < 0) {
+            int saved = errno;
+            while (got--)
+                leases_untake(&s->leases, ports[got]);
+            errno = saved;
             return -1;
+        }
         if (took)
             ports[got++] = prefer[i];
     }
@@ -222,13 +228,8 @@ static bool take_all(struct server *s, struct owner *o, uid_t uid,
     struct leases *ls = &s->leases;
     unsigned checked_all = 0;
     int first = take_preferred(s, prefer, nprefer, count, ports);
-    if (first < 0) {
-        int saved = errno;
-        while (first-- > 0)
-            leases_untake(ls, ports[first]);
-        errno = saved;
+    if (first < 0)
         return false;
-    }
     for (unsigned i = (unsigned)first; i < count; i++) {
         unsigned checked;
         ports[i] = leases_take(ls, PROBE_BUDGET, &checked);
