@@ -65,8 +65,8 @@ static int start(struct server *s)
      * limit that stays low is no reason not to serve. */
     raise_fd_limit(0, &fd_limit);
     s->fd_limit = fd_limit > INT_MAX ? INT_MAX : (int)fd_limit;
-    if (proc_pidns(getpid(), &s->pidns) < 0)
-        s->pidns = 0; /* no /proc: callers are taken to share our pids */
+    if (pidns_init(&s->pidns) < 0)
+        s->pidns.ours = 0; /* no /proc: callers are taken to share our pids */
     if (loop_init(&s->loop, s) < 0 || leases_init(&s->leases, &opts->pool) < 0)
         return failed(RC_SYSTEM, strerror(errno), "");
     s->t_clients = loop_timer(&s->loop, client_expire, s);
@@ -133,6 +133,7 @@ static void stop(struct server *s)
     if (s->sig_fd >= 0)
         close(s->sig_fd);
     leases_fini(&s->leases);
+    pidns_fini(&s->pidns);
     loop_fini(&s->loop);
 }
 
