@@ -163,7 +163,10 @@ static size_t candidates(uint16_t *out)
     if (!TT.has_range)
         portset_add(&TT.range, 15000, 24999);
     portset_format(&TT.range, text, sizeof(text));
-    portset_remove_kernel_ports(&TT.range);
+    if (portset_remove_kernel_ports(&TT.range) < 0)
+        warn("cannot read the kernel's ephemeral range (is /proc mounted?): "
+             "leaving out %u-%u, its default", KERNEL_EPHEMERAL_LO,
+             KERNEL_EPHEMERAL_HI);
     portset_subtract(&TT.range, &TT.exclude);
     size_t n = portset_list(&TT.range, out);
     if (n == 0)

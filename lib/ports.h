@@ -33,9 +33,15 @@ size_t portset_list(const struct portset *set, uint16_t *out);
 int portset_parse(struct portset *set, const char *spec, char *err,
                   size_t errlen);
 
+/* The kernel's default ephemeral range (net/ipv4/af_inet.c), removed when
+ * the running kernel's cannot be read. */
+#define KERNEL_EPHEMERAL_LO 32768
+#define KERNEL_EPHEMERAL_HI 60999
+
 /* Remove the kernel's ephemeral range (ip_local_port_range) and its
- * reserved ports (ip_local_reserved_ports). Linux only: elsewhere, and when
- * /proc is not readable, nothing is removed and -1 is returned. */
+ * reserved ports (ip_local_reserved_ports). Returns 0, or -1 when the
+ * range cannot be read (no /proc, not Linux): the default range
+ * KERNEL_EPHEMERAL_LO-HI is removed instead, and the caller says so. */
 int portset_remove_kernel_ports(struct portset *set);
 
 /* Write "15000-24999" style text of the set into buf (truncated with "..."

@@ -111,11 +111,13 @@ int portset_remove_kernel_ports(struct portset *set)
 
     if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
                         sizeof(buf)) >= 0 &&
-        sscanf(buf, "%u %u", &lo, &hi) == 2)
+        sscanf(buf, "%u %u", &lo, &hi) == 2) {
         portset_remove(set, lo, hi);
-    else
+    } else {
+        portset_remove(set, KERNEL_EPHEMERAL_LO, KERNEL_EPHEMERAL_HI);
         status = -1;
-    /* "1000,2000-2010" or empty; a read failure leaves the set alone. */
+    }
+    /* "1000,2000-2010" or empty; unreadable where the range is too. */
     if (read_small_file("/proc/sys/net/ipv4/ip_local_reserved_ports", buf,
                         sizeof(buf)) >= 0) {
         for (char *part = strtok(buf, ",\n"); part; part = strtok(NULL, ",\n")) {
@@ -125,8 +127,6 @@ int portset_remove_kernel_ports(struct portset *set)
             if (n >= 1)
                 portset_remove(set, lo, hi);
         }
-    } else {
-        status = -1;
     }
     return status;
 }

@@ -189,32 +189,48 @@ static int handle(struct server *s, pid_t pid, bool *is_pidfd)
     return fd;
 }
 
+/* What /proc says of pid (read through statfd when >= 0): its start time,
+ * whether it is a kernel thread, and its uids when c is not root and pid
+ * is not c itself (SO_PEERCRED told us c's). Without /proc, a pidfd is all
+ * there is: start time 0, and only c's own pid is known to be c's. */
+static int identify(struct server *s, const struct client *c, pid_t pid,
+                    int statfd, uint64_t *start, bool *kthread,
+                    struct proc_ids *ids)
+{
+    bool mine = pid == c->peer_pid;
+    *ids = (struct proc_ids){.ruid = mine ? c->uid : OWNER_UID_UNKNOWN,
+                             .euid = mine ? c->uid : OWNER_UID_UNKNOWN};
+    if (s->no_proc) {
+        *start = 0;
+        *kthread = false;
+        return 0;
+    }
+    if (proc_stat(pid, statfd, start, kthread) < 0)
+        return -1;
+    return *kthread || c->uid == 0 || mine ? 0 : proc_ids(pid, ids);
+}
+
 /* A new owner record for pid, checked: alive, no kernel thread, c's to
- * name; else NULL with *code and s->why. The uids are read only when the
- * pid is not the caller's own (SO_PEERCRED has them) and the caller is
- * not root. */
+ * name; else NULL with *code and s->why. */
 static struct owner *owner_new(struct server *s, const struct client *c,
                                pid_t pid, enum proto_err *code)
 {
     bool is_pidfd, kthread;
     uint64_t start, again;
+    struct proc_ids ids;
     int fd = handle(s, pid, &is_pidfd);
     if (fd < 0 && errno == ESRCH)
         return refuse_owner(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
     int statfd = is_pidfd ? -1 : fd;
-    struct proc_ids ids = {.ruid = OWNER_UID_UNKNOWN, .euid = OWNER_UID_UNKNOWN};
-    if (pid == c->peer_pid)
-        ids.ruid = ids.euid = c->uid;
-    bool ok = proc_stat(pid, statfd, &start, &kthread) == 0 &&
-              (kthread || c->uid == 0 || pid == c->peer_pid ||
-               proc_ids(pid, &ids) == 0);
+    bool ok = identify(s, c, pid, statfd, &start, &kthread, &ids) == 0;
     /* The reads were of the process fd names if it is still there; with
      * no fd, a start time unchanged is the best there is. */
     if (ok && is_pidfd && fd >= 0) {
         struct pollfd p = {.fd = fd, .events = POLLIN};
         ok = poll(&p, 1, 0) == 0;
     } else if (ok) {
-        ok = proc_stat(pid, statfd, &again, NULL) == 0 && again == start;
+        ok = !s->no_proc && proc_stat(pid, statfd, &again, NULL) == 0 &&
+             again == start;
     }
     if (!ok || kthread) {
         if (fd >= 0)
@@ -247,6 +263,9 @@ static struct owner *owner_get(struct server *s, const struct client *c,
         return o;
     if (!o->nleases)
         owner_gone(s, o);
+    if (s->no_proc)
+        return refuse_owner(s, code, ERR_PID_REFUSED, "without /proc only the "
+                            "caller's own pid can be checked (pid %d)", (int)pid);
     return refuse_owner(s, code, ERR_PID_REFUSED, "pid %d belongs to another "
                         "user: only root may lease to it", (int)pid);
 }

@@ -68,6 +68,7 @@ struct server {
     int64_t pause_logged;       /* when a pause was last logged */
     int fd_limit;               /* RLIMIT_NOFILE soft limit */
     struct pidns pidns;         /* callers' pids into ours */
+    bool no_proc;               /* /proc unreadable: pidfds only */
     struct client *first, *last;/* in accept order = deadline order */
     size_t nclients;
     int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
