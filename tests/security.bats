@@ -205,3 +205,43 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     grep -q "2 leases kept" "$SERVER_LOG"
     [ -n "$(pick_for "$OWNER")" ]
 }
+
+# ---- 1. who may own a lease ----
+
+# as_nobody_ask PIECE: send PIECE (escapes as in raw) as uid 65534; prints
+# the reply.
+as_nobody_ask() { "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$1" 2>/dev/null; }
+
+@test "an unprivileged user cannot lease under root's pid, the server's, pid 1 or a kernel thread, and is told why" {
+    [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ] || skip "pid 2 is not kthreadd here"
+    start_owner
+    start_server --pool 23700-23709
+    local pid
+    for pid in "$OWNER" "$SERVER_PID" 1 2; do
+        [[ "$(as_nobody_ask "v1 pick $pid 10\n")" == "err pid-refused "* ]]
+    done
+    grep -q "denied from pid [0-9]* (uid 65534): pid $OWNER belongs to another user" "$SERVER_LOG"
+    grep -q "(uid 65534): pid 1 never exits" "$SERVER_LOG"
+    grep -q "(uid 65534): pid 2 is a kernel thread" "$SERVER_LOG"
+    [ "$(counter leases-held)" -eq 0 ]
+    # root may still name any pid but those two; nobody its own processes.
+    [[ "$(raw "v1 pick 2 1\n")" == "err pid-refused "* ]]
+    [[ "$(raw "v1 pick $OWNER 1\n")" == "ok "* ]]
+    start_owner "${NOBODY[@]}"
+    port=$("${NOBODY[@]}" "$PORTPICKER" pick --server "$ADDR" "$OWNER")
+    in_pool "$port" 23700 23709
+}
+
+@test "the unmodified Python client, run by an unprivileged user, leases to itself and to its parent shell" {
+    /usr/bin/python3 -c 'import portpicker' 2>/dev/null ||
+        skip "/usr/bin/python3 cannot import portpicker (python3-portpicker)"
+    start_server --pool 23710-23719
+    run "${NOBODY[@]}" env PORTSERVER_ADDRESS="$ADDR" sh -c \
+        '/usr/bin/python3 -c "import portpicker; print(portpicker.pick_unused_port())"
+         /usr/bin/python3 -m portpicker $$'
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    in_pool "${lines[0]}" 23710 23719
+    in_pool "${lines[1]}" 23710 23719
+    [ "$(grep -c "to pid [0-9]* (uid 65534)" "$SERVER_LOG")" -eq 2 ]
+}
