@@ -280,8 +280,12 @@ static pid_t resolve(struct server *s, const struct client *c, long long pid,
         *code = ERR_NO_SUCH_PID;
         return 0;
     }
+    unsigned scans = s->pidns.scans;
     pid_t ours = pidns_resolve(&s->pidns, c->peer_pid, pid, s->why,
                                sizeof(s->why));
+    if (s->pidns.scans != scans)
+        slog(LOG_DEBUG, "pid map: %zu processes of other namespaces",
+             s->pidns.len);
     if (ours <= 0) {
         *code = ours < 0 ? ERR_PID_REFUSED : ERR_NO_SUCH_PID;
         return 0;

@@ -245,3 +245,50 @@ as_nobody_ask() { "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$1" 2>/dev/n
     in_pool "${lines[1]}" 23710 23719
     [ "$(grep -c "to pid [0-9]* (uid 65534)" "$SERVER_LOG")" -eq 2 ]
 }
+
+# ---- 3. callers in other pid namespaces ----
+
+# in_pidns SCRIPT: run sh -c SCRIPT as root in a new pid namespace (with
+# its own /proc), PORTPICKER and ADDR in its environment.
+in_pidns() {
+    unshare --pid --fork --mount-proc env PORTPICKER="$PORTPICKER" ADDR="$ADDR" \
+        sh -c "$1" || return 1
+}
+
+@test "a caller in its own pid namespace leases to itself, its parents and a sibling, with at most one scan of /proc" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    start_server --pool 23720-23729 --verbose
+    run in_pidns 'sleep 300 & s=$!
+        for i in 1 2 3; do "$PORTPICKER" pick -s "$ADDR" $$ || exit 1; done
+        for i in 1 2 3; do "$PORTPICKER" pick -s "$ADDR" $s || exit 1; done
+        "$PORTPICKER" pick -s "$ADDR" 4000 2>&1; kill $s'
+    [ "${#lines[@]}" -eq 7 ]
+    [[ "${lines[6]}" == *"refused"* ]]
+    # $$ is the namespace's pid 1: the caller's parent, found by walking up.
+    [ "$(grep -c "debug: pid 1 of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 3 ]
+    [ "$(grep -c "debug: pid [0-9]* of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 6 ]
+    # The sibling needed the map: one scan for three requests, and the miss
+    # for 4000 came within the same second or caused one more.
+    [ "$(grep -c "debug: pid map: " "$SERVER_LOG")" -le 2 ]
+    grep -q "no pid 4000 in the caller's pid namespace" "$SERVER_LOG"
+    start_owner
+    [ -n "$(ask "$OWNER")" ]
+}
+
+@test "an unprivileged server never takes a container's pid for its own, and still serves the container's own line" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    ADDR=$(new_address)
+    SERVE_WRAP="${NOBODY[*]}" start_server --pool 23730-23739
+    # The caller's sibling has pid 2 in its namespace: pid 2 here is
+    # kthreadd; the server cannot read a root caller's namespace, so it must
+    # refuse rather than guess.
+    run in_pidns 'sleep 300 & s=$!
+        "$PORTPICKER" pick -s "$ADDR" -n 2 $s 2>&1
+        "$PORTPICKER" pick -s "$ADDR" $$; kill $s'
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" == *"refused: pid 2 is not the caller or a parent of it, and the caller's pid namespace cannot be read"* ]]
+    in_pool "${lines[1]}" 23730 23739
+    start_owner "${NOBODY[@]}"
+    port=$("${NOBODY[@]}" "$PORTPICKER" pick --server "$ADDR" "$OWNER")
+    in_pool "$port" 23730 23739
+}
