@@ -292,3 +292,80 @@ in_pidns() {
     port=$("${NOBODY[@]}" "$PORTPICKER" pick --server "$ADDR" "$OWNER")
     in_pool "$port" 23730 23739
 }
+
+# ---- 9. --no-pidfd and a pid reused at once ----
+
+@test "with --no-pidfd a pid reused within the same clock tick does not keep the dead owner's lease" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    # In a pid namespace of our own, ns_last_pid hands the dead owner's pid
+    # to the next process at once, with no one else taking it first.
+    run unshare --pid --fork --mount-proc env PORTPICKER="$PORTPICKER" \
+        LOG="$BATS_TEST_TMPDIR/server.log" bash -c '
+        "$PORTPICKER" serve --address @pp-reuse-$$ --no-pidfd --pool 23750-23759 2>"$LOG" &
+        for _ in $(seq 250); do grep -q listening "$LOG" && break; sleep 0.02; done
+        sleep 300 & victim=$!
+        "$PORTPICKER" pick -s @pp-reuse-$$ $victim >/dev/null || exit 1
+        { kill -9 $victim; wait $victim; } 2>/dev/null
+        echo $((victim - 1)) >/proc/sys/kernel/ns_last_pid
+        sleep 300 & newcomer=$!
+        echo "reused=$([ $newcomer = $victim ] && echo yes)" \
+             "same_tick=$([ "$(cut -d" " -f22 /proc/$newcomer/stat)" = "$(cut -d" " -f22 /proc/$victim/stat)" ] && echo yes)"
+        for _ in $(seq 100); do
+            "$PORTPICKER" check --server-up -s @pp-reuse-$$ | grep -q " leased=0" && break
+            sleep 0.05
+        done
+        "$PORTPICKER" check --server-up -s @pp-reuse-$$
+        "$PORTPICKER" pick -s @pp-reuse-$$ $newcomer
+        kill $newcomer'
+    echo "$output"
+    [[ "${lines[0]}" == "reused=yes "* ]] || skip "the pid was not reused: ${lines[0]}"
+    [[ "${lines[1]}" == *" leased=0"* ]]
+    in_pool "${lines[2]}" 23750 23759
+}
+
+# ---- 10. what `v1 leases` shows ----
+
+@test "a lease's command line is shown only to its uid and root" {
+    start_server --pool 23760-23769
+    bash -c 'exec -a "dbtool --password=hunter2" sleep 300' &
+    local secret=$!
+    track_pid "$secret"
+    [[ "$(raw "v1 pick $secret 1\n")" == "ok "* ]]
+    start_owner "${NOBODY[@]}"
+    [[ "$(as_nobody_ask "v1 pick $OWNER 1\n")" == "ok "* ]]
+    run as_nobody_ask "v1 leases\n"
+    [ "${lines[0]}" = "ok 2" ]
+    grep -qx "port=[0-9]* pid=$secret uid=0 age=[0-9]* names=- cmd=" <<<"$output"
+    [[ "$output" != *hunter2* ]]
+    [[ "$output" == *"pid=$OWNER uid=65534 "*"cmd=sleep 300"* ]]
+    [[ "$(raw "v1 leases\n")" == *"cmd=dbtool --password=hunter2 300"* ]]
+}
+
+# ---- 11. no /proc ----
+
+@test "without /proc, serve says what it cannot do and serves by pidfd, or refuses to start" {
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+    ADDR=$(new_address)
+    run unshare --mount env PORTPICKER="$PORTPICKER" ADDR="$ADDR" sh -c '
+        umount -l /proc || exit 9
+        "$PORTPICKER" serve --address "$ADDR" --no-pidfd 2>&1; echo "rc=$?"
+        "$PORTPICKER" serve --address "$ADDR" --pool 23770-23779 2>&1 & s=$!
+        sleep 0.3
+        "$PORTPICKER" pick -s "$ADDR" $$ >/dev/null && echo granted
+        kill $s; wait $s'
+    [ "$status" -ne 9 ] || skip "cannot unmount /proc here"
+    [[ "${lines[0]}" == *"error: no /proc: --no-pidfd cannot watch owners"* ]]
+    [ "${lines[1]}" = "rc=3" ]
+    [[ "$output" == *"warning: no /proc: owners are watched by pidfd"* ]]
+    [[ "$output" == *"granted"* ]]
+}
+
+@test "without /proc, pick leaves out the kernel's default ephemeral range and says so" {
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+    run unshare --mount env PORTPICKER="$PORTPICKER" sh -c \
+        'umount -l /proc || exit 9; "$PORTPICKER" pick --range 32760-32770'
+    [ "$status" -ne 9 ] || skip "cannot unmount /proc here"
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" == "portpicker pick: cannot read the kernel's ephemeral range"*"leaving out 32768-60999"* ]]
+    in_pool "${lines[1]}" 32760 32767
+}
