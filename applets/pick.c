@@ -41,8 +41,11 @@ COMMON_OPTION_USAGE("     ")
 #include <unistd.h>
 
 #define MAX_COUNT PROTO_MAX_PORTS
-/* How often a hold looks for its consumer, in milliseconds. */
-#define TAKEOVER_POLL_MS 20
+/* How often a hold looks for its consumer, and how soon it looks again to
+ * confirm a sighting, in milliseconds: a hold ends at most about 50 ms after
+ * its consumer listens, at 25 queries a second (docs/bench.md, the hold). */
+#define TAKEOVER_POLL_MS 40
+#define TAKEOVER_CONFIRM_MS 10
 
 enum {
     OPT_COUNT = 1, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
@@ -63,8 +66,9 @@ static const struct option_spec specs[] = {
 
 static struct {
     struct probe_opts probe;
-    struct portset range, exclude;
-    bool has_range, fence, env, fallback, has_count;
+    struct port_ranges range, exclude; /* as given */
+    struct port_ranges pool;    /* range less exclude and the kernel's ports */
+    bool fence, env, fallback, has_count;
     unsigned count;
     pid_t pid;
     double bind_timeout;
@@ -78,10 +82,10 @@ static struct {
     unsigned held;
 } TT;
 
-static void add_list(struct portset *set, const char *option, const char *text)
+static void add_list(struct port_ranges *set, const char *option, const char *text)
 {
     char err[160];
-    if (portset_parse(set, text, err, sizeof(err)))
+    if (ranges_parse(set, text, err, sizeof(err)))
         die(RC_USAGE, "%s: %s", option, err);
 }
 
@@ -141,7 +145,7 @@ static void parse_args(int argc, char **argv)
             TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
             TT.has_count = true;
             break;
-        case OPT_RANGE: add_list(&TT.range, "--range", a.value); TT.has_range = true; break;
+        case OPT_RANGE: add_list(&TT.range, "--range", a.value); break;
         case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
@@ -156,40 +160,40 @@ static void parse_args(int argc, char **argv)
     settle_args();
 }
 
-/* The ports to try, in increasing order; dies when none is left. */
-static size_t candidates(uint16_t *out)
+/* The ports to try into TT.pool; returns how many, dies when none is left. */
+static size_t candidates(void)
 {
-    char text[128];
-    if (!TT.has_range)
-        portset_add(&TT.range, 15000, 24999);
-    portset_format(&TT.range, text, sizeof(text));
-    if (portset_remove_kernel_ports(&TT.range) < 0)
+    char err[200];
+    bool guessed;
+    size_t n = ranges_candidates(&TT.pool, &TT.range, &TT.exclude, err,
+                                 sizeof(err), &guessed);
+    if (guessed)
         warn("cannot read the kernel's ephemeral range (is /proc mounted?): "
              "leaving out %u-%u, its default", KERNEL_EPHEMERAL_LO,
              KERNEL_EPHEMERAL_HI);
-    portset_subtract(&TT.range, &TT.exclude);
-    size_t n = portset_list(&TT.range, out);
     if (n == 0)
-        die(RC_EXHAUSTED, "no port left to pick in %s once excludes, the "
-                          "ephemeral range and reserved ports are left out", text);
+        die(RC_EXHAUSTED, "%s", err);
     return n;
 }
 
-/* Each free port found is held at once, so later probes cannot pick it
- * again and concurrent pickers see it taken. */
-static void find_ports(const uint16_t *list, size_t n)
+/* Scan the n candidates from a random one on. A port is held as soon as it
+ * is found when it must stay reserved: for BIND_TIMEOUT, and with -n so
+ * that concurrent pickers see the first ports taken while we look for the
+ * rest. A single pick without BIND_TIMEOUT only probes. */
+static void find_ports(size_t n)
 {
-    size_t start = random_below((uint32_t)n);
+    struct ranges_cursor at = ranges_at(&TT.pool, random_below((uint32_t)n));
+    bool hold = TT.count > 1 || TT.bind_timeout > 0;
     char why[96];
 
-    for (size_t i = 0; i < n && TT.held < TT.count; i++) {
-        unsigned port = list[(start + i) % n];
+    for (size_t i = 0; i < n && TT.held < TT.count; i++, ranges_next(&TT.pool, &at)) {
+        unsigned port = at.port;
         enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
         if (r == PROBE_ERROR)
             die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
         if (r == PROBE_IN_USE)
             continue;
-        if (hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
+        if (hold && hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
             if (errno == EADDRINUSE)  /* taken between probe and hold */
                 continue;
             die_errno(RC_SYSTEM, "holding port %u", port);
@@ -215,22 +219,30 @@ static void print_ports(void)
 }
 
 /* In the detached child: hold until the deadline, letting each port go as
- * soon as its consumer has taken it over. A take-over must be seen on two
- * polls in a row: another picker's probe (python_portpicker's listens with
- * SO_REUSEADDR for a moment) is not a consumer. */
+ * soon as its consumer has taken it over. A take-over must be seen twice,
+ * TAKEOVER_CONFIRM_MS apart: another picker's probe (python_portpicker's
+ * listens with SO_REUSEADDR for a moment) is not a consumer. */
 static _Noreturn void hold_until(double deadline)
 {
-    unsigned left = TT.held, seen[MAX_COUNT] = {0};
-    while (left > 0 && monotonic_seconds() < deadline) {
-        sleep_ms(TAKEOVER_POLL_MS);
-        for (unsigned i = 0; i < TT.held; i++) {
-            if (!TT.holds[i].nfds || TT.fence)
+    unsigned left = TT.fence ? 0 : TT.held;
+    bool seen[MAX_COUNT] = {0}, any_seen = false;
+    double now;
+    /* With --fence, or once every port is taken over, only the deadline. */
+    while ((now = monotonic_seconds()) < deadline && (left > 0 || TT.fence)) {
+        double pause_ms = 1e3 * (deadline - now);
+        unsigned poll_ms = any_seen ? TAKEOVER_CONFIRM_MS : TAKEOVER_POLL_MS;
+        sleep_ms(left > 0 && pause_ms > poll_ms ? poll_ms : (unsigned)pause_ms + 1);
+        any_seen = false;
+        for (unsigned i = 0; i < TT.held && left > 0; i++) {
+            if (!TT.holds[i].nfds)
                 continue;
-            seen[i] = hold_taken_over(&TT.holds[i]) ? seen[i] + 1 : 0;
-            if (seen[i] == 2) {
+            bool taken = hold_taken_over(&TT.holds[i]);
+            if (taken && seen[i]) {
                 hold_close(&TT.holds[i]);
                 left--;
             }
+            seen[i] = taken && !seen[i];
+            any_seen = any_seen || seen[i];
         }
     }
     _exit(0);
@@ -285,14 +297,12 @@ static bool ask_the_server(void)
 
 int pick_main(int argc, char **argv)
 {
-    static uint16_t list[PORT_MAX];
-
     parse_args(argc, argv);
     if (TT.server.address && ask_the_server())
         return RC_OK;
-    make_room();
-    size_t n = candidates(list);
-    find_ports(list, n);
+    if (TT.count > 1)
+        make_room();
+    find_ports(candidates());
     print_ports();
     if (TT.bind_timeout > 0)
         hold_in_background();

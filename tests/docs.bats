@@ -18,7 +18,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the man page" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
         done
@@ -26,7 +26,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the bash completion" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
         for opt in $(help_options "$applet"); do
             [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
@@ -35,7 +35,7 @@ has_word() {
 }
 
 @test "the bash completion offers no option that --help does not list" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         known=" $(help_options "$applet" | tr '\n' ' ') "
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
         for opt in $words; do
@@ -45,11 +45,64 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the zsh completion" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
         done
     done
+}
+
+# The options an applet's --help lists with a value (-n, --count N), one a line.
+help_value_options() {
+    pp "$1" --help | grep -E '^ +-' | sed -E 's/^ +//; s/  .*//' |
+        grep -E -- '-[a-z0-9_-]+ [A-Z]' | grep -oE -- '(^|[ ,])-(-[a-z][a-z0-9_-]*|[a-zA-Z0-9])' |
+        tr -d ' ,' | sort -u
+}
+
+# What fish completes for APPLET (through `portpicker APPLET`), one option a
+# line; with "values", only the options it completes a value for.
+fish_options() {
+    fish --no-config -c "source '$TOP/completions/portpicker.fish'; complete -c portpicker" |
+        grep -F "'__portpicker_applet_is $1'" |
+        { if [ "${2-}" = values ]; then grep -E -- '^complete --(exclusive|require-parameter) '; else cat; fi; } |
+        grep -oE -- ' -(s|l) [a-zA-Z0-9_-]+' | sed -E 's/^ -s /-/; s/^ -l /--/' | sort -u
+}
+
+@test "the fish completion offers exactly each applet's --help options, values where --help has them" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    for applet in pick check serve release; do
+        diff <(help_options "$applet") <(fish_options "$applet") ||
+            { echo "fish completion of $applet differs from its --help (< help, > fish)"; return 1; }
+        diff <(help_value_options "$applet") <(fish_options "$applet" values) ||
+            { echo "fish completion of $applet takes values unlike its --help (< help, > fish)"; return 1; }
+    done
+}
+
+@test "the fish completion completes applets, addresses and state files" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    touch "$BATS_TEST_TMPDIR/leases"
+    run env PORTSERVER_ADDRESS=@ci-server fish --no-config -c "source '$TOP/completions/portpicker.fish'
+        complete -C 'portpicker ch'; complete -C 'portpicker release --server @'
+        complete -C 'portpicker serve --state $BATS_TEST_TMPDIR/lea'"
+    [ "${lines[0]}" = "check"$'\t'"is a port free? is something listening?" ]
+    [ "${lines[1]}" = "@ci-server"$'\t'"PORTSERVER_ADDRESS" ]
+    [ "${lines[2]}" = "@unittest-portserver"$'\t'"the default abstract name" ]
+    [ "${lines[3]}" = "$BATS_TEST_TMPDIR/leases" ]
+}
+
+@test "the bash completion completes addresses from PORTSERVER_ADDRESS and state files" {
+    source "$TOP/completions/portpicker.bash"
+    PORTSERVER_ADDRESS=@ci-server
+    COMP_WORDS=(pick --server @); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "@ci-server @unittest-portserver" ]
+    touch "$BATS_TEST_TMPDIR/leases"
+    COMP_WORDS=(portpicker serve --state "$BATS_TEST_TMPDIR/lea"); COMP_CWORD=3
+    _portpicker
+    [ "${COMPREPLY[*]}" = "$BATS_TEST_TMPDIR/leases" ]
+    COMP_WORDS=(portpicker pick --count ""); COMP_CWORD=3; COMPREPLY=()
+    _portpicker
+    [ "${#COMPREPLY[@]}" -eq 0 ]
 }
 
 @test "the bash completion completes applets and options" {
@@ -63,6 +116,12 @@ has_word() {
     COMP_WORDS=(pick --fe); COMP_CWORD=1
     _portpicker
     [ "${COMPREPLY[*]}" = "--fence" ]
+    COMP_WORDS=(portpicker run --ba); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "--backlog" ]
+    COMP_WORDS=(portpicker run --tcp WEB -- portpicke); COMP_CWORD=5
+    PATH=$(dirname "$PORTPICKER"):$PATH _portpicker
+    [[ " ${COMPREPLY[*]} " == *" portpicker "* ]]
     COMP_WORDS=(portpicker help re); COMP_CWORD=2
     _portpicker
     [ "${COMPREPLY[*]}" = "release" ]
@@ -115,20 +174,6 @@ exit_codes() {
 @test "the README's first screen gives the two commands" {
     head -15 "$TOP/README.md" | grep -q '^make && ./portpicker pick'
     head -15 "$TOP/README.md" | grep -q '^make test'
-}
-
-@test "make install puts the binary, applet links, man page and completions in PREFIX" {
-    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "installs the release build only"
-    run make -C "$TOP" install PREFIX="$BATS_TEST_TMPDIR/usr"
-    [ "$status" -eq 0 ]
-    for f in bin/portpicker share/man/man1/portpicker.1 share/bash-completion/completions/portpicker share/zsh/site-functions/_portpicker; do
-        [ -f "$BATS_TEST_TMPDIR/usr/$f" ]
-    done
-    for applet in pick check serve release; do
-        [ -L "$BATS_TEST_TMPDIR/usr/bin/$applet" ]
-    done
-    run "$BATS_TEST_TMPDIR/usr/bin/check" --help
-    [[ "$output" == "usage: portpicker check"* ]]
 }
 
 # proto_limit MACRO...: the values lib/proto.h gives the macros, by the compiler.
