@@ -2,10 +2,15 @@
  * and the timers that retry, poll and sync (run.c starts and stops it).
  *
  * An owner is watched by a pidfd in the event loop (Linux >= 5.3), so its
- * leases end within milliseconds of its death. Where pidfd_open fails
- * (ENOSYS before 5.3, or fds running short), the owner is polled instead:
- * every POLL_MS its /proc start time is compared with the recorded one, so
- * a reused pid neither keeps nor steals a lease. */
+ * leases end within milliseconds of its death, and a grant to an owner
+ * whose pidfd is quiet reads no /proc. With --no-pidfd, or where
+ * pidfd_open fails (ENOSYS before 5.3), the owner is polled every POLL_MS
+ * through an open /proc/PID, which stops answering once that process is
+ * gone, whoever has the pid now; only when fds run short is it polled by
+ * pid and start time alone (exact to a clock tick).
+ *
+ * Who may own a lease: a process of the caller's uid (root: any), never a
+ * kernel thread or pid 1 (docs/security.md, 1). */
 #include "serve/owner.h"
 #include "serve/pidns.h"
 #include "serve/server.h"
@@ -142,20 +147,21 @@ static void watch(struct server *s, struct owner *o, int fd, bool is_pidfd)
         loop_timer_within(&s->loop, s->t_poll, POLL_MS);
 }
 
-/* Refuse with code and a reason in s->why; returns NULL for the caller. */
-static struct owner *refuse_owner(struct server *s, enum proto_err *code,
-                                  enum proto_err which, const char *fmt, ...)
+/* Refuse with code and a reason in s->why; returns 0 for a caller that
+ * counts ports. */
+static unsigned deny(struct server *s, enum proto_err *code,
+                     enum proto_err which, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static struct owner *refuse_owner(struct server *s, enum proto_err *code,
-                                  enum proto_err which, const char *fmt, ...)
+static unsigned deny(struct server *s, enum proto_err *code,
+                     enum proto_err which, const char *fmt, ...)
 {
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(s->why, sizeof(s->why), fmt, ap);
     va_end(ap);
     *code = which;
-    return NULL;
+    return 0;
 }
 
 /* May c name o's process as an owner? Root may name any; anyone else only
@@ -219,8 +225,10 @@ static struct owner *owner_new(struct server *s, const struct client *c,
     uint64_t start, again;
     struct proc_ids ids;
     int fd = handle(s, pid, &is_pidfd);
-    if (fd < 0 && errno == ESRCH)
-        return refuse_owner(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
+    if (fd < 0 && errno == ESRCH) {
+        deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
+        return NULL;
+    }
     int statfd = is_pidfd ? -1 : fd;
     bool ok = identify(s, c, pid, statfd, &start, &kthread, &ids) == 0;
     /* The reads were of the process fd names if it is still there; with
@@ -236,9 +244,11 @@ static struct owner *owner_new(struct server *s, const struct client *c,
         if (fd >= 0)
             close(fd);
         if (!ok)
-            return refuse_owner(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
-        return refuse_owner(s, code, ERR_PID_REFUSED,
-                            "pid %d is a kernel thread: it never exits", (int)pid);
+            deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
+        else
+            deny(s, code, ERR_PID_REFUSED,
+                 "pid %d is a kernel thread: it never exits", (int)pid);
+        return NULL;
     }
     struct owner *o = leases_owner_new(&s->leases, pid, start);
     o->ruid = ids.ruid;
@@ -264,10 +274,12 @@ static struct owner *owner_get(struct server *s, const struct client *c,
     if (!o->nleases)
         owner_gone(s, o);
     if (s->no_proc)
-        return refuse_owner(s, code, ERR_PID_REFUSED, "without /proc only the "
-                            "caller's own pid can be checked (pid %d)", (int)pid);
-    return refuse_owner(s, code, ERR_PID_REFUSED, "pid %d belongs to another "
-                        "user: only root may lease to it", (int)pid);
+        deny(s, code, ERR_PID_REFUSED, "without /proc only the caller's own "
+             "pid can be checked (pid %d)", (int)pid);
+    else
+        deny(s, code, ERR_PID_REFUSED, "pid %d belongs to another user: only "
+             "root may lease to it", (int)pid);
+    return NULL;
 }
 
 /* Which process, in our namespace, does pid name for this client? 0 with
@@ -299,22 +311,6 @@ static pid_t resolve(struct server *s, const struct client *c, long long pid,
         slog(LOG_DEBUG, "pid %lld of pid %d's namespace is our pid %d", pid,
              (int)c->peer_pid, (int)ours);
     return ours;
-}
-
-/* Refuse with code and a reason in s->why; returns 0 for the caller. */
-static unsigned deny(struct server *s, enum proto_err *code,
-                     enum proto_err which, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static unsigned deny(struct server *s, enum proto_err *code,
-                     enum proto_err which, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(s->why, sizeof(s->why), fmt, ap);
-    va_end(ap);
-    *code = which;
-    return 0;
 }
 
 /* Take count ports and lease them to o, all or none: when one cannot be
