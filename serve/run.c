@@ -56,8 +56,8 @@ static int start_journal(struct server *s)
 }
 
 /* Without /proc, pidfds still tell when an owner exits: say what is lost,
- * or stop (an exit code) if they cannot (--no-pidfd, Linux < 5.3), rather than listen and
- * refuse everyone. */
+ * or return the exit code to stop with if they cannot (--no-pidfd, Linux
+ * < 5.3), rather than listen and refuse everyone. */
 static int check_proc(struct server *s)
 {
     char stat[256];
