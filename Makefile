@@ -21,10 +21,14 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 UNITDIR     ?= $(PREFIX)/lib/systemd/system
+INCLUDEDIR  ?= $(PREFIX)/include
+PCDIR       ?= $(PREFIX)/share/pkgconfig
+# The version, once: portpicker.h's PORTPICKER_VERSION.
+VERSION     := $(shell sed -n 's/.*PORTPICKER_VERSION "\(.*\)"/\1/p' portpicker.h)
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
-HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
+HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
@@ -95,6 +99,9 @@ install: portpicker
 	for u in $(UNITS); do \
 	  sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u.in >$(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
+	install -m 644 include/portpicker_proto.h include/portpicker_client.h $(DESTDIR)$(INCLUDEDIR)
+	sed -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' portpicker.pc.in >$(DESTDIR)$(PCDIR)/portpicker.pc
 
 install-links: install
 	contrib/links add $(LINKDIRS) -- $(APPLETS)
@@ -105,6 +112,8 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
 	rm -f $(DESTDIR)$(FISHCOMPDIR)/portpicker.fish
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(INCLUDEDIR)/portpicker_proto.h $(DESTDIR)$(INCLUDEDIR)/portpicker_client.h
+	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
 
 clean:
 	rm -f portpicker portpicker-asan portpicker-release bench/loadgen bench/results.json

@@ -24,6 +24,9 @@ SERVER_OPTION_USAGE
 "                    (default 15000-24999); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out\n"
 "  -x, --exclude LIST  never pick these ports (repeatable)\n"
+"      --prefer PORT[,PORT...]  the first of these that is free, in this\n"
+"                    order (outside --range too); if none is, pick as usual\n"
+"                    and say so on stderr. A server leases from its pool only\n"
 "      --fence       hold by listening, as python_portpicker does: nobody,\n"
 "                    the consumer included, can bind until BIND_TIMEOUT ends\n"
 PROBE_OPTION_USAGE
@@ -49,7 +52,7 @@ COMMON_OPTION_USAGE("     ")
 
 enum {
     OPT_COUNT = 1, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
-    OPT_FALLBACK,
+    OPT_FALLBACK, OPT_PREFER,
 };
 
 static const struct option_spec specs[] = {
@@ -59,6 +62,7 @@ static const struct option_spec specs[] = {
     {"fence", 0, ARG_NONE, OPT_FENCE},
     {"env", 'e', ARG_NONE, OPT_ENV},
     {"fallback", 'f', ARG_NONE, OPT_FALLBACK},
+    {"prefer", 0, ARG_REQUIRED, OPT_PREFER},
     PROBE_OPTION_SPECS,
     SERVER_OPTION_SPECS,
     {0, 0, 0, 0},
@@ -77,6 +81,8 @@ static struct {
     unsigned nwords;
     char *names[MAX_COUNT];
     unsigned nnames;
+    unsigned prefer[MAX_COUNT];   /* --prefer, in the order given */
+    unsigned nprefer;
     unsigned ports[MAX_COUNT];
     struct hold holds[MAX_COUNT];
     unsigned held;
@@ -87,6 +93,25 @@ static void add_list(struct port_ranges *set, const char *option, const char *te
     char err[160];
     if (ranges_parse(set, text, err, sizeof(err)))
         die(RC_USAGE, "%s: %s", option, err);
+}
+
+/* --prefer PORT[,PORT...], appended in order (repeatable). */
+static void add_preferred(const char *text)
+{
+    char buf[16];
+    for (const char *p = text;; p++) {
+        size_t len = strcspn(p, ",");
+        if (len >= sizeof(buf))
+            die(RC_USAGE, "--prefer: '%.*s' is not a port", (int)len, p);
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (TT.nprefer == MAX_COUNT)
+            die(RC_USAGE, "--prefer: %d ports at most", MAX_COUNT);
+        TT.prefer[TT.nprefer++] = parse_port("--prefer", buf);
+        p += len;
+        if (!*p)
+            return;
+    }
 }
 
 /* PID, BIND_TIMEOUT, or with --env a NAME. */
@@ -150,6 +175,7 @@ static void parse_args(int argc, char **argv)
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
         case OPT_FALLBACK: TT.fallback = true; break;
+        case OPT_PREFER: add_preferred(a.value); break;
         case ARGS_POSITIONAL:
             if (TT.nwords == MAX_COUNT + 2)
                 die(RC_USAGE, "too many arguments: '%s'", a.value);
@@ -176,6 +202,26 @@ static size_t candidates(void)
     return n;
 }
 
+/* Probe port and, when ports are held (several, or a BIND_TIMEOUT), hold
+ * it: true when it is ours, now in TT.ports. */
+static bool take(unsigned port)
+{
+    bool hold = TT.count > 1 || TT.bind_timeout > 0;
+    char why[96];
+    enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
+    if (r == PROBE_ERROR)
+        die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
+    if (r == PROBE_IN_USE)
+        return false;
+    if (hold && hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
+        if (errno == EADDRINUSE)  /* taken between probe and hold */
+            return false;
+        die_errno(RC_SYSTEM, "holding port %u", port);
+    }
+    TT.ports[TT.held++] = port;
+    return true;
+}
+
 /* Scan the n candidates from a random one on. A port is held as soon as it
  * is found when it must stay reserved: for BIND_TIMEOUT, and with -n so
  * that concurrent pickers see the first ports taken while we look for the
@@ -183,26 +229,37 @@ static size_t candidates(void)
 static void find_ports(size_t n)
 {
     struct ranges_cursor at = ranges_at(&TT.pool, random_below((uint32_t)n));
-    bool hold = TT.count > 1 || TT.bind_timeout > 0;
-    char why[96];
 
-    for (size_t i = 0; i < n && TT.held < TT.count; i++, ranges_next(&TT.pool, &at)) {
-        unsigned port = at.port;
-        enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
-        if (r == PROBE_ERROR)
-            die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
-        if (r == PROBE_IN_USE)
-            continue;
-        if (hold && hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
-            if (errno == EADDRINUSE)  /* taken between probe and hold */
-                continue;
-            die_errno(RC_SYSTEM, "holding port %u", port);
-        }
-        TT.ports[TT.held++] = port;
-    }
+    for (size_t i = 0; i < n && TT.held < TT.count; i++, ranges_next(&TT.pool, &at))
+        take(at.port);
     if (TT.held < TT.count)
         die(RC_EXHAUSTED, "only %u of %u ports free (all %zu candidates probed)",
             TT.held, TT.count, n);
+}
+
+static bool excluded(unsigned port)
+{
+    for (size_t i = 0; i < TT.exclude.n; i++)
+        if (port >= TT.exclude.iv[i].lo && port <= TT.exclude.iv[i].hi)
+            return true;
+    return false;
+}
+
+/* --prefer: take the preferred ports that are free, in order, before any
+ * other; each one taken joins the excludes so the usual pick skips it. Says
+ * on stderr when the preferred ports are not enough. */
+static void find_preferred(void)
+{
+    for (unsigned i = 0; i < TT.nprefer && TT.held < TT.count; i++) {
+        unsigned port = TT.prefer[i];
+        if (!excluded(port) && take(port))
+            ranges_add(&TT.exclude, port, port);
+    }
+    if (TT.nprefer && TT.held == 0)
+        warn("--prefer: no preferred port is free; fell back to the usual pick");
+    else if (TT.nprefer && TT.held < TT.count)
+        warn("--prefer: %u preferred ports free for the %u wanted; fell back "
+             "to the usual pick for the rest", TT.held, TT.count);
 }
 
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
@@ -282,6 +339,9 @@ static void make_room(void)
 static bool ask_the_server(void)
 {
     char err[512];
+    if (TT.nprefer)
+        warn("--prefer: the port server leases from its pool only (see "
+             "docs/protocol.md); fell back to the usual pick");
     int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names,
                       TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
     if (rc == RC_OK) {
@@ -302,7 +362,9 @@ int pick_main(int argc, char **argv)
         return RC_OK;
     if (TT.count > 1)
         make_room();
-    find_ports(candidates());
+    find_preferred();
+    if (TT.held < TT.count)
+        find_ports(candidates());
     print_ports();
     if (TT.bind_timeout > 0)
         hold_in_background();

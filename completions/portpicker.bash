@@ -5,7 +5,7 @@
 
 _portpicker_options() {
     case $1 in
-    pick) echo "-h --help -V --version -n --count -r --range -x --exclude --fence -e --env -s --server -t --timeout -f --fallback --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
+    pick) echo "-h --help -V --version -n --count -r --range -x --exclude --prefer --fence -e --env -s --server -t --timeout -f --fallback --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
     check) echo "-h --help -V --version -l --listening -w --wait -q --quiet --server-up --leases --json -s --server -t --timeout --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
     # BEGIN serve
     serve) echo "-h --help -V --version -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --socket-mode --max-leases-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
@@ -18,7 +18,7 @@ _portpicker_options() {
 # Options that take a value: nothing to complete from a word list.
 _portpicker_takes_value() {
     case $1 in
-    -n|--count|-r|--range|-x|--exclude|-w|--wait|--host|-s|--server|-t|--timeout) return 0 ;;
+    -n|--count|-r|--range|-x|--exclude|--prefer|-w|--wait|--host|-s|--server|-t|--timeout) return 0 ;;
     --backlog) return 0 ;;
     # BEGIN serve values
     -a|--address|--portserver_address|--portserver_unix_socket_address) return 0 ;;

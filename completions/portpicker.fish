@@ -73,6 +73,7 @@ __portpicker_opt $cmd pick f fallback '' 'pick locally if the server fails'
 __portpicker_opt $cmd pick n count n 'print N distinct ports'
 __portpicker_opt $cmd pick r range list 'pick from LO-HI,...'
 __portpicker_opt $cmd pick x exclude list 'never pick these ports'
+__portpicker_opt $cmd pick '' prefer ports 'take the first of these ports that is free'
 __portpicker_opt $cmd pick '' fence '' 'hold by listening, as python_portpicker'
 
 __portpicker_opt $cmd check l listening '' 'is something accepting TCP connections?'

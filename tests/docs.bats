@@ -200,12 +200,19 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
     [ "$(doc_limit 'NAME length')" = "$name" ]
 }
 
-@test "each protocol limit is defined once in the code" {
-    for m in PROTO_LEGACY_MAX PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX; do
-        n=$(cat "$TOP"/portpicker.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c |
-            grep -cE "^#define +$m\b")
+@test "each protocol limit is defined once in the code, the C client's included" {
+    for m in PROTO_LEGACY_MAX PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX \
+        PROTO_PID_MAX proto_is_name; do
+        n=$(cat "$TOP"/portpicker.h "$TOP"/include/*.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] \
+            "$TOP"/applets/*.c "$TOP"/examples/*.c |
+            grep -cE "^(#define +$m\b|(static inline )?bool $m\()")
         [ "$n" -eq 1 ] || { echo "$m defined $n times"; return 1; }
+        grep -qE "^(#define +$m\b|static inline bool $m\()" "$TOP"/include/portpicker_proto.h ||
+            { echo "$m is not in include/portpicker_proto.h"; return 1; }
     done
+    # the client and the server's protocol module both take them from there.
+    grep -q '#include "portpicker_proto.h"' "$TOP"/include/portpicker_client.h
+    grep -q '#include "include/portpicker_proto.h"' "$TOP"/lib/proto.h
     ! grep -nE "V1_MAX|V1_NAME_MAX|WIRE_MAX|define MAX_NAME" "$TOP"/portpicker.h "$TOP"/lib/*.[ch] \
-        "$TOP"/serve/*.[ch] "$TOP"/applets/*.c
+        "$TOP"/serve/*.[ch] "$TOP"/applets/*.c "$TOP"/include/*.h
 }

@@ -30,16 +30,19 @@ foreign_intact() {
     [ "$(readlink "$BIN/serve")" = ../lib/node_modules/serve/cli.js ]
 }
 
-@test "make install puts the binary, man page, completions and units under PREFIX, and no applet link" {
+@test "make install puts the binary, man page, completions, units and the C client under PREFIX, and no applet link" {
     make_in install
     listing | tee "$BATS_TEST_TMPDIR/list" | sed 's/^/# /' >&3
     diff - <(grep -v -e '/bin/pick$' -e '/bin/serve ->' "$BATS_TEST_TMPDIR/list") <<'LIST'
 /usr/local/bin/portpicker
+/usr/local/include/portpicker_client.h
+/usr/local/include/portpicker_proto.h
 /usr/local/lib/systemd/system/portpicker.service
 /usr/local/lib/systemd/system/portpicker.socket
 /usr/local/share/bash-completion/completions/portpicker
 /usr/local/share/fish/vendor_completions.d/portpicker.fish
 /usr/local/share/man/man1/portpicker.1
+/usr/local/share/pkgconfig/portpicker.pc
 /usr/local/share/zsh/site-functions/_portpicker
 LIST
     foreign_intact
