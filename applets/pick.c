@@ -191,7 +191,13 @@ static void parse_args(int argc, char **argv)
 static size_t candidates(void)
 {
     char err[200];
-    size_t n = ranges_candidates(&TT.pool, &TT.range, &TT.exclude, err, sizeof(err));
+    bool guessed;
+    size_t n = ranges_candidates(&TT.pool, &TT.range, &TT.exclude, err,
+                                 sizeof(err), &guessed);
+    if (guessed)
+        warn("cannot read the kernel's ephemeral range (is /proc mounted?): "
+             "leaving out %u-%u, its default", KERNEL_EPHEMERAL_LO,
+             KERNEL_EPHEMERAL_HI);
     if (n == 0)
         die(RC_EXHAUSTED, "%s", err);
     return n;

@@ -182,7 +182,7 @@ static void pick_locally(void)
 {
     static struct port_ranges none, pool; /* none: pick's default range */
     char why[160];
-    size_t n = ranges_candidates(&pool, &none, NULL, why, sizeof(why));
+    size_t n = ranges_candidates(&pool, &none, NULL, why, sizeof(why), NULL);
     if (n == 0)
         die(RC_EXHAUSTED, "%s", why);
 

@@ -22,7 +22,7 @@ static const char usage[] =
 "      --pidfile FILE   write the server's pid to FILE\n"
 "      --socket-mode MODE  octal permissions of a socket path (e.g. 660)\n"
 "      --max-leases-per-uid N  leases one user may hold at once (1-65535)\n"
-"      --no-pidfd       watch owners by polling /proc start times, as on\n"
+"      --no-pidfd       watch owners by polling /proc each second, as on\n"
 "                       kernels without pidfd_open (before Linux 5.3)\n"
 "  -q, --quiet          log only start, stop, counters, warnings, errors\n"
 "  -v, --verbose        also log debug lines and each owner's command line\n"

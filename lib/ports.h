@@ -51,9 +51,15 @@ int ranges_each(const char *spec, void (*take)(void *, unsigned, unsigned),
 int ranges_parse(struct port_ranges *r, const char *spec, char *err,
                  size_t errlen);
 
+/* The kernel's default ephemeral range (net/ipv4/af_inet.c), removed when
+ * the running kernel's cannot be read. */
+#define KERNEL_EPHEMERAL_LO 32768
+#define KERNEL_EPHEMERAL_HI 60999
+
 /* Remove the kernel's ephemeral range (ip_local_port_range) and its
- * reserved ports (ip_local_reserved_ports). Linux only: elsewhere, and when
- * /proc is not readable, nothing is removed and -1 is returned. */
+ * reserved ports (ip_local_reserved_ports). Returns 0, or -1 when the
+ * range cannot be read (no /proc, not Linux): the default range
+ * KERNEL_EPHEMERAL_LO-HI is removed instead. */
 int ranges_remove_kernel_ports(struct port_ranges *r);
 
 /* Append "LO-HI" (or "PORT"), after a comma unless *used is 0, to the
@@ -71,11 +77,12 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 /* The ports to pick from, into pool: range (pick's default range when it is
  * empty) less the kernel's ephemeral and reserved ports and less exclude
  * (NULL: nothing). Returns how many; 0 with a message naming the range in
- * err. */
+ * err. *guessed (unless NULL) tells whether the kernel's ephemeral range
+ * was unreadable, so its default was left out: the caller says so. */
 size_t ranges_candidates(struct port_ranges *pool,
                          const struct port_ranges *range,
                          const struct port_ranges *exclude, char *err,
-                         size_t errlen);
+                         size_t errlen, bool *guessed);
 
 /* ---- lib/portset.c: a set of ports as a bitmap, for the server ---- */
 

@@ -12,7 +12,8 @@ static const char *const err_names[] = {
     [ERR_BAD_REQUEST] = "bad-request", [ERR_NO_SUCH_PID] = "no-such-pid",
     [ERR_EXHAUSTED] = "exhausted",     [ERR_QUOTA] = "quota",
     [ERR_NOT_LEASED] = "not-leased",   [ERR_NOT_OWNER] = "not-owner",
-    [ERR_UNSUPPORTED] = "unsupported", [ERR_UNKNOWN] = "unknown",
+    [ERR_UNSUPPORTED] = "unsupported", [ERR_PID_REFUSED] = "pid-refused",
+    [ERR_UNKNOWN] = "unknown",
 };
 
 const char *proto_err_name(enum proto_err code)

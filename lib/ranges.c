@@ -173,11 +173,13 @@ int ranges_remove_kernel_ports(struct port_ranges *r)
 
     if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
                         sizeof(buf)) >= 0 &&
-        sscanf(buf, "%u %u", &lo, &hi) == 2)
+        sscanf(buf, "%u %u", &lo, &hi) == 2) {
         ranges_remove(r, lo, hi);
-    else
+    } else {
+        ranges_remove(r, KERNEL_EPHEMERAL_LO, KERNEL_EPHEMERAL_HI);
         status = -1;
-    /* "1000,2000-2010" or empty; a read failure leaves the set alone. */
+    }
+    /* "1000,2000-2010" or empty; unreadable where the range is too. */
     if (read_small_file("/proc/sys/net/ipv4/ip_local_reserved_ports", buf,
                         sizeof(buf)) >= 0) {
         for (char *part = strtok(buf, ",\n"); part; part = strtok(NULL, ",\n")) {
@@ -187,8 +189,6 @@ int ranges_remove_kernel_ports(struct port_ranges *r)
             if (n >= 1)
                 ranges_remove(r, lo, hi);
         }
-    } else {
-        status = -1;
     }
     return status;
 }
@@ -222,14 +222,16 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len)
 size_t ranges_candidates(struct port_ranges *pool,
                          const struct port_ranges *range,
                          const struct port_ranges *exclude, char *err,
-                         size_t errlen)
+                         size_t errlen, bool *guessed)
 {
     pool->n = 0;
     if (range->n == 0)
         ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
     for (size_t i = 0; i < range->n; i++)
         ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
-    ranges_remove_kernel_ports(pool);
+    bool unread = ranges_remove_kernel_ports(pool) < 0;
+    if (guessed)
+        *guessed = unread;
     for (size_t i = 0; exclude && i < exclude->n; i++)
         ranges_remove(pool, exclude->iv[i].lo, exclude->iv[i].hi);
     size_t n = ranges_count(pool);

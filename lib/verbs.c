@@ -30,7 +30,8 @@ static int v1_error(const char *reply, const char *address, char *err,
 {
     static const int rcs[] = {
         [ERR_EXHAUSTED] = RC_REFUSED,   [ERR_NO_SUCH_PID] = RC_REFUSED,
-        [ERR_QUOTA] = RC_REFUSED,       [ERR_NOT_LEASED] = RC_NOT_HELD,
+        [ERR_QUOTA] = RC_REFUSED,       [ERR_PID_REFUSED] = RC_REFUSED,
+        [ERR_NOT_LEASED] = RC_NOT_HELD,
         [ERR_NOT_OWNER] = RC_NOT_HELD,  [ERR_UNSUPPORTED] = RC_UNSUPPORTED,
         [ERR_BAD_REQUEST] = RC_BAD_REPLY,
     };

@@ -129,8 +129,10 @@ static void status(struct server *s, struct reply *out)
         wrote(out, proto_format_status(ROOM(out), &st));
 }
 
-/* One owner at a time, so its command line is read once. */
-static void leases(struct server *s, struct reply *out)
+/* One owner at a time, so its command line is read once, and only when
+ * the caller may see it: a lease's command line (which may hold a
+ * password) goes to its uid and root; others get the port, uid and pid. */
+static void leases(struct server *s, const struct client *c, struct reply *out)
 {
     const struct leases *ls = &s->leases;
     uint32_t now = (uint32_t)(monotonic_ms() / 1000);
@@ -139,16 +141,19 @@ static void leases(struct server *s, struct reply *out)
         wrote(out, proto_format_count(ROOM(out), ls->nleases));
     for (const struct owner *o = leases_next_owner(ls, NULL); o;
          o = leases_next_owner(ls, o)) {
-        if (!o->first)
-            continue;
-        proc_cmdline(o->pid, cmd, sizeof(cmd));
+        bool read = false;
         for (unsigned port = leases_next_of_owner(ls, o, 0); port;
              port = leases_next_of_owner(ls, o, port)) {
             const struct lease *l = leases_lease(ls, port);
+            bool shown = c->uid == 0 || c->uid == l->uid;
+            if (shown && !read) {
+                proc_cmdline(o->pid, cmd, sizeof(cmd));
+                read = true;
+            }
             struct lease_line line = {
                 .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
                 .age = now - l->since, .names = leases_name_of(ls, port),
-                .cmd = cmd,
+                .cmd = shown ? cmd : "",
             };
             if (!reserve(out))
                 return;
@@ -167,7 +172,7 @@ static void dispatch(struct server *s, const struct client *c,
     else if (r->verb == VERB_STATUS)
         status(s, out);
     else
-        leases(s, out);
+        leases(s, c, out);
 }
 
 void answer(struct server *s, const struct client *c, const struct request *r,

@@ -190,7 +190,8 @@ struct owner *leases_owner_new(struct leases *ls, pid_t pid, uint64_t start)
         return NULL;
     struct owner *o = &ls->owners[idx];
     ls->owner_free = o->next_free;
-    *o = (struct owner){.pid = pid, .pidfd = -1, .start = start};
+    *o = (struct owner){.pid = pid, .pidfd = -1, .start = start,
+                        .ruid = OWNER_UID_UNKNOWN, .euid = OWNER_UID_UNKNOWN};
     ls->by_pid[pid_find(ls, pid)] = idx;
     ls->nowners++;
     return o;

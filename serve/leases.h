@@ -23,9 +23,14 @@ struct lease {
     uint32_t since;     /* monotonic_ms() / 1000 when granted (or restored) */
 };
 
+#define OWNER_UID_UNKNOWN ((uid_t)-1)
+
 struct owner {
     pid_t pid;          /* in our pid namespace; 0: slot unused */
-    int pidfd;          /* -1: watched by polling its start time */
+    int pidfd;          /* a pidfd in the loop, or (polled) an open /proc/PID;
+                         * -1: polled by its start time alone */
+    bool polled;        /* checked every POLL_MS, not by the loop */
+    uid_t ruid, euid;   /* its uids, OWNER_UID_UNKNOWN until needed */
     uint64_t start;     /* /proc start time */
     uint32_t nleases;
     uint16_t first;     /* first leased port, 0 when none */

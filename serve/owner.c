@@ -1,9 +1,11 @@
 /* owner.c: what /proc says about a lease owner. Linux only.
  *
  * A process is named by (pid, start time): the start time, in clock ticks
- * since boot, tells a reused pid from the process that owned a lease.
- * pidfd_open (Linux >= 5.3) lets the event loop learn of a death at once;
- * without it the server polls start times (see server.c). */
+ * since boot, tells a reused pid from the process that owned a lease, but
+ * only to within a tick. Exact handles need an fd: a pidfd (Linux >= 5.3)
+ * lets the event loop learn of a death at once; an open /proc/PID
+ * directory (proc_open) stops answering once its process is reaped, even
+ * when the pid is reused at once, which is what polling reads through. */
 #include "portpicker.h"
 #include "serve/owner.h"
 
@@ -21,40 +23,117 @@
 #define SYS_pidfd_open 434 /* the same on every architecture */
 #endif
 
-int proc_start_time(pid_t pid, uint64_t *start)
+/* Read /proc/PID/NAME, through dirfd (an open /proc/PID) when >= 0. */
+static ssize_t read_proc(pid_t pid, int dirfd, const char *name, char *buf,
+                         size_t len)
 {
-    char path[64], buf[1024];
-    snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
-    if (read_small_file(path, buf, sizeof(buf)) < 0)
-        return -1;
-    /* The command name may hold spaces and ')': fields count from the last
-     * ')'. Field 3 is the state, field 22 the start time. */
-    char *p = strrchr(buf, ')');
-    if (!p || p[1] != ' ') {
-        errno = EINVAL;
-        return -1;
+    char path[64];
+    if (dirfd < 0) {
+        snprintf(path, sizeof(path), "/proc/%d/%s", (int)pid, name);
+        return read_small_file(path, buf, len);
     }
+    int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return -1;
+    ssize_t n = read(fd, buf, len - 1);
+    int saved = errno;
+    close(fd);
+    errno = saved;
+    if (n >= 0)
+        buf[n] = '\0';
+    return n;
+}
+
+/* Field n (counted from 1) of a /proc/PID/stat line, as a number. The
+ * command name may hold spaces and ')': fields count from the last ')',
+ * which ends field 2. */
+static int stat_field(const char *buf, int n, unsigned long long *v)
+{
+    const char *p = strrchr(buf, ')');
+    if (!p || p[1] != ' ')
+        return -1;
     p += 2;
-    if (*p == 'Z' || *p == 'X') {
-        errno = ESRCH; /* exited; only its parent has not reaped it */
-        return -1;
-    }
-    for (int field = 3; field < 22; field++) {
+    for (int field = 3; field < n; field++) {
         p = strchr(p, ' ');
-        if (!p) {
-            errno = EINVAL;
+        if (!p)
             return -1;
-        }
         p++;
     }
     char *end;
     errno = 0;
-    unsigned long long v = strtoull(p, &end, 10);
-    if (errno || end == p) {
+    *v = strtoull(p, &end, 10);
+    return errno || end == p ? -1 : 0;
+}
+
+#define PF_KTHREAD 0x00200000UL /* include/linux/sched.h */
+
+int proc_stat(pid_t pid, int dirfd, uint64_t *start, bool *kthread)
+{
+    char buf[1024];
+    unsigned long long flags, v;
+    if (read_proc(pid, dirfd, "stat", buf, sizeof(buf)) < 0)
+        return -1;
+    const char *state = strrchr(buf, ')');
+    if (state && (state[2] == 'Z' || state[2] == 'X')) {
+        errno = ESRCH; /* exited; only its parent has not reaped it */
+        return -1;
+    }
+    if (stat_field(buf, 9, &flags) < 0 || stat_field(buf, 22, &v) < 0) {
         errno = EINVAL;
         return -1;
     }
     *start = v;
+    if (kthread)
+        *kthread = flags & PF_KTHREAD;
+    return 0;
+}
+
+int proc_open(pid_t pid)
+{
+    char path[64];
+    snprintf(path, sizeof(path), "/proc/%d", (int)pid);
+    return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+/* The numbers after "\nKEY" in a /proc/PID/status text, at most max;
+ * returns how many. */
+static int status_numbers(const char *status, const char *key, long *v, int max)
+{
+    const char *p = strstr(status, key);
+    int n = 0;
+    if (!p)
+        return 0;
+    p += strlen(key);
+    while (n < max) {
+        char *end;
+        long x = strtol(p, &end, 10);
+        if (end == p)
+            break;
+        v[n++] = x;
+        p = end;
+        if (*p == '\n' || !*p)
+            break;
+    }
+    return n;
+}
+
+int proc_ids(pid_t pid, struct proc_ids *ids)
+{
+    char status[4096];
+    long uid[2], ppid, nspid[PROC_MAX_NESTING];
+    if (read_proc(pid, -1, "status", status, sizeof(status)) < 0)
+        return -1;
+    int nuid = status_numbers(status, "\nUid:", uid, 2);
+    int levels = status_numbers(status, "\nNSpid:", nspid, PROC_MAX_NESTING);
+    if (nuid < 2 || status_numbers(status, "\nPPid:", &ppid, 1) < 1) {
+        errno = EINVAL;
+        return -1;
+    }
+    *ids = (struct proc_ids){
+        .ruid = (uid_t)uid[0], .euid = (uid_t)uid[1], .ppid = (pid_t)ppid,
+        .levels = levels ? levels : 1,
+        .nspid = levels ? (pid_t)nspid[levels - 1] : pid,
+    };
     return 0;
 }
 
@@ -84,53 +163,6 @@ void proc_cmdline(pid_t pid, char *buf, size_t len)
     for (ssize_t i = 0; i < n; i++)
         if (buf[i] == '\0' || buf[i] == '\n')
             buf[i] = ' ';
-}
-
-/* The last number of the NSpid: line of /proc/PID/status: the pid in the
- * process's own (innermost) namespace. 0 when absent. */
-static pid_t innermost_pid(const char *status)
-{
-    const char *p = strstr(status, "\nNSpid:");
-    if (!p)
-        return 0;
-    p += 7;
-    long last = 0;
-    for (;;) {
-        char *end;
-        long v = strtol(p, &end, 10);
-        if (end == p)
-            break;
-        last = v;
-        p = end;
-        if (*p == '\n' || !*p)
-            break;
-    }
-    return (pid_t)last;
-}
-
-pid_t proc_translate_pid(uint64_t ns, pid_t nspid)
-{
-    DIR *d = opendir("/proc");
-    if (!d)
-        return 0;
-    pid_t found = 0;
-    struct dirent *e;
-    while (!found && (e = readdir(d))) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        if (*end || pid <= 0)
-            continue;
-        char path[64], status[4096];
-        uint64_t its_ns;
-        snprintf(path, sizeof(path), "/proc/%ld/status", pid);
-        if (read_small_file(path, status, sizeof(status)) < 0 ||
-            innermost_pid(status) != nspid)
-            continue;
-        if (proc_pidns((pid_t)pid, &its_ns) == 0 && its_ns == ns)
-            found = (pid_t)pid;
-    }
-    closedir(d);
-    return found;
 }
 
 int pidfd_open_pid(pid_t pid)

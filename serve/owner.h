@@ -3,13 +3,32 @@
 #ifndef SERVE_OWNER_H
 #define SERVE_OWNER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
 
-/* Start time of pid in clock ticks since boot (/proc/PID/stat field 22).
- * ENOENT/ESRCH: no such process. */
-int proc_start_time(pid_t pid, uint64_t *start);
+/* Start time of pid in clock ticks since boot (/proc/PID/stat field 22),
+ * read through dirfd (an open /proc/PID, see proc_open) when >= 0; with
+ * *kthread (unless NULL) true for a kernel thread. ENOENT/ESRCH: no such
+ * process (or, through dirfd, no longer the process it was opened for). */
+int proc_stat(pid_t pid, int dirfd, uint64_t *start, bool *kthread);
+
+/* An O_PATH handle on /proc/PID: reads through it fail once that process
+ * is gone, whoever has its pid now. The fd, or -1 with errno set. */
+int proc_open(pid_t pid);
+
+/* Pid namespaces deeper than this are not followed. */
+#define PROC_MAX_NESTING 32
+
+/* What /proc/PID/status, readable by anyone, says of a process. */
+struct proc_ids {
+    uid_t ruid, euid;
+    pid_t ppid;         /* in our namespace; 0 when outside it */
+    int levels;         /* pid namespaces from ours down to its own: 1 is ours */
+    pid_t nspid;        /* its pid in its own (innermost) namespace */
+};
+int proc_ids(pid_t pid, struct proc_ids *ids);
 
 /* Identity of pid's pid namespace. */
 int proc_pidns(pid_t pid, uint64_t *ns);
@@ -17,10 +36,6 @@ int proc_pidns(pid_t pid, uint64_t *ns);
 /* The command line of pid, arguments joined by spaces, in buf (empty when
  * unreadable). */
 void proc_cmdline(pid_t pid, char *buf, size_t len);
-
-/* The pid, in our namespace, of the process whose pid in namespace ns is
- * nspid (found through /proc/PID/status NSpid). Returns it, or 0. */
-pid_t proc_translate_pid(uint64_t ns, pid_t nspid);
 
 /* pidfd_open(2) through syscall(); the fd, or -1 with errno ENOSYS before
  * Linux 5.3. */

@@ -55,6 +55,30 @@ static int start_journal(struct server *s)
     return 0;
 }
 
+/* Without /proc, pidfds still tell when an owner exits: say what is lost,
+ * or return the exit code to stop with if they cannot (--no-pidfd, Linux
+ * < 5.3), rather than listen and refuse everyone. */
+static int check_proc(struct server *s)
+{
+    char stat[256];
+    if (read_small_file("/proc/self/stat", stat, sizeof(stat)) >= 0)
+        return RC_OK;
+    s->no_proc = true;
+    if (s->opts->no_pidfd)
+        return failed(RC_SYSTEM, "no /proc: --no-pidfd cannot watch owners "
+                      "(it polls /proc/PID/stat)", "");
+    int fd = pidfd_open_pid(getpid());
+    if (fd < 0)
+        return failed(RC_SYSTEM, "no /proc, and no pidfd (Linux >= 5.3 needed): "
+                      "cannot tell when an owner exits", strerror(errno));
+    close(fd);
+    slog(LOG_WARN, "no /proc: owners are watched by pidfd; a caller other "
+         "than root may lease only to its own pid; pids of other pid "
+         "namespaces are taken as ours; kernel threads are not told apart; "
+         "leases show no command line; saved leases are dropped");
+    return RC_OK;
+}
+
 static int start(struct server *s)
 {
     const struct serve_opts *opts = s->opts;
@@ -65,8 +89,11 @@ static int start(struct server *s)
      * limit that stays low is no reason not to serve. */
     raise_fd_limit(0, &fd_limit);
     s->fd_limit = fd_limit > INT_MAX ? INT_MAX : (int)fd_limit;
-    if (proc_pidns(getpid(), &s->pidns) < 0)
-        s->pidns = 0; /* no /proc: callers are taken to share our pids */
+    int rc = check_proc(s);
+    if (rc != RC_OK)
+        return rc;
+    if (pidns_init(&s->pidns) < 0)
+        s->pidns.ours = 0; /* no /proc: callers are taken to share our pids */
     if (loop_init(&s->loop, s) < 0 || leases_init(&s->leases, &opts->pool) < 0)
         return failed(RC_SYSTEM, strerror(errno), "");
     s->t_clients = loop_timer(&s->loop, client_expire, s);
@@ -133,6 +160,7 @@ static void stop(struct server *s)
     if (s->sig_fd >= 0)
         close(s->sig_fd);
     leases_fini(&s->leases);
+    pidns_fini(&s->pidns);
     loop_fini(&s->loop);
 }
 

@@ -2,15 +2,22 @@
  * and the timers that retry, poll and sync (run.c starts and stops it).
  *
  * An owner is watched by a pidfd in the event loop (Linux >= 5.3), so its
- * leases end within milliseconds of its death. Where pidfd_open fails
- * (ENOSYS before 5.3, or fds running short), the owner is polled instead:
- * every POLL_MS its /proc start time is compared with the recorded one, so
- * a reused pid neither keeps nor steals a lease. */
+ * leases end within milliseconds of its death, and a grant to an owner
+ * whose pidfd is quiet reads no /proc. With --no-pidfd, or where
+ * pidfd_open fails (ENOSYS before 5.3), the owner is polled every POLL_MS
+ * through an open /proc/PID, which stops answering once that process is
+ * gone, whoever has the pid now; only when fds run short is it polled by
+ * pid and start time alone (exact to a clock tick).
+ *
+ * Who may own a lease: a process of the caller's uid (root: any), never a
+ * kernel thread or pid 1 (docs/security.md, 1). */
 #include "serve/owner.h"
+#include "serve/pidns.h"
 #include "serve/server.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -49,9 +56,9 @@ static void owner_gone(struct server *s, struct owner *o)
     if (o->pidfd >= 0) {
         loop_del(&s->loop, o->pidfd);
         close(o->pidfd);
-    } else {
-        s->stats.polled_owners--;
     }
+    if (o->polled)
+        s->stats.polled_owners--;
     size_t n = leases_owner_died(&s->leases, o);
     if (!n)
         return;
@@ -68,17 +75,27 @@ static void owner_exited(struct loop *l, int fd, void *data, int mask)
     owner_gone(l->ctx, data);
 }
 
+/* Is o still the process it was? A pidfd that has not signalled proves it
+ * without /proc; an open /proc/PID answers only while its process lives;
+ * a start time alone is exact to a clock tick. */
+static bool owner_alive(const struct owner *o)
+{
+    uint64_t start;
+    if (!o->polled) {
+        struct pollfd p = {.fd = o->pidfd, .events = POLLIN};
+        return poll(&p, 1, 0) == 0;
+    }
+    return proc_stat(o->pid, o->pidfd, &start, NULL) == 0 && start == o->start;
+}
+
 static int64_t poll_owners(struct loop *l, void *data)
 {
     struct server *s = data;
     (void)l;
     for (struct owner *o = leases_next_owner(&s->leases, NULL); o;
-         o = leases_next_owner(&s->leases, o)) {
-        uint64_t start;
-        if (o->pidfd < 0 &&
-            (proc_start_time(o->pid, &start) < 0 || start != o->start))
+         o = leases_next_owner(&s->leases, o))
+        if (o->polled && !owner_alive(o))
             owner_gone(s, o);
-    }
     return s->stats.polled_owners ? POLL_MS : LOOP_DONE;
 }
 
@@ -111,76 +128,27 @@ void server_timers(struct server *s)
     s->t_sync = loop_timer(&s->loop, sync_journal, s);
 }
 
-/* A watch on a new owner: a pidfd if we can spare the fd, else polling. */
-static void watch(struct server *s, struct owner *o, int pidfd)
+/* A watch on a new owner: its pidfd in the loop if we can spare the fd,
+ * else polling (through fd when it is an open /proc/PID). */
+static void watch(struct server *s, struct owner *o, int fd, bool is_pidfd)
 {
-    if (pidfd >= s->fd_limit - FD_HEADROOM) {
-        close(pidfd);
-        pidfd = -1;
+    if (fd >= s->fd_limit - FD_HEADROOM) {
+        close(fd);
+        fd = -1;
     }
-    if (pidfd >= 0 && loop_add(&s->loop, pidfd, owner_exited, NULL, o) < 0) {
+    if (is_pidfd && fd >= 0 && loop_add(&s->loop, fd, owner_exited, NULL, o) < 0) {
         slog(LOG_WARN, "epoll_ctl: %s", strerror(errno));
-        close(pidfd);
-        pidfd = -1;
+        close(fd);
+        fd = -1;
     }
-    o->pidfd = pidfd;
-    if (pidfd < 0 && s->stats.polled_owners++ == 0)
+    o->pidfd = fd;
+    o->polled = !is_pidfd || fd < 0;
+    if (o->polled && s->stats.polled_owners++ == 0)
         loop_timer_within(&s->loop, s->t_poll, POLL_MS);
 }
 
-/* The owner record for pid, alive with start time start: found, or new.
- * NULL when the process is gone. */
-static struct owner *owner_get(struct server *s, pid_t pid, uint64_t start)
-{
-    struct owner *o = leases_owner(&s->leases, pid);
-    if (o && o->start == start)
-        return o;
-    if (o)
-        owner_gone(s, o); /* the pid was reused */
-    int pidfd = s->opts->no_pidfd ? -1 : pidfd_open_pid(pid);
-    if (pidfd < 0 && errno == ESRCH)
-        return NULL;
-    uint64_t again;
-    /* pidfd_open may have caught a newcomer on a reused pid: the start
-     * time read after it must still be the one we checked. */
-    if (proc_start_time(pid, &again) < 0 || again != start) {
-        if (pidfd >= 0)
-            close(pidfd);
-        return NULL;
-    }
-    o = leases_owner_new(&s->leases, pid, start);
-    watch(s, o, pidfd);
-    return o;
-}
-
-/* Which process, in our namespace, does pid name for this client? 0 and
- * s->why when none may own a lease. */
-static pid_t resolve(struct server *s, const struct client *c, long long pid)
-{
-    uint64_t ns;
-    if (pid <= 0 || pid > INT_MAX) {
-        snprintf(s->why, sizeof(s->why), "pid %lld is out of range", pid);
-        return 0;
-    }
-    if (s->pidns && c->peer_pid > 0 && proc_pidns(c->peer_pid, &ns) == 0 &&
-        ns != s->pidns) {
-        pid_t ours = proc_translate_pid(ns, (pid_t)pid);
-        if (!ours)
-            snprintf(s->why, sizeof(s->why),
-                     "no pid %lld in the caller's pid namespace", pid);
-        else
-            slog(LOG_DEBUG, "pid %lld of pid namespace %llu is our pid %d",
-                 pid, (unsigned long long)ns, (int)ours);
-        return ours;
-    }
-    if (pid == 1) {
-        snprintf(s->why, sizeof(s->why), "pid 1 never exits");
-        return 0;
-    }
-    return (pid_t)pid;
-}
-
-/* Refuse with code and a reason in s->why; returns 0 for the caller. */
+/* Refuse with code and a reason in s->why; returns 0 for a caller that
+ * counts ports. */
 static unsigned deny(struct server *s, enum proto_err *code,
                      enum proto_err which, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
@@ -194,6 +162,155 @@ static unsigned deny(struct server *s, enum proto_err *code,
     va_end(ap);
     *code = which;
     return 0;
+}
+
+/* May c name o's process as an owner? Root may name any; anyone else only
+ * a process running as its uid (real or effective), as kill(2) would. */
+static bool may_own(const struct client *c, struct owner *o)
+{
+    struct proc_ids ids;
+    if (c->uid == 0 || o->ruid == c->uid || o->euid == c->uid)
+        return true;
+    if (o->ruid != OWNER_UID_UNKNOWN || proc_ids(o->pid, &ids) < 0)
+        return false;
+    o->ruid = ids.ruid;
+    o->euid = ids.euid;
+    return o->ruid == c->uid || o->euid == c->uid;
+}
+
+/* A handle on pid: a pidfd, or an open /proc/PID with --no-pidfd or before
+ * Linux 5.3 (*is_pidfd false); -1 with errno (ESRCH: no such process). */
+static int handle(struct server *s, pid_t pid, bool *is_pidfd)
+{
+    *is_pidfd = !s->opts->no_pidfd;
+    if (*is_pidfd) {
+        int fd = pidfd_open_pid(pid);
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+        *is_pidfd = false;
+    }
+    int fd = proc_open(pid);
+    if (fd < 0 && errno == ENOENT)
+        errno = ESRCH;
+    return fd;
+}
+
+/* What /proc says of pid (read through statfd when >= 0): its start time,
+ * whether it is a kernel thread, and its uids when c is not root and pid
+ * is not c itself (SO_PEERCRED told us c's). Without /proc, a pidfd is all
+ * there is: start time 0, and only c's own pid is known to be c's. */
+static int identify(struct server *s, const struct client *c, pid_t pid,
+                    int statfd, uint64_t *start, bool *kthread,
+                    struct proc_ids *ids)
+{
+    bool mine = pid == c->peer_pid;
+    *ids = (struct proc_ids){.ruid = mine ? c->uid : OWNER_UID_UNKNOWN,
+                             .euid = mine ? c->uid : OWNER_UID_UNKNOWN};
+    if (s->no_proc) {
+        *start = 0;
+        *kthread = false;
+        return 0;
+    }
+    if (proc_stat(pid, statfd, start, kthread) < 0)
+        return -1;
+    return *kthread || c->uid == 0 || mine ? 0 : proc_ids(pid, ids);
+}
+
+/* A new owner record for pid, checked: alive, no kernel thread, c's to
+ * name; else NULL with *code and s->why. */
+static struct owner *owner_new(struct server *s, const struct client *c,
+                               pid_t pid, enum proto_err *code)
+{
+    bool is_pidfd, kthread;
+    uint64_t start, again;
+    struct proc_ids ids;
+    int fd = handle(s, pid, &is_pidfd);
+    if (fd < 0 && errno == ESRCH) {
+        deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
+        return NULL;
+    }
+    int statfd = is_pidfd ? -1 : fd;
+    bool ok = identify(s, c, pid, statfd, &start, &kthread, &ids) == 0;
+    /* The reads were of the process fd names if it is still there; with
+     * no fd, a start time unchanged is the best there is. */
+    if (ok && is_pidfd && fd >= 0) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        ok = poll(&p, 1, 0) == 0;
+    } else if (ok) {
+        ok = !s->no_proc && proc_stat(pid, statfd, &again, NULL) == 0 &&
+             again == start;
+    }
+    if (!ok || kthread) {
+        if (fd >= 0)
+            close(fd);
+        if (!ok)
+            deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
+        else
+            deny(s, code, ERR_PID_REFUSED,
+                 "pid %d is a kernel thread: it never exits", (int)pid);
+        return NULL;
+    }
+    struct owner *o = leases_owner_new(&s->leases, pid, start);
+    o->ruid = ids.ruid;
+    o->euid = ids.euid;
+    watch(s, o, fd, is_pidfd);
+    return o;
+}
+
+/* The owner record for pid, fit for c to lease to: found and still alive
+ * (a quiet pidfd: no /proc read), or new. NULL with *code and s->why. */
+static struct owner *owner_get(struct server *s, const struct client *c,
+                               pid_t pid, enum proto_err *code)
+{
+    struct owner *o = leases_owner(&s->leases, pid);
+    if (o && !owner_alive(o)) {
+        owner_gone(s, o); /* dead, or its pid reused */
+        o = NULL;
+    }
+    if (!o && !(o = owner_new(s, c, pid, code)))
+        return NULL;
+    if (may_own(c, o))
+        return o;
+    if (!o->nleases)
+        owner_gone(s, o);
+    if (s->no_proc)
+        deny(s, code, ERR_PID_REFUSED, "without /proc only the caller's own "
+             "pid can be checked (pid %d)", (int)pid);
+    else
+        deny(s, code, ERR_PID_REFUSED, "pid %d belongs to another user: only "
+             "root may lease to it", (int)pid);
+    return NULL;
+}
+
+/* Which process, in our namespace, does pid name for this client? 0 with
+ * *code and s->why when none may own a lease. */
+static pid_t resolve(struct server *s, const struct client *c, long long pid,
+                     enum proto_err *code)
+{
+    if (pid <= 0 || pid > INT_MAX) {
+        snprintf(s->why, sizeof(s->why), "pid %lld is out of range", pid);
+        *code = ERR_NO_SUCH_PID;
+        return 0;
+    }
+    unsigned scans = s->pidns.scans;
+    pid_t ours = pidns_resolve(&s->pidns, c->peer_pid, pid, s->why,
+                               sizeof(s->why));
+    if (s->pidns.scans != scans)
+        slog(LOG_DEBUG, "pid map: %zu processes of other namespaces",
+             s->pidns.len);
+    if (ours <= 0) {
+        *code = ours < 0 ? ERR_PID_REFUSED : ERR_NO_SUCH_PID;
+        return 0;
+    }
+    if (ours == 1) {
+        snprintf(s->why, sizeof(s->why), "pid 1 never exits");
+        *code = ERR_PID_REFUSED;
+        return 0;
+    }
+    if (ours != pid)
+        slog(LOG_DEBUG, "pid %lld of pid %d's namespace is our pid %d", pid,
+             (int)c->peer_pid, (int)ours);
+    return ours;
 }
 
 /* Take the preferred ports that can be had, in order, into ports (at
@@ -255,7 +372,7 @@ static bool take_all(struct server *s, struct owner *o, uid_t uid,
 static void end_lease(struct server *s, unsigned port, bool undo)
 {
     struct owner *o = leases_owner_of(&s->leases, port);
-    if (o->nleases == 1 && o->pidfd < 0)
+    if (o->nleases == 1 && o->polled)
         s->stats.polled_owners--;
     int pidfd = undo ? leases_ungrant(&s->leases, port)
                      : leases_release(&s->leases, port);
@@ -289,7 +406,6 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned *ports, enum proto_err *code)
 {
     struct leases *ls = &s->leases;
-    uint64_t start;
     struct owner *o = NULL;
     /* A pool too empty refuses in O(1), before any /proc lookup. */
     if (ls->free.len < count) {
@@ -299,18 +415,16 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
         return deny(s, code, ERR_EXHAUSTED, "%u ports asked, %zu free in the pool",
                     count, ls->free.len);
     }
-    pid_t owner = resolve(s, c, pid);
-    if (!owner) {
-        *code = ERR_NO_SUCH_PID;
+    pid_t owner = resolve(s, c, pid, code);
+    if (!owner)
         return 0;
-    }
     uint32_t held = leases_of_uid(ls, c->uid);
     if (s->opts->max_per_uid && held + count > s->opts->max_per_uid)
         return deny(s, code, ERR_QUOTA, "uid %u holds %u leases already "
                     "(--max-leases-per-uid %u)", (unsigned)c->uid, held,
                     s->opts->max_per_uid);
-    if (proc_start_time(owner, &start) < 0 || !(o = owner_get(s, owner, start)))
-        return deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)owner);
+    if (!(o = owner_get(s, c, owner, code)))
+        return 0;
     bool took = take_all(s, o, c->uid, prefer, nprefer, count, ports);
     int saved = errno;
     /* Ports found bound went to rest: start retrying them. */
@@ -366,14 +480,18 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
                    uid_t uid, const char *name)
 {
     struct server *s = arg;
-    uint64_t now;
+    /* As root would ask: any process but a kernel thread. */
+    const struct client restorer = {.uid = 0};
+    enum proto_err code;
     struct owner *o;
     if (!leases_is_free(&s->leases, port)) {
         slog(LOG_INFO, "saved lease of port %u dropped: not in the pool", port);
         return 0;
     }
-    if (proc_start_time(pid, &now) < 0 || now != start ||
-        !(o = owner_get(s, pid, start))) {
+    o = owner_get(s, &restorer, pid, &code);
+    if (o && o->start != start && !o->nleases)
+        owner_gone(s, o);
+    if (!o || o->start != start) {
         slog(LOG_DEBUG, "saved lease of port %u dropped: pid %d is gone", port,
              (int)pid);
         s->dropped++;

@@ -4,6 +4,7 @@
  * log.c     one write(2) per log line, with a level       (log.h)
  * loop.c    an ae-shaped epoll loop: handlers by fd, timers (loop.h)
  * owner.c   what /proc says about a process               (owner.h)
+ * pidns.c   a caller's pid into ours, across pid namespaces (pidns.h)
  * leases.c  the pool: free queue, lease table, owners     (leases.h)
  * state.c   the lease journal behind --state              (state.h)
  * daemon.c  sockets, activation, pidfile, sd_notify, signals (daemon.h)
@@ -19,6 +20,7 @@
 #include "serve/leases.h"
 #include "serve/log.h"
 #include "serve/loop.h"
+#include "serve/pidns.h"
 #include "serve/state.h"
 
 
@@ -65,7 +67,8 @@ struct server {
     enum pause_reason paused;
     int64_t pause_logged;       /* when a pause was last logged */
     int fd_limit;               /* RLIMIT_NOFILE soft limit */
-    uint64_t pidns;             /* ours */
+    struct pidns pidns;         /* callers' pids into ours */
+    bool no_proc;               /* /proc unreadable: pidfds only */
     struct client *first, *last;/* in accept order = deadline order */
     size_t nclients;
     int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;

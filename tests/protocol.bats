@@ -101,7 +101,7 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
 @test "only the uid that leased a port, or root, may release it" {
     command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
     [ "$(id -u)" -eq 0 ] || skip "needs root to act as two users"
-    start_owner
+    start_owner setpriv --reuid=65534 --regid=65534 --clear-groups
     start_server --pool 23070-23079
     port=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$PORTPICKER" pick --server "$ADDR" "$OWNER")
     in_pool "$port" 23070 23079

@@ -205,3 +205,169 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     grep -q "2 leases kept" "$SERVER_LOG"
     [ -n "$(pick_for "$OWNER")" ]
 }
+
+# ---- 1. who may own a lease ----
+
+# as_nobody_ask PIECE: send PIECE (escapes as in raw) as uid 65534; prints
+# the reply.
+as_nobody_ask() { "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$1" 2>/dev/null; }
+
+@test "an unprivileged user cannot lease under root's pid, the server's, pid 1 or a kernel thread, and is told why" {
+    [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ] || skip "pid 2 is not kthreadd here"
+    start_owner
+    start_server --pool 23700-23709
+    local pid
+    for pid in "$OWNER" "$SERVER_PID" 1 2; do
+        [[ "$(as_nobody_ask "v1 pick $pid 10\n")" == "err pid-refused "* ]]
+    done
+    grep -q "denied from pid [0-9]* (uid 65534): pid $OWNER belongs to another user" "$SERVER_LOG"
+    grep -q "(uid 65534): pid 1 never exits" "$SERVER_LOG"
+    grep -q "(uid 65534): pid 2 is a kernel thread" "$SERVER_LOG"
+    [ "$(counter leases-held)" -eq 0 ]
+    # root may still name any pid but those two; nobody its own processes.
+    [[ "$(raw "v1 pick 2 1\n")" == "err pid-refused "* ]]
+    [[ "$(raw "v1 pick $OWNER 1\n")" == "ok "* ]]
+    start_owner "${NOBODY[@]}"
+    port=$("${NOBODY[@]}" "$PORTPICKER" pick --server "$ADDR" "$OWNER")
+    in_pool "$port" 23700 23709
+}
+
+@test "the unmodified Python client, run by an unprivileged user, leases to itself and to its parent shell" {
+    /usr/bin/python3 -c 'import portpicker' 2>/dev/null ||
+        skip "/usr/bin/python3 cannot import portpicker (python3-portpicker)"
+    start_server --pool 23710-23719
+    run "${NOBODY[@]}" env PORTSERVER_ADDRESS="$ADDR" sh -c \
+        '/usr/bin/python3 -c "import portpicker; print(portpicker.pick_unused_port())"
+         /usr/bin/python3 -m portpicker $$'
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 2 ]
+    in_pool "${lines[0]}" 23710 23719
+    in_pool "${lines[1]}" 23710 23719
+    [ "$(grep -c "to pid [0-9]* (uid 65534)" "$SERVER_LOG")" -eq 2 ]
+}
+
+# ---- 3. callers in other pid namespaces ----
+
+# in_pidns SCRIPT: run sh -c SCRIPT as root in a new pid namespace (with
+# its own /proc), PORTPICKER and ADDR in its environment.
+in_pidns() {
+    unshare --pid --fork --mount-proc env PORTPICKER="$PORTPICKER" ADDR="$ADDR" \
+        sh -c "$1" || return 1
+}
+
+@test "a caller in its own pid namespace leases to itself, its parents and a sibling, with at most one scan of /proc" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    start_server --pool 23720-23729 --verbose
+    run in_pidns 'sleep 300 & s=$!
+        for i in 1 2 3; do "$PORTPICKER" pick -s "$ADDR" $$ || exit 1; done
+        for i in 1 2 3; do "$PORTPICKER" pick -s "$ADDR" $s || exit 1; done
+        "$PORTPICKER" pick -s "$ADDR" 4000 2>&1; kill $s'
+    [ "${#lines[@]}" -eq 7 ]
+    [[ "${lines[6]}" == *"refused"* ]]
+    # $$ is the namespace's pid 1: the caller's parent, found by walking up.
+    [ "$(grep -c "debug: pid 1 of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 3 ]
+    [ "$(grep -c "debug: pid [0-9]* of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 6 ]
+    # The sibling needed the map: one scan for three requests, and the miss
+    # for 4000 came within the same second or caused one more.
+    [ "$(grep -c "debug: pid map: " "$SERVER_LOG")" -le 2 ]
+    grep -q "no pid 4000 in the caller's pid namespace" "$SERVER_LOG"
+    start_owner
+    [ -n "$(ask "$OWNER")" ]
+}
+
+@test "an unprivileged server never takes a container's pid for its own, and still serves the container's own line" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    ADDR=$(new_address)
+    SERVE_WRAP="${NOBODY[*]}" start_server --pool 23730-23739
+    # The caller's sibling has pid 2 in its namespace: pid 2 here is
+    # kthreadd; the server cannot read a root caller's namespace, so it must
+    # refuse rather than guess.
+    run in_pidns 'sleep 300 & s=$!
+        "$PORTPICKER" pick -s "$ADDR" -n 2 $s 2>&1
+        "$PORTPICKER" pick -s "$ADDR" $$; kill $s'
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" == *"refused: pid 2 is not the caller or a parent of it, and the caller's pid namespace cannot be read"* ]]
+    in_pool "${lines[1]}" 23730 23739
+    start_owner "${NOBODY[@]}"
+    port=$("${NOBODY[@]}" "$PORTPICKER" pick --server "$ADDR" "$OWNER")
+    in_pool "$port" 23730 23739
+}
+
+# ---- 9. --no-pidfd and a pid reused at once ----
+
+@test "with --no-pidfd a pid reused within the same clock tick does not keep the dead owner's lease" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    # In a pid namespace of our own, ns_last_pid hands the dead owner's pid
+    # to the next process at once; tests/reuse_pid.py retries until the
+    # newcomer also starts in the owner's clock tick.
+    run unshare --pid --fork --mount-proc env PORTPICKER="$PORTPICKER" \
+        PYTHON="$PYTHON" REUSE="$BATS_TEST_DIRNAME/reuse_pid.py" \
+        LOG="$BATS_TEST_TMPDIR/server.log" bash -c '
+        a=@pp-reuse-$$
+        "$PORTPICKER" serve --address $a --no-pidfd --pool 23750-23849 2>"$LOG" &
+        for _ in $(seq 250); do grep -q listening "$LOG" && break; sleep 0.02; done
+        coproc "$PYTHON" "$REUSE" $a
+        read -r port <&"${COPROC[0]}" || exit 7
+        for _ in $(seq 60); do
+            "$PYTHON" -c "import socket; s = socket.socket(socket.AF_UNIX)
+s.connect(\"\0\" + \"$a\"[1:]); s.sendall(b\"v1 leases\n\")
+print(s.makefile().read(), end=\"\")" | grep -q "^port=$port " || break
+            sleep 0.05
+        done
+        "$PYTHON" -c "import socket; s = socket.socket(socket.AF_UNIX)
+s.connect(\"\0\" + \"$a\"[1:]); s.sendall(b\"v1 leases\n\")
+print(s.makefile().read(), end=\"\")" | grep -c "^port=$port "
+        exec {COPROC[1]}>&-; wait $COPROC_PID'
+    [ "$status" -ne 7 ] || skip "no pid was reused within one clock tick in 50 tries"
+    [ "$status" -eq 0 ]
+    [ "$output" = 0 ]
+}
+
+# ---- 10. what `v1 leases` shows ----
+
+@test "a lease's command line is shown only to its uid and root" {
+    start_server --pool 23760-23769
+    bash -c 'exec -a "dbtool --password=hunter2" sleep 300' &
+    local secret=$!
+    track_pid "$secret"
+    [[ "$(raw "v1 pick $secret 1\n")" == "ok "* ]]
+    start_owner "${NOBODY[@]}"
+    [[ "$(as_nobody_ask "v1 pick $OWNER 1\n")" == "ok "* ]]
+    run as_nobody_ask "v1 leases\n"
+    [ "${lines[0]}" = "ok 2" ]
+    grep -qx "port=[0-9]* pid=$secret uid=0 age=[0-9]* names=- cmd=" <<<"$output"
+    [[ "$output" != *hunter2* ]]
+    [[ "$output" == *"pid=$OWNER uid=65534 "*"cmd=sleep 300"* ]]
+    [[ "$(raw "v1 leases\n")" == *"cmd=dbtool --password=hunter2 300"* ]]
+}
+
+# ---- 11. no /proc ----
+
+@test "without /proc, serve says what it cannot do and serves by pidfd, or refuses to start" {
+    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "a sanitizer build's runtime needs /proc"
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+    ADDR=$(new_address)
+    run unshare --mount env PORTPICKER="$PORTPICKER" ADDR="$ADDR" sh -c '
+        umount -l /proc || exit 9
+        "$PORTPICKER" serve --address "$ADDR" --no-pidfd 2>&1; echo "rc=$?"
+        "$PORTPICKER" serve --address "$ADDR" --pool 23770-23779 2>&1 & s=$!
+        sleep 0.3
+        "$PORTPICKER" pick -s "$ADDR" $$ >/dev/null && echo granted
+        kill $s; wait $s'
+    [ "$status" -ne 9 ] || skip "cannot unmount /proc here"
+    [[ "${lines[0]}" == *"error: no /proc: --no-pidfd cannot watch owners"* ]]
+    [ "${lines[1]}" = "rc=3" ]
+    [[ "$output" == *"warning: no /proc: owners are watched by pidfd"* ]]
+    [[ "$output" == *"granted"* ]]
+}
+
+@test "without /proc, pick leaves out the kernel's default ephemeral range and says so" {
+    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "a sanitizer build's runtime needs /proc"
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+    run unshare --mount env PORTPICKER="$PORTPICKER" sh -c \
+        'umount -l /proc || exit 9; "$PORTPICKER" pick --range 32760-32770'
+    [ "$status" -ne 9 ] || skip "cannot unmount /proc here"
+    [ "${#lines[@]}" -eq 2 ]
+    [[ "${lines[0]}" == "portpicker pick: cannot read the kernel's ephemeral range"*"leaving out 32768-60999"* ]]
+    in_pool "${lines[1]}" 32760 32767
+}

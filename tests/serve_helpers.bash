@@ -65,9 +65,10 @@ raw() { "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$@"; }
 # ask PID: request a port for PID; prints it (nothing when refused).
 ask() { raw "$1\n" 2>/dev/null; }
 
-# start_owner: a live process to own leases, in OWNER (stopped in teardown).
+# start_owner [COMMAND...]: a live process to own leases, in OWNER (stopped
+# in teardown); COMMAND runs it (setpriv ... for another uid's owner).
 start_owner() {
-    sleep 300 &
+    "$@" sleep 300 &
     OWNER=$!
     track_pid "$OWNER"
 }
