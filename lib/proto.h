@@ -46,6 +46,16 @@
     (PROTO_PICK_LINE_MAX > PROTO_RELEASE_LINE_MAX ? PROTO_PICK_LINE_MAX      \
                                                   : PROTO_RELEASE_LINE_MAX)
 
+/* Bytes of an owner's command line a lease line shows; the rest is cut.
+ * Escaped (up to 4 bytes a byte), it bounds a lease line, and so what a
+ * leases reply costs the server per connection (PROTO_LEASE_LINE_MAX). */
+#define PROTO_CMD_MAX 256
+/* Longest lease line, newline included: the fixed words, the largest
+ * numbers, one NAME and a command line of PROTO_CMD_MAX bytes, escaped. */
+#define PROTO_LEASE_LINE_MAX                                                  \
+    (sizeof("port=65535 pid=" PROTO_STR(PROTO_PID_MAX) " uid=4294967295 "     \
+            "age=4294967295 names= cmd=\n") - 1 + PROTO_NAME_MAX + 4 * PROTO_CMD_MAX)
+
 /* Does word (NUL-terminated) follow the NAME rule: [A-Za-z_][A-Za-z0-9_]*,
  * 1 to PROTO_NAME_MAX characters? */
 bool proto_is_name(const char *word);
@@ -133,8 +143,9 @@ struct lease_line {
     const char *names;  /* NAME[,NAME...], or NULL */
     const char *cmd;    /* raw: the formatter escapes it */
 };
-/* One lease line; cmd's bytes outside printable ASCII as \xHH and
- * backslashes doubled, so the line stays one line. */
+/* One lease line; cmd cut to PROTO_CMD_MAX bytes, its bytes outside
+ * printable ASCII as \xHH and backslashes doubled, so the line stays one
+ * line of at most PROTO_LEASE_LINE_MAX bytes. */
 int proto_format_lease(char *buf, size_t len, const struct lease_line *l);
 
 /* Reply parsers, for the clients. Each takes the whole reply as read,

@@ -44,10 +44,21 @@ struct client {
     size_t len;
     int64_t deadline;
     struct client *prev, *next;
-    char *out;          /* a long reply being written, or NULL */
+    /* Once the request is answered, buf holds what is left of the reply:
+     * buf[out_off..out_len). A leases reply is written as the socket
+     * drains, a buffer at a time, from the leased port after `cursor`, at
+     * most `lines_left` more lines: a client that never reads costs this
+     * struct and no more. */
+    bool writing;
     size_t out_len, out_off;
+    unsigned cursor;
+    size_t lines_left;
+    pid_t cmd_pid;      /* whose command line cmd holds (0: none yet) */
+    char cmd[PROTO_CMD_MAX + 1];
     char buf[PROTO_REQUEST_MAX + 2];   /* a line, its newline, one byte more */
 };
+_Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
+               "a client's buffer holds at least two lease lines");
 
 enum pause_reason { LISTEN_ON, LISTEN_FULL, LISTEN_BACKOFF };
 
@@ -120,6 +131,9 @@ struct reply {
     char *text;
     size_t len, cap;
     bool legacy, failed, refused;
+    bool leases;        /* text is the head of a leases reply of count lines:
+                         * the lines follow by answer_leases_more */
+    size_t count;
     enum proto_err code;
     char why[160];
     unsigned nports;
@@ -135,6 +149,12 @@ void reply_refuse(struct reply *out, enum proto_err code, const char *fmt, ...)
  * logged here, once. */
 void answer(struct server *s, const struct client *c, const struct request *r,
             struct reply *out);
+
+/* Write the next lease lines of c's leases reply into c->buf, from the
+ * leased port after c->cursor, as many as fit whole (at most
+ * c->lines_left), advancing both. Returns the bytes written: 0 when the
+ * reply is complete. */
+size_t answer_leases_more(struct server *s, struct client *c);
 
 /* Run the server until SIGTERM/SIGINT. Returns an exit code. */
 int serve_run(const struct serve_opts *opts);

@@ -205,3 +205,45 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     grep -q "2 leases kept" "$SERVER_LOG"
     [ -n "$(pick_for "$OWNER")" ]
 }
+
+# ---- 2. memory: clients that ask for the lease table and never read ----
+
+# long_owner: a live process with a 100 kB command line, in OWNER.
+long_owner() {
+    bash -c 'sleep 300; :' "$(printf '%*s' 100000 '' | tr ' ' x)" &
+    OWNER=$!
+    track_pid "$OWNER"
+}
+
+# vm_hwm PID: the peak resident set of PID, in kB.
+vm_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+@test "50 clients that ask for 2,000 leases and never read keep the server small, and others are answered in full" {
+    start_server --pool 20000-22999 --quiet
+    long_owner
+    pick_for "$OWNER" 1000 >/dev/null
+    pick_for "$OWNER" 1000 >/dev/null
+    "$PYTHON" -c '
+import socket, sys, time
+held = []
+for _ in range(50):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("\0" + sys.argv[1][1:])
+    s.sendall(b"v1 leases\n")
+    held.append(s)
+time.sleep(2)
+' "$ADDR" &
+    track_pid $!
+    sleep 1
+    hwm=$(vm_hwm "$SERVER_PID")
+    echo "VmHWM ${hwm} kB"
+    [ "$hwm" -lt 16384 ]
+    # A normal request is answered, and a reader gets every lease, cut.
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    run pp check --leases -s "$ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c " bash -c sleep 300; : x" <<<"$output")" -eq 2000 ]
+    line=$(grep -m1 " bash -c " <<<"$output")
+    [ "${#line}" -lt 400 ]
+}
