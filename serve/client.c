@@ -55,8 +55,42 @@ int64_t listen_timer(struct loop *l, void *data)
     return LOOP_DONE;
 }
 
+/* uid's entry in s->conns, or NULL. */
+static struct uid_count *conns_of(struct server *s, uid_t uid)
+{
+    for (size_t i = 0; i < s->nconns; i++)
+        if (s->conns[i].uid == uid)
+            return &s->conns[i];
+    return NULL;
+}
+
+/* One connection more of uid; false when out of memory. */
+static bool conns_up(struct server *s, uid_t uid)
+{
+    struct uid_count *u = conns_of(s, uid);
+    if (!u) {
+        u = realloc(s->conns, (s->nconns + 1) * sizeof(*u));
+        if (!u)
+            return false;
+        s->conns = u;
+        u = &s->conns[s->nconns++];
+        *u = (struct uid_count){uid, 0};
+    }
+    u->count++;
+    return true;
+}
+
+/* One connection fewer of uid; a uid with none leaves the table. */
+static void conns_down(struct server *s, uid_t uid)
+{
+    struct uid_count *u = conns_of(s, uid);
+    if (u && !--u->count)
+        *u = s->conns[--s->nconns];
+}
+
 static void client_close(struct server *s, struct client *c)
 {
+    conns_down(s, c->uid);
     loop_del(&s->loop, c->fd);
     close(c->fd);
     *(c->prev ? &c->prev->next : &s->first) = c->next;
@@ -231,20 +265,47 @@ int64_t client_expire(struct loop *l, void *data)
     return s->first ? s->first->deadline - now : LOOP_DONE;
 }
 
+/* Make room for one more connection of uid under its cap: close its own
+ * oldest connection still waiting for a request (never another uid's).
+ * False when all of uid's connections are being answered. */
+static bool make_room(struct server *s, uid_t uid)
+{
+    unsigned cap = uid_limit(s->conn_cap, uid);
+    const struct uid_count *u = conns_of(s, uid);
+    if (!cap || !u || u->count < cap)
+        return true;
+    for (struct client *c = s->first; c; c = c->next) {
+        if (c->uid == uid && !c->writing) {
+            slog(LOG_DEBUG, "uid %u at its %u connections: closing its oldest "
+                 "idle one", (unsigned)uid, cap);
+            client_close(s, c);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A new client for fd; false when out of memory (fd closed). */
 static bool client_new(struct server *s, int fd)
 {
     struct ucred cred = {0, (uid_t)-1, (gid_t)-1};
     socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
+    if (!make_room(s, cred.uid)) {
+        close(fd);
+        return true;
+    }
     struct client *c = calloc(1, sizeof(*c));
-    if (!c || loop_add(&s->loop, fd, client_read, NULL, c) < 0) {
+    bool counted = c && conns_up(s, cred.uid);
+    if (!counted || loop_add(&s->loop, fd, client_read, NULL, c) < 0) {
         slog(LOG_ERROR, "new client: %s", strerror(errno));
+        if (counted)
+            conns_down(s, cred.uid);
         free(c);
         close(fd);
         return false;
     }
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-        slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
     *c = (struct client){.fd = fd, .peer_pid = cred.pid, .uid = cred.uid,
                          .deadline = monotonic_ms() + CLIENT_TIMEOUT_MS,
                          .prev = s->last};

@@ -55,6 +55,26 @@ static int start_journal(struct server *s)
     return 0;
 }
 
+/* The limit opt names (-1: dflt, for every uid but root). */
+static struct uid_limits uid_limits(long opt, size_t dflt)
+{
+    if (opt >= 0)
+        return (struct uid_limits){(unsigned)opt, true};
+    return (struct uid_limits){dflt > 1 ? (unsigned)dflt : 1, false};
+}
+
+/* Fair shares by default (docs/serve.md): a uid may lease half the pool
+ * and hold open a quarter of the connections the fd limit allows, so one
+ * user can neither empty the pool nor take every fd. */
+static void fair_shares(struct server *s)
+{
+    size_t fds = s->fd_limit > 2 * FD_HEADROOM ? (size_t)(s->fd_limit - FD_HEADROOM) : FD_HEADROOM;
+    s->quota = uid_limits(s->opts->max_per_uid, portset_count(&s->opts->pool) / 2);
+    s->conn_cap = uid_limits(s->opts->max_conns_per_uid, fds / 4);
+    slog(LOG_INFO, "per uid: %u leases, %u connections (0: no limit)",
+         s->quota.max, s->conn_cap.max);
+}
+
 static int start(struct server *s)
 {
     const struct serve_opts *opts = s->opts;
@@ -65,6 +85,7 @@ static int start(struct server *s)
      * limit that stays low is no reason not to serve. */
     raise_fd_limit(0, &fd_limit);
     s->fd_limit = fd_limit > INT_MAX ? INT_MAX : (int)fd_limit;
+    fair_shares(s);
     if (proc_pidns(getpid(), &s->pidns) < 0)
         s->pidns = 0; /* no /proc: callers are taken to share our pids */
     if (loop_init(&s->loop, s) < 0 || leases_init(&s->leases, &opts->pool) < 0)
@@ -133,6 +154,7 @@ static void stop(struct server *s)
     if (s->sig_fd >= 0)
         close(s->sig_fd);
     leases_fini(&s->leases);
+    free(s->conns);
     loop_fini(&s->loop);
 }
 

@@ -28,7 +28,10 @@ struct serve_opts {
     const char *pidfile;
     struct portset pool;
     int socket_mode;            /* -1: leave as umask made it */
-    unsigned max_per_uid;       /* 0: no limit */
+    long max_per_uid;           /* leases a uid may hold; 0: no limit,
+                                 * -1: the default (fair_shares) */
+    long max_conns_per_uid;     /* connections a uid may hold open; 0, -1
+                                 * as above */
     bool no_pidfd;              /* poll start times even if pidfd works */
 };
 
@@ -60,6 +63,19 @@ struct client {
 _Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
                "a client's buffer holds at least two lease lines");
 
+/* A per-uid limit: 0 is none; root is held to it only when set by an
+ * option (by default root is exempt: it could stop the server anyway). */
+struct uid_limits {
+    unsigned max;
+    bool root_too;
+};
+
+/* The limit l puts on uid (0: none). */
+static inline unsigned uid_limit(struct uid_limits l, uid_t uid)
+{
+    return uid == 0 && !l.root_too ? 0 : l.max;
+}
+
 enum pause_reason { LISTEN_ON, LISTEN_FULL, LISTEN_BACKOFF };
 
 struct server {
@@ -76,6 +92,9 @@ struct server {
     enum pause_reason paused;
     int64_t pause_logged;       /* when a pause was last logged */
     int fd_limit;               /* RLIMIT_NOFILE soft limit */
+    struct uid_limits quota, conn_cap;  /* leases, connections per uid */
+    struct uid_count *conns;    /* open connections per uid, nconns uids */
+    size_t nconns;
     uint64_t pidns;             /* ours */
     struct client *first, *last;/* in accept order = deadline order */
     size_t nclients;
@@ -87,7 +106,8 @@ struct server {
  * listener pauses when an accepted fd reaches fd_limit - FD_HEADROOM. */
 #define FD_HEADROOM 16
 
-/* Milliseconds a client has to send its request. */
+/* Milliseconds a client has to send its request: a connection that sends
+ * nothing is closed after this idle timeout (docs/serve.md). */
 #define CLIENT_TIMEOUT_MS 3000
 
 /* Accept connections on the listening socket (a loop_fn). */
