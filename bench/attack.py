@@ -5,10 +5,11 @@ printing the server's VmHWM and the worst latency of a normal request.
 usage: attack.py ADDR SERVER_PID leases CLIENTS OWNER_PID LEASES
        attack.py ADDR SERVER_PID flood CONNECTIONS
 leases: OWNER_PID gets LEASES leases, then CLIENTS send 'v1 leases' and
-never read. flood: CONNECTIONS connections that send nothing. Either way,
+never read. flood: CONNECTIONS connections that send nothing, from
+uid 65534. Either way,
 then 20 normal requests ('v1 status') are timed while the attackers hold on.
 """
-import socket, sys, time
+import os, socket, sys, time
 
 def sock(addr):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -46,13 +47,21 @@ if kind == 'leases':
         s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         s.sendall(b'v1 leases\n')
         held.append(s)
-else:
-    for _ in range(int(sys.argv[4])):
+elif os.fork() == 0:
+    # The flood, as nobody: keep CONNECTIONS open for 6 s, opening a new
+    # one as fast as the server takes them, closing our oldest beyond that.
+    os.setgroups([])
+    os.setgid(65534)
+    os.setuid(65534)
+    end = time.monotonic() + 6
+    while time.monotonic() < end:
         try:
             held.append(sock(addr))
-        except OSError as e:
-            print('connect:', e)
-            break
+        except OSError:
+            time.sleep(0.001)
+        if len(held) > int(sys.argv[4]):
+            held.pop(0).close()
+    os._exit(0)
 time.sleep(1)
 worst, failed, lat = 0, 0, []
 for _ in range(20):
@@ -63,6 +72,7 @@ for _ in range(20):
         r = str(e)
     worst = max(worst, time.monotonic() - t)
     lat.append(round((time.monotonic() - t) * 1000, 1))
+    time.sleep(0.2)
     failed += not r.startswith('ok ')
 print('normal requests not answered: %d of 20' % failed)
 print('attackers: %d' % len(held), lat)

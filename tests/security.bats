@@ -247,3 +247,70 @@ time.sleep(2)
     line=$(grep -m1 " bash -c " <<<"$output")
     [ "${#line}" -lt 400 ]
 }
+
+# ---- 4. file descriptors: a flood of connections ----
+
+# flood N SECONDS: as nobody, open N connections that send nothing and hold
+# them for SECONDS; prints how many the server closed meanwhile.
+flood() {
+    "${NOBODY[@]}" "$PYTHON" -c '
+import socket, sys, time
+addr, n, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+held = []
+for _ in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect("\0" + addr[1:])
+    except OSError:
+        continue
+    held.append(s)
+time.sleep(secs)
+closed = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        closed += s.recv(1) == b""
+    except BlockingIOError:
+        pass
+print(closed)
+' "$ADDR" "$1" "$2"
+}
+
+@test "a user beyond its connection cap loses its own oldest connections, never root's" {
+    start_server --pool 21500-21509 --max-connections-per-uid 5
+    raw --delay 2 '' 'v1 status\n' >"$BATS_TEST_TMPDIR/root-idle" &
+    track_pid $!
+    sleep 0.2
+    closed=$(flood 20 1)
+    echo "server closed $closed of nobody's 20"
+    [ "$closed" -ge 15 ]
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    wait_for grep -q "^ok portpicker" "$BATS_TEST_TMPDIR/root-idle"
+}
+
+@test "with 64 fds, a flood from one user leaves room for another's request" {
+    ulimit -n 64
+    start_server --pool 21510-21519
+    flood 200 3 >/dev/null &
+    track_pid $!
+    sleep 1
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    grep -q "per uid: 5 leases, 12 connections" "$SERVER_LOG"
+}
+
+@test "by default one user may lease half the pool (err quota), and others still get ports" {
+    start_server --pool 21520-21529
+    "${NOBODY[@]}" sleep 300 &
+    track_pid $!
+    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 6\n"
+    [[ "$output" == "err quota "* ]]
+    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 5\n"
+    [[ "$output" == "ok "* ]]
+    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 1\n"
+    [[ "$output" == "err quota "* ]]
+    start_owner
+    [ "$(pick_for "$OWNER" 5 | wc -l)" -eq 5 ]
+}
