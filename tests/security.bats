@@ -291,8 +291,7 @@ print(closed)
 }
 
 @test "with 64 fds, a flood from one user leaves room for another's request" {
-    ulimit -n 64
-    start_server --pool 21510-21519
+    SERVE_WRAP="prlimit --nofile=64:64" start_server --pool 21510-21519
     flood 200 3 >/dev/null &
     track_pid $!
     sleep 1
