@@ -1,37 +1,70 @@
 # portpicker: one static binary, applets linked in. `make help` lists targets.
-CC      ?= cc
+# musl by default: its static start-up costs a sixth of glibc's (docs/bench.md,
+# section 7). CC= on the command line or in the environment still decides.
+ifeq ($(origin CC),default)
+CC      := $(if $(shell command -v musl-gcc 2>/dev/null),musl-gcc,cc)
+LIBC    := $(if $(filter musl-gcc,$(CC)),musl libc,the system libc: musl-gcc not found)
+else
+LIBC    := $(if $(filter musl-gcc,$(CC)),musl libc,the system libc: CC is set)
+endif
+# ASan needs the compiler's own libc: musl-gcc cannot build it.
+ASAN_CC ?= $(if $(filter musl-gcc,$(CC)),cc,$(CC))
 CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CPPFLAGS += -D_GNU_SOURCE -I.
 LDFLAGS ?=
 STATIC  ?= -static
 PREFIX  ?= /usr/local
-BINDIR  := $(PREFIX)/bin
-MANDIR  := $(PREFIX)/share/man/man1
-BASHCOMPDIR := $(PREFIX)/share/bash-completion/completions
-ZSHCOMPDIR  := $(PREFIX)/share/zsh/site-functions
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man/man1
+BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
+ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
+FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
+UNITDIR     ?= $(PREFIX)/lib/systemd/system
+INCLUDEDIR  ?= $(PREFIX)/include
+PCDIR       ?= $(PREFIX)/share/pkgconfig
+# The version, once: portpicker.h's PORTPICKER_VERSION.
+VERSION     := $(shell sed -n 's/.*PORTPICKER_VERSION "\(.*\)"/\1/p' portpicker.h)
 
 APPLETS := pick check serve release
 SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
-HDRS    := portpicker.h $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
+HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
-.PHONY: all test asan asan-test clean install uninstall bench help
+.PHONY: all test test-ipv6-off asan asan-test clean install install-links uninstall bench help release
 
 all: portpicker
 
-portpicker: $(SRCS) $(HDRS)
+portpicker: $(SRCS) $(HDRS) build/cc
+	@echo "portpicker: building with $(CC) $(STATIC) ($(LIBC))"
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SRCS) -o $@ $(LDFLAGS) $(STATIC)
+
+# The compiler and flags of the last build: a change (make, then make CC=clang)
+# rebuilds even when no source changed.
+build/cc: FORCE
+	@mkdir -p build
+	@echo '$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' | cmp -s - $@ || \
+	  echo '$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' > $@
+.PHONY: FORCE
 
 # ASan cannot link statically; this binary is for the test suite only.
 portpicker-asan: $(SRCS) $(HDRS)
-	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fno-omit-frame-pointer \
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fno-omit-frame-pointer \
 	  -fsanitize=address,undefined -fno-sanitize-recover=all $(SRCS) -o $@
 
 test: portpicker
 	@[ -x "$(BATS)" ] || tests/get-bats
 	PORTPICKER=$(CURDIR)/portpicker $(BATS) --timing tests
+
+# The probe and hold tests again on the four-socket path: IPv6 switched off
+# in a network namespace of its own (needs root), so no dual-stack socket is
+# used (lib/probe.c). Tests that need IPv6 say so and skip.
+IPV6_OFF := net.ipv6.conf.all.disable_ipv6=1 net.ipv6.conf.lo.disable_ipv6=1
+test-ipv6-off: portpicker
+	@[ -x "$(BATS)" ] || tests/get-bats
+	unshare --net sh -c 'ip link set lo up && sysctl -qw $(IPV6_OFF) && \
+	  PORTPICKER=$(CURDIR)/portpicker $(BATS) --timing tests/check.bats tests/pick.bats'
 
 asan: portpicker-asan
 	@[ -x "$(BATS)" ] || tests/get-bats
@@ -42,35 +75,66 @@ asan: portpicker-asan
 bench: portpicker
 	bench/run
 
+# What make install ships: ./portpicker without debug info or symbols.
+release: portpicker-release
+portpicker-release: portpicker
+	strip -o $@ portpicker
+
+# Installs only files named portpicker*: never a name another package may own.
+# The applet links (and the completions under their names) come with
+# install-links, which skips any name that is not already our link.
+# contrib/links does the checking for install-links and uninstall.
+UNITS := portpicker.service portpicker.socket
+LINKDIRS = $(DESTDIR)$(BINDIR):portpicker \
+	$(DESTDIR)$(BASHCOMPDIR):portpicker $(DESTDIR)$(FISHCOMPDIR):portpicker.fish
+
 install: portpicker
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) $(DESTDIR)$(ZSHCOMPDIR)
-	install -m 755 portpicker $(DESTDIR)$(BINDIR)/portpicker
-	for a in $(APPLETS); do ln -sf portpicker $(DESTDIR)$(BINDIR)/$$a; done
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
+	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(UNITDIR)
+	install -m 755 -s portpicker $(DESTDIR)$(BINDIR)/portpicker
 	install -m 644 portpicker.1 $(DESTDIR)$(MANDIR)/portpicker.1
 	install -m 644 completions/portpicker.bash $(DESTDIR)$(BASHCOMPDIR)/portpicker
 	install -m 644 completions/_portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+	install -m 644 completions/portpicker.fish $(DESTDIR)$(FISHCOMPDIR)/portpicker.fish
+	for u in $(UNITS); do \
+	  sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u.in >$(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
+	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
+	install -m 644 include/portpicker_proto.h include/portpicker_client.h $(DESTDIR)$(INCLUDEDIR)
+	sed -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' portpicker.pc.in >$(DESTDIR)$(PCDIR)/portpicker.pc
+
+install-links: install
+	contrib/links add $(LINKDIRS) -- $(APPLETS)
 
 uninstall:
+	contrib/links remove $(LINKDIRS) -- $(APPLETS)
 	rm -f $(DESTDIR)$(BINDIR)/portpicker $(DESTDIR)$(MANDIR)/portpicker.1
-	for a in $(APPLETS); do rm -f $(DESTDIR)$(BINDIR)/$$a; done
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
+	rm -f $(DESTDIR)$(FISHCOMPDIR)/portpicker.fish
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(INCLUDEDIR)/portpicker_proto.h $(DESTDIR)$(INCLUDEDIR)/portpicker_client.h
+	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
 
 clean:
-	rm -f portpicker portpicker-asan bench/loadgen bench/results.json
+	rm -f portpicker portpicker-asan portpicker-release bench/loadgen bench/results.json
 	rm -rf build
 
 help:
-	@echo "make            build ./portpicker (static, -Wall -Wextra -Werror)"
+	@echo "make            build ./portpicker (static; musl-gcc if installed, else cc with glibc)"
+	@echo "make release    ./portpicker-release: the same, stripped (as make install ships it)"
 	@echo "make CC=clang   the same with clang"
 	@echo "make test       run the bats suite (installs bats from Debian if missing)"
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
+	@echo "make test-ipv6-off  probe and hold tests with IPv6 off (four sockets; root)"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
-	@echo "make install PREFIX=/usr/local   binary, applet links, man page, completions"
+	@echo "make install PREFIX=/usr/local   binary, man page, completions, systemd units"
+	@echo "make install-links               also pick, check, ... (never over another's file)"
+	@echo "make uninstall                   removes only what is ours"
 
 # The event loop alone, for tests/loop.bats (with ASan and UBSan).
 build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
 	@mkdir -p build
-	$(CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
 
 # libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a

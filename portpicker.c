@@ -21,6 +21,7 @@ static const struct applet {
     {"check", check_main, "is a port free? is something listening on it?"},
     {"pick", pick_main, "print an unused port (TCP and UDP, IPv4 and IPv6)"},
     {"release", release_main, "give a port back to the port server early"},
+    {"run", run_main, "run a command on bound sockets (socket activation)"},
     {"serve", serve_main, "run the port server daemon"},
 };
 

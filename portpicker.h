@@ -5,8 +5,8 @@
  * lib/msg.h     messages and exits, one write(2) per line (msg.c)
  * lib/args.h    the option parser, the number parsers, the shared option
  *               groups (args.c, probe_args.c, server_args.c)
- * lib/ports.h   sets of ports, /proc/net, probing, holding (ranges.c,
- *               procnet.c, probe.c, hold.c)
+ * lib/ports.h   sets of ports, socket diag, probing, holding (ranges.c,
+ *               portset.c, sockdiag.c, probe.c, hold.c)
  * lib/sys.h     time, fd limits, small /proc files, randomness (clock.c,
  *               fdlimit.c, readfile.c, random.c)
  * lib/client.h  talking to a port server (ask.c, verbs.c)

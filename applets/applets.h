@@ -9,9 +9,16 @@ int pick_main(int argc, char **argv);
 int check_main(int argc, char **argv);
 int serve_main(int argc, char **argv);
 int release_main(int argc, char **argv);
+int run_main(int argc, char **argv);
 
 /* applets/check_server.c: check --server and check --leases. */
 int server_up(const struct server_opts *server, bool quiet);
 int print_leases(const struct server_opts *server, bool json);
+
+/* applets/run_fds.c: the descriptors run hands to its command. Move fds[0..n-1]
+ * to 3, 4, ... (updating fds), inheritable, and make every other descriptor
+ * from 3 + n up close on exec; 0-2 are left alone. Returns 0, or -1 with
+ * errno set and why naming the call that failed. */
+int pass_fds(int *fds, unsigned n, char *why, size_t whylen);
 
 #endif

@@ -24,6 +24,9 @@ SERVER_OPTION_USAGE
 "                    (default 15000-24999); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out\n"
 "  -x, --exclude LIST  never pick these ports (repeatable)\n"
+"      --prefer PORT[,PORT...]  the first of these that is free, in this\n"
+"                    order (outside --range too); if none is, pick as usual\n"
+"                    and say so on stderr. A server leases from its pool only\n"
 "      --fence       hold by listening, as python_portpicker does: nobody,\n"
 "                    the consumer included, can bind until BIND_TIMEOUT ends\n"
 PROBE_OPTION_USAGE
@@ -41,12 +44,15 @@ COMMON_OPTION_USAGE("     ")
 #include <unistd.h>
 
 #define MAX_COUNT PROTO_MAX_PORTS
-/* How often a hold looks for its consumer, in milliseconds. */
-#define TAKEOVER_POLL_MS 20
+/* How often a hold looks for its consumer, and how soon it looks again to
+ * confirm a sighting, in milliseconds: a hold ends at most about 50 ms after
+ * its consumer listens, at 25 queries a second (docs/bench.md, the hold). */
+#define TAKEOVER_POLL_MS 40
+#define TAKEOVER_CONFIRM_MS 10
 
 enum {
     OPT_COUNT = 1, OPT_RANGE, OPT_EXCLUDE, OPT_FENCE, OPT_ENV,
-    OPT_FALLBACK,
+    OPT_FALLBACK, OPT_PREFER,
 };
 
 static const struct option_spec specs[] = {
@@ -56,6 +62,7 @@ static const struct option_spec specs[] = {
     {"fence", 0, ARG_NONE, OPT_FENCE},
     {"env", 'e', ARG_NONE, OPT_ENV},
     {"fallback", 'f', ARG_NONE, OPT_FALLBACK},
+    {"prefer", 0, ARG_REQUIRED, OPT_PREFER},
     PROBE_OPTION_SPECS,
     SERVER_OPTION_SPECS,
     {0, 0, 0, 0},
@@ -63,8 +70,9 @@ static const struct option_spec specs[] = {
 
 static struct {
     struct probe_opts probe;
-    struct portset range, exclude;
-    bool has_range, fence, env, fallback, has_count;
+    struct port_ranges range, exclude; /* as given */
+    struct port_ranges pool;    /* range less exclude and the kernel's ports */
+    bool fence, env, fallback, has_count;
     unsigned count;
     pid_t pid;
     double bind_timeout;
@@ -73,16 +81,37 @@ static struct {
     unsigned nwords;
     char *names[MAX_COUNT];
     unsigned nnames;
+    unsigned prefer[MAX_COUNT];   /* --prefer, in the order given */
+    unsigned nprefer;
     unsigned ports[MAX_COUNT];
     struct hold holds[MAX_COUNT];
     unsigned held;
 } TT;
 
-static void add_list(struct portset *set, const char *option, const char *text)
+static void add_list(struct port_ranges *set, const char *option, const char *text)
 {
     char err[160];
-    if (portset_parse(set, text, err, sizeof(err)))
+    if (ranges_parse(set, text, err, sizeof(err)))
         die(RC_USAGE, "%s: %s", option, err);
+}
+
+/* --prefer PORT[,PORT...], appended in order (repeatable). */
+static void add_preferred(const char *text)
+{
+    char buf[16];
+    for (const char *p = text;; p++) {
+        size_t len = strcspn(p, ",");
+        if (len >= sizeof(buf))
+            die(RC_USAGE, "--prefer: '%.*s' is not a port", (int)len, p);
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        if (TT.nprefer == MAX_COUNT)
+            die(RC_USAGE, "--prefer: %d ports at most", MAX_COUNT);
+        TT.prefer[TT.nprefer++] = parse_port("--prefer", buf);
+        p += len;
+        if (!*p)
+            return;
+    }
 }
 
 /* PID, BIND_TIMEOUT, or with --env a NAME. */
@@ -141,11 +170,12 @@ static void parse_args(int argc, char **argv)
             TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
             TT.has_count = true;
             break;
-        case OPT_RANGE: add_list(&TT.range, "--range", a.value); TT.has_range = true; break;
+        case OPT_RANGE: add_list(&TT.range, "--range", a.value); break;
         case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
         case OPT_FALLBACK: TT.fallback = true; break;
+        case OPT_PREFER: add_preferred(a.value); break;
         case ARGS_POSITIONAL:
             if (TT.nwords == MAX_COUNT + 2)
                 die(RC_USAGE, "too many arguments: '%s'", a.value);
@@ -156,46 +186,74 @@ static void parse_args(int argc, char **argv)
     settle_args();
 }
 
-/* The ports to try, in increasing order; dies when none is left. */
-static size_t candidates(uint16_t *out)
+/* The ports to try into TT.pool; returns how many, dies when none is left. */
+static size_t candidates(void)
 {
-    char text[128];
-    if (!TT.has_range)
-        portset_add(&TT.range, 15000, 24999);
-    portset_format(&TT.range, text, sizeof(text));
-    portset_remove_kernel_ports(&TT.range);
-    portset_subtract(&TT.range, &TT.exclude);
-    size_t n = portset_list(&TT.range, out);
+    char err[200];
+    size_t n = ranges_candidates(&TT.pool, &TT.range, &TT.exclude, err, sizeof(err));
     if (n == 0)
-        die(RC_EXHAUSTED, "no port left to pick in %s once excludes, the "
-                          "ephemeral range and reserved ports are left out", text);
+        die(RC_EXHAUSTED, "%s", err);
     return n;
 }
 
-/* Each free port found is held at once, so later probes cannot pick it
- * again and concurrent pickers see it taken. */
-static void find_ports(const uint16_t *list, size_t n)
+/* Probe port and, when ports are held (several, or a BIND_TIMEOUT), hold
+ * it: true when it is ours, now in TT.ports. */
+static bool take(unsigned port)
 {
-    size_t start = random_below((uint32_t)n);
+    bool hold = TT.count > 1 || TT.bind_timeout > 0;
     char why[96];
-
-    for (size_t i = 0; i < n && TT.held < TT.count; i++) {
-        unsigned port = list[(start + i) % n];
-        enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
-        if (r == PROBE_ERROR)
-            die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
-        if (r == PROBE_IN_USE)
-            continue;
-        if (hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
-            if (errno == EADDRINUSE)  /* taken between probe and hold */
-                continue;
-            die_errno(RC_SYSTEM, "holding port %u", port);
-        }
-        TT.ports[TT.held++] = port;
+    enum probe_result r = probe_port(&TT.probe, port, why, sizeof(why));
+    if (r == PROBE_ERROR)
+        die_errno(RC_SYSTEM, "probing port %u: %s", port, why);
+    if (r == PROBE_IN_USE)
+        return false;
+    if (hold && hold_port(&TT.probe, port, TT.fence, &TT.holds[TT.held]) < 0) {
+        if (errno == EADDRINUSE)  /* taken between probe and hold */
+            return false;
+        die_errno(RC_SYSTEM, "holding port %u", port);
     }
+    TT.ports[TT.held++] = port;
+    return true;
+}
+
+/* Scan the n candidates from a random one on. A port is held as soon as it
+ * is found when it must stay reserved: for BIND_TIMEOUT, and with -n so
+ * that concurrent pickers see the first ports taken while we look for the
+ * rest. A single pick without BIND_TIMEOUT only probes. */
+static void find_ports(size_t n)
+{
+    struct ranges_cursor at = ranges_at(&TT.pool, random_below((uint32_t)n));
+
+    for (size_t i = 0; i < n && TT.held < TT.count; i++, ranges_next(&TT.pool, &at))
+        take(at.port);
     if (TT.held < TT.count)
         die(RC_EXHAUSTED, "only %u of %u ports free (all %zu candidates probed)",
             TT.held, TT.count, n);
+}
+
+static bool excluded(unsigned port)
+{
+    for (size_t i = 0; i < TT.exclude.n; i++)
+        if (port >= TT.exclude.iv[i].lo && port <= TT.exclude.iv[i].hi)
+            return true;
+    return false;
+}
+
+/* --prefer: take the preferred ports that are free, in order, before any
+ * other; each one taken joins the excludes so the usual pick skips it. Says
+ * on stderr when the preferred ports are not enough. */
+static void find_preferred(void)
+{
+    for (unsigned i = 0; i < TT.nprefer && TT.held < TT.count; i++) {
+        unsigned port = TT.prefer[i];
+        if (!excluded(port) && take(port))
+            ranges_add(&TT.exclude, port, port);
+    }
+    if (TT.nprefer && TT.held == 0)
+        warn("--prefer: no preferred port is free; fell back to the usual pick");
+    else if (TT.nprefer && TT.held < TT.count)
+        warn("--prefer: %u preferred ports free for the %u wanted; fell back "
+             "to the usual pick for the rest", TT.held, TT.count);
 }
 
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
@@ -212,22 +270,30 @@ static void print_ports(void)
 }
 
 /* In the detached child: hold until the deadline, letting each port go as
- * soon as its consumer has taken it over. A take-over must be seen on two
- * polls in a row: another picker's probe (python_portpicker's listens with
- * SO_REUSEADDR for a moment) is not a consumer. */
+ * soon as its consumer has taken it over. A take-over must be seen twice,
+ * TAKEOVER_CONFIRM_MS apart: another picker's probe (python_portpicker's
+ * listens with SO_REUSEADDR for a moment) is not a consumer. */
 static _Noreturn void hold_until(double deadline)
 {
-    unsigned left = TT.held, seen[MAX_COUNT] = {0};
-    while (left > 0 && monotonic_seconds() < deadline) {
-        sleep_ms(TAKEOVER_POLL_MS);
-        for (unsigned i = 0; i < TT.held; i++) {
-            if (!TT.holds[i].nfds || TT.fence)
+    unsigned left = TT.fence ? 0 : TT.held;
+    bool seen[MAX_COUNT] = {0}, any_seen = false;
+    double now;
+    /* With --fence, or once every port is taken over, only the deadline. */
+    while ((now = monotonic_seconds()) < deadline && (left > 0 || TT.fence)) {
+        double pause_ms = 1e3 * (deadline - now);
+        unsigned poll_ms = any_seen ? TAKEOVER_CONFIRM_MS : TAKEOVER_POLL_MS;
+        sleep_ms(left > 0 && pause_ms > poll_ms ? poll_ms : (unsigned)pause_ms + 1);
+        any_seen = false;
+        for (unsigned i = 0; i < TT.held && left > 0; i++) {
+            if (!TT.holds[i].nfds)
                 continue;
-            seen[i] = hold_taken_over(&TT.holds[i]) ? seen[i] + 1 : 0;
-            if (seen[i] == 2) {
+            bool taken = hold_taken_over(&TT.holds[i]);
+            if (taken && seen[i]) {
                 hold_close(&TT.holds[i]);
                 left--;
             }
+            seen[i] = taken && !seen[i];
+            any_seen = any_seen || seen[i];
         }
     }
     _exit(0);
@@ -267,6 +333,9 @@ static void make_room(void)
 static bool ask_the_server(void)
 {
     char err[512];
+    if (TT.nprefer)
+        warn("--prefer: the port server leases from its pool only (see "
+             "docs/protocol.md); fell back to the usual pick");
     int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names,
                       TT.nnames, TT.ports, TT.server.timeout, err, sizeof(err));
     if (rc == RC_OK) {
@@ -282,14 +351,14 @@ static bool ask_the_server(void)
 
 int pick_main(int argc, char **argv)
 {
-    static uint16_t list[PORT_MAX];
-
     parse_args(argc, argv);
     if (TT.server.address && ask_the_server())
         return RC_OK;
-    make_room();
-    size_t n = candidates(list);
-    find_ports(list, n);
+    if (TT.count > 1)
+        make_room();
+    find_preferred();
+    if (TT.held < TT.count)
+        find_ports(candidates());
     print_ports();
     if (TT.bind_timeout > 0)
         hold_in_background();

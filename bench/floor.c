@@ -4,7 +4,7 @@
  *        floor spawn RUNS WARMUP CMD [ARG...]
  *        floor repeat K RUNS WARMUP CMD [ARG...]
  *        floor pair RUNS WARMUP CMD [ARG...]
- *        floor probe RUNS
+ *        floor probe RUNS [SOCKETS]
  *
  * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
  *        stdout and stderr to /dev/null, timing each from posix_spawn to its
@@ -16,8 +16,13 @@
  *        (this binary, no arguments), timed the same way into "floor": the
  *        two share every burst of other work on a busy machine.
  * probe  times one full probe of a free port RUNS times: TCP (bind, listen)
- *        and UDP bind, on the IPv6 and IPv4 wildcard, each socket closed;
- *        the least CPU a server can spend checking a port before a grant.
+ *        and UDP bind, each socket closed; SOCKETS 4 (the default) probes
+ *        the IPv6 and the IPv4 wildcard apart, 2 each protocol once on a
+ *        dual-stack socket (IPv6 wildcard, IPV6_V6ONLY off): the least CPU
+ *        a server can spend checking a port before a grant.
+ *
+ * spawn, repeat and pair also report each run's CPU time (user + system,
+ * from wait4) as "cpu", beside the wall-clock figures.
  *
  * Prints one JSON object on stdout; times are in microseconds. */
 #define _GNU_SOURCE
@@ -28,6 +33,7 @@
 #include <netinet/in.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -38,20 +44,32 @@ static void usage(void)
 {
     fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | "
                     "repeat K RUNS WARMUP CMD [ARG...] | pair RUNS WARMUP CMD [ARG...] | "
-                    "probe RUNS]\n");
+                    "probe RUNS [4|2]]\n");
     exit(2);
 }
 
-/* Runs argv once; returns its wait status, or -1 if it could not start. */
-static int run_once(char **argv, const posix_spawn_file_actions_t *fa)
+/* Runs argv once, adding its CPU time (user + system) to *cpu_us; returns
+ * its wait status, or -1 if it could not start. */
+static int run_once(char **argv, const posix_spawn_file_actions_t *fa,
+                    double *cpu_us)
 {
     pid_t pid;
     int status;
+    struct rusage ru;
     if (posix_spawn(&pid, argv[0], fa, NULL, argv, environ) != 0)
         return -1;
-    while (waitpid(pid, &status, 0) < 0)
+    while (wait4(pid, &status, 0, &ru) < 0)
         ;
+    *cpu_us += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
     return status;
+}
+
+static void cpu_json(struct samples *cpu)
+{
+    printf(",\"cpu\":{");
+    samples_json(stdout, cpu);
+    printf("}");
 }
 
 static int spawn_main(long repeat, long runs, long warmup, char **argv)
@@ -60,21 +78,24 @@ static int spawn_main(long repeat, long runs, long warmup, char **argv)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    struct samples s = {0};
+    struct samples s = {0}, cpu = {0};
     long failed = 0;
     for (long i = 0; i < warmup + runs; i++) {
-        double t0 = now_us();
+        double t0 = now_us(), cpu_us = 0;
         int status = 0;
         for (long k = 0; k < repeat && status == 0; k++)
-            status = run_once(argv, &fa);
+            status = run_once(argv, &fa, &cpu_us);
         double us = now_us() - t0;
         if (status != 0)
             failed++;
-        else if (i >= warmup)
+        else if (i >= warmup) {
             samples_add(&s, us);
+            samples_add(&cpu, cpu_us);
+        }
     }
     printf("{\"failed\":%ld,", failed);
     samples_json(stdout, &s);
+    cpu_json(&cpu);
     printf("}\n");
     return failed == warmup + runs;
 }
@@ -87,31 +108,36 @@ static int pair_main(long runs, long warmup, char **argv)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    struct samples s = {0}, fl = {0};
+    struct samples s = {0}, fl = {0}, cpu = {0}, flcpu = {0};
     long failed = 0;
     for (long i = 0; i < warmup + runs; i++) {
-        double t0 = now_us();
-        int status = run_once(noop, &fa);
+        double t0 = now_us(), cpu0 = 0, cpu1 = 0;
+        int status = run_once(noop, &fa, &cpu0);
         double t1 = now_us();
-        status |= run_once(argv, &fa);
+        status |= run_once(argv, &fa, &cpu1);
         double t2 = now_us();
         if (status != 0)
             failed++;
         else if (i >= warmup) {
             samples_add(&fl, t1 - t0);
             samples_add(&s, t2 - t1);
+            samples_add(&flcpu, cpu0);
+            samples_add(&cpu, cpu1);
         }
     }
     printf("{\"failed\":%ld,", failed);
     samples_json(stdout, &s);
+    cpu_json(&cpu);
     printf(",\"floor\":{");
     samples_json(stdout, &fl);
+    cpu_json(&flcpu);
     printf("}}\n");
     return failed == warmup + runs;
 }
 
-/* socket, bind (and listen for TCP), close: returns true if it bound. */
-static bool bind_close(int family, int type, unsigned port)
+/* socket, bind (and listen for TCP), close: returns true if it bound. An
+ * AF_INET6 socket is IPv6-only unless dual. */
+static bool bind_close(int family, int type, unsigned port, bool dual)
 {
     struct sockaddr_storage sa = {0};
     socklen_t len;
@@ -130,6 +156,8 @@ static bool bind_close(int family, int type, unsigned port)
     int fd = socket(family, type | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return false;
+    if (dual)
+        one = 0;
     if (family == AF_INET6)
         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
     bool ok = bind(fd, (struct sockaddr *)&sa, len) == 0
@@ -152,23 +180,24 @@ static unsigned free_port(void)
     return len ? ntohs(in6.sin6_port) : 0;
 }
 
-static int probe_main(long runs)
+static int probe_main(long runs, long sockets)
 {
     static const int families[] = {AF_INET6, AF_INET};
     static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
     unsigned port = free_port();
     struct samples s = {0};
     long busy = 0;
+    bool dual = sockets == 2;
     for (long i = 0; i < runs; i++) {
         bool free = true;
         double t0 = now_us();
-        for (int f = 0; f < 2; f++)
+        for (int f = 0; f < (dual ? 1 : 2); f++)
             for (int t = 0; t < 2; t++)
-                free = bind_close(families[f], types[t], port) && free;
+                free = bind_close(families[f], types[t], port, dual) && free;
         samples_add(&s, now_us() - t0);
         busy += !free;
     }
-    printf("{\"port\":%u,\"busy\":%ld,", port, busy);
+    printf("{\"port\":%u,\"sockets\":%ld,\"busy\":%ld,", port, sockets, busy);
     samples_json(stdout, &s);
     printf("}\n");
     return 0;
@@ -185,6 +214,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "pair") && argc >= 5)
         return pair_main(atol(argv[2]), atol(argv[3]), argv + 4);
     if (!strcmp(argv[1], "probe") && argc == 3)
-        return probe_main(atol(argv[2]));
+        return probe_main(atol(argv[2]), 4);
+    if (!strcmp(argv[1], "probe") && argc == 4 && (atol(argv[3]) == 2 || atol(argv[3]) == 4))
+        return probe_main(atol(argv[2]), atol(argv[3]));
     usage();
 }

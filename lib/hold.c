@@ -9,6 +9,7 @@
 #include "portpicker.h"
 
 #include <errno.h>
+#include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -16,7 +17,7 @@ int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
               struct hold *hold)
 {
     struct probe_target targets[HOLD_MAX_FDS];
-    size_t n = probe_targets(opts, targets);
+    size_t n = probe_targets(opts, probe_dual_stack(opts), targets);
     int skipped_family = 0;
 
     memset(hold, 0, sizeof(*hold));
@@ -44,11 +45,10 @@ int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
 
 bool hold_taken_over(const struct hold *hold)
 {
-    if (procnet_count("tcp", hold->port, TCP_STATE_LISTEN, false) > 0)
+    if (sockdiag_count(IPPROTO_TCP, SOCK_STATE_LISTEN, hold->port) > 0)
         return true;
     return hold->udp_fds > 0 &&
-           procnet_count("udp", hold->port, PROCNET_ANY_STATE, false) >
-               hold->udp_fds;
+           sockdiag_count(IPPROTO_UDP, SOCK_STATES_ANY, hold->port) > hold->udp_fds;
 }
 
 void hold_close(struct hold *hold)

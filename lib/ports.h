@@ -1,5 +1,5 @@
-/* ports.h: ports and their state: sets of ports, what /proc/net says,
- * probing, holding. The core that pick, check and the server share. */
+/* ports.h: ports and their state: sets of ports, what the kernel's socket
+ * diag says, probing, holding. The core that pick, check and the server share. */
 #ifndef PORTPICKER_PORTS_H
 #define PORTPICKER_PORTS_H
 
@@ -9,50 +9,109 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
-/* ---- lib/ranges.c ---- */
+/* ---- lib/ranges.c: sets of ports as intervals, and their syntax ---- */
 
 #define PORT_MAX 65535u
+/* Sorted, disjoint, non-adjacent intervals in 1..65535: at most this many. */
+#define RANGES_MAX ((PORT_MAX + 1) / 2)
 
-/* A set of ports 1..65535, as a bitmap. */
+struct port_interval {
+    uint16_t lo, hi;
+};
+
+/* A set of ports as intervals; zeroed, it is empty. */
+struct port_ranges {
+    size_t n;
+    struct port_interval iv[RANGES_MAX];
+};
+
+/* Add or remove the ports lo..hi (clipped to 1..65535). */
+void ranges_add(struct port_ranges *r, unsigned lo, unsigned hi);
+void ranges_remove(struct port_ranges *r, unsigned lo, unsigned hi);
+size_t ranges_count(const struct port_ranges *r);
+
+/* A place in a set: the port and the interval it is in. */
+struct ranges_cursor {
+    size_t index;
+    unsigned port;
+};
+
+/* The nth port of r in increasing order, nth < ranges_count(r). */
+struct ranges_cursor ranges_at(const struct port_ranges *r, size_t nth);
+/* Step to the next port of r, from the highest back to the lowest. */
+void ranges_next(const struct port_ranges *r, struct ranges_cursor *c);
+
+/* The grammar of --range, --exclude and --pool: "PORT" or "LO-HI",
+ * comma-separated. Calls take(ctx, lo, hi) for each part, in order; returns
+ * 0, or -1 with a message naming the bad part in err (after taking the parts
+ * before it). */
+int ranges_each(const char *spec, void (*take)(void *, unsigned, unsigned),
+                void *ctx, char *err, size_t errlen);
+/* ranges_each into r. */
+int ranges_parse(struct port_ranges *r, const char *spec, char *err,
+                 size_t errlen);
+
+/* Remove the kernel's ephemeral range (ip_local_port_range) and its
+ * reserved ports (ip_local_reserved_ports). Linux only: elsewhere, and when
+ * /proc is not readable, nothing is removed and -1 is returned. */
+int ranges_remove_kernel_ports(struct port_ranges *r);
+
+/* Append "LO-HI" (or "PORT"), after a comma unless *used is 0, to the
+ * NUL-terminated text in buf; when it does not fit, append "..." instead and
+ * return false. */
+bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
+                     unsigned hi);
+/* Write "15000-24999" style text of r into buf (truncated with "..."). */
+void ranges_format(const struct port_ranges *r, char *buf, size_t len);
+
+/* pick's default range, python_portpicker's. */
+#define PICK_RANGE_LO 15000u
+#define PICK_RANGE_HI 24999u
+
+/* The ports to pick from, into pool: range (pick's default range when it is
+ * empty) less the kernel's ephemeral and reserved ports and less exclude
+ * (NULL: nothing). Returns how many; 0 with a message naming the range in
+ * err. */
+size_t ranges_candidates(struct port_ranges *pool,
+                         const struct port_ranges *range,
+                         const struct port_ranges *exclude, char *err,
+                         size_t errlen);
+
+/* ---- lib/portset.c: a set of ports as a bitmap, for the server ---- */
+
 struct portset {
     uint64_t bits[(PORT_MAX + 1) / 64];
 };
 
 void portset_clear(struct portset *set);
 void portset_add(struct portset *set, unsigned lo, unsigned hi);
-void portset_remove(struct portset *set, unsigned lo, unsigned hi);
 bool portset_has(const struct portset *set, unsigned port);
-/* Remove from set every port of other. */
-void portset_subtract(struct portset *set, const struct portset *other);
 size_t portset_count(const struct portset *set);
 /* Ports of set in increasing order into out (room for portset_count()). */
 size_t portset_list(const struct portset *set, uint16_t *out);
-
-/* Add "PORT" or "LO-HI", comma-separated, to set. Returns 0, or -1 with a
- * message naming the bad part in err (and set partly filled). */
+/* ranges_each into set. */
 int portset_parse(struct portset *set, const char *spec, char *err,
                   size_t errlen);
-
-/* Remove the kernel's ephemeral range (ip_local_port_range) and its
- * reserved ports (ip_local_reserved_ports). Linux only: elsewhere, and when
- * /proc is not readable, nothing is removed and -1 is returned. */
-int portset_remove_kernel_ports(struct portset *set);
-
 /* Write "15000-24999" style text of the set into buf (truncated with "..."
  * when it does not fit). */
 void portset_format(const struct portset *set, char *buf, size_t len);
 
-/* ---- lib/procnet.c ---- */
+/* ---- lib/sockdiag.c ---- */
 
-/* TCP states as /proc/net/tcp prints them. */
-#define TCP_STATE_LISTEN 0x0A
-#define PROCNET_ANY_STATE (-1)
+/* Socket states for sockdiag_count, as bits of the kernel's TCP states. */
+#define SOCK_STATE_LISTEN (1u << 10)
+/* Connections, TIME_WAIT included: every TCP state but LISTEN, CLOSE and
+ * bound-but-inactive (a socket that only holds the port). */
+#define SOCK_STATES_CONNECTED                                                 \
+    ((1u << 1) | (1u << 2) | (1u << 3) | (1u << 4) | (1u << 5) | (1u << 6) |  \
+     (1u << 8) | (1u << 9) | (1u << 11))
+#define SOCK_STATES_ANY 0xffffffffu
 
-/* Count the sockets of /proc/net/<proto> and <proto>6 ("tcp", "udp") whose
- * local port is port and, unless state is PROCNET_ANY_STATE, whose state is
- * state; with not_state true, count those whose state differs from it.
- * Returns the count, or -1 when neither file can be read (not Linux). */
-int procnet_count(const char *proto, unsigned port, int state, bool not_state);
+/* Count the sockets of protocol (IPPROTO_TCP or IPPROTO_UDP), IPv4 and IPv6,
+ * whose local port is port and whose state is one of states, the kernel
+ * filtering (NETLINK_SOCK_DIAG). Returns the count, or -1 with errno set
+ * when neither family can be asked (not Linux, no diag module). */
+int sockdiag_count(int protocol, uint32_t states, unsigned port);
 
 /* ---- lib/probe.c ---- */
 
@@ -76,14 +135,26 @@ struct probe_target {
     int family;                 /* AF_INET6 or AF_INET */
     int type;                   /* SOCK_STREAM or SOCK_DGRAM */
     const unsigned char *addr;  /* opts' host, or NULL for the wildcard */
+    bool dual;                  /* IPv6 wildcard with IPV6_V6ONLY off */
 };
 
-/* The sockets opts asks for, into out (room for 4); returns how many. */
-size_t probe_targets(const struct probe_opts *opts, struct probe_target *out);
+/* The sockets opts asks for, into out (room for 4); returns how many. With
+ * dual, one dual-stack socket per protocol (see probe_dual_stack). */
+size_t probe_targets(const struct probe_opts *opts, bool dual,
+                     struct probe_target *out);
 
-/* A socket for target bound to port; IPv6 sockets are IPv6-only; reuse sets
- * SO_REUSEADDR; do_listen makes a TCP socket listen. Returns the fd, or -1
- * with errno set and nothing left open. */
+/* Can a dual-stack socket stand for both families' wildcards? Yes when opts
+ * asks for both families on the wildcards and IPv6 is on (Linux). */
+bool probe_dual_stack(const struct probe_opts *opts);
+
+/* Fill sa for family (AF_INET or AF_INET6) at addr (network order; NULL:
+ * the wildcard) and port; returns its length. */
+socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
+                        const unsigned char *addr, unsigned port);
+
+/* A socket for target bound to port; IPv6 sockets are IPv6-only unless
+ * dual; reuse sets SO_REUSEADDR; do_listen makes a TCP socket listen.
+ * Returns the fd, or -1 with errno set and nothing left open. */
 int bind_target(const struct probe_target *target, unsigned port, bool reuse,
                 bool do_listen);
 

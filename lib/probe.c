@@ -7,11 +7,19 @@
  *  - TCP is probed without SO_REUSEADDR first. When that fails, a second bind
  *    with SO_REUSEADDR tells a real claim (a listener, a plain bound socket)
  *    from sockets a SO_REUSEADDR server can bind over; of the latter,
- *    TIME_WAIT and other connections are listed in /proc/net/tcp* and count
- *    as free, while a socket bound with SO_REUSEADDR but not listening (a
- *    server starting up, or our own hold) is not listed and counts as taken.
+ *    TIME_WAIT and other connections (sockdiag.c counts them) are free,
+ *    while a socket bound with SO_REUSEADDR but not listening (a server
+ *    starting up, or our own hold) is no connection and counts as taken.
  * Probe sockets are shut down before close: python_portpicker 1.6 found
- * that a bare close left a 1-in-500 flake. */
+ * that a bare close left a 1-in-500 flake.
+ *
+ * Two sockets, not four: a dual-stack socket (IPv6 wildcard, IPV6_V6ONLY
+ * off) conflicts with everything either wildcard of its family would, IPv4
+ * holders included, so when the TCP and the UDP one both bind the port is
+ * free for all four, at half the syscalls. Any failure, TIME_WAIT included,
+ * is settled by the four sockets one by one: they tell a connection from a
+ * claim and name the socket that found it. Where IPv6 is switched off, or
+ * one family alone or a --host is asked for, only those sockets are used. */
 #include "portpicker.h"
 
 #include <arpa/inet.h>
@@ -47,9 +55,8 @@ int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
     return 0;
 }
 
-/* Fill sa for family at addr (NULL: the wildcard) and port. */
-static socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
-                               const unsigned char *addr, unsigned port)
+socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
+                        const unsigned char *addr, unsigned port)
 {
     memset(sa, 0, sizeof(*sa));
     if (family == AF_INET) {
@@ -77,12 +84,32 @@ static void close_quietly(int fd)
     errno = saved;
 }
 
-size_t probe_targets(const struct probe_opts *opts, struct probe_target *out)
+/* Is IPv6 on? Its stack carries the dual-stack sockets. Read once: a
+ * long-running server keeps the answer, which is safe either way. Elsewhere
+ * than Linux the file is missing and the four sockets are used. */
+static bool ipv6_on(void)
+{
+    static int on = -1;
+    char buf[16];
+    if (on < 0)
+        on = read_small_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", buf,
+                             sizeof(buf)) > 0 && buf[0] == '0';
+    return on;
+}
+
+size_t probe_targets(const struct probe_opts *opts, bool dual,
+                     struct probe_target *out)
 {
     static const int families[] = {AF_INET6, AF_INET};
     static const int types[] = {SOCK_STREAM, SOCK_DGRAM};
     size_t n = 0;
 
+    if (dual) {
+        for (size_t t = 0; t < 2; t++)
+            if (types[t] == SOCK_STREAM ? opts->tcp : opts->udp)
+                out[n++] = (struct probe_target){AF_INET6, types[t], NULL, true};
+        return n;
+    }
     for (size_t f = 0; f < 2; f++) {
         int family = families[f];
         if ((family == AF_INET && !opts->ipv4) ||
@@ -93,12 +120,16 @@ size_t probe_targets(const struct probe_opts *opts, struct probe_target *out)
             if ((types[t] == SOCK_STREAM && !opts->tcp) ||
                 (types[t] == SOCK_DGRAM && !opts->udp))
                 continue;
-            out[n].family = family;
-            out[n].type = types[t];
-            out[n++].addr = opts->has_host ? opts->host_addr : NULL;
+            out[n++] = (struct probe_target){
+                family, types[t], opts->has_host ? opts->host_addr : NULL, false};
         }
     }
     return n;
+}
+
+bool probe_dual_stack(const struct probe_opts *opts)
+{
+    return opts->ipv4 && opts->ipv6 && !opts->has_host && ipv6_on();
 }
 
 int bind_target(const struct probe_target *target, unsigned port, bool reuse,
@@ -107,11 +138,11 @@ int bind_target(const struct probe_target *target, unsigned port, bool reuse,
     int fd = socket(target->family, target->type | SOCK_CLOEXEC, 0);
     if (fd < 0)
         return -1;
-    int one = 1;
+    int one = 1, v6only = !target->dual;
     struct sockaddr_storage sa;
     socklen_t len = make_sockaddr(&sa, target->family, target->addr, port);
     if ((target->family == AF_INET6 &&
-         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) < 0) ||
+         setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof(v6only)) < 0) ||
         (reuse &&
          setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
         bind(fd, (struct sockaddr *)&sa, len) < 0 ||
@@ -136,8 +167,8 @@ static enum outcome tcp_conflict(const struct probe_target *target,
         return errno == EADDRINUSE ? OUT_IN_USE : OUT_ERROR;
     close_quietly(fd);
     /* Only connections (TIME_WAIT and the like) explain the first failure;
-     * without /proc we cannot tell, so the port counts as taken. */
-    int connections = procnet_count("tcp", port, TCP_STATE_LISTEN, true);
+     * when the kernel cannot be asked, the port counts as taken. */
+    int connections = sockdiag_count(IPPROTO_TCP, SOCK_STATES_CONNECTED, port);
     return connections > 0 ? OUT_FREE : OUT_IN_USE;
 }
 
@@ -164,11 +195,28 @@ static void describe(char *why, size_t len, int type, int family,
     snprintf(why, len, "%s on %s", type == SOCK_STREAM ? "tcp" : "udp", text);
 }
 
+/* The dual-stack sockets: true when each binds (and the TCP one listens). */
+static bool free_on_dual_stack(const struct probe_opts *opts, unsigned port)
+{
+    struct probe_target targets[2];
+    size_t n = probe_targets(opts, true, targets);
+    for (size_t i = 0; i < n; i++) {
+        int fd = bind_target(&targets[i], port, false, true);
+        if (fd < 0)
+            return false;
+        close_quietly(fd);
+    }
+    return true;
+}
+
 enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
                              char *why, size_t whylen)
 {
+    if (probe_dual_stack(opts) && free_on_dual_stack(opts, port))
+        return PROBE_FREE;
+
     struct probe_target targets[4];
-    size_t n = probe_targets(opts, targets);
+    size_t n = probe_targets(opts, false, targets);
     int skipped_family = 0;
 
     for (size_t i = 0; i < n; i++) {

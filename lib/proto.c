@@ -23,18 +23,6 @@ static bool is_digit(char c)
     return c >= '0' && c <= '9';
 }
 
-bool proto_is_name(const char *word)
-{
-    size_t i = 0;
-    for (; word[i]; i++) {
-        char c = word[i];
-        bool letter = (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
-        if (!letter && !(i > 0 && is_digit(c)))
-            return false;
-    }
-    return i > 0 && i <= PROTO_NAME_MAX;
-}
-
 bool proto_is_v1(const char *buf, size_t len)
 {
     return len > 0 && buf[0] == 'v';

@@ -13,52 +13,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* ---- limits (docs/protocol.md "Limits"; tests/docs.bats compares) ---- */
-
-/* A legacy request, newline and padding included, as portserver.py. */
-#define PROTO_LEGACY_MAX 20
-/* Characters of a NAME (the NUL not counted). */
-#define PROTO_NAME_MAX 31
-/* Ports one v1 pick asks for, or one v1 release gives back. */
-#define PROTO_MAX_PORTS 1000
-/* NAMEs one v1 pick carries. Lower than PROTO_MAX_PORTS so that a named
- * pick never outgrows the longest release (see PROTO_REQUEST_MAX). */
-#define PROTO_MAX_NAMES 128
-/* The largest pid a v1 pick names (INT_MAX, spelled out so that it can be
- * measured below). */
-#define PROTO_PID_MAX 2147483647
-
-#define PROTO_STR_(x) #x
-#define PROTO_STR(x) PROTO_STR_(x)
-/* Longest request line of each verb that the counts above allow, newline
- * not counted: the limit on the line is derived from the counts, so every
- * request a client may build fits (it once was 1024 bytes against 1000
- * ports of up to 6 bytes each). */
-#define PROTO_PICK_LINE_MAX                                                   \
-    (sizeof("v1 pick " PROTO_STR(PROTO_PID_MAX) " " PROTO_STR(PROTO_MAX_PORTS)) - 1 + \
-     PROTO_MAX_NAMES * (1 + PROTO_NAME_MAX))
-#define PROTO_RELEASE_LINE_MAX                                                \
-    (sizeof("v1 release") - 1 + PROTO_MAX_PORTS * (sizeof(" 65535") - 1))
-/* A v1 request line, newline not counted: the longer of the two. Every
- * connection buffers one whole line, so this is also what a slow client
- * costs the server. */
-#define PROTO_REQUEST_MAX                                                     \
-    (PROTO_PICK_LINE_MAX > PROTO_RELEASE_LINE_MAX ? PROTO_PICK_LINE_MAX      \
-                                                  : PROTO_RELEASE_LINE_MAX)
-
-/* Bytes of an owner's command line a lease line shows; the rest is cut.
- * Escaped (up to 4 bytes a byte), it bounds a lease line, and so what a
- * leases reply costs the server per connection (PROTO_LEASE_LINE_MAX). */
-#define PROTO_CMD_MAX 256
-/* Longest lease line, newline included: the fixed words, the largest
- * numbers, one NAME and a command line of PROTO_CMD_MAX bytes, escaped. */
-#define PROTO_LEASE_LINE_MAX                                                  \
-    (sizeof("port=65535 pid=" PROTO_STR(PROTO_PID_MAX) " uid=4294967295 "     \
-            "age=4294967295 names= cmd=\n") - 1 + PROTO_NAME_MAX + 4 * PROTO_CMD_MAX)
-
-/* Does word (NUL-terminated) follow the NAME rule: [A-Za-z_][A-Za-z0-9_]*,
- * 1 to PROTO_NAME_MAX characters? */
-bool proto_is_name(const char *word);
+/* The limits and the NAME rule (proto_is_name) live in the installable
+ * include/portpicker_proto.h, which the C client shares; docs/protocol.md
+ * "Limits" states them (tests/docs.bats compares). */
+#include "include/portpicker_proto.h"
 
 /* ---- requests ---- */
 

@@ -1,54 +1,105 @@
-/* ranges.c: sets of ports, the "LO-HI,LO-HI" syntax, and the ports the
- * kernel keeps for itself. */
+/* ranges.c: sets of ports as sorted intervals, the "LO-HI,LO-HI" syntax,
+ * and the ports the kernel keeps for itself.
+ *
+ * pick works on intervals so that its cost follows the ports it probes, not
+ * the 65,535 a bitmap would walk: 15000-24999 less the kernel's ephemeral
+ * range is one or two intervals, and the random start is drawn inside them.
+ * Intervals are kept sorted, disjoint and not adjacent (merged), so there
+ * are at most RANGES_MAX of them and every operation is a short scan. */
 #include "portpicker.h"
 
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-void portset_clear(struct portset *set)
+/* The index of the first interval that ends at or after port: a binary
+ * search, so a long list added in order costs n log n, not n squared. */
+static size_t first_ending_from(const struct port_ranges *r, unsigned port)
 {
-    memset(set, 0, sizeof(*set));
+    size_t lo = 0, hi = r->n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (r->iv[mid].hi < port)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
 }
 
-void portset_add(struct portset *set, unsigned lo, unsigned hi)
+void ranges_remove(struct port_ranges *r, unsigned lo, unsigned hi)
 {
-    for (unsigned p = lo; p <= hi && p <= PORT_MAX; p++)
-        set->bits[p / 64] |= UINT64_C(1) << (p % 64);
+    size_t a = first_ending_from(r, lo), b = a;
+    while (b < r->n && r->iv[b].lo <= hi)
+        b++;
+    if (a == b)
+        return;
+    /* [a, b) overlap [lo, hi]: keep what sticks out on either side. */
+    struct port_interval left = r->iv[a], right = r->iv[b - 1];
+    struct port_interval keep[2];
+    size_t k = 0;
+    if (left.lo < lo)
+        keep[k++] = (struct port_interval){left.lo, (uint16_t)(lo - 1)};
+    if (right.hi > hi)
+        keep[k++] = (struct port_interval){(uint16_t)(hi + 1), right.hi};
+    /* A split (k == 2 from one interval) leaves a hole of at least one port
+     * between the halves, so r->n never exceeds RANGES_MAX. */
+    memmove(&r->iv[a + k], &r->iv[b], (r->n - b) * sizeof(r->iv[0]));
+    memcpy(&r->iv[a], keep, k * sizeof(keep[0]));
+    r->n = r->n - (b - a) + k;
 }
 
-void portset_remove(struct portset *set, unsigned lo, unsigned hi)
+void ranges_add(struct port_ranges *r, unsigned lo, unsigned hi)
 {
-    for (unsigned p = lo; p <= hi && p <= PORT_MAX; p++)
-        set->bits[p / 64] &= ~(UINT64_C(1) << (p % 64));
+    if (hi > PORT_MAX)
+        hi = PORT_MAX;
+    if (lo < 1)
+        lo = 1;
+    if (lo > hi)
+        return;
+    ranges_remove(r, lo, hi);
+    size_t at = first_ending_from(r, lo);
+    /* Merge with an adjacent neighbour on either side. */
+    if (at > 0 && r->iv[at - 1].hi + 1u == lo) {
+        lo = r->iv[--at].lo;
+        memmove(&r->iv[at], &r->iv[at + 1], (r->n - at - 1) * sizeof(r->iv[0]));
+        r->n--;
+    }
+    if (at < r->n && r->iv[at].lo == hi + 1u) {
+        r->iv[at].lo = (uint16_t)lo;
+        return;
+    }
+    memmove(&r->iv[at + 1], &r->iv[at], (r->n - at) * sizeof(r->iv[0]));
+    r->iv[at] = (struct port_interval){(uint16_t)lo, (uint16_t)hi};
+    r->n++;
 }
 
-bool portset_has(const struct portset *set, unsigned port)
-{
-    return port <= PORT_MAX && (set->bits[port / 64] >> (port % 64)) & 1;
-}
-
-void portset_subtract(struct portset *set, const struct portset *other)
-{
-    for (size_t i = 0; i < sizeof(set->bits) / sizeof(set->bits[0]); i++)
-        set->bits[i] &= ~other->bits[i];
-}
-
-size_t portset_count(const struct portset *set)
+size_t ranges_count(const struct port_ranges *r)
 {
     size_t count = 0;
-    for (size_t i = 0; i < sizeof(set->bits) / sizeof(set->bits[0]); i++)
-        count += (size_t)__builtin_popcountll(set->bits[i]);
+    for (size_t i = 0; i < r->n; i++)
+        count += (size_t)r->iv[i].hi - r->iv[i].lo + 1;
     return count;
 }
 
-size_t portset_list(const struct portset *set, uint16_t *out)
+struct ranges_cursor ranges_at(const struct port_ranges *r, size_t nth)
 {
-    size_t n = 0;
-    for (unsigned p = 1; p <= PORT_MAX; p++)
-        if (portset_has(set, p))
-            out[n++] = (uint16_t)p;
-    return n;
+    size_t i = 0;
+    while (nth > (size_t)r->iv[i].hi - r->iv[i].lo) {
+        nth -= (size_t)r->iv[i].hi - r->iv[i].lo + 1;
+        i++;
+    }
+    return (struct ranges_cursor){i, r->iv[i].lo + (unsigned)nth};
+}
+
+void ranges_next(const struct port_ranges *r, struct ranges_cursor *c)
+{
+    if (c->port < r->iv[c->index].hi) {
+        c->port++;
+        return;
+    }
+    c->index = (c->index + 1) % r->n;
+    c->port = r->iv[c->index].lo;
 }
 
 /* One "PORT" or "LO-HI" of length len at part. */
@@ -85,8 +136,8 @@ static int parse_part(const char *part, size_t len, unsigned *lo, unsigned *hi,
     return 0;
 }
 
-int portset_parse(struct portset *set, const char *spec, char *err,
-                  size_t errlen)
+int ranges_each(const char *spec, void (*take)(void *, unsigned, unsigned),
+                void *ctx, char *err, size_t errlen)
 {
     if (*spec == '\0') {
         snprintf(err, errlen, "empty range");
@@ -98,14 +149,25 @@ int portset_parse(struct portset *set, const char *spec, char *err,
         unsigned lo, hi;
         if (parse_part(part, len, &lo, &hi, err, errlen))
             return -1;
-        portset_add(set, lo, hi);
+        take(ctx, lo, hi);
         if (!comma)
             return 0;
         part = comma + 1;
     }
 }
 
-int portset_remove_kernel_ports(struct portset *set)
+static void take_interval(void *ranges, unsigned lo, unsigned hi)
+{
+    ranges_add(ranges, lo, hi);
+}
+
+int ranges_parse(struct port_ranges *r, const char *spec, char *err,
+                 size_t errlen)
+{
+    return ranges_each(spec, take_interval, r, err, errlen);
+}
+
+int ranges_remove_kernel_ports(struct port_ranges *r)
 {
     char buf[4096];
     unsigned lo, hi;
@@ -114,7 +176,7 @@ int portset_remove_kernel_ports(struct portset *set)
     if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
                         sizeof(buf)) >= 0 &&
         sscanf(buf, "%u %u", &lo, &hi) == 2)
-        portset_remove(set, lo, hi);
+        ranges_remove(r, lo, hi);
     else
         status = -1;
     /* "1000,2000-2010" or empty; a read failure leaves the set alone. */
@@ -125,7 +187,7 @@ int portset_remove_kernel_ports(struct portset *set)
             if (n == 1)
                 hi = lo;
             if (n >= 1)
-                portset_remove(set, lo, hi);
+                ranges_remove(r, lo, hi);
         }
     } else {
         status = -1;
@@ -133,26 +195,54 @@ int portset_remove_kernel_ports(struct portset *set)
     return status;
 }
 
-void portset_format(const struct portset *set, char *buf, size_t len)
+bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
+                     unsigned hi)
+{
+    char part[16];
+    const char *sep = *used ? "," : "";
+    int n = lo == hi ? snprintf(part, sizeof(part), "%s%u", sep, lo)
+                     : snprintf(part, sizeof(part), "%s%u-%u", sep, lo, hi);
+    if (n < 0 || *used + (size_t)n + 4 >= len) {
+        if (*used + 4 < len)
+            strcpy(buf + *used, "...");
+        return false;
+    }
+    memcpy(buf + *used, part, (size_t)n + 1);
+    *used += (size_t)n;
+    return true;
+}
+
+void ranges_format(const struct port_ranges *r, char *buf, size_t len)
 {
     size_t used = 0;
     buf[0] = '\0';
-    for (unsigned p = 1; p <= PORT_MAX; p++) {
-        if (!portset_has(set, p))
-            continue;
-        unsigned q = p;
-        while (q < PORT_MAX && portset_has(set, q + 1))
-            q++;
-        char part[16];
-        int n = q == p ? snprintf(part, sizeof(part), "%s%u", used ? "," : "", p)
-                       : snprintf(part, sizeof(part), "%s%u-%u", used ? "," : "", p, q);
-        if (n < 0 || used + (size_t)n + 4 >= len) {
-            if (used + 4 < len)
-                strcpy(buf + used, "...");
+    for (size_t i = 0; i < r->n; i++)
+        if (!format_interval(buf, len, &used, r->iv[i].lo, r->iv[i].hi))
             return;
-        }
-        memcpy(buf + used, part, (size_t)n + 1);
-        used += (size_t)n;
-        p = q;
+}
+
+size_t ranges_candidates(struct port_ranges *pool,
+                         const struct port_ranges *range,
+                         const struct port_ranges *exclude, char *err,
+                         size_t errlen)
+{
+    pool->n = 0;
+    if (range->n == 0)
+        ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
+    for (size_t i = 0; i < range->n; i++)
+        ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
+    ranges_remove_kernel_ports(pool);
+    for (size_t i = 0; exclude && i < exclude->n; i++)
+        ranges_remove(pool, exclude->iv[i].lo, exclude->iv[i].hi);
+    size_t n = ranges_count(pool);
+    if (n == 0) {
+        char text[128];
+        if (range->n)
+            ranges_format(range, text, sizeof(text));
+        else
+            snprintf(text, sizeof(text), "%u-%u", PICK_RANGE_LO, PICK_RANGE_HI);
+        snprintf(err, errlen, "no port left to pick in %s once excludes, the "
+                 "ephemeral range and reserved ports are left out", text);
     }
+    return n;
 }

@@ -7,17 +7,6 @@ load serve_helpers
 
 setup() { unset PORTSERVER_ADDRESS; }
 
-# start_reference LO-HI: Debian's portserver on a fresh address, in ADDR.
-start_reference() {
-    [ -x /usr/bin/portserver ] || skip "Debian's python3-portpicker (/usr/bin/portserver) is not installed"
-    ADDR=$(new_address)
-    SERVER_LOG=$BATS_TEST_TMPDIR/reference.log
-    /usr/bin/portserver --portserver_address "$ADDR" --portserver_static_pool "$1" 2>>"$SERVER_LOG" &
-    SERVER_PID=$!
-    track_pid "$SERVER_PID"
-    wait_for grep -q "Serving on" "$SERVER_LOG" || wait_for pp check --server-up -q -s "$ADDR"
-}
-
 @test "pick gets its port from our server, leased to the given pid" {
     start_owner
     start_server --pool 22000-22009

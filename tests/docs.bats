@@ -18,7 +18,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the man page" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
         done
@@ -26,7 +26,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the bash completion" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
         for opt in $(help_options "$applet"); do
             [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
@@ -35,7 +35,7 @@ has_word() {
 }
 
 @test "the bash completion offers no option that --help does not list" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         known=" $(help_options "$applet" | tr '\n' ' ') "
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
         for opt in $words; do
@@ -45,11 +45,64 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the zsh completion" {
-    for applet in pick check serve release; do
+    for applet in pick check serve release run; do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
         done
     done
+}
+
+# The options an applet's --help lists with a value (-n, --count N), one a line.
+help_value_options() {
+    pp "$1" --help | grep -E '^ +-' | sed -E 's/^ +//; s/  .*//' |
+        grep -E -- '-[a-z0-9_-]+ [A-Z]' | grep -oE -- '(^|[ ,])-(-[a-z][a-z0-9_-]*|[a-zA-Z0-9])' |
+        tr -d ' ,' | sort -u
+}
+
+# What fish completes for APPLET (through `portpicker APPLET`), one option a
+# line; with "values", only the options it completes a value for.
+fish_options() {
+    fish --no-config -c "source '$TOP/completions/portpicker.fish'; complete -c portpicker" |
+        grep -F "'__portpicker_applet_is $1'" |
+        { if [ "${2-}" = values ]; then grep -E -- '^complete --(exclusive|require-parameter) '; else cat; fi; } |
+        grep -oE -- ' -(s|l) [a-zA-Z0-9_-]+' | sed -E 's/^ -s /-/; s/^ -l /--/' | sort -u
+}
+
+@test "the fish completion offers exactly each applet's --help options, values where --help has them" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    for applet in pick check serve release; do
+        diff <(help_options "$applet") <(fish_options "$applet") ||
+            { echo "fish completion of $applet differs from its --help (< help, > fish)"; return 1; }
+        diff <(help_value_options "$applet") <(fish_options "$applet" values) ||
+            { echo "fish completion of $applet takes values unlike its --help (< help, > fish)"; return 1; }
+    done
+}
+
+@test "the fish completion completes applets, addresses and state files" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    touch "$BATS_TEST_TMPDIR/leases"
+    run env PORTSERVER_ADDRESS=@ci-server fish --no-config -c "source '$TOP/completions/portpicker.fish'
+        complete -C 'portpicker ch'; complete -C 'portpicker release --server @'
+        complete -C 'portpicker serve --state $BATS_TEST_TMPDIR/lea'"
+    [ "${lines[0]}" = "check"$'\t'"is a port free? is something listening?" ]
+    [ "${lines[1]}" = "@ci-server"$'\t'"PORTSERVER_ADDRESS" ]
+    [ "${lines[2]}" = "@unittest-portserver"$'\t'"the default abstract name" ]
+    [ "${lines[3]}" = "$BATS_TEST_TMPDIR/leases" ]
+}
+
+@test "the bash completion completes addresses from PORTSERVER_ADDRESS and state files" {
+    source "$TOP/completions/portpicker.bash"
+    PORTSERVER_ADDRESS=@ci-server
+    COMP_WORDS=(pick --server @); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "@ci-server @unittest-portserver" ]
+    touch "$BATS_TEST_TMPDIR/leases"
+    COMP_WORDS=(portpicker serve --state "$BATS_TEST_TMPDIR/lea"); COMP_CWORD=3
+    _portpicker
+    [ "${COMPREPLY[*]}" = "$BATS_TEST_TMPDIR/leases" ]
+    COMP_WORDS=(portpicker pick --count ""); COMP_CWORD=3; COMPREPLY=()
+    _portpicker
+    [ "${#COMPREPLY[@]}" -eq 0 ]
 }
 
 @test "the bash completion completes applets and options" {
@@ -63,6 +116,12 @@ has_word() {
     COMP_WORDS=(pick --fe); COMP_CWORD=1
     _portpicker
     [ "${COMPREPLY[*]}" = "--fence" ]
+    COMP_WORDS=(portpicker run --ba); COMP_CWORD=2
+    _portpicker
+    [ "${COMPREPLY[*]}" = "--backlog" ]
+    COMP_WORDS=(portpicker run --tcp WEB -- portpicke); COMP_CWORD=5
+    PATH=$(dirname "$PORTPICKER"):$PATH _portpicker
+    [[ " ${COMPREPLY[*]} " == *" portpicker "* ]]
     COMP_WORDS=(portpicker help re); COMP_CWORD=2
     _portpicker
     [ "${COMPREPLY[*]}" = "release" ]
@@ -117,20 +176,6 @@ exit_codes() {
     head -15 "$TOP/README.md" | grep -q '^make test'
 }
 
-@test "make install puts the binary, applet links, man page and completions in PREFIX" {
-    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "installs the release build only"
-    run make -C "$TOP" install PREFIX="$BATS_TEST_TMPDIR/usr"
-    [ "$status" -eq 0 ]
-    for f in bin/portpicker share/man/man1/portpicker.1 share/bash-completion/completions/portpicker share/zsh/site-functions/_portpicker; do
-        [ -f "$BATS_TEST_TMPDIR/usr/$f" ]
-    done
-    for applet in pick check serve release; do
-        [ -L "$BATS_TEST_TMPDIR/usr/bin/$applet" ]
-    done
-    run "$BATS_TEST_TMPDIR/usr/bin/check" --help
-    [[ "$output" == "usage: portpicker check"* ]]
-}
-
 # proto_limit MACRO...: the values lib/proto.h gives the macros, by the compiler.
 proto_limit() {
     local src=$BATS_TEST_TMPDIR/limits.c
@@ -156,12 +201,19 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
     [ "$(doc_limit 'command line in a lease line')" = "$(proto_limit PROTO_CMD_MAX)" ]
 }
 
-@test "each protocol limit is defined once in the code" {
-    for m in PROTO_LEGACY_MAX PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX; do
-        n=$(cat "$TOP"/portpicker.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c |
-            grep -cE "^#define +$m\b")
+@test "each protocol limit is defined once in the code, the C client's included" {
+    for m in PROTO_LEGACY_MAX PROTO_REQUEST_MAX PROTO_MAX_PORTS PROTO_MAX_NAMES PROTO_NAME_MAX \
+        PROTO_PID_MAX proto_is_name; do
+        n=$(cat "$TOP"/portpicker.h "$TOP"/include/*.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] \
+            "$TOP"/applets/*.c "$TOP"/examples/*.c |
+            grep -cE "^(#define +$m\b|(static inline )?bool $m\()")
         [ "$n" -eq 1 ] || { echo "$m defined $n times"; return 1; }
+        grep -qE "^(#define +$m\b|static inline bool $m\()" "$TOP"/include/portpicker_proto.h ||
+            { echo "$m is not in include/portpicker_proto.h"; return 1; }
     done
+    # the client and the server's protocol module both take them from there.
+    grep -q '#include "portpicker_proto.h"' "$TOP"/include/portpicker_client.h
+    grep -q '#include "include/portpicker_proto.h"' "$TOP"/lib/proto.h
     ! grep -nE "V1_MAX|V1_NAME_MAX|WIRE_MAX|define MAX_NAME" "$TOP"/portpicker.h "$TOP"/lib/*.[ch] \
-        "$TOP"/serve/*.[ch] "$TOP"/applets/*.c
+        "$TOP"/serve/*.[ch] "$TOP"/applets/*.c "$TOP"/include/*.h
 }

@@ -52,5 +52,10 @@ has_ipv6() {
 
 need_ipv6() { has_ipv6 || skip "this host has no IPv6 (no ::1 on lo)"; }
 
+# Does the message end with strerror(EMFILE)? glibc and musl word it apart.
+ends_with_emfile() {
+    [[ "$1" == *"Too many open files" || "$1" == *"No file descriptors available" ]]
+}
+
 # Every test stops what it started, also on failure.
 teardown() { stop_tracked; }

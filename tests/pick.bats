@@ -62,6 +62,20 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$(printf '%s\n' "${lines[@]}" | sort -n | tr '\n' ' ')" = "$base $((base + 1)) $((base + 2)) $((base + 3)) " ]
 }
 
+@test "pick -n takes a range given in overlapping pieces, out of order, less its excludes" {
+    base=$(pp pick --range 20000-24000)
+    run pp pick -n 5 --range "$((base + 6))-$((base + 9)),$base-$((base + 7))" \
+        --exclude "$((base + 1))-$((base + 3)),$((base + 8))" -x "$((base + 5))"
+    [ "$status" -eq 0 ] || skip "a neighbour of $base is in use on this host"
+    [ "$(printf '%s\n' "${lines[@]}" | sort -n | tr '\n' ' ')" = "$base $((base + 4)) $((base + 6)) $((base + 7)) $((base + 9)) " ]
+}
+
+@test "an excluded whole range names the range in its error" {
+    run --separate-stderr pp pick --range 20000-20009,20020 --exclude 20000-20020
+    [ "$status" -eq 4 ]
+    [ "$stderr" = "portpicker pick: no port left to pick in 20000-20009,20020 once excludes, the ephemeral range and reserved ports are left out" ]
+}
+
 @test "pick skips a port that is in use" {
     port=$(pp pick)
     hold_socket tcp4-listen "$port"
@@ -233,10 +247,14 @@ setup() { unset PORTSERVER_ADDRESS; }
 }
 
 @test "pick -n reports running out of file descriptors with exit 3, printing nothing" {
-    run --separate-stderr bash -c "ulimit -Sn 64; ulimit -Hn 64; exec \"$PORTPICKER\" pick -n 100"
+    # Under ASan, LeakSanitizer needs a free fd at exit to read /proc; pick
+    # may die with none left (two sockets a port), so leaks are not checked.
+    run --separate-stderr env ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" \
+        bash -c "ulimit -Sn 64; ulimit -Hn 64; exec \"$PORTPICKER\" pick -n 100"
     [ "$status" -eq 3 ]
     [ -z "$output" ]
-    [[ "$stderr" == "portpicker pick: "*"Too many open files" ]]
+    [[ "$stderr" == "portpicker pick: "* ]]
+    ends_with_emfile "$stderr"
 }
 
 @test "pick --env takes its NAMEs before or after the option" {

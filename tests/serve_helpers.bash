@@ -32,6 +32,17 @@ start_server() {
     fi
 }
 
+# start_reference LO-HI: Debian's portserver on a fresh address, in ADDR.
+start_reference() {
+    [ -x /usr/bin/portserver ] || skip "Debian's python3-portpicker (/usr/bin/portserver) is not installed"
+    ADDR=$(new_address)
+    SERVER_LOG=$BATS_TEST_TMPDIR/reference.log
+    /usr/bin/portserver --portserver_address "$ADDR" --portserver_static_pool "$1" 2>>"$SERVER_LOG" &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    wait_for grep -q "Serving on" "$SERVER_LOG" || wait_for pp check --server-up -q -s "$ADDR"
+}
+
 # stop_server: SIGTERM, then wait for the exit; sets SERVER_RC.
 stop_server() {
     kill -TERM "$SERVER_PID"

@@ -1,0 +1,327 @@
+/* portpicker_client.h: a header-only C and C++ client for the port server
+ * protocol (docs/protocol.md): python_portpicker's portserver.py and
+ * `portpicker serve` both answer it. libc only; C99 or C++.
+ *
+ *     #include <portpicker_client.h>    (first, or build with
+ *                                        _POSIX_C_SOURCE >= 200809L)
+ *     struct portpicker pp = {0};       (address from PORTSERVER_ADDRESS)
+ *     unsigned ports[2];
+ *     const char *names[] = {"http", "grpc"};
+ *     if (portpicker_pick(&pp, 0, 2, names, ports) != PORTPICKER_OK)
+ *         fprintf(stderr, "%s\n", pp.error);
+ *
+ * Every function returns PORTPICKER_OK or why not, with one line for a
+ * person in pp.error. A request beyond a limit of portpicker_proto.h is
+ * refused before it is sent. A pick of one unnamed port is the legacy
+ * request, which every server answers; the rest is v1, which a legacy
+ * server closes without a reply (PORTPICKER_UNSUPPORTED). */
+#ifndef PORTPICKER_CLIENT_H
+#define PORTPICKER_CLIENT_H
+
+/* clock_gettime and nanosleep are POSIX: ask for them when nothing was
+ * asked for yet (strict -std=c99 hides them otherwise). */
+#if !defined(_POSIX_C_SOURCE) && !defined(_XOPEN_SOURCE) && \
+    !defined(_GNU_SOURCE) && !defined(_DEFAULT_SOURCE)
+#define _POSIX_C_SOURCE 200809L
+#endif
+
+#include "portpicker_proto.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+/* A libc header included first under strict C (-std=c99) settled the
+ * feature macros without POSIX: say so rather than leave clock_gettime
+ * undeclared. (glibc's own macro; other libcs fail at the call instead.) */
+#if defined(__GLIBC__) && !defined(__USE_POSIX199309)
+#error "portpicker_client.h: include it before any libc header, or build with -D_POSIX_C_SOURCE=200809L"
+#endif
+
+#define PORTPICKER_DEFAULT_ADDRESS "@unittest-portserver"
+#define PORTPICKER_DEFAULT_TIMEOUT_MS 5000
+
+enum portpicker_result {
+    PORTPICKER_OK = 0,
+    PORTPICKER_INVALID,     /* a bad argument or a limit passed: not sent */
+    PORTPICKER_REFUSED,     /* the server said no (pool empty, pid, quota) */
+    PORTPICKER_NOT_HELD,    /* release: not leased, or not to you */
+    PORTPICKER_UNREACHABLE, /* no address, or nothing listens there */
+    PORTPICKER_TIMEOUT,     /* no whole answer within timeout_ms */
+    PORTPICKER_BAD_REPLY,   /* the reply is not in the protocol */
+    PORTPICKER_UNSUPPORTED, /* a legacy server: it knows only the legacy pick */
+    PORTPICKER_SYSTEM,      /* a system call failed; error names it */
+};
+
+struct portpicker {
+    const char *address; /* "@name" (abstract) or a path; NULL: the
+                          * environment's PORTSERVER_ADDRESS, else
+                          * PORTPICKER_DEFAULT_ADDRESS */
+    int timeout_ms;      /* for the whole request; 0: the default */
+    char error[256];     /* why the last call failed */
+};
+
+/* ---- internals (portpicker__*), in the order they are used ---- */
+
+static inline int portpicker__fail(struct portpicker *pp, int rc,
+                                   const char *what, const char *detail)
+{
+    /* detail may be a reply: its first line only, so error stays one line */
+    snprintf(pp->error, sizeof(pp->error), "%s%s%.*s", what, detail ? ": " : "",
+             detail ? (int)strcspn(detail, "\n") : 0, detail ? detail : "");
+    return rc;
+}
+
+static inline long long portpicker__now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
+}
+
+/* Milliseconds left before deadline, 0 when past it. */
+static inline int portpicker__left(long long deadline)
+{
+    long long left = deadline - portpicker__now_ms();
+    return left > 0 ? (int)left : 0;
+}
+
+/* Connect to the server and send request; the fd, or -1 (rc in *rc). */
+static inline int portpicker__send(struct portpicker *pp, const char *addr,
+                                   const char *request, long long deadline,
+                                   int *rc)
+{
+    struct sockaddr_un sun;
+    size_t len = strlen(addr), off = 0;
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    if (len == 0 || len >= sizeof(sun.sun_path) || !strcmp(addr, "@")) {
+        *rc = len ? PORTPICKER_INVALID : PORTPICKER_UNREACHABLE;
+        portpicker__fail(pp, *rc, len ? "socket address too long or empty"
+                                      : "no port server address", NULL);
+        return -1;
+    }
+    memcpy(sun.sun_path, addr, len);
+    if (addr[0] == '@')
+        sun.sun_path[0] = '\0';   /* abstract: no trailing NUL */
+    else
+        len++;
+    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
+    if (fd < 0) {
+        *rc = portpicker__fail(pp, PORTPICKER_SYSTEM, "socket", strerror(errno));
+        return -1;
+    }
+    socklen_t sl = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    /* A full backlog says EAGAIN: wait a little, within the deadline. */
+    while (connect(fd, (struct sockaddr *)&sun, sl) < 0) {
+        struct timespec pause = {0, 5000000};
+        int e = errno;
+        if ((e == EAGAIN || e == EINTR) && portpicker__left(deadline)) {
+            nanosleep(&pause, NULL);
+            continue;
+        }
+        close(fd);
+        *rc = e == ENOENT || e == ECONNREFUSED ? PORTPICKER_UNREACHABLE
+              : e == EAGAIN ? PORTPICKER_TIMEOUT : PORTPICKER_SYSTEM;
+        snprintf(pp->error, sizeof(pp->error), "no port server at %s: %s",
+                 addr, strerror(e));
+        return -1;
+    }
+    len = strlen(request);
+    while (off < len) {
+        ssize_t n = send(fd, request + off, len - off, MSG_NOSIGNAL);
+        struct pollfd p = {fd, POLLOUT, 0};
+        if (n > 0)
+            off += (size_t)n;
+        else if (errno != EAGAIN && errno != EINTR) {
+            *rc = portpicker__fail(pp, PORTPICKER_SYSTEM, "send", strerror(errno));
+            close(fd);
+            return -1;
+        } else if (poll(&p, 1, portpicker__left(deadline)) == 0) {
+            close(fd);
+            *rc = portpicker__fail(pp, PORTPICKER_TIMEOUT, "send", "timed out");
+            return -1;
+        }
+    }
+    return fd;
+}
+
+/* Send request, read the reply until the server closes; its length, 0
+ * when the server closed without a word, or -1 (rc in *rc). */
+static inline long portpicker__ask(struct portpicker *pp, const char *request,
+                                   char *reply, size_t cap, int *rc)
+{
+    const char *addr = pp->address ? pp->address : getenv("PORTSERVER_ADDRESS");
+    int ms = pp->timeout_ms > 0 ? pp->timeout_ms : PORTPICKER_DEFAULT_TIMEOUT_MS;
+    long long deadline = portpicker__now_ms() + ms;
+    size_t got = 0;
+    int fd = portpicker__send(pp, addr ? addr : PORTPICKER_DEFAULT_ADDRESS,
+                              request, deadline, rc);
+    if (fd < 0)
+        return -1;
+    for (;;) {
+        struct pollfd p = {fd, POLLIN, 0};
+        ssize_t n = got + 1 < cap ? recv(fd, reply + got, cap - 1 - got, 0) : -2;
+        if (n > 0) {
+            got += (size_t)n;
+            continue;
+        }
+        /* A reset before any reply is a refusal too (portserver.py). */
+        if (n == 0 || (n < 0 && errno == ECONNRESET))
+            break;
+        if (n == -2)
+            *rc = portpicker__fail(pp, PORTPICKER_BAD_REPLY, "reply too long", NULL);
+        else if (errno != EAGAIN && errno != EINTR)
+            *rc = portpicker__fail(pp, PORTPICKER_SYSTEM, "recv", strerror(errno));
+        else if (poll(&p, 1, portpicker__left(deadline)) != 0)
+            continue;
+        else
+            *rc = portpicker__fail(pp, PORTPICKER_TIMEOUT,
+                                   "no answer from the port server", "timed out");
+        close(fd);
+        return -1;
+    }
+    close(fd);
+    reply[got] = '\0';
+    return (long)got;
+}
+
+/* "err CODE TEXT\n" into a result, with TEXT in pp->error. */
+static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
+{
+    const char *code = reply + 4, *text = strchr(code, ' ');
+    size_t n = text ? strcspn(text + 1, "\n") : 0;
+    int held = !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10);
+    snprintf(pp->error, sizeof(pp->error), "the port server refused: %.*s",
+             (int)n, text ? text + 1 : "");
+    if (!strncmp(code, "unsupported ", 12))
+        return PORTPICKER_UNSUPPORTED;
+    return held ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
+}
+
+/* Exactly count ports of 1..65535, space-separated, then "\n" and the end. */
+static inline int portpicker__ports(const char *s, unsigned count, unsigned *ports)
+{
+    for (unsigned i = 0; i < count; i++) {
+        unsigned long v = 0;
+        int digits = 0;
+        if (i > 0 && *s++ != ' ')
+            return 0;
+        for (; *s >= '0' && *s <= '9' && digits < 6; s++, digits++)
+            v = v * 10 + (unsigned long)(*s - '0');
+        if (!digits || v == 0 || v > 65535)
+            return 0;
+        ports[i] = (unsigned)v;
+    }
+    return s[0] == '\n' && s[1] == '\0';
+}
+
+/* ---- the requests ---- */
+
+/* Lease count ports (1..PROTO_MAX_PORTS) for process pid (0: this
+ * process), returned into ports; they go back to the pool when pid dies.
+ * names: NULL, or count NAMEs (PROTO_MAX_NAMES at most, each
+ * proto_is_name). One unnamed port is the legacy request. */
+static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned count,
+                                  const char *const *names, unsigned *ports)
+{
+    char request[PROTO_REQUEST_MAX + 2], reply[PROTO_MAX_PORTS * 6 + 8];
+    int legacy = count == 1 && !names, rc = PORTPICKER_OK;
+    size_t len;
+    if (pid == 0)
+        pid = (long)getpid();
+    if (count == 0 || count > PROTO_MAX_PORTS || pid < 1 || pid > PROTO_PID_MAX ||
+        (names && count > PROTO_MAX_NAMES))
+        return portpicker__fail(pp, PORTPICKER_INVALID, "request not sent",
+                                "count, pid or number of names out of range");
+    len = (size_t)snprintf(request, sizeof(request), legacy ? "%ld\n"
+                           : "v1 pick %ld %u", pid, count);
+    for (unsigned i = 0; names && i < count; i++) {
+        if (!proto_is_name(names[i]))
+            return portpicker__fail(pp, PORTPICKER_INVALID, "not a NAME "
+                                    "([A-Za-z_][A-Za-z0-9_]*, at most "
+                                    PROTO_STR(PROTO_NAME_MAX) " characters)",
+                                    names[i]);
+        len += (size_t)snprintf(request + len, sizeof(request) - len, " %s", names[i]);
+    }
+    if (!legacy)
+        snprintf(request + len, sizeof(request) - len, "\n");
+    long got = portpicker__ask(pp, request, reply, sizeof(reply), &rc);
+    if (got < 0)
+        return rc;
+    if (got == 0)
+        return legacy ? portpicker__fail(pp, PORTPICKER_REFUSED, "the port server "
+                                         "refused: pool empty or pid unknown", NULL)
+                      : portpicker__fail(pp, PORTPICKER_UNSUPPORTED, "a legacy port "
+                                         "server: only one unnamed port", NULL);
+    if (!legacy && !strncmp(reply, "err ", 4))
+        return portpicker__refusal(pp, reply);
+    if (!portpicker__ports(legacy ? reply : reply + 3, count, ports) ||
+        (!legacy && strncmp(reply, "ok ", 3)))
+        return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
+                                "protocol", reply);
+    return PORTPICKER_OK;
+}
+
+/* Give n leased ports back now, all or none (v1). */
+static inline int portpicker_release(struct portpicker *pp, const unsigned *ports,
+                                     unsigned n)
+{
+    char request[PROTO_REQUEST_MAX + 2] = "v1 release", reply[512];
+    size_t len = strlen(request);
+    int rc = PORTPICKER_OK;
+    if (n == 0 || n > PROTO_MAX_PORTS)
+        return portpicker__fail(pp, PORTPICKER_INVALID, "request not sent",
+                                "1 to " PROTO_STR(PROTO_MAX_PORTS) " ports");
+    for (unsigned i = 0; i < n; i++) {
+        if (ports[i] == 0 || ports[i] > 65535)
+            return portpicker__fail(pp, PORTPICKER_INVALID, "request not sent",
+                                    "a port out of 1-65535");
+        len += (size_t)snprintf(request + len, sizeof(request) - len, " %u", ports[i]);
+    }
+    snprintf(request + len, sizeof(request) - len, "\n");
+    long got = portpicker__ask(pp, request, reply, sizeof(reply), &rc);
+    if (got < 0)
+        return rc;
+    if (got == 0)
+        return portpicker__fail(pp, PORTPICKER_UNSUPPORTED, "a legacy port "
+                                "server: it cannot release", NULL);
+    if (!strncmp(reply, "err ", 4))
+        return portpicker__refusal(pp, reply);
+    if (strcmp(reply, "ok\n"))
+        return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
+                                "protocol", reply);
+    return PORTPICKER_OK;
+}
+
+/* The server's status line into line (len bytes), without "ok " and the
+ * newline: "portpicker VERSION pool=LO-HI managed=N free=N leased=N
+ * owners=N". PORTPICKER_UNSUPPORTED from a legacy server: it is up. */
+static inline int portpicker_status(struct portpicker *pp, char *line, size_t len)
+{
+    char reply[1024];
+    int rc = PORTPICKER_OK;
+    long got = portpicker__ask(pp, "v1 status\n", reply, sizeof(reply), &rc);
+    if (got < 0)
+        return rc;
+    if (got == 0)
+        return portpicker__fail(pp, PORTPICKER_UNSUPPORTED, "a legacy port "
+                                "server: up, but it has no status", NULL);
+    if (!strncmp(reply, "err ", 4))
+        return portpicker__refusal(pp, reply);
+    if (strncmp(reply, "ok ", 3) || reply[got - 1] != '\n' ||
+        strchr(reply, '\n') != reply + got - 1)
+        return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
+                                "protocol", reply);
+    snprintf(line, len, "%.*s", (int)(got - 4), reply + 3);
+    return PORTPICKER_OK;
+}
+
+#endif

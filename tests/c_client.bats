@@ -1,0 +1,113 @@
+#!/usr/bin/env bats
+# include/portpicker_client.h: examples/pick_ports.c built as C99 and as C++,
+# run against our server and against Debian's portserver.py.
+
+load helpers
+load serve_helpers
+
+TOP=$BATS_TEST_DIRNAME/..
+C99="-std=c99 -Wall -Wextra -Werror -pedantic"
+CXX="-x c++ -Wall -Wextra -Werror"
+
+setup() { unset PORTSERVER_ADDRESS; }
+
+# build COMPILER FLAGS...: examples/pick_ports.c into $EXAMPLE, or skip.
+build() {
+    command -v "$1" >/dev/null || skip "$1 is not installed"
+    EXAMPLE=$BATS_TEST_TMPDIR/pick_ports-$1
+    "$@" -I "$TOP/include" "$TOP/examples/pick_ports.c" -o "$EXAMPLE"
+}
+
+# names_in_pool OUTPUT LO HI NAME...: OUTPUT has NAME=PORT for each NAME, in
+# order, each port in LO-HI and all different.
+names_in_pool() {
+    local out=$1 lo=$2 hi=$3 i=1 port
+    shift 3
+    for name in "$@"; do
+        port=$(sed -n "${i}s/^$name=\([0-9]*\)\$/\1/p" <<<"$out")
+        [ -n "$port" ] && in_pool "$port" "$lo" "$hi" || return 1
+        i=$((i + 1))
+    done
+    [ "$(head -n $# <<<"$out" | cut -d= -f2 | sort -u | wc -l)" -eq $# ]
+}
+
+@test "the C client compiles clean as C99 and as C++" {
+    build gcc $C99
+    build g++ $CXX
+}
+
+@test "a C program picks named ports from our server, reads its status and releases them" {
+    build gcc $C99
+    start_server --pool 24100-24109
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE" http grpc admin
+    [ "$status" -eq 0 ]
+    names_in_pool "$output" 24100 24109 http grpc admin
+    [[ "${lines[3]}" == "status: portpicker "*"pool=24100-24109"* ]]
+    # the release came back: the server holds nothing.
+    [ "$(counter leases-held)" -eq 0 ]
+}
+
+@test "a C++ program gets the same named ports as the C one" {
+    build g++ $CXX
+    start_server --pool 24110-24119
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE" web db
+    [ "$status" -eq 0 ]
+    names_in_pool "$output" 24110 24119 web db
+}
+
+@test "the C client picks one port from Debian's portserver.py with the legacy request" {
+    [ -x /usr/bin/portserver ] || skip "Debian's python3-portpicker (/usr/bin/portserver) is not installed"
+    build gcc $C99
+    ADDR=$(new_address)
+    SERVER_LOG=$BATS_TEST_TMPDIR/reference.log
+    /usr/bin/portserver --portserver_address "$ADDR" --portserver_static_pool 24120-24129 \
+        2>>"$SERVER_LOG" &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    wait_for pp check --server-up -q -s "$ADDR"
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE"
+    [ "$status" -eq 0 ]
+    in_pool "$output" 24120 24129
+    # named ports need v1: the client says the server is too old.
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE" http
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"legacy port server"* ]]
+}
+
+@test "the C client refuses a NAME beyond the protocol's rule before sending it" {
+    build gcc $C99
+    start_server --pool 24130-24139
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE" ok "9starts_with_a_digit"
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"not a NAME"*"9starts_with_a_digit"* ]]
+    [ "$(counter client-request-errors)" -eq 0 ]
+}
+
+@test "the C client says when no server answers" {
+    build gcc $C99
+    PORTSERVER_ADDRESS=@pp-nobody-$$ run "$EXAMPLE" x
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"no port server at @pp-nobody-$$"* ]]
+}
+
+@test "make install puts the client header and a portpicker.pc with the prefix" {
+    command -v pkg-config >/dev/null || skip "pkg-config is not installed"
+    make -C "$TOP" -s install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/pp >/dev/null
+    pc=$BATS_TEST_TMPDIR/root/opt/pp/share/pkgconfig
+    [ "$(PKG_CONFIG_PATH=$pc pkg-config --cflags portpicker | xargs)" = "-I/opt/pp/include" ]
+    [ "$(PKG_CONFIG_PATH=$pc pkg-config --modversion portpicker)" = "$(pp --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+')" ]
+    gcc $C99 -I "$BATS_TEST_TMPDIR/root/opt/pp/include" "$TOP/examples/pick_ports.c" -o "$BATS_TEST_TMPDIR/ex"
+    make -C "$TOP" -s uninstall DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/pp >/dev/null
+    [ ! -e "$BATS_TEST_TMPDIR/root/opt/pp/include/portpicker_client.h" ]
+    [ ! -e "$pc/portpicker.pc" ]
+}
+
+@test "in strict C99, the C client says how to include it when a libc header came first" {
+    command -v gcc >/dev/null || skip "gcc is not installed"
+    src=$BATS_TEST_TMPDIR/late.c
+    printf '#include <stdio.h>\n#include <portpicker_client.h>\nint main(void) { return 0; }\n' >"$src"
+    run gcc $C99 -I "$TOP/include" -c "$src" -o "$BATS_TEST_TMPDIR/late.o"
+    [ "$status" -ne 0 ]
+    [[ "$output" == *"include it before any libc header, or build with -D_POSIX_C_SOURCE=200809L"* ]]
+    gcc $C99 -D_POSIX_C_SOURCE=200809L -I "$TOP/include" -c "$src" -o "$BATS_TEST_TMPDIR/late.o"
+}
