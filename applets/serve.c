@@ -21,7 +21,11 @@ static const char usage[] =
 "      --state FILE     keep leases in FILE across restarts and crashes\n"
 "      --pidfile FILE   write the server's pid to FILE\n"
 "      --socket-mode MODE  octal permissions of a socket path (e.g. 660)\n"
-"      --max-leases-per-uid N  leases one user may hold at once (1-65535)\n"
+"      --max-leases-per-uid N  leases one user may hold at once (0: no limit;\n"
+"                       default half the pool, root exempt)\n"
+"      --max-connections-per-uid N  connections one user may hold open (0: no\n"
+"                       limit; default a quarter of the fd limit, root exempt);\n"
+"                       at the limit its own oldest idle one is closed\n"
 "      --no-pidfd       watch owners by polling /proc each second, as on\n"
 "                       kernels without pidfd_open (before Linux 5.3)\n"
 "  -q, --quiet          log only start, stop, counters, warnings, errors\n"
@@ -29,17 +33,19 @@ static const char usage[] =
 "      --debug          the same as --verbose, as portserver.py spells it\n"
 COMMON_OPTION_USAGE("        ")
 "\n"
+"A connection that sends no request within 3 s is closed.\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
 "Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
 "5 a server already answers at ADDR or holds the --state FILE.\n";
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/un.h>
 
 enum {
     OPT_ADDRESS = 1, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
-    OPT_MAX_UID, OPT_NO_PIDFD, OPT_QUIET, OPT_VERBOSE,
+    OPT_MAX_UID, OPT_MAX_CONNS, OPT_NO_PIDFD, OPT_QUIET, OPT_VERBOSE,
 };
 
 static const struct option_spec specs[] = {
@@ -52,6 +58,7 @@ static const struct option_spec specs[] = {
     {"pidfile", 0, ARG_REQUIRED, OPT_PIDFILE},
     {"socket-mode", 0, ARG_REQUIRED, OPT_MODE},
     {"max-leases-per-uid", 0, ARG_REQUIRED, OPT_MAX_UID},
+    {"max-connections-per-uid", 0, ARG_REQUIRED, OPT_MAX_CONNS},
     {"no-pidfd", 0, ARG_NONE, OPT_NO_PIDFD},
     {"quiet", 'q', ARG_NONE, OPT_QUIET},
     {"verbose", 'v', ARG_NONE, OPT_VERBOSE},
@@ -91,6 +98,7 @@ static void parse_args(int argc, char **argv)
     args_init(&a, argc, argv, usage);
     TT.o.address = "@unittest-portserver";
     TT.o.socket_mode = -1;
+    TT.o.max_per_uid = TT.o.max_conns_per_uid = -1;
     portset_add(&TT.o.pool, 15000, 24999);
     while ((id = args_next(&a, specs)) != ARGS_END) {
         switch (id) {
@@ -100,7 +108,10 @@ static void parse_args(int argc, char **argv)
         case OPT_PIDFILE: TT.o.pidfile = a.value; break;
         case OPT_MODE: TT.o.socket_mode = parse_mode(a.value); break;
         case OPT_MAX_UID:
-            TT.o.max_per_uid = (unsigned)parse_long(a.spelled, a.value, 1, 65535);
+            TT.o.max_per_uid = parse_long(a.spelled, a.value, 0, 65535);
+            break;
+        case OPT_MAX_CONNS:
+            TT.o.max_conns_per_uid = parse_long(a.spelled, a.value, 0, INT_MAX);
             break;
         case OPT_NO_PIDFD: TT.o.no_pidfd = true; break;
         case OPT_QUIET: TT.quiet = true; break;

@@ -45,6 +45,16 @@
     (PROTO_PICK_LINE_MAX > PROTO_RELEASE_LINE_MAX ? PROTO_PICK_LINE_MAX      \
                                                   : PROTO_RELEASE_LINE_MAX)
 
+/* Bytes of an owner's command line a lease line shows; the rest is cut.
+ * Escaped (up to 4 bytes a byte), it bounds a lease line, and so what a
+ * leases reply costs the server per connection (PROTO_LEASE_LINE_MAX). */
+#define PROTO_CMD_MAX 256
+/* Longest lease line, newline included: the fixed words, the largest
+ * numbers, one NAME and a command line of PROTO_CMD_MAX bytes, escaped. */
+#define PROTO_LEASE_LINE_MAX                                                  \
+    (sizeof("port=65535 pid=" PROTO_STR(PROTO_PID_MAX) " uid=4294967295 "     \
+            "age=4294967295 names= cmd=\n") - 1 + PROTO_NAME_MAX + 4 * PROTO_CMD_MAX)
+
 /* Does word (NUL-terminated) follow the NAME rule: [A-Za-z_][A-Za-z0-9_]*,
  * 1 to PROTO_NAME_MAX characters? Written out by character range, not with
  * <ctype.h>, so the locale never changes what a server accepts. */

@@ -65,6 +65,11 @@ pid_t parse_pid(const char *what, const char *text);
 /* Seconds, fractional allowed, 0 <= value <= max. */
 double parse_seconds(const char *what, const char *text, double max);
 
+/* How many bytes of the value text[0..len) a message quotes: its
+ * printable prefix, at most 40, so the message stays one line; callers add
+ * "..." when it is shorter than len. */
+int quotable(const char *text, size_t len);
+
 /* Return-not-die variant for the daemon and for ranges: 0 and *out, or -1
  * with a message such as "'x' is not a number" in err. */
 int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,

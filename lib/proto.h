@@ -104,8 +104,9 @@ struct lease_line {
     const char *names;  /* NAME[,NAME...], or NULL */
     const char *cmd;    /* raw: the formatter escapes it */
 };
-/* One lease line; cmd's bytes outside printable ASCII as \xHH and
- * backslashes doubled, so the line stays one line. */
+/* One lease line; cmd cut to PROTO_CMD_MAX bytes, its bytes outside
+ * printable ASCII as \xHH and backslashes doubled, so the line stays one
+ * line of at most PROTO_LEASE_LINE_MAX bytes. */
 int proto_format_lease(char *buf, size_t len, const struct lease_line *l);
 
 /* Reply parsers, for the clients. Each takes the whole reply as read,

@@ -79,7 +79,8 @@ int proto_format_lease(char *buf, size_t len, const struct lease_line *l)
     if (used < 0)
         return -1;
     size_t n = (size_t)used;
-    for (const unsigned char *p = (const unsigned char *)l->cmd; *p; p++) {
+    const unsigned char *cmd = (const unsigned char *)l->cmd;
+    for (const unsigned char *p = cmd; *p && p - cmd < PROTO_CMD_MAX; p++) {
         int more = *p == '\\' ? fit(buf + n, len - n, "\\\\")
                    : *p < 0x20 || *p >= 0x7f ? fit(buf + n, len - n, "\\x%02x", *p)
                    : fit(buf + n, len - n, "%c", *p);

@@ -107,8 +107,10 @@ static int parse_part(const char *part, size_t len, unsigned *lo, unsigned *hi,
                       char *err, size_t errlen)
 {
     char text[32], why[96];
+    int q = quotable(part, len);
+    const char *more = (size_t)q < len ? "..." : "";
     if (len == 0 || len >= sizeof(text)) {
-        snprintf(err, errlen, "'%.*s' is not PORT or LO-HI", (int)(len < 40 ? len : 40), part);
+        snprintf(err, errlen, "'%.*s%s' is not PORT or LO-HI", q, part, more);
         return -1;
     }
     memcpy(text, part, len);
@@ -119,7 +121,7 @@ static int parse_part(const char *part, size_t len, unsigned *lo, unsigned *hi,
     unsigned long a, b;
     if (parse_ulong_in(text, 1, PORT_MAX, &a, why, sizeof(why)) ||
         (dash && parse_ulong_in(dash + 1, 1, PORT_MAX, &b, why, sizeof(why)))) {
-        snprintf(err, errlen, "in '%.*s': port %s", (int)len, part, why);
+        snprintf(err, errlen, "in '%.*s%s': port %s", q, part, more, why);
         return -1;
     }
     if (!dash)

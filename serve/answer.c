@@ -129,37 +129,49 @@ static void status(struct server *s, struct reply *out)
         wrote(out, proto_format_status(ROOM(out), &st));
 }
 
-/* One owner at a time, so its command line is read once, and only when
- * the caller may see it: a lease's command line (which may hold a
- * password) goes to its uid and root; others get the port, uid and pid. */
-static void leases(struct server *s, const struct client *c, struct reply *out)
+/* Only the head: the lines are written as the client reads them
+ * (answer_leases_more), so a client that never reads costs no more than
+ * one that does. */
+static void leases(struct server *s, struct reply *out)
+{
+    out->leases = true;
+    out->count = s->leases.nleases;
+    if (reserve(out))
+        wrote(out, proto_format_count(ROOM(out), out->count));
+}
+
+size_t answer_leases_more(struct server *s, struct client *c)
 {
     const struct leases *ls = &s->leases;
     uint32_t now = (uint32_t)(monotonic_ms() / 1000);
-    char cmd[512];
-    if (reserve(out))
-        wrote(out, proto_format_count(ROOM(out), ls->nleases));
-    for (const struct owner *o = leases_next_owner(ls, NULL); o;
-         o = leases_next_owner(ls, o)) {
-        bool read = false;
-        for (unsigned port = leases_next_of_owner(ls, o, 0); port;
-             port = leases_next_of_owner(ls, o, port)) {
-            const struct lease *l = leases_lease(ls, port);
-            bool shown = c->uid == 0 || c->uid == l->uid;
-            if (shown && !read) {
-                proc_cmdline(o->pid, cmd, sizeof(cmd));
-                read = true;
-            }
-            struct lease_line line = {
-                .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
-                .age = now - l->since, .names = leases_name_of(ls, port),
-                .cmd = shown ? cmd : "",
-            };
-            if (!reserve(out))
-                return;
-            wrote(out, proto_format_lease(ROOM(out), &line));
+    size_t len = 0;
+    while (c->lines_left && sizeof(c->buf) - len >= PROTO_LEASE_LINE_MAX) {
+        unsigned port = leases_next_leased(ls, c->cursor);
+        if (!port)
+            break;
+        const struct lease *l = leases_lease(ls, port);
+        const struct owner *o = leases_owner_of(ls, port);
+        /* A lease's command line (which may hold a password) goes to its
+         * uid and root; others get the port, uid and pid. */
+        bool shown = c->uid == 0 || c->uid == l->uid;
+        /* Leases come in port order: one owner's are often in a row. */
+        if (shown && c->cmd_pid != o->pid) {
+            proc_cmdline(o->pid, c->cmd, sizeof(c->cmd));
+            c->cmd_pid = o->pid;
         }
+        struct lease_line line = {
+            .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
+            .age = now - l->since, .names = leases_name_of(ls, port),
+            .cmd = shown ? c->cmd : "",
+        };
+        int n = proto_format_lease(c->buf + len, sizeof(c->buf) - len, &line);
+        if (n < 0)
+            break;
+        len += (size_t)n;
+        c->cursor = port;
+        c->lines_left--;
     }
+    return len;
 }
 
 static void dispatch(struct server *s, const struct client *c,
@@ -172,7 +184,7 @@ static void dispatch(struct server *s, const struct client *c,
     else if (r->verb == VERB_STATUS)
         status(s, out);
     else
-        leases(s, c, out);
+        leases(s, out);
 }
 
 void answer(struct server *s, const struct client *c, const struct request *r,

@@ -55,14 +55,47 @@ int64_t listen_timer(struct loop *l, void *data)
     return LOOP_DONE;
 }
 
+/* uid's entry in s->conns, or NULL. */
+static struct uid_count *conns_of(struct server *s, uid_t uid)
+{
+    for (size_t i = 0; i < s->nconns; i++)
+        if (s->conns[i].uid == uid)
+            return &s->conns[i];
+    return NULL;
+}
+
+/* One connection more of uid; false when out of memory. */
+static bool conns_up(struct server *s, uid_t uid)
+{
+    struct uid_count *u = conns_of(s, uid);
+    if (!u) {
+        u = realloc(s->conns, (s->nconns + 1) * sizeof(*u));
+        if (!u)
+            return false;
+        s->conns = u;
+        u = &s->conns[s->nconns++];
+        *u = (struct uid_count){uid, 0};
+    }
+    u->count++;
+    return true;
+}
+
+/* One connection fewer of uid; a uid with none leaves the table. */
+static void conns_down(struct server *s, uid_t uid)
+{
+    struct uid_count *u = conns_of(s, uid);
+    if (u && !--u->count)
+        *u = s->conns[--s->nconns];
+}
+
 static void client_close(struct server *s, struct client *c)
 {
+    conns_down(s, c->uid);
     loop_del(&s->loop, c->fd);
     close(c->fd);
     *(c->prev ? &c->prev->next : &s->first) = c->next;
     *(c->next ? &c->next->prev : &s->last) = c->prev;
     s->nclients--;
-    free(c->out);
     free(c);
     if (s->paused == LISTEN_FULL)
         listen_resume(s);
@@ -84,14 +117,24 @@ static void drain(int fd)
         continue;
 }
 
-/* Send what is left of a long reply; close once it is out, or the client
- * is gone. */
+/* Send what is left of the reply, refilling buf with lease lines while a
+ * leases reply has more; close once it is out, or the client is gone. One
+ * refill per call: the loop comes back while the socket takes more, and
+ * in between serves everyone else. */
 static void client_write(struct loop *l, int fd, void *data, int mask)
 {
     struct client *c = data;
     (void)mask;
-    while (c->out_off < c->out_len) {
-        ssize_t n = send(fd, c->out + c->out_off, c->out_len - c->out_off,
+    for (int refills = 0;;) {
+        if (c->out_off == c->out_len) {
+            if (refills++)
+                return;
+            c->out_off = 0;
+            c->out_len = answer_leases_more(l->ctx, c);
+            if (!c->out_len)
+                break;
+        }
+        ssize_t n = send(fd, c->buf + c->out_off, c->out_len - c->out_off,
                          MSG_NOSIGNAL | MSG_DONTWAIT);
         if (n > 0) {
             c->out_off += (size_t)n;
@@ -105,11 +148,30 @@ static void client_write(struct loop *l, int fd, void *data, int mask)
     client_close(l->ctx, c);
 }
 
-/* Send the reply at once or, when the socket buffer is full, by
- * client_write; a legacy refusal is a close. A refused request is drained
- * first, so the client sees the refusal, not a reset. A pick whose reply
- * cannot be sent whole at once is undone: the client never learns its
- * ports. */
+/* Write the reply from c's own buffer, as the socket drains: the unsent
+ * rest of text (which fits: only a pick's reply can be longer than a
+ * request line, and a pick is sent whole or undone), then the lines of a
+ * leases reply. */
+static bool start_writing(struct server *s, struct client *c,
+                          const struct reply *reply, size_t sent)
+{
+    if (reply->len - sent > sizeof(c->buf) ||
+        loop_add(&s->loop, c->fd, NULL, client_write, c) < 0)
+        return false;
+    c->writing = true;
+    c->out_off = 0;
+    c->out_len = reply->len - sent;
+    memcpy(c->buf, reply->text + sent, c->out_len);
+    c->cursor = 0;
+    c->lines_left = reply->leases ? reply->count : 0;
+    return true;
+}
+
+/* Send the reply at once or, when the socket buffer is full (or a leases
+ * reply has lines to come), by client_write; a legacy refusal is a close.
+ * A refused request is drained first, so the client sees the refusal, not
+ * a reset. A pick whose reply cannot be sent whole at once is undone: the
+ * client never learns its ports. */
 static void send_reply(struct server *s, struct client *c, struct reply *reply)
 {
     if (reply->refused)
@@ -118,20 +180,15 @@ static void send_reply(struct server *s, struct client *c, struct reply *reply)
         client_close(s, c);
         return;
     }
+    bool more = reply->leases && reply->count && !reply->refused;
     ssize_t sent = reply->failed ? -1
                    : send(c->fd, reply->text, reply->len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (sent == (ssize_t)reply->len) {
+    if (sent == (ssize_t)reply->len && !more) {
         client_close(s, c);
         return;
     }
-    if (sent >= 0 && !reply->nports &&
-        loop_add(&s->loop, c->fd, NULL, client_write, c) == 0) {
-        c->out = reply->text;
-        c->out_len = reply->len;
-        c->out_off = (size_t)sent;
-        reply->text = NULL;
+    if (sent >= 0 && !reply->nports && start_writing(s, c, reply, (size_t)sent))
         return;
-    }
     slog(LOG_WARN, "reply to pid %d failed: %s%s", (int)c->peer_pid,
          reply->failed ? "out of memory" : sent < 0 ? strerror(errno) : "short write",
          reply->nports ? "; leases undone" : "");
@@ -198,7 +255,7 @@ int64_t client_expire(struct loop *l, void *data)
     (void)l;
     while (s->first && s->first->deadline <= now) {
         struct client *c = s->first;
-        if (c->out)
+        if (c->writing)
             client_close(s, c);
         else if (c->len)
             decide(s, c, true);
@@ -208,20 +265,47 @@ int64_t client_expire(struct loop *l, void *data)
     return s->first ? s->first->deadline - now : LOOP_DONE;
 }
 
+/* Make room for one more connection of uid under its cap: close its own
+ * oldest connection still waiting for a request (never another uid's).
+ * False when all of uid's connections are being answered. */
+static bool make_room(struct server *s, uid_t uid)
+{
+    unsigned cap = uid_limit(s->conn_cap, uid);
+    const struct uid_count *u = conns_of(s, uid);
+    if (!cap || !u || u->count < cap)
+        return true;
+    for (struct client *c = s->first; c; c = c->next) {
+        if (c->uid == uid && !c->writing) {
+            slog(LOG_DEBUG, "uid %u at its %u connections: closing its oldest "
+                 "idle one", (unsigned)uid, cap);
+            client_close(s, c);
+            return true;
+        }
+    }
+    return false;
+}
+
 /* A new client for fd; false when out of memory (fd closed). */
 static bool client_new(struct server *s, int fd)
 {
     struct ucred cred = {0, (uid_t)-1, (gid_t)-1};
     socklen_t len = sizeof(cred);
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
+        slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
+    if (!make_room(s, cred.uid)) {
+        close(fd);
+        return true;
+    }
     struct client *c = calloc(1, sizeof(*c));
-    if (!c || loop_add(&s->loop, fd, client_read, NULL, c) < 0) {
+    bool counted = c && conns_up(s, cred.uid);
+    if (!counted || loop_add(&s->loop, fd, client_read, NULL, c) < 0) {
         slog(LOG_ERROR, "new client: %s", strerror(errno));
+        if (counted)
+            conns_down(s, cred.uid);
         free(c);
         close(fd);
         return false;
     }
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-        slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
     *c = (struct client){.fd = fd, .peer_pid = cred.pid, .uid = cred.uid,
                          .deadline = monotonic_ms() + CLIENT_TIMEOUT_MS,
                          .prev = s->last};

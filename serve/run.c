@@ -79,6 +79,26 @@ static int check_proc(struct server *s)
     return RC_OK;
 }
 
+/* The limit opt names (-1: dflt, for every uid but root). */
+static struct uid_limits uid_limits(long opt, size_t dflt)
+{
+    if (opt >= 0)
+        return (struct uid_limits){(unsigned)opt, true};
+    return (struct uid_limits){dflt > 1 ? (unsigned)dflt : 1, false};
+}
+
+/* Fair shares by default (docs/serve.md): a uid may lease half the pool
+ * and hold open a quarter of the connections the fd limit allows, so one
+ * user can neither empty the pool nor take every fd. */
+static void fair_shares(struct server *s)
+{
+    size_t fds = s->fd_limit > 2 * FD_HEADROOM ? (size_t)(s->fd_limit - FD_HEADROOM) : FD_HEADROOM;
+    s->quota = uid_limits(s->opts->max_per_uid, portset_count(&s->opts->pool) / 2);
+    s->conn_cap = uid_limits(s->opts->max_conns_per_uid, fds / 4);
+    slog(LOG_INFO, "per uid: %u leases, %u connections (0: no limit)",
+         s->quota.max, s->conn_cap.max);
+}
+
 static int start(struct server *s)
 {
     const struct serve_opts *opts = s->opts;
@@ -94,6 +114,7 @@ static int start(struct server *s)
         return rc;
     if (pidns_init(&s->pidns) < 0)
         s->pidns.ours = 0; /* no /proc: callers are taken to share our pids */
+    fair_shares(s);
     if (loop_init(&s->loop, s) < 0 || leases_init(&s->leases, &opts->pool) < 0)
         return failed(RC_SYSTEM, strerror(errno), "");
     s->t_clients = loop_timer(&s->loop, client_expire, s);
@@ -161,6 +182,7 @@ static void stop(struct server *s)
         close(s->sig_fd);
     leases_fini(&s->leases);
     pidns_fini(&s->pidns);
+    free(s->conns);
     loop_fini(&s->loop);
 }
 

@@ -419,10 +419,10 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     if (!owner)
         return 0;
     uint32_t held = leases_of_uid(ls, c->uid);
-    if (s->opts->max_per_uid && held + count > s->opts->max_per_uid)
+    unsigned quota = uid_limit(s->quota, c->uid);
+    if (quota && held + count > quota)
         return deny(s, code, ERR_QUOTA, "uid %u holds %u leases already "
-                    "(--max-leases-per-uid %u)", (unsigned)c->uid, held,
-                    s->opts->max_per_uid);
+                    "(--max-leases-per-uid %u)", (unsigned)c->uid, held, quota);
     if (!(o = owner_get(s, c, owner, code)))
         return 0;
     bool took = take_all(s, o, c->uid, prefer, nprefer, count, ports);

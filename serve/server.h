@@ -30,7 +30,10 @@ struct serve_opts {
     const char *pidfile;
     struct portset pool;
     int socket_mode;            /* -1: leave as umask made it */
-    unsigned max_per_uid;       /* 0: no limit */
+    long max_per_uid;           /* leases a uid may hold; 0: no limit,
+                                 * -1: the default (fair_shares) */
+    long max_conns_per_uid;     /* connections a uid may hold open; 0, -1
+                                 * as above */
     bool no_pidfd;              /* poll start times even if pidfd works */
 };
 
@@ -46,10 +49,34 @@ struct client {
     size_t len;
     int64_t deadline;
     struct client *prev, *next;
-    char *out;          /* a long reply being written, or NULL */
+    /* Once the request is answered, buf holds what is left of the reply:
+     * buf[out_off..out_len). A leases reply is written as the socket
+     * drains, a buffer at a time, from the leased port after `cursor`, at
+     * most `lines_left` more lines: a client that never reads costs this
+     * struct and no more. */
+    bool writing;
     size_t out_len, out_off;
+    unsigned cursor;
+    size_t lines_left;
+    pid_t cmd_pid;      /* whose command line cmd holds (0: none yet) */
+    char cmd[PROTO_CMD_MAX + 1];
     char buf[PROTO_REQUEST_MAX + 2];   /* a line, its newline, one byte more */
 };
+_Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
+               "a client's buffer holds at least two lease lines");
+
+/* A per-uid limit: 0 is none; root is held to it only when set by an
+ * option (by default root is exempt: it could stop the server anyway). */
+struct uid_limits {
+    unsigned max;
+    bool root_too;
+};
+
+/* The limit l puts on uid (0: none). */
+static inline unsigned uid_limit(struct uid_limits l, uid_t uid)
+{
+    return uid == 0 && !l.root_too ? 0 : l.max;
+}
 
 enum pause_reason { LISTEN_ON, LISTEN_FULL, LISTEN_BACKOFF };
 
@@ -69,6 +96,9 @@ struct server {
     int fd_limit;               /* RLIMIT_NOFILE soft limit */
     struct pidns pidns;         /* callers' pids into ours */
     bool no_proc;               /* /proc unreadable: pidfds only */
+    struct uid_limits quota, conn_cap;  /* leases, connections per uid */
+    struct uid_count *conns;    /* open connections per uid, nconns uids */
+    size_t nconns;
     struct client *first, *last;/* in accept order = deadline order */
     size_t nclients;
     int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
@@ -79,7 +109,8 @@ struct server {
  * listener pauses when an accepted fd reaches fd_limit - FD_HEADROOM. */
 #define FD_HEADROOM 16
 
-/* Milliseconds a client has to send its request. */
+/* Milliseconds a client has to send its request: a connection that sends
+ * nothing is closed after this idle timeout (docs/serve.md). */
 #define CLIENT_TIMEOUT_MS 3000
 
 /* Accept connections on the listening socket (a loop_fn). */
@@ -126,6 +157,9 @@ struct reply {
     char *text;
     size_t len, cap;
     bool legacy, failed, refused;
+    bool leases;        /* text is the head of a leases reply of count lines:
+                         * the lines follow by answer_leases_more */
+    size_t count;
     enum proto_err code;
     char why[160];
     unsigned nports;
@@ -141,6 +175,12 @@ void reply_refuse(struct reply *out, enum proto_err code, const char *fmt, ...)
  * logged here, once. */
 void answer(struct server *s, const struct client *c, const struct request *r,
             struct reply *out);
+
+/* Write the next lease lines of c's leases reply into c->buf, from the
+ * leased port after c->cursor, as many as fit whole (at most
+ * c->lines_left), advancing both. Returns the bytes written: 0 when the
+ * reply is complete. */
+size_t answer_leases_more(struct server *s, struct client *c);
 
 /* Run the server until SIGTERM/SIGINT. Returns an exit code. */
 int serve_run(const struct serve_opts *opts);

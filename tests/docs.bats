@@ -199,6 +199,7 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
     [ "$(doc_limit 'NAMEs per v1 pick')" = "$names" ]
     [ "$(doc_limit 'NAME length')" = "$name" ]
     [ "$(doc_limit 'preferred ports per v1 pick')" = "$prefer" ]
+    [ "$(doc_limit 'command line in a lease line')" = "$(proto_limit PROTO_CMD_MAX)" ]
 }
 
 @test "each protocol limit is defined once in the code, the C client's included" {

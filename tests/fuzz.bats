@@ -1,7 +1,8 @@
 #!/usr/bin/env bats
 # The libFuzzer targets (`make fuzz`): the protocol module (fuzz/proto_fuzz.c,
 # seeds in fuzz/corpus) and the journal reader (fuzz/journal_fuzz.c, seeds
-# in fuzz/journal-corpus): a short run of each from its seeds, and every
+# in fuzz/journal-corpus) and the port range parser (fuzz/ranges_fuzz.c, seeds
+# in fuzz/ranges-corpus): a short run of each from its seeds, and every
 # seed once, so an input that once broke a promise stays a regression test.
 # Needs clang's libFuzzer; the binary under test ($PORTPICKER) does not
 # matter here.
@@ -56,4 +57,12 @@ replay_seeds() {
 
 @test "every seed state file, torn or whole, keeps the journal reader's promises" {
     replay_seeds journal "$TOP/fuzz/journal-corpus"
+}
+
+@test "the port range parser survives 10 seconds of fuzzing from its seeds" {
+    fuzz_briefly ranges 4096 "$TOP/fuzz/ranges-corpus"
+}
+
+@test "every seed range spec, good or bad, keeps the range parser's promises" {
+    replay_seeds ranges "$TOP/fuzz/ranges-corpus"
 }

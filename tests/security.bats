@@ -218,7 +218,7 @@ as_nobody_ask() { "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$1" 2>/dev/n
     start_server --pool 23700-23709
     local pid
     for pid in "$OWNER" "$SERVER_PID" 1 2; do
-        [[ "$(as_nobody_ask "v1 pick $pid 10\n")" == "err pid-refused "* ]]
+        [[ "$(as_nobody_ask "v1 pick $pid 1\n")" == "err pid-refused "* ]]
     done
     grep -q "denied from pid [0-9]* (uid 65534): pid $OWNER belongs to another user" "$SERVER_LOG"
     grep -q "(uid 65534): pid 1 never exits" "$SERVER_LOG"
@@ -370,4 +370,112 @@ print(s.makefile().read(), end=\"\")" | grep -c "^port=$port "
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[0]}" == "portpicker pick: cannot read the kernel's ephemeral range"*"leaving out 32768-60999"* ]]
     in_pool "${lines[1]}" 32760 32767
+}
+
+# ---- 2. memory: clients that ask for the lease table and never read ----
+
+# long_owner: a live process with a 100 kB command line, in OWNER.
+long_owner() {
+    bash -c 'sleep 300; :' "$(printf '%*s' 100000 '' | tr ' ' x)" &
+    OWNER=$!
+    track_pid "$OWNER"
+}
+
+# vm_hwm PID: the peak resident set of PID, in kB.
+vm_hwm() { awk '/^VmHWM:/ { print $2 }' "/proc/$1/status"; }
+
+@test "50 clients that ask for 2,000 leases and never read keep the server small, and others are answered in full" {
+    start_server --pool 20000-22999 --quiet
+    long_owner
+    pick_for "$OWNER" 1000 >/dev/null
+    pick_for "$OWNER" 1000 >/dev/null
+    "$PYTHON" -c '
+import socket, sys, time
+held = []
+for _ in range(50):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("\0" + sys.argv[1][1:])
+    s.sendall(b"v1 leases\n")
+    held.append(s)
+time.sleep(2)
+' "$ADDR" &
+    track_pid $!
+    sleep 1
+    hwm=$(vm_hwm "$SERVER_PID")
+    echo "VmHWM ${hwm} kB"
+    [ "$hwm" -lt 16384 ]
+    # A normal request is answered, and a reader gets every lease, cut.
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    run pp check --leases -s "$ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c " bash -c sleep 300; : x" <<<"$output")" -eq 2000 ]
+    line=$(grep -m1 " bash -c " <<<"$output")
+    [ "${#line}" -lt 400 ]
+}
+
+# ---- 4. file descriptors: a flood of connections ----
+
+# flood N SECONDS: as nobody, open N connections that send nothing and hold
+# them for SECONDS; prints how many the server closed meanwhile.
+flood() {
+    "${NOBODY[@]}" "$PYTHON" -c '
+import socket, sys, time
+addr, n, secs = sys.argv[1], int(sys.argv[2]), float(sys.argv[3])
+held = []
+for _ in range(n):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(1)
+    try:
+        s.connect("\0" + addr[1:])
+    except OSError:
+        continue
+    held.append(s)
+time.sleep(secs)
+closed = 0
+for s in held:
+    s.setblocking(False)
+    try:
+        closed += s.recv(1) == b""
+    except BlockingIOError:
+        pass
+print(closed)
+' "$ADDR" "$1" "$2"
+}
+
+@test "a user beyond its connection cap loses its own oldest connections, never root's" {
+    start_server --pool 21500-21509 --max-connections-per-uid 5
+    raw --delay 2 '' 'v1 status\n' >"$BATS_TEST_TMPDIR/root-idle" &
+    track_pid $!
+    sleep 0.2
+    closed=$(flood 20 1)
+    echo "server closed $closed of nobody's 20"
+    [ "$closed" -ge 15 ]
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    wait_for grep -q "^ok portpicker" "$BATS_TEST_TMPDIR/root-idle"
+}
+
+@test "with 64 fds, a flood from one user leaves room for another's request" {
+    SERVE_WRAP="prlimit --nofile=64:64" start_server --pool 21510-21519
+    flood 200 3 >/dev/null &
+    track_pid $!
+    sleep 1
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    grep -q "per uid: 5 leases, 12 connections" "$SERVER_LOG"
+}
+
+@test "by default one user may lease half the pool (err quota), and others still get ports" {
+    start_server --pool 21520-21529
+    "${NOBODY[@]}" sleep 300 &
+    track_pid $!
+    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 6\n"
+    [[ "$output" == "err quota "* ]]
+    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 5\n"
+    [[ "$output" == "ok "* ]]
+    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 1\n"
+    [[ "$output" == "err quota "* ]]
+    start_owner
+    [ "$(pick_for "$OWNER" 5 | wc -l)" -eq 5 ]
 }

@@ -599,7 +599,8 @@ PY
 @test "bad flags exit 2 with a message, before anything is bound" {
     sock=$BATS_TEST_TMPDIR/never.sock
     for args in "--pool 0-70000" "--pool x" "--pool ''" "--socket-mode 999" \
-        "--max-leases-per-uid 0" "--quiet --verbose" "--frobnicate" \
+        "--max-leases-per-uid -1" "--max-connections-per-uid x" \
+        "--quiet --verbose" "--frobnicate" \
         "--state" "extra-argument" "--socket-mode 600 --address @abstract" \
         "--address ''" "--address @"; do
         eval "run pp serve --address '$sock' $args"
