@@ -5,8 +5,8 @@
  * lib/msg.h     messages and exits, one write(2) per line (msg.c)
  * lib/args.h    the option parser, the number parsers, the shared option
  *               groups (args.c, probe_args.c, server_args.c)
- * lib/ports.h   sets of ports, socket diag, probing, holding (ranges.c,
- *               portset.c, sockdiag.c, probe.c, hold.c)
+ * lib/ports.h   sets of ports (ranges.c, portset.c)
+ * lib/probe.h   socket diag, probing, holding (sockdiag.c, probe.c, hold.c)
  * lib/sys.h     time, fd limits, small /proc files, randomness (clock.c,
  *               fdlimit.c, readfile.c, random.c)
  * lib/client.h  talking to a port server (ask.c, verbs.c)
@@ -20,6 +20,7 @@
 #include "lib/client.h"
 #include "lib/msg.h"
 #include "lib/ports.h"
+#include "lib/probe.h"
 #include "lib/proto.h"
 #include "lib/sys.h"
 

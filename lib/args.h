@@ -9,6 +9,7 @@
 #include <sys/types.h>
 
 #include "lib/ports.h"
+#include "lib/probe.h"
 
 /* ---- lib/args.c ---- */
 
