@@ -210,7 +210,9 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
 
 # as_nobody_ask PIECE: send PIECE (escapes as in raw) as uid 65534; prints
 # the reply.
-as_nobody_ask() { "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "$1" 2>/dev/null; }
+# The script goes in on stdin: the test tree may sit in a directory only
+# root can read (CI copies it under mktemp -d).
+as_nobody_ask() { "${NOBODY[@]}" "$PYTHON" - "$ADDR" "$1" <"$SERVE_CLIENT" 2>/dev/null; }
 
 @test "an unprivileged user cannot lease under root's pid, the server's, pid 1 or a kernel thread, and is told why" {
     [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ] || skip "pid 2 is not kthreadd here"
@@ -470,11 +472,11 @@ print(closed)
     start_server --pool 21520-21529
     "${NOBODY[@]}" sleep 300 &
     track_pid $!
-    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 6\n"
+    run "${NOBODY[@]}" "$PYTHON" - "$ADDR" "v1 pick $! 6\n" <"$SERVE_CLIENT"
     [[ "$output" == "err quota "* ]]
-    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 5\n"
+    run "${NOBODY[@]}" "$PYTHON" - "$ADDR" "v1 pick $! 5\n" <"$SERVE_CLIENT"
     [[ "$output" == "ok "* ]]
-    run "${NOBODY[@]}" "$PYTHON" "$SERVE_CLIENT" "$ADDR" "v1 pick $! 1\n"
+    run "${NOBODY[@]}" "$PYTHON" - "$ADDR" "v1 pick $! 1\n" <"$SERVE_CLIENT"
     [[ "$output" == "err quota "* ]]
     start_owner
     [ "$(pick_for "$OWNER" 5 | wc -l)" -eq 5 ]
