@@ -15,24 +15,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
-
-/* n zeroed entries of size bytes, backed by the kernel only once written
- * (calloc may write them all, or reuse dirty memory). NULL on failure. */
-static void *table(size_t n, size_t size)
-{
-    if (!n)
-        n = 1;
-    void *p = mmap(NULL, n * size, PROT_READ | PROT_WRITE,
-                   MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-    return p == MAP_FAILED ? NULL : p;
-}
-
-static void table_free(void *p, size_t n, size_t size)
-{
-    if (p)
-        munmap(p, (n ? n : 1) * size);
-}
 
 static bool in_pool(const struct leases *ls, unsigned port)
 {
@@ -177,15 +159,15 @@ int leases_init(struct leases *ls, const struct portset *set)
     /* One slot a pool port, and one for the asker of a request that the
      * full pool refuses. */
     ls->nslots = n + 1;
-    ls->state = table(n, sizeof(*ls->state));
-    ls->lease = table(n, sizeof(*ls->lease));
-    ls->free.port = table(n, sizeof(uint16_t));
-    ls->free.at = table(n, sizeof(uint16_t));
-    ls->resting.port = table(n, sizeof(uint16_t));
-    ls->dying.port = table(n, sizeof(uint16_t));
-    ls->owners = table(ls->nslots, sizeof(*ls->owners));
-    ls->by_pid = table(nslots, sizeof(*ls->by_pid));
-    ls->uids = table(n, sizeof(*ls->uids));
+    ls->state = pages_alloc(n, sizeof(*ls->state));
+    ls->lease = pages_alloc(n, sizeof(*ls->lease));
+    ls->free.port = pages_alloc(n, sizeof(uint16_t));
+    ls->free.at = pages_alloc(n, sizeof(uint16_t));
+    ls->resting.port = pages_alloc(n, sizeof(uint16_t));
+    ls->dying.port = pages_alloc(n, sizeof(uint16_t));
+    ls->owners = pages_alloc(ls->nslots, sizeof(*ls->owners));
+    ls->by_pid = pages_alloc(nslots, sizeof(*ls->by_pid));
+    ls->uids = pages_alloc(n, sizeof(*ls->uids));
     if (!ls->state || !ls->lease || !ls->free.port || !ls->free.at ||
         !ls->resting.port || !ls->dying.port || !ls->owners || !ls->by_pid ||
         !ls->uids) {
@@ -211,16 +193,16 @@ void leases_fini(struct leases *ls)
     size_t n = ls->npool;
     for (size_t i = 0; ls->name && i < n; i++)
         free(ls->name[i]);
-    table_free(ls->name, n, sizeof(*ls->name));
-    table_free(ls->state, n, sizeof(*ls->state));
-    table_free(ls->lease, n, sizeof(*ls->lease));
-    table_free(ls->free.port, n, sizeof(uint16_t));
-    table_free(ls->free.at, n, sizeof(uint16_t));
-    table_free(ls->resting.port, n, sizeof(uint16_t));
-    table_free(ls->dying.port, n, sizeof(uint16_t));
-    table_free(ls->owners, ls->nslots, sizeof(*ls->owners));
-    table_free(ls->by_pid, ls->by_pid_mask + 1, sizeof(*ls->by_pid));
-    table_free(ls->uids, n, sizeof(*ls->uids));
+    pages_free(ls->name, n, sizeof(*ls->name));
+    pages_free(ls->state, n, sizeof(*ls->state));
+    pages_free(ls->lease, n, sizeof(*ls->lease));
+    pages_free(ls->free.port, n, sizeof(uint16_t));
+    pages_free(ls->free.at, n, sizeof(uint16_t));
+    pages_free(ls->resting.port, n, sizeof(uint16_t));
+    pages_free(ls->dying.port, n, sizeof(uint16_t));
+    pages_free(ls->owners, ls->nslots, sizeof(*ls->owners));
+    pages_free(ls->by_pid, ls->by_pid_mask + 1, sizeof(*ls->by_pid));
+    pages_free(ls->uids, n, sizeof(*ls->uids));
     memset(ls, 0, sizeof(*ls));
 }
 
@@ -348,7 +330,7 @@ static void lease_end(struct leases *ls, unsigned port, enum port_state state)
 
 int leases_name(struct leases *ls, unsigned port, const char *name)
 {
-    if (!ls->name && !(ls->name = table(ls->npool, sizeof(*ls->name))))
+    if (!ls->name && !(ls->name = pages_alloc(ls->npool, sizeof(*ls->name))))
         return -1;
     size_t i = pos(ls, port);
     free(ls->name[i]);

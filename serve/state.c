@@ -105,10 +105,15 @@ static int open_locked(const char *path, char *err, size_t errlen)
     return fail(err, errlen, path);
 }
 
-/* The whole file, at most about JOURNAL_MAX_BYTES, in *text (malloc'd). */
+/* The whole file, at most about JOURNAL_MAX_BYTES, in *text (malloc'd).
+ * Sized from fstat, so a big file is not copied as its buffer doubles. */
 static int read_whole(int fd, char **text, size_t *len)
 {
+    struct stat st;
     size_t cap = 65536, n = 0;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= cap &&
+        (size_t)st.st_size <= JOURNAL_MAX_BYTES)
+        cap = (size_t)st.st_size + 1;
     char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
@@ -137,37 +142,51 @@ static int read_whole(int fd, char **text, size_t *len)
     return -1;
 }
 
-struct saved {
-    bool present;
-    struct journal_record r;
+/* Restoring takes two passes over the text, so that nothing but a number
+ * a port is kept between them (a table of whole records would weigh 4.7 MB
+ * and be resident as the file is read). */
+struct replay {
+    uint32_t *last;     /* by port: the number of its last record when that
+                         * is a grant, else 0 */
+    uint32_t seen;      /* records read so far in this pass */
+    int (*add)(void *arg, unsigned port, pid_t pid, uint64_t start, uid_t uid,
+               const char *name);
+    void *arg;
+    int rc;
 };
 
-static void keep(void *arg, const struct journal_record *r)
+static void note_last(void *arg, const struct journal_record *r)
 {
-    struct saved *saved = arg;
-    saved[r->port] = (struct saved){r->type == 'G', *r};
+    struct replay *rp = arg;
+    rp->seen++;
+    rp->last[r->port] = r->type == 'G' ? rp->seen : 0;
 }
 
-/* Pass the live leases of text to add, in port order. */
+static void add_live(void *arg, const struct journal_record *r)
+{
+    struct replay *rp = arg;
+    if (++rp->seen == rp->last[r->port] && rp->rc == 0)
+        rp->rc = rp->add(rp->arg, r->port, r->pid, r->start, r->uid,
+                         r->name[0] ? r->name : NULL);
+}
+
+/* Pass the live leases of text to add, in the order of their records. */
 static int restore(const char *text, size_t len, struct journal_scan *scan,
                    int (*add)(void *arg, unsigned port, pid_t pid,
                               uint64_t start, uid_t uid, const char *name),
                    void *arg)
 {
     char boot[64];
+    struct journal_scan again;
     boot_id(boot, sizeof(boot));
-    struct saved *saved = calloc(PORT_MAX + 1, sizeof(*saved));
-    if (!saved)
+    struct replay rp = {.add = add, .arg = arg};
+    if (!(rp.last = pages_alloc(PORT_MAX + 1, sizeof(*rp.last))))
         return -1;
-    journal_parse(text, len, boot, keep, saved, scan);
-    int rc = 0;
-    for (unsigned port = 1; port <= PORT_MAX && rc == 0; port++) {
-        const struct journal_record *r = &saved[port].r;
-        if (saved[port].present)
-            rc = add(arg, port, r->pid, r->start, r->uid, r->name[0] ? r->name : NULL);
-    }
-    free(saved);
-    return rc;
+    journal_parse(text, len, boot, note_last, &rp, scan);
+    rp.seen = 0;
+    journal_parse(text, len, boot, add_live, &rp, &again);
+    pages_free(rp.last, PORT_MAX + 1, sizeof(*rp.last));
+    return rp.rc;
 }
 
 int journal_open(struct journal *j,
