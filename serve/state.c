@@ -264,49 +264,47 @@ static void grant_of(const struct leases *ls, unsigned port, struct journal_reco
         snprintf(r->name, sizeof(r->name), "%s", name);
 }
 
-/* The file's text for the live leases of ls, malloc'd; NULL on ENOMEM. */
-static char *snapshot(const struct leases *ls, size_t *len)
+/* Write the file's text for the live leases of ls to fd, a buffer at a
+ * time: a full pool's text (1.8 MB for 50,000 leases) is never resident
+ * whole. Returns its length, or -1 with errno set. */
+static ssize_t write_snapshot(int fd, const struct leases *ls)
 {
-    char boot[64];
+    char buf[16384], boot[64];
     struct journal_record r;
     boot_id(boot, sizeof(boot));
-    size_t cap = JOURNAL_RECORD_MAX * (ls->nleases + 1);
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    size_t n = journal_header(buf, cap, boot);
+    size_t n = journal_header(buf, sizeof(buf), boot), total = 0;
     for (unsigned port = leases_next_leased(ls, 0); port;
          port = leases_next_leased(ls, port)) {
+        if (n + JOURNAL_RECORD_MAX > sizeof(buf)) {
+            if (write_all(fd, buf, n) < 0)
+                return -1;
+            total += n;
+            n = 0;
+        }
         grant_of(ls, port, &r);
-        n += journal_record(buf + n, cap - n, &r);
+        n += journal_record(buf + n, sizeof(buf) - n, &r);
     }
-    *len = n;
-    return buf;
+    if (write_all(fd, buf, n) < 0)
+        return -1;
+    return (ssize_t)(total + n);
 }
 
 int journal_compact(struct journal *j, const struct leases *ls, char *err,
                     size_t errlen)
 {
     char tmp[4096];
-    size_t len;
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >= (int)sizeof(tmp)) {
         errno = ENAMETOOLONG;
         return fail(err, errlen, j->path);
     }
-    char *text = snapshot(ls, &len);
-    if (!text)
-        return fail(err, errlen, "malloc");
     int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         j->error = errno;
-        free(text);
         return fail(err, errlen, tmp);
     }
     /* Locked before it is renamed into place: the lock never lapses. */
-    int rc = flock(fd, LOCK_EX | LOCK_NB) < 0 || write_all(fd, text, len) < 0 ||
-             fsync(fd) < 0 || rename(tmp, j->path) < 0 ? -1 : 0;
-    free(text);
-    if (rc < 0) {
+    ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1 : write_snapshot(fd, ls);
+    if (len < 0 || fsync(fd) < 0 || rename(tmp, j->path) < 0) {
         int saved = errno;
         close(fd);
         unlink(tmp);
@@ -316,7 +314,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     if (j->fd >= 0)
         close(j->fd);
     j->fd = fd;
-    j->good = len;
+    j->good = (size_t)len;
     j->records = ls->nleases;
     j->dirty = j->must_rewrite = j->stale = false;
     j->error = 0;
