@@ -1,6 +1,6 @@
-/* portset.c: sets of ports as a bitmap of all 65,536, for the server's pool,
- * where every port is listed once at start-up anyway. pick uses the
- * intervals of ranges.c instead. */
+/* portset.c: sets of ports as a bitmap of all 65,536 (8 KiB), for the
+ * server's pool: membership in O(1), and a word of 64 ports at a time to
+ * walk it. pick uses the intervals of ranges.c instead. */
 #include "portpicker.h"
 
 #include <string.h>
@@ -38,7 +38,6 @@ unsigned portset_next(const struct portset *set, unsigned port)
     }
     return 0;
 }
-
 
 static void take_interval(void *set, unsigned lo, unsigned hi)
 {
