@@ -227,9 +227,9 @@ size_t ranges_candidates(struct port_ranges *pool,
                          size_t errlen, bool *guessed)
 {
     pool->n = 0;
-    if (range->n == 0)
+    if (!range || range->n == 0)
         ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
-    for (size_t i = 0; i < range->n; i++)
+    for (size_t i = 0; range && i < range->n; i++)
         ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
     bool unread = ranges_remove_kernel_ports(pool) < 0;
     if (guessed)
@@ -239,7 +239,7 @@ size_t ranges_candidates(struct port_ranges *pool,
     size_t n = ranges_count(pool);
     if (n == 0) {
         char text[128];
-        if (range->n)
+        if (range && range->n)
             ranges_format(range, text, sizeof(text));
         else
             snprintf(text, sizeof(text), "%u-%u", PICK_RANGE_LO, PICK_RANGE_HI);
