@@ -10,8 +10,9 @@
 
 /* ---- lib/readfile.c ---- */
 
-/* Read at most len - 1 bytes of path into buf, NUL-terminated. Returns the
- * length, or -1 with errno set. */
+/* Read at most len - 1 bytes of path, a /proc file, into buf,
+ * NUL-terminated; a short read is taken as the end, as it is in /proc.
+ * Returns the length, or -1 with errno set. */
 ssize_t read_small_file(const char *path, char *buf, size_t len);
 
 /* ---- lib/clock.c ---- */
