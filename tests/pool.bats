@@ -19,7 +19,7 @@ hwm_kib() { awk '/^VmHWM:/ {print $2}' "/proc/$1/status"; }
 
 # ASan maps shadow memory, which VmHWM counts: only a plain build is weighed.
 plain_build_or_skip() {
-    ! grep -qa AddressSanitizer "$PORTPICKER" ||
+    ! grep -qa __asan_init "$PORTPICKER" ||
         skip "an ASan build: its shadow memory swamps VmHWM"
 }
 
