@@ -67,13 +67,25 @@ int loop_add(struct loop *l, int fd, loop_fn *on_read, loop_fn *on_write,
     return 0;
 }
 
-void loop_del(struct loop *l, int fd)
+/* Drop fd's handler and bump its generation; true if it had one. */
+static bool forget(struct loop *l, int fd)
 {
     if (fd < 0 || fd >= l->nfds || !(l->fds[fd].on_read || l->fds[fd].on_write))
-        return;
-    /* Cannot fail for an fd we added; the handler goes either way. */
-    epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+        return false;
     l->fds[fd] = (struct handler){.gen = l->fds[fd].gen + 1};
+    return true;
+}
+
+void loop_del(struct loop *l, int fd)
+{
+    /* Cannot fail for an fd we added; the handler goes either way. */
+    if (forget(l, fd))
+        epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void loop_forget(struct loop *l, int fd)
+{
+    forget(l, fd);
 }
 
 int loop_timer(struct loop *l, timer_fn *fn, void *data)
