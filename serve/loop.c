@@ -3,10 +3,10 @@
  * Handlers live in an array indexed by fd; one epoll_wait, whose timeout is
  * the nearest timer, drives everything. Sockets, the signalfd and pidfds
  * are just more readable fds. Each event carries its fd and the slot's
- * generation, which loop_del bumps: a handler that closes an fd whose
- * number is reused before the rest of the batch runs cannot have the old
- * fd's events delivered to the new one. Linux only (epoll); a port would
- * swap this file for a poll(2) one with the same contract. */
+ * generation, which loop_del and loop_forget bump: a handler that closes
+ * an fd whose number is reused before the rest of the batch runs cannot
+ * have the old fd's events delivered to the new one. Linux only (epoll); a
+ * port would swap this file for a poll(2) one with the same contract. */
 #include "portpicker.h"
 #include "serve/loop.h"
 
