@@ -39,6 +39,7 @@ COMMON_OPTION_USAGE("     ")
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,31 +70,57 @@ static const struct option_spec specs[] = {
     {0, 0, 0, 0},
 };
 
+/* Per-port arrays (positional words, NAMEs, preferred ports, the ports
+ * found, their holds, the printed lines) and the candidate ports. */
+#define ROOM_BYTES ((MAX_COUNT + 2) * sizeof(char *) + \
+                    MAX_COUNT * (sizeof(char *) + 2 * sizeof(unsigned) + \
+                                 sizeof(struct hold) + PROTO_NAME_MAX + 13) + \
+                    sizeof(struct port_ranges) + 7 * sizeof(max_align_t))
+
+/* Laid out for page faults, which cost pick more than anything it computes
+ * (docs/bench.md): the scalars, then the arrays carved from room in the
+ * order they are needed, so that a one-port pick, which uses the first
+ * bytes of each, touches one page of TT; the sets as given come last,
+ * touched only when given. */
 static struct {
     struct probe_opts probe;
-    struct port_ranges range, exclude; /* as given */
-    struct port_ranges pool;    /* range less exclude and the kernel's ports */
-    bool fence, env, fallback, has_count;
+    struct server_opts server;
+    bool fence, env, fallback, has_count, has_range, has_exclude;
     unsigned count;
     pid_t pid;
     double bind_timeout;
-    struct server_opts server;
-    const char *words[MAX_COUNT + 2]; /* positional, read once --env is known */
-    unsigned nwords;
-    char *names[MAX_COUNT];
-    unsigned nnames;
-    unsigned prefer[MAX_COUNT];   /* --prefer, in the order given */
-    unsigned nprefer;
-    unsigned ports[MAX_COUNT];
-    struct hold holds[MAX_COUNT];
-    unsigned held;
+    unsigned nwords, nnames, nprefer, held;
+    const char **words;         /* positional, read once --env is known */
+    char **names;
+    unsigned *prefer;           /* --prefer, in the order given */
+    unsigned *ports;
+    struct hold *holds;
+    char *out;
+    struct port_ranges *pool;   /* range less exclude and the kernel's ports */
+    size_t room_used;
+    _Alignas(max_align_t) unsigned char room[ROOM_BYTES];
+    struct port_ranges range, exclude; /* as given */
 } TT;
 
-static void add_list(struct port_ranges *set, const char *option, const char *text)
+/* n elements of size bytes from TT.room; ROOM_BYTES holds every array at
+ * its largest, so running out is a programming error. */
+static void *carve(size_t n, size_t size)
+{
+    size_t align = sizeof(max_align_t);
+    size_t at = (TT.room_used + align - 1) / align * align;
+    if (n * size > ROOM_BYTES - at)
+        abort();
+    TT.room_used = at + n * size;
+    return TT.room + at;
+}
+
+static void add_list(struct port_ranges *set, bool *given, const char *option,
+                     const char *text)
 {
     char err[160];
     if (ranges_parse(set, text, err, sizeof(err)))
         die(RC_USAGE, "%s: %s", option, err);
+    *given = true;
 }
 
 /* --prefer PORT[,PORT...], appended in order (repeatable). */
@@ -106,6 +133,8 @@ static void add_preferred(const char *text)
             die(RC_USAGE, "--prefer: '%.*s' is not a port", (int)len, p);
         memcpy(buf, p, len);
         buf[len] = '\0';
+        if (!TT.prefer)
+            TT.prefer = carve(MAX_COUNT, sizeof(*TT.prefer));
         if (TT.nprefer == MAX_COUNT)
             die(RC_USAGE, "--prefer: %d ports at most", MAX_COUNT);
         TT.prefer[TT.nprefer++] = parse_port("--prefer", buf);
@@ -140,6 +169,7 @@ static void take_positional(const char *word, int *numbers)
 static void settle_args(void)
 {
     int numbers = 0;
+    TT.names = carve(TT.nwords, sizeof(*TT.names));
     for (unsigned i = 0; i < TT.nwords; i++)
         take_positional(TT.words[i], &numbers);
     if (TT.env && TT.nnames == 0)
@@ -150,6 +180,10 @@ static void settle_args(void)
         TT.count = TT.nnames;
     server_args_finish(&TT.server);
     probe_args_finish(&TT.probe);
+    TT.ports = carve(TT.count, sizeof(*TT.ports));
+    TT.holds = carve(TT.count, sizeof(*TT.holds));
+    TT.out = carve(TT.count, PROTO_NAME_MAX + 13);
+    TT.pool = carve(1, sizeof(*TT.pool));
 }
 
 static void parse_args(int argc, char **argv)
@@ -162,6 +196,8 @@ static void parse_args(int argc, char **argv)
     server_args_init(&TT.server);
     TT.count = 1;
     TT.pid = getppid();
+    TT.words = carve(argc < MAX_COUNT + 2 ? (size_t)argc : MAX_COUNT + 2,
+                     sizeof(*TT.words));
     while ((id = args_next(&a, specs)) != ARGS_END) {
         if (probe_args_take(&TT.probe, id, a.value) ||
             server_args_take(&TT.server, id, a.value))
@@ -171,8 +207,12 @@ static void parse_args(int argc, char **argv)
             TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
             TT.has_count = true;
             break;
-        case OPT_RANGE: add_list(&TT.range, "--range", a.value); break;
-        case OPT_EXCLUDE: add_list(&TT.exclude, "--exclude", a.value); break;
+        case OPT_RANGE:
+            add_list(&TT.range, &TT.has_range, "--range", a.value);
+            break;
+        case OPT_EXCLUDE:
+            add_list(&TT.exclude, &TT.has_exclude, "--exclude", a.value);
+            break;
         case OPT_FENCE: TT.fence = true; break;
         case OPT_ENV: TT.env = true; break;
         case OPT_FALLBACK: TT.fallback = true; break;
@@ -187,12 +227,13 @@ static void parse_args(int argc, char **argv)
     settle_args();
 }
 
-/* The ports to try into TT.pool; returns how many, dies when none is left. */
+/* The ports to try into *TT.pool; returns how many, dies when none is left. */
 static size_t candidates(void)
 {
     char err[200];
     bool guessed;
-    size_t n = ranges_candidates(&TT.pool, &TT.range, &TT.exclude, err,
+    size_t n = ranges_candidates(TT.pool, TT.has_range ? &TT.range : NULL,
+                                 TT.has_exclude ? &TT.exclude : NULL, err,
                                  sizeof(err), &guessed);
     if (guessed)
         warn("cannot read the kernel's ephemeral range (is /proc mounted?): "
@@ -229,9 +270,9 @@ static bool take(unsigned port)
  * rest. A single pick without BIND_TIMEOUT only probes. */
 static void find_ports(size_t n)
 {
-    struct ranges_cursor at = ranges_at(&TT.pool, random_below((uint32_t)n));
+    struct ranges_cursor at = ranges_at(TT.pool, random_below((uint32_t)n));
 
-    for (size_t i = 0; i < n && TT.held < TT.count; i++, ranges_next(&TT.pool, &at))
+    for (size_t i = 0; i < n && TT.held < TT.count; i++, ranges_next(TT.pool, &at))
         take(at.port);
     if (TT.held < TT.count)
         die(RC_EXHAUSTED, "only %u of %u ports free (all %zu candidates probed)",
@@ -240,7 +281,7 @@ static void find_ports(size_t n)
 
 static bool excluded(unsigned port)
 {
-    for (size_t i = 0; i < TT.exclude.n; i++)
+    for (size_t i = 0; TT.has_exclude && i < TT.exclude.n; i++)
         if (port >= TT.exclude.iv[i].lo && port <= TT.exclude.iv[i].hi)
             return true;
     return false;
@@ -263,8 +304,10 @@ static void find_preferred(void)
 {
     for (unsigned i = 0; i < TT.nprefer && TT.held < TT.count; i++) {
         unsigned port = TT.prefer[i];
-        if (!excluded(port) && take(port))
+        if (!excluded(port) && take(port)) {
             ranges_add(&TT.exclude, port, port);
+            TT.has_exclude = true;
+        }
     }
     report_preferred(TT.held, "free");
 }
@@ -285,13 +328,12 @@ static unsigned granted_preferred(void)
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
 static void print_ports(void)
 {
-    static char out[MAX_COUNT * (PROTO_NAME_MAX + 13)];
-    size_t len = 0;
+    size_t len = 0, size = (size_t)TT.count * (PROTO_NAME_MAX + 13);
     for (unsigned i = 0; i < TT.count; i++)
-        len += (size_t)snprintf(out + len, sizeof(out) - len,
+        len += (size_t)snprintf(TT.out + len, size - len,
                                 TT.env ? "%s_PORT=%u\n" : "%s%u\n",
                                 TT.env ? TT.names[i] : "", TT.ports[i]);
-    if (write(STDOUT_FILENO, out, len) != (ssize_t)len)
+    if (write(STDOUT_FILENO, TT.out, len) != (ssize_t)len)
         die_errno(RC_SYSTEM, "writing the ports");
 }
 

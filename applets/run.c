@@ -180,9 +180,9 @@ static bool port_taken(unsigned port, unsigned before)
  * socket, binds; a port lost to a concurrent binder in between is skipped. */
 static void pick_locally(void)
 {
-    static struct port_ranges none, pool; /* none: pick's default range */
+    static struct port_ranges pool;
     char why[160];
-    size_t n = ranges_candidates(&pool, &none, NULL, why, sizeof(why), NULL);
+    size_t n = ranges_candidates(&pool, NULL, NULL, why, sizeof(why), NULL);
     if (n == 0)
         die(RC_EXHAUSTED, "%s", why);
 

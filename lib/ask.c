@@ -39,7 +39,7 @@ socklen_t unix_address(const char *address, struct sockaddr_un *sun, char *err,
 /* Milliseconds left until deadline (seconds), at least 0. */
 static int ms_left(double deadline)
 {
-    double left = (deadline - monotonic_seconds()) * 1000;
+    double left = (deadline - monotonic_seconds_syscall()) * 1000;
     return left > 0 ? (int)left + 1 : 0;
 }
 
@@ -124,7 +124,7 @@ enum ask_result ask_server(const char *address, const char *request,
                            char *err, size_t errlen)
 {
     struct sockaddr_un sun;
-    double deadline = monotonic_seconds() + timeout;
+    double deadline = monotonic_seconds_syscall() + timeout;
     size_t got = 0;
     socklen_t len = unix_address(address, &sun, err, errlen);
     if (len == 0)

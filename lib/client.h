@@ -31,7 +31,9 @@ enum ask_result {
 };
 
 /* Send request to the server at address and read its reply until the
- * server closes, all within timeout seconds. reply is NUL-terminated. On
+ * server closes, all within timeout seconds. reply is NUL-terminated; it
+ * may be request's own buffer, since the request is sent whole before the
+ * reply is read (one buffer is a page of stack fewer to fault in). On
  * anything but ASK_REPLY and ASK_CLOSED, err holds one line for the user
  * naming the address and what failed. */
 enum ask_result ask_server(const char *address, const char *request,

@@ -2,7 +2,9 @@
 #include "portpicker.h"
 
 #include <errno.h>
+#include <sys/syscall.h>
 #include <time.h>
+#include <unistd.h>
 
 int64_t monotonic_ms(void)
 {
@@ -16,6 +18,13 @@ int64_t monotonic_ms(void)
 double monotonic_seconds(void)
 {
     return (double)monotonic_ms() / 1000;
+}
+
+double monotonic_seconds_syscall(void)
+{
+    struct timespec ts;
+    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
 void sleep_ms(unsigned ms)

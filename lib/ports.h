@@ -75,7 +75,7 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 #define PICK_RANGE_HI 24999u
 
 /* The ports to pick from, into pool: range (pick's default range when it is
- * empty) less the kernel's ephemeral and reserved ports and less exclude
+ * NULL or empty) less the kernel's ephemeral and reserved ports and less exclude
  * (NULL: nothing). Returns how many; 0 with a message naming the range in
  * err. *guessed (unless NULL) tells whether the kernel's ephemeral range
  * was unreadable, so its default was left out: the caller says so. */

@@ -75,11 +75,14 @@ socklen_t make_sockaddr(struct sockaddr_storage *sa, int family,
     return sizeof(*in6);
 }
 
-/* Close keeping errno, after shutdown (see the file comment). */
-static void close_quietly(int fd)
+/* Close keeping errno, a TCP socket after shutdown (see the file comment).
+ * Not a UDP one: unconnected, its shutdown fails with ENOTCONN and changes
+ * nothing, a syscall in every probe for no effect. */
+static void close_quietly(int fd, int type)
 {
     int saved = errno;
-    shutdown(fd, SHUT_RDWR);
+    if (type == SOCK_STREAM)
+        shutdown(fd, SHUT_RDWR);
     close(fd);
     errno = saved;
 }
@@ -147,7 +150,7 @@ int bind_target(const struct probe_target *target, unsigned port, bool reuse,
          setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0) ||
         bind(fd, (struct sockaddr *)&sa, len) < 0 ||
         (do_listen && target->type == SOCK_STREAM && listen(fd, 1) < 0)) {
-        close_quietly(fd);
+        close_quietly(fd, target->type);
         return -1;
     }
     return fd;
@@ -165,7 +168,7 @@ static enum outcome tcp_conflict(const struct probe_target *target,
     int fd = bind_target(target, port, true, true);
     if (fd < 0)
         return errno == EADDRINUSE ? OUT_IN_USE : OUT_ERROR;
-    close_quietly(fd);
+    close_quietly(fd, SOCK_STREAM);
     /* Only connections (TIME_WAIT and the like) explain the first failure;
      * when the kernel cannot be asked, the port counts as taken. */
     int connections = sockdiag_count(IPPROTO_TCP, SOCK_STATES_CONNECTED, port);
@@ -176,7 +179,7 @@ static enum outcome probe_one(const struct probe_target *target, unsigned port)
 {
     int fd = bind_target(target, port, false, true);
     if (fd >= 0) {
-        close_quietly(fd);
+        close_quietly(fd, target->type);
         return OUT_FREE;
     }
     if (family_missing(errno))
@@ -204,7 +207,7 @@ static bool free_on_dual_stack(const struct probe_opts *opts, unsigned port)
         int fd = bind_target(&targets[i], port, false, true);
         if (fd < 0)
             return false;
-        close_quietly(fd);
+        close_quietly(fd, targets[i].type);
     }
     return true;
 }
@@ -272,7 +275,7 @@ static int try_connect(int family, const unsigned char *addr, unsigned port,
     if (result < 0 && (errno == ENETUNREACH || errno == EADDRNOTAVAIL ||
                        family_missing(errno)))
         result = 2;
-    close_quietly(fd);
+    close_quietly(fd, SOCK_STREAM);
     return result;
 }
 

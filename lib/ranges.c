@@ -167,31 +167,76 @@ int ranges_parse(struct port_ranges *r, const char *spec, char *err,
     return ranges_each(spec, take_interval, r, err, errlen);
 }
 
+/* Leading "LO" or "LO<sep>HI" of text, sep one of seps (strtoul skips
+ * blanks before each number): the rest after it, or text when there is no
+ * port there. */
+static const char *scan_interval(const char *text, const char *seps,
+                                 unsigned *lo, unsigned *hi)
+{
+    char *end;
+    unsigned long a = strtoul(text, &end, 10), b = a;
+    if (end == text || a > PORT_MAX)
+        return text;
+    if (*end && strchr(seps, *end)) {
+        const char *from = end + 1;
+        b = strtoul(from, &end, 10);
+        if (end == from || b > PORT_MAX)
+            return text;
+    }
+    *lo = (unsigned)a;
+    *hi = (unsigned)b;
+    return end;
+}
+
+/* The longest reserved-ports list the kernel can print: every other port,
+ * "N," for each, at most 6 bytes a port. */
+#define RESERVED_TEXT_MAX ((PORT_MAX + 1) / 2 * 6 + 2)
+
+/* Remove the kernel's reserved ports ("1000,2000-2010\n", or "\n") from
+ * r. The kernel prints the list in one read or not at all (a read at an
+ * offset is the end), so the buffer must hold it whole. It is nearly always
+ * short: a small buffer first, on the stack, since a page-sized one would
+ * cost every pick a page fault, more than the rest of this (docs/bench.md);
+ * a list that fills it is read again into one that holds any list. */
+static void remove_reserved(struct port_ranges *r)
+{
+    static const char path[] = "/proc/sys/net/ipv4/ip_local_reserved_ports";
+    char small[128], *big = NULL;
+    const char *text = small;
+    ssize_t n = read_small_file(path, small, sizeof(small));
+    if (n == (ssize_t)sizeof(small) - 1 && (big = malloc(RESERVED_TEXT_MAX))) {
+        n = read_small_file(path, big, RESERVED_TEXT_MAX);
+        text = big;
+    }
+    for (const char *p = text; n > 0 && *p;) {
+        unsigned lo, hi;
+        const char *next = scan_interval(p, "-", &lo, &hi);
+        if (next != p)
+            ranges_remove(r, lo, hi);
+        p = next + strcspn(next, ",\n");
+        if (*p)
+            p++;
+    }
+    free(big);
+}
+
 int ranges_remove_kernel_ports(struct port_ranges *r)
 {
-    char buf[4096];
+    char buf[32];
     unsigned lo, hi;
     int status = 0;
+    const char *text = buf;
 
+    /* "32768\t60999\n" */
     if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
                         sizeof(buf)) >= 0 &&
-        sscanf(buf, "%u %u", &lo, &hi) == 2) {
+        scan_interval(buf, " \t", &lo, &hi) != text) {
         ranges_remove(r, lo, hi);
     } else {
         ranges_remove(r, KERNEL_EPHEMERAL_LO, KERNEL_EPHEMERAL_HI);
         status = -1;
     }
-    /* "1000,2000-2010" or empty; unreadable where the range is too. */
-    if (read_small_file("/proc/sys/net/ipv4/ip_local_reserved_ports", buf,
-                        sizeof(buf)) >= 0) {
-        for (char *part = strtok(buf, ",\n"); part; part = strtok(NULL, ",\n")) {
-            int n = sscanf(part, "%u-%u", &lo, &hi);
-            if (n == 1)
-                hi = lo;
-            if (n >= 1)
-                ranges_remove(r, lo, hi);
-        }
-    }
+    remove_reserved(r);
     return status;
 }
 
@@ -227,9 +272,9 @@ size_t ranges_candidates(struct port_ranges *pool,
                          size_t errlen, bool *guessed)
 {
     pool->n = 0;
-    if (range->n == 0)
+    if (!range || range->n == 0)
         ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
-    for (size_t i = 0; i < range->n; i++)
+    for (size_t i = 0; range && i < range->n; i++)
         ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
     bool unread = ranges_remove_kernel_ports(pool) < 0;
     if (guessed)
@@ -239,7 +284,7 @@ size_t ranges_candidates(struct port_ranges *pool,
     size_t n = ranges_count(pool);
     if (n == 0) {
         char text[128];
-        if (range->n)
+        if (range && range->n)
             ranges_format(range, text, sizeof(text));
         else
             snprintf(text, sizeof(text), "%u-%u", PICK_RANGE_LO, PICK_RANGE_HI);

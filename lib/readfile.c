@@ -1,4 +1,4 @@
-/* readfile.c: read a small file (/proc, /sys) whole, with plain syscalls. */
+/* readfile.c: read a small /proc file whole, with plain syscalls. */
 #include "portpicker.h"
 
 #include <errno.h>
@@ -25,7 +25,14 @@ ssize_t read_small_file(const char *path, char *buf, size_t len)
         }
         if (n == 0)
             break;
+        /* /proc gives a file's whole text in one read when the buffer
+         * holds it (a sysctl gives it then or never: a read at an offset
+         * is the end), so a short read is the end; reading on to see 0
+         * would be a syscall a file for nothing. */
+        bool short_read = (size_t)n < len - 1 - got;
         got += (size_t)n;
+        if (short_read)
+            break;
     }
     close(fd);
     buf[got] = '\0';

@@ -10,8 +10,9 @@
 
 /* ---- lib/readfile.c ---- */
 
-/* Read at most len - 1 bytes of path into buf, NUL-terminated. Returns the
- * length, or -1 with errno set. */
+/* Read at most len - 1 bytes of path, a /proc file, into buf,
+ * NUL-terminated; a short read is taken as the end, as it is in /proc.
+ * Returns the length, or -1 with errno set. */
 ssize_t read_small_file(const char *path, char *buf, size_t len);
 
 /* ---- lib/clock.c ---- */
@@ -20,6 +21,11 @@ ssize_t read_small_file(const char *path, char *buf, size_t len);
 int64_t monotonic_ms(void);
 /* The same clock in seconds. */
 double monotonic_seconds(void);
+/* The same clock, read by a system call rather than the vDSO: for a
+ * process that reads it a few times before it exits (a client's timeout).
+ * The vDSO's first read maps three pages, three page faults that cost
+ * a short-lived process thirty times the syscall (docs/bench.md). */
+double monotonic_seconds_syscall(void);
 /* Sleep ms milliseconds, resuming after signals. */
 void sleep_ms(unsigned ms);
 

@@ -71,13 +71,21 @@ static int build(const struct request *r, char *request, size_t len, char *err,
     return RC_USAGE;
 }
 
+/* A pick's request, then its reply: ask_server sends the one whole before
+ * it reads the other into the same buffer. */
+#define PICK_BUF 8192
+_Static_assert(PICK_BUF >= PROTO_REQUEST_MAX + 2 &&
+               PICK_BUF > sizeof("ok \n") + 6 * PROTO_MAX_PORTS,
+               "a pick's buffer holds its request and the longest reply");
+
 int ask_pick(const char *address, pid_t pid, unsigned count,
              char *const *names, unsigned nnames, const unsigned *prefer,
              unsigned nprefer, unsigned *ports, double timeout, char *err,
              size_t errlen)
 {
     struct request r;
-    char request[PROTO_REQUEST_MAX + 2], reply[8192];
+    char buf[PICK_BUF];
+    char *const request = buf, *const reply = buf;
     r = (struct request){.verb = VERB_PICK, .pid = pid, .count = count,
                          .nnames = nnames, .nprefer = nprefer,
                          .legacy = count == 1 && !nnames && !nprefer};
@@ -85,10 +93,10 @@ int ask_pick(const char *address, pid_t pid, unsigned count,
         r.names[i] = names[i];
     for (unsigned i = 0; i < nprefer && i < PROTO_MAX_PREFER; i++)
         r.prefer[i] = (uint16_t)prefer[i];
-    int rc = build(&r, request, sizeof(request), err, errlen);
+    int rc = build(&r, request, sizeof(buf), err, errlen);
     if (rc != RC_OK)
         return rc;
-    enum ask_result got = ask_server(address, request, reply, sizeof(reply),
+    enum ask_result got = ask_server(address, request, reply, sizeof(buf),
                                      timeout, err, errlen);
     if (got == ASK_CLOSED && r.legacy) {
         snprintf(err, errlen, "the port server at %s refused: no free port in "
@@ -113,14 +121,16 @@ int ask_release(const char *address, const unsigned *ports, unsigned n,
                 double timeout, char *err, size_t errlen)
 {
     struct request r;
-    char request[PROTO_REQUEST_MAX + 2], reply[512];
+    /* The request, then the reply ("ok", or an error line): one buffer. */
+    char buf[PROTO_REQUEST_MAX + 2];
+    char *const request = buf, *const reply = buf;
     r = (struct request){.verb = VERB_RELEASE, .count = n};
     for (unsigned i = 0; i < n && i < PROTO_MAX_PORTS; i++)
         r.ports[i] = (uint16_t)ports[i];
-    int rc = build(&r, request, sizeof(request), err, errlen);
+    int rc = build(&r, request, sizeof(buf), err, errlen);
     if (rc != RC_OK)
         return rc;
-    enum ask_result got = ask_server(address, request, reply, sizeof(reply),
+    enum ask_result got = ask_server(address, request, reply, sizeof(buf),
                                      timeout, err, errlen);
     if (got != ASK_REPLY)
         return transport_failure(got, "release", address, err, errlen);

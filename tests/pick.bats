@@ -129,6 +129,24 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$output" -eq $((base + 1)) ]
 }
 
+@test "a long list of reserved ports, singles and ranges, is left out whole" {
+    [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] || skip "needs root to set ip_local_reserved_ports"
+    old=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
+    base=20100
+    # every other port of base..base+3999, then base+4000..base+4049 as a
+    # range: 12 KB of text, past any small buffer; pick from the end of it
+    list=$(seq -s, "$base" 2 $((base + 3998))),$((base + 4000))-$((base + 4049))
+    echo "$list" > /proc/sys/net/ipv4/ip_local_reserved_ports
+    run --separate-stderr pp pick -n 50 --range "$((base + 3900))-$((base + 4049))"
+    echo "$old" > /proc/sys/net/ipv4/ip_local_reserved_ports
+    [ "$status" -eq 0 ] || skip "ports of $((base + 3900))-$((base + 3999)) are in use on this host"
+    for port in $output; do
+        [ $(( (port - base) % 2 )) -eq 1 ]
+        [ "$port" -lt $((base + 4000)) ]
+    done
+    [ "$(wc -w <<<"$output")" -eq 50 ]
+}
+
 @test "pick with BIND_TIMEOUT returns at once and holds the port" {
     start=$(date +%s%N)
     port=$(pp pick $$ 5)
