@@ -5,6 +5,7 @@
  *        floor repeat K RUNS WARMUP CMD [ARG...]
  *        floor pair RUNS WARMUP CMD [ARG...]
  *        floor probe RUNS [SOCKETS]
+ *        floor serve ADDRESS
  *
  * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
  *        stdout and stderr to /dev/null, timing each from posix_spawn to its
@@ -20,6 +21,14 @@
  *        the IPv6 and the IPv4 wildcard apart, 2 each protocol once on a
  *        dual-stack socket (IPv6 wildcard, IPV6_V6ONLY off): the least CPU
  *        a server can spend checking a port before a grant.
+ * serve  the connection floor: a server on the unix socket ADDRESS (@NAME:
+ *        abstract) that does the least any server of python_portpicker's
+ *        protocol must do per request, one connection each: accept4, read
+ *        the request, send a reply ("1\n", which bench/loadgen counts as a
+ *        grant), close, and its share of an epoll_wait. As ./portpicker
+ *        serve does, it reads at once after accept and watches a connection
+ *        only when its request is not in yet. Runs until SIGTERM; its CPU
+ *        time is read from outside (/proc/PID/schedstat).
  *
  * spawn, repeat and pair also report each run's CPU time (user + system,
  * from wait4) as "cpu", beside the wall-clock figures.
@@ -31,10 +40,14 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,7 +57,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | "
                     "repeat K RUNS WARMUP CMD [ARG...] | pair RUNS WARMUP CMD [ARG...] | "
-                    "probe RUNS [4|2]]\n");
+                    "probe RUNS [4|2] | serve ADDRESS]\n");
     exit(2);
 }
 
@@ -203,6 +216,58 @@ static int probe_main(long runs, long sockets)
     return 0;
 }
 
+/* Answer the request on fd if it is in: true when fd is done with
+ * (answered and closed, or gone), false when it must wait for it. */
+static bool conn_answer(int fd)
+{
+    char buf[64];
+    ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN)
+        return false;
+    if (n > 0)
+        send(fd, "1\n", 2, MSG_NOSIGNAL | MSG_DONTWAIT);
+    close(fd);
+    return true;
+}
+
+static int serve_main(const char *addr)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t len = strlen(addr);
+    if (len == 0 || len >= sizeof(sa.sun_path))
+        usage();
+    memcpy(sa.sun_path, addr, len);
+    if (addr[0] == '@')
+        sa.sun_path[0] = '\0';
+    else
+        len++;
+    socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};
+    if (lfd < 0 || ep < 0 || bind(lfd, (struct sockaddr *)&sa, salen) < 0
+        || listen(lfd, 128) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0) {
+        perror("floor serve");
+        return 1;
+    }
+    for (;;) {
+        struct epoll_event evs[64];
+        int n = epoll_wait(ep, evs, 64, -1);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd != lfd) {
+                conn_answer(evs[i].data.fd);    /* its close leaves epoll */
+                continue;
+            }
+            int cfd;
+            while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+                struct epoll_event cev = {.events = EPOLLIN, .data.fd = cfd};
+                if (!conn_answer(cfd) && epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
+                    close(cfd);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 1)
@@ -217,5 +282,7 @@ int main(int argc, char **argv)
         return probe_main(atol(argv[2]), 4);
     if (!strcmp(argv[1], "probe") && argc == 4 && (atol(argv[3]) == 2 || atol(argv[3]) == 4))
         return probe_main(atol(argv[2]), atol(argv[3]));
+    if (!strcmp(argv[1], "serve") && argc == 3)
+        return serve_main(argv[2]);
     usage();
 }

@@ -11,31 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for any one line a formatter writes: a pick of PROTO_MAX_PORTS
- * ports (~6 KB), or a lease line with a long escaped command. */
-#define LINE_ROOM 8192
-
 /* Make room for one more line; false (out->failed) when out of memory. */
 static bool reserve(struct reply *out)
 {
     if (out->failed)
         return false;
-    if (out->cap - out->len >= LINE_ROOM)
+    if (out->cap - out->len >= REPLY_ROOM)
         return true;
-    size_t cap = out->cap ? out->cap * 2 : LINE_ROOM;
-    while (cap - out->len < LINE_ROOM)
+    size_t cap = out->cap ? out->cap * 2 : REPLY_ROOM;
+    while (cap - out->len < REPLY_ROOM)
         cap *= 2;
-    char *text = realloc(out->text, cap);
+    char *text = realloc(out->heap ? out->text : NULL, cap);
     if (!text) {
         out->failed = true;
         return false;
     }
+    if (!out->heap && out->len)
+        memcpy(text, out->text, out->len);
     out->text = text;
     out->cap = cap;
+    out->heap = true;
     return true;
 }
 
-/* Account for a formatter's result (-1: it did not fit, which LINE_ROOM
+/* Account for a formatter's result (-1: it did not fit, which REPLY_ROOM
  * rules out; treated as a failed reply rather than trusted). */
 static void wrote(struct reply *out, int n)
 {

@@ -101,6 +101,8 @@ struct server {
     size_t nconns;
     struct client *first, *last;/* in accept order = deadline order */
     size_t nclients;
+    struct client *spare;       /* closed clients kept for reuse, by next */
+    size_t nspare;
     int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
     char why[160];              /* why the last request was denied */
 };
@@ -149,14 +151,20 @@ void server_stats(struct server *s, const char *when);
 
 /* ---- answer.c ---- */
 
-/* A reply: text (malloc'd, len bytes) and the ports a pick granted, to
- * undo if the reply cannot be sent; or a refusal (code, why). legacy: the
- * request was a bare pid, so a refusal is a close without a word.
- * failed: out of memory on the way. */
+/* Room for any one line a formatter writes: a pick of PROTO_MAX_PORTS
+ * ports (~6 KB), or a lease line with a long escaped command. */
+#define REPLY_ROOM 8192
+
+/* A reply: text (len bytes of cap) and the ports a pick granted, to undo
+ * if the reply cannot be sent; or a refusal (code, why). text starts as
+ * the caller's REPLY_ROOM bytes (or NULL), so a reply of one line costs no
+ * malloc; heap: it outgrew them and is malloc'd (the caller frees it).
+ * legacy: the request was a bare pid, so a refusal is a close without a
+ * word. failed: out of memory on the way. */
 struct reply {
     char *text;
     size_t len, cap;
-    bool legacy, failed, refused;
+    bool heap, legacy, failed, refused;
     bool leases;        /* text is the head of a leases reply of count lines:
                          * the lines follow by answer_leases_more */
     size_t count;
