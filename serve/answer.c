@@ -139,6 +139,18 @@ static void leases(struct server *s, struct reply *out)
         wrote(out, proto_format_count(ROOM(out), out->count));
 }
 
+/* o's command line, read from /proc once per process (s->cmds). */
+static const char *cmdline_of(struct server *s, const struct owner *o)
+{
+    struct cmd_entry *e = &s->cmds[(uint32_t)o->pid % CMD_CACHE];
+    if (e->pid != o->pid || e->start != o->start) {
+        proc_cmdline(o->pid, e->cmd, sizeof(e->cmd));
+        e->pid = o->pid;
+        e->start = o->start;
+    }
+    return e->cmd;
+}
+
 size_t answer_leases_more(struct server *s, struct client *c)
 {
     const struct leases *ls = &s->leases;
@@ -153,15 +165,10 @@ size_t answer_leases_more(struct server *s, struct client *c)
         /* A lease's command line (which may hold a password) goes to its
          * uid and root; others get the port, uid and pid. */
         bool shown = c->uid == 0 || c->uid == l->uid;
-        /* Leases come in port order: one owner's are often in a row. */
-        if (shown && c->cmd_pid != o->pid) {
-            proc_cmdline(o->pid, c->cmd, sizeof(c->cmd));
-            c->cmd_pid = o->pid;
-        }
         struct lease_line line = {
             .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
             .age = now - l->since, .names = leases_name_of(ls, port),
-            .cmd = shown ? c->cmd : "",
+            .cmd = shown ? cmdline_of(s, o) : "",
         };
         int n = proto_format_lease(c->buf + len, sizeof(c->buf) - len, &line);
         if (n < 0)

@@ -362,8 +362,8 @@ static bool client_new(struct server *s, int fd)
         close(fd);
         return false;
     }
-    /* All but the buffers, which len and cmd_pid say are empty. */
-    memset(c, 0, offsetof(struct client, cmd));
+    /* All but the buffer, which len says is empty. */
+    memset(c, 0, offsetof(struct client, buf));
     c->fd = fd;
     c->peer_pid = cred.pid;
     c->uid = cred.uid;

@@ -37,6 +37,18 @@ struct serve_opts {
     bool no_pidfd;              /* poll start times even if pidfd works */
 };
 
+/* Owners' command lines, for lease listings (answer.c), by pid modulo
+ * CMD_CACHE: leases come in port order, and a pool filled by a few owners
+ * in turn interleaves them, so a listing would otherwise read /proc a
+ * lease. An entry is good for the process its start time names, so a
+ * reused pid never shows its predecessor's line. */
+#define CMD_CACHE 64
+struct cmd_entry {
+    pid_t pid;          /* 0: empty */
+    uint64_t start;
+    char cmd[PROTO_CMD_MAX + 1];
+};
+
 struct stats {
     uint64_t request_errors, denied, checked_last, allocations;
     uint64_t reclaimed, outsiders, polled_owners;
@@ -58,8 +70,6 @@ struct client {
     size_t out_len, out_off;
     unsigned cursor;
     size_t lines_left;
-    pid_t cmd_pid;      /* whose command line cmd holds (0: none yet) */
-    char cmd[PROTO_CMD_MAX + 1];
     char buf[PROTO_REQUEST_MAX + 2];   /* a line, its newline, one byte more */
 };
 _Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
@@ -105,6 +115,7 @@ struct server {
     size_t nspare;
     int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
     char why[160];              /* why the last request was denied */
+    struct cmd_entry cmds[CMD_CACHE];
 };
 
 /* File descriptors kept free for probes, /proc and the state file: the

@@ -652,3 +652,28 @@ PY
         [ ! -e "$sock" ]
     done
 }
+
+@test "a lease listing reads each owner's command line once, though owners' leases interleave by port" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    start_server --pool 23000-23199 --quiet
+    owners=()
+    for _ in $(seq 8); do start_owner; owners+=("$OWNER"); done
+    # Round after round, one port to each owner: port order interleaves them.
+    for _ in $(seq 10); do
+        for o in "${owners[@]}"; do pp pick --server "$ADDR" "$o" >/dev/null; done
+    done
+    strace -f -qq -e trace=openat -o "$BATS_TEST_TMPDIR/trace" -p "$SERVER_PID" &
+    tracer=$!
+    track_pid "$tracer"
+    sleep 0.5
+    run pp check --leases -s "$ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(grep -c " sleep 300" <<<"$output")" -eq 80 ]
+    pp check --server-up -s "$ADDR" >/dev/null
+    sleep 0.3
+    kill "$tracer"
+    wait "$tracer" 2>/dev/null || true
+    reads=$(grep -c '/cmdline"' "$BATS_TEST_TMPDIR/trace" || true)
+    echo "cmdline reads: $reads"
+    [ "$reads" -le 8 ]
+}
