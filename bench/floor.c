@@ -5,6 +5,7 @@
  *        floor repeat K RUNS WARMUP CMD [ARG...]
  *        floor pair RUNS WARMUP CMD [ARG...]
  *        floor probe RUNS [SOCKETS]
+ *        floor serve ADDRESS
  *
  * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
  *        stdout and stderr to /dev/null, timing each from posix_spawn to its
@@ -12,17 +13,27 @@
  * repeat the same, but each sample is K runs of CMD in a row, from the
  *        first posix_spawn to the last reaping (a script that needs K ports
  *        and can only ask for one per process).
- * pair   like spawn, but each run of CMD follows a run of the static no-op
- *        (this binary, no arguments), timed the same way into "floor": the
- *        two share every burst of other work on a busy machine.
+ * pair   like spawn, but each run of CMD follows a run of a static no-op
+ *        ($FLOOR_NOOP, else this binary with no arguments), timed the same
+ *        way into "floor": the two share every burst of other work on a
+ *        busy machine.
  * probe  times one full probe of a free port RUNS times: TCP (bind, listen)
  *        and UDP bind, each socket closed; SOCKETS 4 (the default) probes
  *        the IPv6 and the IPv4 wildcard apart, 2 each protocol once on a
  *        dual-stack socket (IPv6 wildcard, IPV6_V6ONLY off): the least CPU
  *        a server can spend checking a port before a grant.
+ * serve  the connection floor: a server on the unix socket ADDRESS (@NAME:
+ *        abstract) that does the least any server of python_portpicker's
+ *        protocol must do per request, one connection each: accept4, read
+ *        the request, send a reply ("1\n", which bench/loadgen counts as a
+ *        grant), close, and its share of an epoll_wait. As ./portpicker
+ *        serve does, it reads at once after accept and watches a connection
+ *        only when its request is not in yet. Runs until SIGTERM; its CPU
+ *        time is read from outside (/proc/PID/schedstat).
  *
  * spawn, repeat and pair also report each run's CPU time (user + system,
- * from wait4) as "cpu", beside the wall-clock figures.
+ * from wait4) as "cpu" and its page faults (minor and major) as "faults",
+ * beside the wall-clock figures.
  *
  * Prints one JSON object on stdout; times are in microseconds. */
 #define _GNU_SOURCE
@@ -31,10 +42,14 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <errno.h>
 #include <spawn.h>
 #include <stdbool.h>
+#include <stddef.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -44,14 +59,20 @@ static void usage(void)
 {
     fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | "
                     "repeat K RUNS WARMUP CMD [ARG...] | pair RUNS WARMUP CMD [ARG...] | "
-                    "probe RUNS [4|2]]\n");
+                    "probe RUNS [4|2] | serve ADDRESS]\n");
     exit(2);
 }
 
-/* Runs argv once, adding its CPU time (user + system) to *cpu_us; returns
- * its wait status, or -1 if it could not start. */
+/* What a run cost beside its wall-clock time, from wait4's rusage. */
+struct cost {
+    double cpu_us;      /* user + system */
+    double faults;      /* page faults, minor and major */
+};
+
+/* Runs argv once, adding its cost to *cost; returns its wait status, or -1
+ * if it could not start. */
 static int run_once(char **argv, const posix_spawn_file_actions_t *fa,
-                    double *cpu_us)
+                    struct cost *cost)
 {
     pid_t pid;
     int status;
@@ -60,16 +81,31 @@ static int run_once(char **argv, const posix_spawn_file_actions_t *fa,
         return -1;
     while (wait4(pid, &status, 0, &ru) < 0)
         ;
-    *cpu_us += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
-               (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    cost->cpu_us += (double)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+                    (double)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec);
+    cost->faults += (double)(ru.ru_minflt + ru.ru_majflt);
     return status;
 }
 
-static void cpu_json(struct samples *cpu)
+struct cost_samples {
+    struct samples cpu, faults;
+};
+
+static void cost_add(struct cost_samples *s, const struct cost *c)
+{
+    samples_add(&s->cpu, c->cpu_us);
+    samples_add(&s->faults, c->faults);
+}
+
+static void cost_json(struct cost_samples *s)
 {
     printf(",\"cpu\":{");
-    samples_json(stdout, cpu);
-    printf("}");
+    samples_json(stdout, &s->cpu);
+    /* Counts, not microseconds. */
+    struct samples *f = &s->faults;
+    qsort(f->v, f->n, sizeof(*f->v), cmp_double);
+    printf("},\"faults\":{\"min\":%.0f,\"p50\":%.0f,\"max\":%.0f}",
+           samples_pct(f, 0), samples_pct(f, 50), f->n ? f->v[f->n - 1] : 0);
 }
 
 static int spawn_main(long repeat, long runs, long warmup, char **argv)
@@ -78,59 +114,64 @@ static int spawn_main(long repeat, long runs, long warmup, char **argv)
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    struct samples s = {0}, cpu = {0};
+    struct samples s = {0};
+    struct cost_samples cs = {0};
     long failed = 0;
     for (long i = 0; i < warmup + runs; i++) {
-        double t0 = now_us(), cpu_us = 0;
+        double t0 = now_us();
+        struct cost c = {0};
         int status = 0;
         for (long k = 0; k < repeat && status == 0; k++)
-            status = run_once(argv, &fa, &cpu_us);
+            status = run_once(argv, &fa, &c);
         double us = now_us() - t0;
         if (status != 0)
             failed++;
         else if (i >= warmup) {
             samples_add(&s, us);
-            samples_add(&cpu, cpu_us);
+            cost_add(&cs, &c);
         }
     }
     printf("{\"failed\":%ld,", failed);
     samples_json(stdout, &s);
-    cpu_json(&cpu);
+    cost_json(&cs);
     printf("}\n");
     return failed == warmup + runs;
 }
 
 static int pair_main(long runs, long warmup, char **argv)
 {
+    /* The no-op: $FLOOR_NOOP (the musl one), else this binary. */
     char self[] = "/proc/self/exe";
-    char *noop[] = {self, NULL};
+    char *noop[] = {getenv("FLOOR_NOOP") ? getenv("FLOOR_NOOP") : self, NULL};
     posix_spawn_file_actions_t fa;
     posix_spawn_file_actions_init(&fa);
     posix_spawn_file_actions_addopen(&fa, 1, "/dev/null", O_WRONLY, 0);
     posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    struct samples s = {0}, fl = {0}, cpu = {0}, flcpu = {0};
+    struct samples s = {0}, fl = {0};
+    struct cost_samples cs = {0}, flcs = {0};
     long failed = 0;
     for (long i = 0; i < warmup + runs; i++) {
-        double t0 = now_us(), cpu0 = 0, cpu1 = 0;
-        int status = run_once(noop, &fa, &cpu0);
+        struct cost c0 = {0}, c1 = {0};
+        double t0 = now_us();
+        int status = run_once(noop, &fa, &c0);
         double t1 = now_us();
-        status |= run_once(argv, &fa, &cpu1);
+        status |= run_once(argv, &fa, &c1);
         double t2 = now_us();
         if (status != 0)
             failed++;
         else if (i >= warmup) {
             samples_add(&fl, t1 - t0);
             samples_add(&s, t2 - t1);
-            samples_add(&flcpu, cpu0);
-            samples_add(&cpu, cpu1);
+            cost_add(&flcs, &c0);
+            cost_add(&cs, &c1);
         }
     }
     printf("{\"failed\":%ld,", failed);
     samples_json(stdout, &s);
-    cpu_json(&cpu);
+    cost_json(&cs);
     printf(",\"floor\":{");
     samples_json(stdout, &fl);
-    cpu_json(&flcpu);
+    cost_json(&flcs);
     printf("}}\n");
     return failed == warmup + runs;
 }
@@ -203,6 +244,58 @@ static int probe_main(long runs, long sockets)
     return 0;
 }
 
+/* Answer the request on fd if it is in: true when fd is done with
+ * (answered and closed, or gone), false when it must wait for it. */
+static bool conn_answer(int fd)
+{
+    char buf[64];
+    ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN)
+        return false;
+    if (n > 0)
+        send(fd, "1\n", 2, MSG_NOSIGNAL | MSG_DONTWAIT);
+    close(fd);
+    return true;
+}
+
+static int serve_main(const char *addr)
+{
+    struct sockaddr_un sa = {.sun_family = AF_UNIX};
+    size_t len = strlen(addr);
+    if (len == 0 || len >= sizeof(sa.sun_path))
+        usage();
+    memcpy(sa.sun_path, addr, len);
+    if (addr[0] == '@')
+        sa.sun_path[0] = '\0';
+    else
+        len++;
+    socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
+    int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int ep = epoll_create1(EPOLL_CLOEXEC);
+    struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};
+    if (lfd < 0 || ep < 0 || bind(lfd, (struct sockaddr *)&sa, salen) < 0
+        || listen(lfd, 128) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0) {
+        perror("floor serve");
+        return 1;
+    }
+    for (;;) {
+        struct epoll_event evs[64];
+        int n = epoll_wait(ep, evs, 64, -1);
+        for (int i = 0; i < n; i++) {
+            if (evs[i].data.fd != lfd) {
+                conn_answer(evs[i].data.fd);    /* its close leaves epoll */
+                continue;
+            }
+            int cfd;
+            while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+                struct epoll_event cev = {.events = EPOLLIN, .data.fd = cfd};
+                if (!conn_answer(cfd) && epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
+                    close(cfd);
+            }
+        }
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc == 1)
@@ -217,5 +310,7 @@ int main(int argc, char **argv)
         return probe_main(atol(argv[2]), 4);
     if (!strcmp(argv[1], "probe") && argc == 4 && (atol(argv[3]) == 2 || atol(argv[3]) == 4))
         return probe_main(atol(argv[2]), atol(argv[3]));
+    if (!strcmp(argv[1], "serve") && argc == 3)
+        return serve_main(argv[2]);
     usage();
 }

@@ -11,31 +11,30 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Room for any one line a formatter writes: a pick of PROTO_MAX_PORTS
- * ports (~6 KB), or a lease line with a long escaped command. */
-#define LINE_ROOM 8192
-
 /* Make room for one more line; false (out->failed) when out of memory. */
 static bool reserve(struct reply *out)
 {
     if (out->failed)
         return false;
-    if (out->cap - out->len >= LINE_ROOM)
+    if (out->cap - out->len >= REPLY_ROOM)
         return true;
-    size_t cap = out->cap ? out->cap * 2 : LINE_ROOM;
-    while (cap - out->len < LINE_ROOM)
+    size_t cap = out->cap ? out->cap * 2 : REPLY_ROOM;
+    while (cap - out->len < REPLY_ROOM)
         cap *= 2;
-    char *text = realloc(out->text, cap);
+    char *text = realloc(out->heap ? out->text : NULL, cap);
     if (!text) {
         out->failed = true;
         return false;
     }
+    if (!out->heap && out->len)
+        memcpy(text, out->text, out->len);
     out->text = text;
     out->cap = cap;
+    out->heap = true;
     return true;
 }
 
-/* Account for a formatter's result (-1: it did not fit, which LINE_ROOM
+/* Account for a formatter's result (-1: it did not fit, which REPLY_ROOM
  * rules out; treated as a failed reply rather than trusted). */
 static void wrote(struct reply *out, int n)
 {
@@ -140,6 +139,18 @@ static void leases(struct server *s, struct reply *out)
         wrote(out, proto_format_count(ROOM(out), out->count));
 }
 
+/* o's command line, read from /proc once per process (s->cmds). */
+static const char *cmdline_of(struct server *s, const struct owner *o)
+{
+    struct cmd_entry *e = &s->cmds[(uint32_t)o->pid % CMD_CACHE];
+    if (e->pid != o->pid || e->start != o->start) {
+        proc_cmdline(o->pid, e->cmd, sizeof(e->cmd));
+        e->pid = o->pid;
+        e->start = o->start;
+    }
+    return e->cmd;
+}
+
 size_t answer_leases_more(struct server *s, struct client *c)
 {
     const struct leases *ls = &s->leases;
@@ -154,15 +165,10 @@ size_t answer_leases_more(struct server *s, struct client *c)
         /* A lease's command line (which may hold a password) goes to its
          * uid and root; others get the port, uid and pid. */
         bool shown = c->uid == 0 || c->uid == l->uid;
-        /* Leases come in port order: one owner's are often in a row. */
-        if (shown && c->cmd_pid != o->pid) {
-            proc_cmdline(o->pid, c->cmd, sizeof(c->cmd));
-            c->cmd_pid = o->pid;
-        }
         struct lease_line line = {
             .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
             .age = now - l->since, .names = leases_name_of(ls, port),
-            .cmd = shown ? c->cmd : "",
+            .cmd = shown ? cmdline_of(s, o) : "",
         };
         int n = proto_format_lease(c->buf + len, sizeof(c->buf) - len, &line);
         if (n < 0)

@@ -3,10 +3,10 @@
  * Handlers live in an array indexed by fd; one epoll_wait, whose timeout is
  * the nearest timer, drives everything. Sockets, the signalfd and pidfds
  * are just more readable fds. Each event carries its fd and the slot's
- * generation, which loop_del bumps: a handler that closes an fd whose
- * number is reused before the rest of the batch runs cannot have the old
- * fd's events delivered to the new one. Linux only (epoll); a port would
- * swap this file for a poll(2) one with the same contract. */
+ * generation, which loop_del and loop_forget bump: a handler that closes
+ * an fd whose number is reused before the rest of the batch runs cannot
+ * have the old fd's events delivered to the new one. Linux only (epoll); a
+ * port would swap this file for a poll(2) one with the same contract. */
 #include "portpicker.h"
 #include "serve/loop.h"
 
@@ -67,13 +67,25 @@ int loop_add(struct loop *l, int fd, loop_fn *on_read, loop_fn *on_write,
     return 0;
 }
 
-void loop_del(struct loop *l, int fd)
+/* Drop fd's handler and bump its generation; true if it had one. */
+static bool forget(struct loop *l, int fd)
 {
     if (fd < 0 || fd >= l->nfds || !(l->fds[fd].on_read || l->fds[fd].on_write))
-        return;
-    /* Cannot fail for an fd we added; the handler goes either way. */
-    epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+        return false;
     l->fds[fd] = (struct handler){.gen = l->fds[fd].gen + 1};
+    return true;
+}
+
+void loop_del(struct loop *l, int fd)
+{
+    /* Cannot fail for an fd we added; the handler goes either way. */
+    if (forget(l, fd))
+        epoll_ctl(l->epfd, EPOLL_CTL_DEL, fd, NULL);
+}
+
+void loop_forget(struct loop *l, int fd)
+{
+    forget(l, fd);
 }
 
 int loop_timer(struct loop *l, timer_fn *fn, void *data)

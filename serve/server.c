@@ -54,7 +54,8 @@ static void owner_gone(struct server *s, struct owner *o)
 {
     pid_t pid = o->pid;
     if (o->pidfd >= 0) {
-        loop_del(&s->loop, o->pidfd);
+        /* Ours alone (never dup'd, no fork): its close leaves epoll. */
+        loop_forget(&s->loop, o->pidfd);
         close(o->pidfd);
     }
     if (o->polled)
@@ -377,7 +378,7 @@ static void end_lease(struct server *s, unsigned port, bool undo)
     int pidfd = undo ? leases_ungrant(&s->leases, port)
                      : leases_release(&s->leases, port);
     if (pidfd >= 0) {
-        loop_del(&s->loop, pidfd);
+        loop_forget(&s->loop, pidfd);
         close(pidfd);
     }
 }

@@ -37,6 +37,18 @@ struct serve_opts {
     bool no_pidfd;              /* poll start times even if pidfd works */
 };
 
+/* Owners' command lines, for lease listings (answer.c), by pid modulo
+ * CMD_CACHE: leases come in port order, and a pool filled by a few owners
+ * in turn interleaves them, so a listing would otherwise read /proc a
+ * lease. An entry is good for the process its start time names, so a
+ * reused pid never shows its predecessor's line. */
+#define CMD_CACHE 64
+struct cmd_entry {
+    pid_t pid;          /* 0: empty */
+    uint64_t start;
+    char cmd[PROTO_CMD_MAX + 1];
+};
+
 struct stats {
     uint64_t request_errors, denied, checked_last, allocations;
     uint64_t reclaimed, outsiders, polled_owners;
@@ -58,8 +70,6 @@ struct client {
     size_t out_len, out_off;
     unsigned cursor;
     size_t lines_left;
-    pid_t cmd_pid;      /* whose command line cmd holds (0: none yet) */
-    char cmd[PROTO_CMD_MAX + 1];
     char buf[PROTO_REQUEST_MAX + 2];   /* a line, its newline, one byte more */
 };
 _Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
@@ -101,8 +111,11 @@ struct server {
     size_t nconns;
     struct client *first, *last;/* in accept order = deadline order */
     size_t nclients;
+    struct client *spare;       /* closed clients kept for reuse, by next */
+    size_t nspare;
     int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
     char why[160];              /* why the last request was denied */
+    struct cmd_entry cmds[CMD_CACHE];
 };
 
 /* File descriptors kept free for probes, /proc and the state file: the
@@ -149,14 +162,20 @@ void server_stats(struct server *s, const char *when);
 
 /* ---- answer.c ---- */
 
-/* A reply: text (malloc'd, len bytes) and the ports a pick granted, to
- * undo if the reply cannot be sent; or a refusal (code, why). legacy: the
- * request was a bare pid, so a refusal is a close without a word.
- * failed: out of memory on the way. */
+/* Room for any one line a formatter writes: a pick of PROTO_MAX_PORTS
+ * ports (~6 KB), or a lease line with a long escaped command. */
+#define REPLY_ROOM 8192
+
+/* A reply: text (len bytes of cap) and the ports a pick granted, to undo
+ * if the reply cannot be sent; or a refusal (code, why). text starts as
+ * the caller's REPLY_ROOM bytes (or NULL), so a reply of one line costs no
+ * malloc; heap: it outgrew them and is malloc'd (the caller frees it).
+ * legacy: the request was a bare pid, so a refusal is a close without a
+ * word. failed: out of memory on the way. */
 struct reply {
     char *text;
     size_t len, cap;
-    bool legacy, failed, refused;
+    bool heap, legacy, failed, refused;
     bool leases;        /* text is the head of a leases reply of count lines:
                          * the lines follow by answer_leases_more */
     size_t count;

@@ -24,6 +24,12 @@ setup() {
     [ "$status" -eq 0 ]
 }
 
+@test "an fd forgotten by the loop and closed, its number reused in the same turn, never gets its predecessor's event" {
+    run "$TOP/build/loop_test" reuse-forget
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
 @test "a timer runs again after the delay its function returns, and rests on LOOP_DONE" {
     run "$TOP/build/loop_test" timer
     echo "$output"

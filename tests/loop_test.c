@@ -1,8 +1,9 @@
 /* loop_test.c: the event loop's promises (serve/loop.h), one case per run:
- * `loop_test both|reuse|timer` exits 0 when the promise holds, else 1 with
+ * `loop_test both|reuse|reuse-forget|timer` exits 0 when the promise holds, else 1 with
  * a line saying what broke. Built by tests/loop.bats through `make`. */
 #include "serve/loop.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -10,6 +11,7 @@
 
 static int reads, writes, stale, fires;
 static int victim = -1;
+static bool by_forget;  /* close_other forgets instead of deleting */
 
 static int fail(const char *what)
 {
@@ -58,7 +60,10 @@ static void close_other(struct loop *l, int fd, void *data, int mask)
     (void)mask;
     if (victim >= 0)
         return;
-    loop_del(l, other);
+    if (by_forget)
+        loop_forget(l, other);
+    else
+        loop_del(l, other);
     close(other);
     int fresh = socket(AF_UNIX, SOCK_STREAM, 0);
     if (fresh != other || loop_add(l, fresh, never, NULL, NULL) < 0)
@@ -106,13 +111,22 @@ static int timer(struct loop *l)
     return 0;
 }
 
+/* The same with loop_forget, which leaves the fd's removal from epoll to
+ * its close. */
+static int reuse_forget(struct loop *l)
+{
+    by_forget = true;
+    return reuse(l);
+}
+
 int main(int argc, char **argv)
 {
     struct loop l;
     if (argc != 2 || loop_init(&l, NULL) < 0)
-        return fail("usage: loop_test both|reuse|timer");
+        return fail("usage: loop_test both|reuse|reuse-forget|timer");
     int rc = !strcmp(argv[1], "both")    ? both(&l)
              : !strcmp(argv[1], "reuse") ? reuse(&l)
+             : !strcmp(argv[1], "reuse-forget") ? reuse_forget(&l)
              : !strcmp(argv[1], "timer") ? timer(&l)
                                          : fail("no such case");
     loop_fini(&l);
