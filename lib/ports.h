@@ -94,8 +94,9 @@ void portset_clear(struct portset *set);
 void portset_add(struct portset *set, unsigned lo, unsigned hi);
 bool portset_has(const struct portset *set, unsigned port);
 size_t portset_count(const struct portset *set);
-/* Ports of set in increasing order into out (room for portset_count()). */
-size_t portset_list(const struct portset *set, uint16_t *out);
+/* The first port of set above port (0: from the start), 0 when there is
+ * none; a word of 64 ports at a time. */
+unsigned portset_next(const struct portset *set, unsigned port);
 /* ranges_each into set. */
 int portset_parse(struct portset *set, const char *spec, char *err,
                   size_t errlen);

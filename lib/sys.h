@@ -1,5 +1,5 @@
 /* sys.h: small wrappers around the system: time, fd limits, /proc files,
- * randomness. */
+ * randomness, lazily backed tables. */
 #ifndef PORTPICKER_SYS_H
 #define PORTPICKER_SYS_H
 
@@ -14,6 +14,14 @@
  * NUL-terminated; a short read is taken as the end, as it is in /proc.
  * Returns the length, or -1 with errno set. */
 ssize_t read_small_file(const char *path, char *buf, size_t len);
+
+/* ---- lib/pages.c ---- */
+
+/* n zeroed entries of size bytes, backed by memory only once written: for
+ * tables sized to the worst case. NULL with errno set on failure. */
+void *pages_alloc(size_t n, size_t size);
+/* Give back a table of pages_alloc(n, size); p may be NULL. */
+void pages_free(void *p, size_t n, size_t size);
 
 /* ---- lib/clock.c ---- */
 

@@ -8,42 +8,44 @@
 
 
 enum port_state {
-    PORT_OUTSIDE = 0,   /* not in the pool */
-    PORT_FREE,          /* in the free queue */
+    PORT_FREE = 0,      /* in the free queue (0: a fresh table is all free) */
     PORT_LEASED,        /* held by an owner */
     PORT_RESTING,       /* in the retry queue: bound by someone else */
     PORT_DYING,         /* its owner died; not yet probed */
+    PORT_OUTSIDE,       /* not in the pool (never stored) */
 };
 
+/* A lease, by pool position; meaningful only while its port is leased. */
 struct lease {
-    uint8_t state;      /* enum port_state */
-    uint16_t next;      /* next port of the same owner, 0 at the end */
-    uint32_t owner;     /* index into owners when PORT_LEASED */
     uid_t uid;          /* caller that asked for it */
     uint32_t since;     /* monotonic_ms() / 1000 when granted (or restored) */
+    uint16_t owner;     /* index into owners */
+    uint16_t next;      /* next port of the same owner, 0 at the end */
 };
 
 #define OWNER_UID_UNKNOWN ((uid_t)-1)
 
 struct owner {
+    uint64_t start;     /* /proc start time */
     pid_t pid;          /* in our pid namespace; 0: slot unused */
     int pidfd;          /* a pidfd in the loop, or (polled) an open /proc/PID;
                          * -1: polled by its start time alone */
-    bool polled;        /* checked every POLL_MS, not by the loop */
     uid_t ruid, euid;   /* its uids, OWNER_UID_UNKNOWN until needed */
-    uint64_t start;     /* /proc start time */
-    uint32_t nleases;
+    union {
+        uint32_t nleases;   /* in use */
+        uint32_t next_free; /* unused: 1 + the next unused slot, 0: none */
+    };
     uint16_t first;     /* first leased port, 0 when none */
-    uint32_t next_free; /* free list of unused slots */
+    bool polled;        /* checked every POLL_MS, not by the loop */
 };
 
 /* FIFO of ports, capacity fixed at the pool size. */
 struct ring {
     uint16_t *port;
     size_t cap, head, len;
-    uint16_t *at;       /* the free queue's only: by port, its index in
-                         * port[] (stale once it left), so that a given port
-                         * is taken out in O(1) */
+    uint16_t *at;       /* the free queue's only: by pool position, its
+                         * index in port[] (stale once it left), so that a
+                         * given port is taken out in O(1) */
 };
 
 struct uid_count {
@@ -51,20 +53,29 @@ struct uid_count {
     uint32_t count;
 };
 
+/* Every table is sized to the pool and indexed by a port's position in it
+ * (its rank among the pool's ports), never by port: a small pool costs
+ * little whatever its ports. Tables are mapped zeroed and touched only as
+ * they are used. */
 struct leases {
-    struct lease *port;         /* PORT_MAX + 1 entries */
-    struct ring free, resting, dying;
+    struct portset pool;
+    uint16_t below[(PORT_MAX + 1) / 64]; /* pool ports below each word of
+                                          * pool.bits: rank in O(1) */
     size_t npool;
-    struct owner *owners;       /* 1..nslots; index 0 is never used */
+    uint8_t *state;             /* enum port_state, by position */
+    struct lease *lease;        /* by position */
+    struct ring free, resting, dying;
+    struct owner *owners;       /* nslots: one a pool port, and a spare */
     size_t nslots;
-    uint32_t owner_free;        /* first unused slot */
-    uint32_t *by_pid;           /* open addressing: owner index, 0 empty */
+    size_t owners_used;         /* slots ever used: the rest is untouched */
+    uint32_t owner_free;        /* 1 + the first released slot, 0: none */
+    uint32_t *by_pid;           /* open addressing: 1 + owner index, 0 empty */
     size_t by_pid_mask;
     struct uid_count *uids;
     size_t nuids;
     size_t nleases, nowners;
     struct probe_opts probe;
-    char **name;        /* by port, NULL until the first named lease */
+    char **name;        /* by position, NULL until the first named lease */
 };
 
 /* Build the pool from set (not empty), every port free but none queued

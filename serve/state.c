@@ -105,10 +105,15 @@ static int open_locked(const char *path, char *err, size_t errlen)
     return fail(err, errlen, path);
 }
 
-/* The whole file, at most about JOURNAL_MAX_BYTES, in *text (malloc'd). */
+/* The whole file, at most about JOURNAL_MAX_BYTES, in *text (malloc'd).
+ * Sized from fstat, so a big file is not copied as its buffer doubles. */
 static int read_whole(int fd, char **text, size_t *len)
 {
+    struct stat st;
     size_t cap = 65536, n = 0;
+    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= cap &&
+        (size_t)st.st_size <= JOURNAL_MAX_BYTES)
+        cap = (size_t)st.st_size + 1;
     char *buf = malloc(cap);
     while (buf) {
         if (n == cap) {
@@ -137,37 +142,51 @@ static int read_whole(int fd, char **text, size_t *len)
     return -1;
 }
 
-struct saved {
-    bool present;
-    struct journal_record r;
+/* Restoring takes two passes over the text, so that nothing but a number
+ * a port is kept between them (a table of whole records would weigh 4.7 MB
+ * and be resident as the file is read). */
+struct replay {
+    uint32_t *last;     /* by port: the number of its last record when that
+                         * is a grant, else 0 */
+    uint32_t seen;      /* records read so far in this pass */
+    int (*add)(void *arg, unsigned port, pid_t pid, uint64_t start, uid_t uid,
+               const char *name);
+    void *arg;
+    int rc;
 };
 
-static void keep(void *arg, const struct journal_record *r)
+static void note_last(void *arg, const struct journal_record *r)
 {
-    struct saved *saved = arg;
-    saved[r->port] = (struct saved){r->type == 'G', *r};
+    struct replay *rp = arg;
+    rp->seen++;
+    rp->last[r->port] = r->type == 'G' ? rp->seen : 0;
 }
 
-/* Pass the live leases of text to add, in port order. */
+static void add_live(void *arg, const struct journal_record *r)
+{
+    struct replay *rp = arg;
+    if (++rp->seen == rp->last[r->port] && rp->rc == 0)
+        rp->rc = rp->add(rp->arg, r->port, r->pid, r->start, r->uid,
+                         r->name[0] ? r->name : NULL);
+}
+
+/* Pass the live leases of text to add, in the order of their records. */
 static int restore(const char *text, size_t len, struct journal_scan *scan,
                    int (*add)(void *arg, unsigned port, pid_t pid,
                               uint64_t start, uid_t uid, const char *name),
                    void *arg)
 {
     char boot[64];
+    struct journal_scan again;
     boot_id(boot, sizeof(boot));
-    struct saved *saved = calloc(PORT_MAX + 1, sizeof(*saved));
-    if (!saved)
+    struct replay rp = {.add = add, .arg = arg};
+    if (!(rp.last = pages_alloc(PORT_MAX + 1, sizeof(*rp.last))))
         return -1;
-    journal_parse(text, len, boot, keep, saved, scan);
-    int rc = 0;
-    for (unsigned port = 1; port <= PORT_MAX && rc == 0; port++) {
-        const struct journal_record *r = &saved[port].r;
-        if (saved[port].present)
-            rc = add(arg, port, r->pid, r->start, r->uid, r->name[0] ? r->name : NULL);
-    }
-    free(saved);
-    return rc;
+    journal_parse(text, len, boot, note_last, &rp, scan);
+    rp.seen = 0;
+    journal_parse(text, len, boot, add_live, &rp, &again);
+    pages_free(rp.last, PORT_MAX + 1, sizeof(*rp.last));
+    return rp.rc;
 }
 
 int journal_open(struct journal *j,
@@ -245,49 +264,47 @@ static void grant_of(const struct leases *ls, unsigned port, struct journal_reco
         snprintf(r->name, sizeof(r->name), "%s", name);
 }
 
-/* The file's text for the live leases of ls, malloc'd; NULL on ENOMEM. */
-static char *snapshot(const struct leases *ls, size_t *len)
+/* Write the file's text for the live leases of ls to fd, a buffer at a
+ * time: a full pool's text (1.8 MB for 50,000 leases) is never resident
+ * whole. Returns its length, or -1 with errno set. */
+static ssize_t write_snapshot(int fd, const struct leases *ls)
 {
-    char boot[64];
+    char buf[16384], boot[64];
     struct journal_record r;
     boot_id(boot, sizeof(boot));
-    size_t cap = JOURNAL_RECORD_MAX * (ls->nleases + 1);
-    char *buf = malloc(cap);
-    if (!buf)
-        return NULL;
-    size_t n = journal_header(buf, cap, boot);
+    size_t n = journal_header(buf, sizeof(buf), boot), total = 0;
     for (unsigned port = leases_next_leased(ls, 0); port;
          port = leases_next_leased(ls, port)) {
+        if (n + JOURNAL_RECORD_MAX > sizeof(buf)) {
+            if (write_all(fd, buf, n) < 0)
+                return -1;
+            total += n;
+            n = 0;
+        }
         grant_of(ls, port, &r);
-        n += journal_record(buf + n, cap - n, &r);
+        n += journal_record(buf + n, sizeof(buf) - n, &r);
     }
-    *len = n;
-    return buf;
+    if (write_all(fd, buf, n) < 0)
+        return -1;
+    return (ssize_t)(total + n);
 }
 
 int journal_compact(struct journal *j, const struct leases *ls, char *err,
                     size_t errlen)
 {
     char tmp[4096];
-    size_t len;
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >= (int)sizeof(tmp)) {
         errno = ENAMETOOLONG;
         return fail(err, errlen, j->path);
     }
-    char *text = snapshot(ls, &len);
-    if (!text)
-        return fail(err, errlen, "malloc");
     int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         j->error = errno;
-        free(text);
         return fail(err, errlen, tmp);
     }
     /* Locked before it is renamed into place: the lock never lapses. */
-    int rc = flock(fd, LOCK_EX | LOCK_NB) < 0 || write_all(fd, text, len) < 0 ||
-             fsync(fd) < 0 || rename(tmp, j->path) < 0 ? -1 : 0;
-    free(text);
-    if (rc < 0) {
+    ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1 : write_snapshot(fd, ls);
+    if (len < 0 || fsync(fd) < 0 || rename(tmp, j->path) < 0) {
         int saved = errno;
         close(fd);
         unlink(tmp);
@@ -297,7 +314,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     if (j->fd >= 0)
         close(j->fd);
     j->fd = fd;
-    j->good = len;
+    j->good = (size_t)len;
     j->records = ls->nleases;
     j->dirty = j->must_rewrite = j->stale = false;
     j->error = 0;
