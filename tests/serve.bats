@@ -346,8 +346,11 @@ PY
     echo "$output"
     read -r answered first last <<<"$output"
     [ "$answered" -eq 20000 ]
-    # A page or two of slack for the allocator's own bookkeeping.
-    [ "$last" -le $((first + 8)) ]
+    # Slack for the allocator's bookkeeping and a busy machine's timing
+    # (which connections overlap): 64 kB. A leak of even 4 bytes a
+    # connection over the last 19,000 is more; one client struct a
+    # connection, 100 MB.
+    [ "$last" -le $((first + 64)) ]
 }
 
 @test "running out of file descriptors pauses accepting, without spinning" {
