@@ -61,16 +61,16 @@ static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 /* The whole --help text: the applets and the exit codes, from their
  * tables. About 1.5 KB, in 4 KB from the heap, not static: a static buffer
  * is a page of BSS beside the few bytes every run uses, and a page fault
- * costs more than anything else pick does (docs/bench.md). The help is
- * printed and the process exits, so the buffer is never freed. */
-static const char *usage(void)
+ * costs more than anything else pick does (docs/bench.md). NULL when out
+ * of memory; the caller frees it. */
+static char *usage(void)
 {
     enum { SIZE = 4096 };
     char *text = malloc(SIZE);
     size_t len = 0;
 
     if (!text)
-        return usage_head;
+        return NULL;
     append(text, SIZE, &len, "%s", usage_head);
     for (size_t i = 0; i < NAPPLETS; i++)
         append(text, SIZE, &len, "  %-8s %s\n", applets[i].name,
@@ -112,7 +112,9 @@ static void answer_option(int argc, char **argv)
 {
     static const struct option_spec no_options[] = {{0, 0, 0, 0}};
     struct args a;
-    args_init(&a, argc, argv, usage());
+    char *text = usage();
+    /* args_next prints it and exits, text still in scope. */
+    args_init(&a, argc, argv, text ? text : usage_head);
     args_next(&a, no_options);
 }
 
@@ -142,7 +144,9 @@ int main(int argc, char **argv)
     if (applet)
         return run_applet(applet, argc, argv);
     if (argc < 2) {
-        fputs(usage(), stderr);
+        char *text = usage();
+        fputs(text ? text : usage_head, stderr);
+        free(text);
         return RC_USAGE;
     }
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "version"))
