@@ -1,4 +1,4 @@
-/* client.c: one connection, from accept to reply.
+/* client.c: one connection, from accept (accept.c) to reply.
  *
  * Clients are kept in accept order, which is also deadline order (each has
  * CLIENT_TIMEOUT_MS), so one timer on the oldest serves them all. Nothing
@@ -19,87 +19,11 @@
 #include <string.h>
 #include <unistd.h>
 
-/* Milliseconds the listener rests after accept failed for lack of fds. */
-#define ACCEPT_BACKOFF_MS 250
-
 /* Closed clients kept for the next ones, at most this many (the accept
  * batch): a struct client is 6 KB, which musl's allocator gives back to
  * the kernel on free (madvise, munmap) and maps again on the next malloc,
  * two or three syscalls a connection (measured: 2.5). */
 #define SPARE_CLIENTS 64
-
-/* Under sustained overload the listener pauses and resumes with each
- * client: say so once every PAUSE_LOG_MS, not every time. */
-#define PAUSE_LOG_MS 10000
-
-static void listen_pause(struct server *s, enum pause_reason why)
-{
-    int64_t now = monotonic_ms();
-    if (!s->pause_logged || now - s->pause_logged >= PAUSE_LOG_MS) {
-        s->pause_logged = now;
-        slog(LOG_WARN, "%zu clients: not accepting for now%s", s->nclients,
-             why == LISTEN_FULL ? " (file descriptors nearly all in use)" : "");
-    }
-    loop_del(&s->loop, s->listen_fd);
-    s->paused = why;
-    loop_timer_within(&s->loop, s->t_listen, ACCEPT_BACKOFF_MS);
-}
-
-static void listen_resume(struct server *s)
-{
-    if (s->paused == LISTEN_ON)
-        return;
-    if (loop_add(&s->loop, s->listen_fd, client_accept, NULL, s) < 0) {
-        slog(LOG_ERROR, "epoll_ctl: %s", strerror(errno));
-        listen_pause(s, LISTEN_BACKOFF);
-        return;
-    }
-    s->paused = LISTEN_ON;
-    slog(LOG_DEBUG, "accepting again");
-}
-
-int64_t listen_timer(struct loop *l, void *data)
-{
-    struct server *s = data;
-    (void)l;
-    /* With clients open, wait for one to close: each does, by its deadline. */
-    if (s->paused != LISTEN_FULL || !s->nclients)
-        listen_resume(s);
-    return LOOP_DONE;
-}
-
-/* uid's entry in s->conns, or NULL. */
-static struct uid_count *conns_of(struct server *s, uid_t uid)
-{
-    for (size_t i = 0; i < s->nconns; i++)
-        if (s->conns[i].uid == uid)
-            return &s->conns[i];
-    return NULL;
-}
-
-/* One connection more of uid; false when out of memory. */
-static bool conns_up(struct server *s, uid_t uid)
-{
-    struct uid_count *u = conns_of(s, uid);
-    if (!u) {
-        u = realloc(s->conns, (s->nconns + 1) * sizeof(*u));
-        if (!u)
-            return false;
-        s->conns = u;
-        u = &s->conns[s->nconns++];
-        *u = (struct uid_count){uid, 0};
-    }
-    u->count++;
-    return true;
-}
-
-/* One connection fewer of uid; a uid with none leaves the table. */
-static void conns_down(struct server *s, uid_t uid)
-{
-    struct uid_count *u = conns_of(s, uid);
-    if (u && !--u->count)
-        *u = s->conns[--s->nconns];
-}
 
 /* A client's memory: a spare one, else a new one; NULL when out of memory. */
 static struct client *client_alloc(struct server *s)
@@ -124,7 +48,7 @@ static void client_free(struct server *s, struct client *c)
     s->nspare++;
 }
 
-static void client_close(struct server *s, struct client *c)
+void client_close(struct server *s, struct client *c)
 {
     conns_down(s, c->uid);
     /* Accepted fds are ours alone (no fork, no dup): close takes the fd
@@ -322,40 +246,10 @@ int64_t client_expire(struct loop *l, void *data)
     return s->first ? s->first->deadline - now : LOOP_DONE;
 }
 
-/* Make room for one more connection of uid under its cap: close its own
- * oldest connection still waiting for a request (never another uid's).
- * False when all of uid's connections are being answered. */
-static bool make_room(struct server *s, uid_t uid)
+bool client_new(struct server *s, int fd, const struct ucred *cred)
 {
-    unsigned cap = uid_limit(s->conn_cap, uid);
-    const struct uid_count *u = conns_of(s, uid);
-    if (!cap || !u || u->count < cap)
-        return true;
-    for (struct client *c = s->first; c; c = c->next) {
-        if (c->uid == uid && !c->writing) {
-            slog(LOG_DEBUG, "uid %u at its %u connections: closing its oldest "
-                 "idle one", (unsigned)uid, cap);
-            client_close(s, c);
-            return true;
-        }
-    }
-    return false;
-}
-
-/* A new client for fd, answered at once if its request is in, else
- * watched; false when out of memory (fd closed). */
-static bool client_new(struct server *s, int fd)
-{
-    struct ucred cred = {0, (uid_t)-1, (gid_t)-1};
-    socklen_t len = sizeof(cred);
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len) < 0)
-        slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
-    if (!make_room(s, cred.uid)) {
-        close(fd);
-        return true;
-    }
     struct client *c = client_alloc(s);
-    if (!c || !conns_up(s, cred.uid)) {
+    if (!c || !conns_up(s, cred->uid)) {
         slog(LOG_ERROR, "new client: %s", strerror(errno));
         if (c)
             client_free(s, c);
@@ -365,8 +259,8 @@ static bool client_new(struct server *s, int fd)
     /* All but the buffer, which len says is empty. */
     memset(c, 0, offsetof(struct client, buf));
     c->fd = fd;
-    c->peer_pid = cred.pid;
-    c->uid = cred.uid;
+    c->peer_pid = cred->pid;
+    c->uid = cred->uid;
     c->deadline = monotonic_ms() + CLIENT_TIMEOUT_MS;
     c->prev = s->last;
     *(s->last ? &s->last->next : &s->first) = c;
@@ -383,35 +277,4 @@ static bool client_new(struct server *s, int fd)
     slog(LOG_ERROR, "new client: %s", strerror(errno));
     client_close(s, c);
     return false;
-}
-
-void client_accept(struct loop *l, int fd, void *data, int mask)
-{
-    struct server *s = data;
-    (void)l;
-    (void)mask;
-    /* A bounded batch, so a flood of connections cannot starve the rest. */
-    for (int i = 0; i < 64; i++) {
-        int cfd = accept4(fd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
-        if (cfd < 0 && (errno == EINTR || errno == ECONNABORTED))
-            continue;
-        if (cfd < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-            return;
-        if (cfd < 0) {
-            /* EMFILE, ENFILE, ENOBUFS, ENOMEM: the pending connection stays
-             * queued and epoll would report it at once: rest instead. */
-            slog(LOG_WARN, "accept: %s", strerror(errno));
-            listen_pause(s, LISTEN_BACKOFF);
-            return;
-        }
-        if (!client_new(s, cfd)) {
-            listen_pause(s, LISTEN_BACKOFF);
-            return;
-        }
-        /* Clients answered at once have closed their fds again. */
-        if (s->nclients && cfd >= s->fd_limit - FD_HEADROOM) {
-            listen_pause(s, LISTEN_FULL);
-            return;
-        }
-    }
 }

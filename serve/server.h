@@ -126,14 +126,29 @@ struct server {
  * nothing is closed after this idle timeout (docs/serve.md). */
 #define CLIENT_TIMEOUT_MS 3000
 
+/* ---- serve/accept.c: the listener and per-uid connection caps ---- */
+
 /* Accept connections on the listening socket (a loop_fn). */
 void client_accept(struct loop *l, int fd, void *data, int mask);
+/* Accept again after a pause, unless already accepting. */
+void listen_resume(struct server *s);
+/* Resume accepting after a pause (a timer_fn, data the server). */
+int64_t listen_timer(struct loop *l, void *data);
+/* One connection more of uid (false when out of memory); one fewer. */
+bool conns_up(struct server *s, uid_t uid);
+void conns_down(struct server *s, uid_t uid);
+
+/* ---- serve/client.c: one connection, from accept to reply ---- */
+
+/* A new client for fd, whose peer is cred: answered at once if its
+ * request is in, else watched; false when out of memory (fd closed). */
+bool client_new(struct server *s, int fd, const struct ucred *cred);
+/* Close c and keep its memory for the next client. */
+void client_close(struct server *s, struct client *c);
 /* Drop clients whose time is up (a timer_fn). */
 int64_t client_expire(struct loop *l, void *data);
 /* Close every client (at shutdown). */
 void client_close_all(struct server *s);
-/* Resume accepting after a pause (a timer_fn, data the server). */
-int64_t listen_timer(struct loop *l, void *data);
 
 /* Grant count ports to the owner named by pid, all or none, named by
  * names (NULL: unnamed); the heart of a request. The nprefer ports of
