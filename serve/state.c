@@ -1,5 +1,6 @@
-/* state.c: the state file behind --state: locked, read, appended, rewritten.
- * Its format is serve/journal.c's.
+/* state.c: the state file behind --state: appended, rewritten (opening,
+ * locking and reading it is state_open.c's). Its format is
+ * serve/journal.c's.
  *
  * Each grant is appended with one write(2) before the client gets its reply,
  * so killing the server (even with SIGKILL) loses nothing: the page cache
@@ -47,190 +48,10 @@ static int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-static int fail(char *err, size_t errlen, const char *what)
+int state_fail(char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "%s: %s", what, strerror(errno));
     return -1;
-}
-
-static int close_fail(int fd, char *err, size_t errlen, const char *what)
-{
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return fail(err, errlen, what);
-}
-
-/* Open path (creating it empty when missing), a regular file no larger than
- * JOURNAL_MAX_BYTES, and lock it. Returns the fd, or -1 with a message and
- * errno (EWOULDBLOCK: another server holds it). */
-static int open_locked(const char *path, char *err, size_t errlen)
-{
-    for (int tries = 0; tries < 8; tries++) {
-        int fd = open(path, O_RDWR | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC);
-        if (fd < 0 && errno == ENOENT)
-            fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0644);
-        if (fd < 0 && errno == EEXIST)
-            continue;
-        if (fd < 0 && errno == ELOOP) {
-            snprintf(err, errlen, "%s: is a symbolic link: not followed", path);
-            return -1;
-        }
-        struct stat st, now;
-        if (fd < 0 || fstat(fd, &st) < 0)
-            return fd < 0 ? fail(err, errlen, path) : close_fail(fd, err, errlen, path);
-        if (!S_ISREG(st.st_mode) || st.st_size > (off_t)JOURNAL_MAX_BYTES) {
-            snprintf(err, errlen, !S_ISREG(st.st_mode) ? "%s: not a regular file"
-                     : "%s: larger than %u MiB: not a lease file", path,
-                     JOURNAL_MAX_BYTES >> 20);
-            close(fd);
-            return -1;
-        }
-        if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
-            if (errno == EWOULDBLOCK) {
-                snprintf(err, errlen, "%s: another server uses this state file", path);
-                close(fd);
-                errno = EWOULDBLOCK;
-                return -1;
-            }
-            return close_fail(fd, err, errlen, path);
-        }
-        /* A rewrite by the server that held the lock may have renamed a
-         * new file over the one we locked: lock the one at path. */
-        if (lstat(path, &now) == 0 && now.st_dev == st.st_dev && now.st_ino == st.st_ino)
-            return fd;
-        close(fd);
-    }
-    errno = EAGAIN;
-    return fail(err, errlen, path);
-}
-
-/* The whole file, at most about JOURNAL_MAX_BYTES, in *text (malloc'd).
- * Sized from fstat, so a big file is not copied as its buffer doubles. */
-static int read_whole(int fd, char **text, size_t *len)
-{
-    struct stat st;
-    size_t cap = 65536, n = 0;
-    if (fstat(fd, &st) == 0 && (size_t)st.st_size >= cap &&
-        (size_t)st.st_size <= JOURNAL_MAX_BYTES)
-        cap = (size_t)st.st_size + 1;
-    char *buf = malloc(cap);
-    while (buf) {
-        if (n == cap) {
-            char *bigger = cap > JOURNAL_MAX_BYTES ? NULL : realloc(buf, cap * 2);
-            if (!bigger) {
-                if (cap > JOURNAL_MAX_BYTES)
-                    errno = EFBIG;
-                break;
-            }
-            buf = bigger;
-            cap *= 2;
-        }
-        ssize_t got = read(fd, buf + n, cap - n);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            break;
-        if (got == 0) {
-            *text = buf;
-            *len = n;
-            return 0;
-        }
-        n += (size_t)got;
-    }
-    free(buf);
-    return -1;
-}
-
-/* Restoring takes two passes over the text, so that nothing but a number
- * a port is kept between them (a table of whole records would weigh 4.7 MB
- * and be resident as the file is read). */
-struct replay {
-    uint32_t *last;     /* by port: the number of its last record when that
-                         * is a grant, else 0 */
-    uint32_t seen;      /* records read so far in this pass */
-    int (*add)(void *arg, unsigned port, pid_t pid, uint64_t start, uid_t uid,
-               const char *name);
-    void *arg;
-    int rc;
-};
-
-static void note_last(void *arg, const struct journal_record *r)
-{
-    struct replay *rp = arg;
-    rp->seen++;
-    rp->last[r->port] = r->type == 'G' ? rp->seen : 0;
-}
-
-static void add_live(void *arg, const struct journal_record *r)
-{
-    struct replay *rp = arg;
-    if (++rp->seen == rp->last[r->port] && rp->rc == 0)
-        rp->rc = rp->add(rp->arg, r->port, r->pid, r->start, r->uid,
-                         r->name[0] ? r->name : NULL);
-}
-
-/* Pass the live leases of text to add, in the order of their records. */
-static int restore(const char *text, size_t len, struct journal_scan *scan,
-                   int (*add)(void *arg, unsigned port, pid_t pid,
-                              uint64_t start, uid_t uid, const char *name),
-                   void *arg)
-{
-    char boot[64];
-    struct journal_scan again;
-    boot_id(boot, sizeof(boot));
-    struct replay rp = {.add = add, .arg = arg};
-    if (!(rp.last = pages_alloc(PORT_MAX + 1, sizeof(*rp.last))))
-        return -1;
-    journal_parse(text, len, boot, note_last, &rp, scan);
-    rp.seen = 0;
-    journal_parse(text, len, boot, add_live, &rp, &again);
-    pages_free(rp.last, PORT_MAX + 1, sizeof(*rp.last));
-    return rp.rc;
-}
-
-int journal_open(struct journal *j,
-                 int (*add)(void *arg, unsigned port, pid_t pid,
-                            uint64_t start, uid_t uid, const char *name),
-                 void *arg, char *err, size_t errlen)
-{
-    char *text;
-    size_t len;
-    struct journal_scan scan;
-    int fd = open_locked(j->path, err, errlen);
-    if (fd < 0)
-        return -1;
-    if (read_whole(fd, &text, &len) < 0)
-        return close_fail(fd, err, errlen, j->path);
-    int added = restore(text, len, &scan, add, arg);
-    free(text);
-    if (added < 0)
-        return close_fail(fd, err, errlen, j->path);
-    if (scan.verdict == JOURNAL_NOT_OURS) {
-        snprintf(err, errlen, "%s: not a portpicker lease file", j->path);
-        close(fd);
-        errno = EINVAL;
-        return -1;
-    }
-    if (scan.verdict == JOURNAL_OTHER_BOOT)
-        slog(LOG_INFO, "%s: written before the last boot: no lease kept", j->path);
-    if (scan.corrupt)
-        slog(LOG_WARN, "%s: %zu corrupt records skipped, the first at byte %zu",
-             j->path, scan.corrupt, scan.corrupt_at);
-    if (scan.verdict == JOURNAL_OK && len > scan.good) {
-        slog(LOG_WARN, "%s: %zu bytes after the last whole record (a write cut "
-             "short) cut off", j->path, len - scan.good);
-        if (ftruncate(fd, (off_t)scan.good) < 0)
-            return close_fail(fd, err, errlen, j->path);
-    }
-    if (fcntl(fd, F_SETFL, O_APPEND) < 0)
-        return close_fail(fd, err, errlen, j->path);
-    j->fd = fd;
-    j->good = scan.good;
-    j->records = scan.records;
-    /* Only a version 2 file of this boot takes appends as it is. */
-    j->must_rewrite = scan.verdict != JOURNAL_OK || scan.version != JOURNAL_VERSION;
-    return 0;
 }
 
 /* fsync the directory holding path, so a rename in it is durable. */
@@ -295,12 +116,12 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     char tmp[4096];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >= (int)sizeof(tmp)) {
         errno = ENAMETOOLONG;
-        return fail(err, errlen, j->path);
+        return state_fail(err, errlen, j->path);
     }
     int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
     if (fd < 0) {
         j->error = errno;
-        return fail(err, errlen, tmp);
+        return state_fail(err, errlen, tmp);
     }
     /* Locked before it is renamed into place: the lock never lapses. */
     ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1 : write_snapshot(fd, ls);
@@ -309,7 +130,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
         close(fd);
         unlink(tmp);
         errno = j->error = saved;
-        return fail(err, errlen, tmp);
+        return state_fail(err, errlen, tmp);
     }
     if (j->fd >= 0)
         close(j->fd);
@@ -319,7 +140,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     j->dirty = j->must_rewrite = j->stale = false;
     j->error = 0;
     if (sync_dir(j->path) < 0)
-        return fail(err, errlen, "fsync of the state file's directory");
+        return state_fail(err, errlen, "fsync of the state file's directory");
     return 0;
 }
 
@@ -360,7 +181,7 @@ int journal_grant(struct journal *j, const struct leases *ls,
         return 0;
     if (j->must_rewrite) {
         errno = j->error ? j->error : EIO;
-        return fail(err, errlen, j->path);
+        return state_fail(err, errlen, j->path);
     }
     /* Never grow the file past what a restart would read: rewrite it (the
      * table already holds these grants) instead. */
@@ -379,7 +200,7 @@ int journal_grant(struct journal *j, const struct leases *ls,
             j->good = start;
             cut_back(j);
             errno = saved;
-            return fail(err, errlen, j->path);
+            return state_fail(err, errlen, j->path);
         }
         n = pending = 0;
     }
@@ -422,7 +243,7 @@ int journal_tick(struct journal *j, const struct leases *ls, char *err,
     j->dirty = false;
     if (fsync(j->fd) < 0) {
         j->stale = true; /* written pages may be lost: rewrite them */
-        fail(err, errlen, j->path);
+        state_fail(err, errlen, j->path);
         return -1;
     }
     return 0;

@@ -1,5 +1,5 @@
-/* state.h: the state file behind --state (serve/state.c): lock, read,
- * append, rewrite; its record format is serve/journal.h's. */
+/* state.h: the state file behind --state (serve/state_open.c: lock, read;
+ * serve/state.c: append, rewrite); its record format is serve/journal.h's. */
 #ifndef SERVE_STATE_H
 #define SERVE_STATE_H
 
@@ -55,5 +55,9 @@ int journal_end(struct journal *j, unsigned port);
 int journal_tick(struct journal *j, const struct leases *ls, char *err,
                  size_t errlen);
 void journal_close(struct journal *j);
+
+/* For serve/state.c and serve/state_open.c: "WHAT: strerror(errno)" into
+ * err; returns -1. */
+int state_fail(char *err, size_t errlen, const char *what);
 
 #endif
