@@ -167,25 +167,23 @@ int ranges_parse(struct port_ranges *r, const char *spec, char *err,
     return ranges_each(spec, take_interval, r, err, errlen);
 }
 
-/* Leading "LO" or "LO<sep>HI" of text, sep one of seps (strtoul skips
- * blanks before each number): the rest after it, or text when there is no
- * port there. */
-static const char *scan_interval(const char *text, const char *seps,
-                                 unsigned *lo, unsigned *hi)
+/* The kernel's ephemeral range, "32768\t60999\n", into *lo and *hi. */
+static bool parse_ephemeral(const char *text, unsigned *lo, unsigned *hi)
 {
     char *end;
-    unsigned long a = strtoul(text, &end, 10), b = a;
-    if (end == text || a > PORT_MAX)
-        return text;
-    if (*end && strchr(seps, *end)) {
-        const char *from = end + 1;
-        b = strtoul(from, &end, 10);
-        if (end == from || b > PORT_MAX)
-            return text;
-    }
+    unsigned long a = strtoul(text, &end, 10);
+    const char *from = end;
+    unsigned long b = strtoul(from, &end, 10);
+    if (from == text || end == from || a > PORT_MAX || b > PORT_MAX)
+        return false;
     *lo = (unsigned)a;
     *hi = (unsigned)b;
-    return end;
+    return true;
+}
+
+static void remove_interval(void *ranges, unsigned lo, unsigned hi)
+{
+    ranges_remove(ranges, lo, hi);
 }
 
 /* The longest reserved-ports list the kernel can print: every other port,
@@ -202,21 +200,17 @@ static void remove_reserved(struct port_ranges *r)
 {
     static const char path[] = "/proc/sys/net/ipv4/ip_local_reserved_ports";
     char small[128], *big = NULL;
-    const char *text = small;
+    char *text = small;
     ssize_t n = read_small_file(path, small, sizeof(small));
     if (n == (ssize_t)sizeof(small) - 1 && (big = malloc(RESERVED_TEXT_MAX))) {
         n = read_small_file(path, big, RESERVED_TEXT_MAX);
         text = big;
     }
-    for (const char *p = text; n > 0 && *p;) {
-        unsigned lo, hi;
-        const char *next = scan_interval(p, "-", &lo, &hi);
-        if (next != p)
-            ranges_remove(r, lo, hi);
-        p = next + strcspn(next, ",\n");
-        if (*p)
-            p++;
-    }
+    /* The list is in --range's syntax, so ranges_each reads it. */
+    char why[160];
+    text[strcspn(text, "\n")] = '\0';
+    if (n > 0 && *text)
+        ranges_each(text, remove_interval, r, why, sizeof(why));
     free(big);
 }
 
@@ -225,12 +219,10 @@ int ranges_remove_kernel_ports(struct port_ranges *r)
     char buf[32];
     unsigned lo, hi;
     int status = 0;
-    const char *text = buf;
 
-    /* "32768\t60999\n" */
     if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
                         sizeof(buf)) >= 0 &&
-        scan_interval(buf, " \t", &lo, &hi) != text) {
+        parse_ephemeral(buf, &lo, &hi)) {
         ranges_remove(r, lo, hi);
     } else {
         ranges_remove(r, KERNEL_EPHEMERAL_LO, KERNEL_EPHEMERAL_HI);
