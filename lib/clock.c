@@ -6,13 +6,19 @@
 #include <time.h>
 #include <unistd.h>
 
+/* ts in milliseconds, + 1 so that 0 is free to mean "never" (an unarmed
+ * timer). */
+static int64_t ms_of(const struct timespec *ts)
+{
+    return (int64_t)ts->tv_sec * 1000 + ts->tv_nsec / 1000000 + 1;
+}
+
 int64_t monotonic_ms(void)
 {
     struct timespec ts;
     /* CLOCK_MONOTONIC cannot fail with a valid clock id. */
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    /* + 1 so that 0 is free to mean "never" (an unarmed timer). */
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
+    return ms_of(&ts);
 }
 
 double monotonic_seconds(void)
@@ -24,7 +30,7 @@ double monotonic_seconds_syscall(void)
 {
     struct timespec ts;
     syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)ms_of(&ts) / 1000;
 }
 
 void sleep_ms(unsigned ms)
