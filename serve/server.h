@@ -104,6 +104,8 @@ struct server {
     enum pause_reason paused;
     int64_t pause_logged;       /* when a pause was last logged */
     int fd_limit;               /* RLIMIT_NOFILE soft limit */
+    int owner_fds, owner_fd_max;/* fds owners hold, may hold (fair_shares) */
+    struct owner *poll_at;      /* the last owner polled; NULL: a new round */
     struct pidns pidns;         /* callers' pids into ours */
     bool no_proc;               /* /proc unreadable: pidfds only */
     struct uid_limits quota, conn_cap;  /* leases, connections per uid */

@@ -470,6 +470,38 @@ print(closed)
     grep -q "per uid: 5 leases, 12 connections" "$SERVER_LOG"
 }
 
+# pidfds SERVER_PID: how many pidfds the server holds.
+pidfds() {
+    local n=0 fd
+    for fd in /proc/"$1"/fd/*; do
+        [ "$(readlink "$fd")" != "anon_inode:[pidfd]" ] || n=$((n + 1))
+    done
+    echo "$n"
+}
+
+@test "with 64 fds, one user's owners take at most half, its idle connections the rest of its share, and root is still answered" {
+    SERVE_WRAP="prlimit --nofile=64:64" start_server --pool 21530-21629
+    grep -q "owners watched by fd: at most 24; beyond, polled" "$SERVER_LOG"
+    # Nobody leases to 40 processes of its own (within its quota of 50),
+    # then holds 12 idle connections (its cap) and reopens each one closed.
+    "${NOBODY[@]}" "$PYTHON" "$BATS_TEST_DIRNAME/attack/hostile.py" owners \
+        "$ADDR" 40 12 30 >"$BATS_TEST_TMPDIR/hostile" 3>&- &
+    HOSTILE=$!
+    track_pid "$HOSTILE"
+    wait_for grep -q ready "$BATS_TEST_TMPDIR/hostile"
+    echo "server pidfds: $(pidfds "$SERVER_PID")"
+    [ "$(pidfds "$SERVER_PID")" -le 24 ]
+    sleep 0.5
+    run pp check --server-up -t 5 -s "$ADDR"
+    [ "$status" -eq 0 ]
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    # Nobody's owners die: the polled ones are reclaimed too.
+    kill "$HOSTILE"
+    wait "$HOSTILE" || true
+    wait_for eval '[ "$(counter leases-held)" -eq 1 ]'
+}
+
 @test "by default one user may lease half the pool (err quota), and others still get ports" {
     start_server --pool 21520-21529
     "${NOBODY[@]}" sleep 300 &
