@@ -134,6 +134,21 @@ static int64_t retry_resting(struct loop *l, void *data)
     return s->leases.resting.len ? RETRY_MS : LOOP_DONE;
 }
 
+/* Make the pid map a slice further; once it is new, answer the requests
+ * that waited for it. */
+static int64_t pidns_timer(struct loop *l, void *data)
+{
+    struct server *s = data;
+    (void)l;
+    int64_t next = pidns_work(&s->pidns);
+    if (next)
+        return next;
+    slog(LOG_DEBUG, "pid map: %zu processes of other namespaces",
+         s->pidns.map.len);
+    client_retry(s);
+    return LOOP_DONE;
+}
+
 static int64_t sync_journal(struct loop *l, void *data)
 {
     struct server *s = data;
@@ -151,6 +166,7 @@ void server_timers(struct server *s)
     s->t_settle = loop_timer(&s->loop, settle_timer, s);
     s->t_poll = loop_timer(&s->loop, poll_owners, s);
     s->t_sync = loop_timer(&s->loop, sync_journal, s);
+    s->t_pidns = loop_timer(&s->loop, pidns_timer, s);
 }
 
 /* A watch on a new owner: its pidfd in the loop if the owners' fd budget
@@ -320,12 +336,14 @@ static pid_t resolve(struct server *s, const struct client *c, long long pid,
         *code = ERR_NO_SUCH_PID;
         return 0;
     }
-    unsigned scans = s->pidns.scans;
-    pid_t ours = pidns_resolve(&s->pidns, c->peer_pid, pid, s->why,
+    pid_t ours = pidns_resolve(&s->pidns, c->peer_pid, pid, c->asked, s->why,
                                sizeof(s->why));
-    if (s->pidns.scans != scans)
-        slog(LOG_DEBUG, "pid map: %zu processes of other namespaces",
-             s->pidns.len);
+    if (ours == PIDNS_WAIT) {
+        s->pid_wait = true;
+        *code = ERR_NO_SUCH_PID;
+        loop_timer_within(&s->loop, s->t_pidns, 0);
+        return 0;
+    }
     if (ours <= 0) {
         *code = ours < 0 ? ERR_PID_REFUSED : ERR_NO_SUCH_PID;
         return 0;
@@ -431,6 +449,7 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
 {
     struct leases *ls = &s->leases;
     struct owner *o = NULL;
+    s->pid_wait = false;
     /* A pool too empty refuses in O(1), before any /proc lookup. */
     if (ls->free.len < count) {
         s->stats.checked_last = 0;

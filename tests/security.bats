@@ -295,6 +295,46 @@ in_pidns() {
     in_pool "$port" 23730 23739
 }
 
+@test "a pid missing from a crowded pid namespace is looked for between other requests, which are answered first" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    start_server --pool 23740-23749 --verbose
+    # In a namespace of 3,000 processes, a pick for a pid that is not there
+    # needs a pass over /proc; a status asked 30 ms later must not wait for
+    # it, and the pick still gets its answer.
+    run unshare --pid --fork --mount-proc --kill-child "$PYTHON" -c '
+import socket, sys, time, select
+sys.path.insert(0, sys.argv[2])
+import hostile
+hostile.sleepers(3000)
+try:
+    def send(line):
+        s = hostile.connect(sys.argv[1])
+        s.settimeout(None)
+        s.sendall(line)
+        return s
+    miss = send(b"v1 pick 4194305 1\n")
+    time.sleep(0.03)
+    status = send(b"v1 status\n")
+    order, left = [], {miss: "miss", status: "status"}
+    while left:
+        ready, _, _ = select.select(list(left), [], [], 10)
+        if not ready:
+            break
+        for s in ready:
+            reply = s.recv(4096).decode()
+            order.append(left.pop(s) + ": " + reply.split(" ")[0] + " " + reply.split(" ")[1])
+    print("\n".join(order))
+finally:
+    hostile.kill_children()
+' "$ADDR" "$BATS_TEST_DIRNAME/attack" 3>&-
+    echo "$output"
+    [ "${lines[0]}" = "status: ok portpicker" ]
+    [ "${lines[1]}" = "miss: err no-such-pid" ]
+    grep -q "no pid 4194305 in the caller's pid namespace" "$SERVER_LOG"
+    start_owner
+    [ -n "$(ask "$OWNER")" ]
+}
+
 # ---- 9. --no-pidfd and a pid reused at once ----
 
 @test "with --no-pidfd a pid reused within the same clock tick does not keep the dead owner's lease" {
