@@ -15,35 +15,18 @@
 # Every process it starts is stopped by pid when it ends.
 set -eu
 HERE=$(dirname "$0")
-PORTPICKER=${PORTPICKER:-$HERE/../../portpicker}
+. "$HERE/common.sh"
 PROCS=${1:-15000}
 RATE=${2:-20}
-ADDR=@pp-attack-pidns-$$
-LOG=$(mktemp)
-OUT=$(mktemp)
-SERVER=
-HOSTILE=
 
-cleanup() {
-    for pid in $HOSTILE $SERVER; do kill "$pid" 2>/dev/null || true; done
-    for pid in $HOSTILE $SERVER; do wait "$pid" 2>/dev/null || true; done
-    rm -f "$LOG" "$OUT"
-}
-trap cleanup EXIT INT TERM
-
-"$PORTPICKER" serve --address "$ADDR" --pool 20000-20999 2>"$LOG" &
-SERVER=$!
-for _ in $(seq 250); do grep -q "listening on" "$LOG" && break; sleep 0.02; done
-grep -q "listening on" "$LOG" || { cat "$LOG" >&2; exit 1; }
-
-# unshare's child (the namespace's pid 1) is the hostile script; it is
-# stopped once root is done, and kills its processes by pid.
+serve -- --pool 20000-20999
+# unshare's child (the namespace's pid 1) is the hostile script, stopped
+# once root is done (--kill-child); it kills its processes by pid.
 setpriv --reuid=65534 --regid=65534 --clear-groups \
     unshare --user --pid --fork --mount-proc --kill-child \
-    /usr/bin/python3 "$HERE/hostile.py" pidns "$ADDR" "$PROCS" "$RATE" 180 >"$OUT" &
+    /usr/bin/python3 "$HERE/hostile.py" pidns "$ADDR" "$PROCS" "$RATE" 600 >"$OUT" &
 HOSTILE=$!
-for _ in $(seq 1800); do grep -q ready "$OUT" && break; sleep 0.1; done
-grep -q ready "$OUT" || { echo "the hostile user never got ready" >&2; exit 1; }
+ready 600
 sleep 2
 echo "$PROCS processes in a pid namespace of uid 65534 asking $RATE times a second for a missing pid:"
 /usr/bin/python3 "$HERE/root_timing.py" "$ADDR" "$SERVER" 500 20
