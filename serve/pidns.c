@@ -141,13 +141,13 @@ int64_t pidns_work(struct pidns *n)
             return 0;
         }
     }
-    for (unsigned i = 0; i < PIDNS_SLICE; i++) {
+    do {
         struct dirent *e = readdir(n->dir);
         if (!e || !map_entry(n, e)) {
             pass_done(n);
             return 0;
         }
-    }
+    } while (monotonic_ms() - now < PIDNS_SLICE_MS);
     return PIDNS_REST_MS;
 }
 

@@ -14,14 +14,15 @@
 /* Parents followed up from the caller, at most. */
 #define PIDNS_MAX_DEPTH 16
 /* The map of every foreign process is made by a pass over /proc, started
- * at most once every PIDNS_MAP_MS, and done a slice at a time: the next
- * PIDNS_SLICE processes (about 1.5 ms: a stat and a read of
- * /proc/PID/status each), then PIDNS_REST_MS of rest, so that however many
- * processes there are, a pass holds the event loop for a slice at most
- * and takes about a tenth of a core (measured in docs/security.md, 3). */
+ * at most once every PIDNS_MAP_MS, and done a slice at a time: processes
+ * (a stat and a read of /proc/PID/status each, some 40 us) until the
+ * millisecond clock has moved on by PIDNS_SLICE_MS, then PIDNS_REST_MS of
+ * rest. However many processes there are, a pass holds the event loop a
+ * millisecond at a time and takes a fifth of a core at most (about a
+ * tenth: docs/security.md, 3). */
 #define PIDNS_MAP_MS 1000
-#define PIDNS_SLICE 32
-#define PIDNS_REST_MS 10
+#define PIDNS_SLICE_MS 1
+#define PIDNS_REST_MS 4
 
 /* pidns_resolve: the answer needs a pass that has not been made yet. */
 #define PIDNS_WAIT (-2)

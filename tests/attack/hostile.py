@@ -26,6 +26,7 @@ import time
 CHILDREN = []
 PARENT = os.getpid()
 PR_SET_PDEATHSIG = 1
+LIBC = ctypes.CDLL(None)
 
 
 def connect(addr):
@@ -55,7 +56,7 @@ def sleepers(n):
         pid = os.fork()
         if pid == 0:
             # Should this parent be killed before it kills us: die with it.
-            ctypes.CDLL(None).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+            LIBC.prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
             if os.getppid() != PARENT:
                 os._exit(0)
             signal.signal(signal.SIGTERM, signal.SIG_DFL)
