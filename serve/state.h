@@ -16,11 +16,14 @@ struct journal {
                          * until journal_compact succeeds */
     bool stale;         /* an end record was lost: rewrite when possible */
     int error;          /* errno of the last failed rewrite, 0 if none */
+    char boot[64];      /* this boot's id, read once by journal_open; ""
+                         * when unknown: saved leases are kept then */
 };
 
-/* Open and lock j->path (created empty when missing; a symbolic link, a
- * file that is not regular or larger than JOURNAL_MAX_BYTES is refused),
- * read it and call add(arg, port, pid, start, uid, name) for each lease it
+/* Read the boot id into j->boot (once: every rewrite uses it; a failed
+ * read leaves it unknown, with a log line). Open and lock j->path (created
+ * empty when missing; a symbolic link, a file that is not regular or
+ * larger than JOURNAL_MAX_BYTES is refused), read it and call add(arg, port, pid, start, uid, name) for each lease it
  * records as live, which add keeps or drops; name is NULL for an unnamed
  * lease. A torn tail is cut off with a log line. The file stays open and
  * locked in j until journal_close. Returns 0, or -1 with a message in err

@@ -1,0 +1,85 @@
+#!/usr/bin/env bats
+# failures.bats: the server under a failed system call (strace injects it,
+# one fault a test) keeps every lease of a live owner and says what failed;
+# each test drives a path that once broke that promise (issue 17).
+
+load helpers
+load serve_helpers
+
+BOOT_ID=/proc/sys/kernel/random/boot_id
+
+setup() {
+    command -v strace >/dev/null || skip "strace is not installed (it injects the failures)"
+    STATE=$BATS_TEST_TMPDIR/leases
+    PIDFILE=$BATS_TEST_TMPDIR/server.pid
+}
+
+teardown() { stop_tracked; }
+
+# start_faulty STRACE_ARGS... -- SERVE_OPTIONS...: start_server under
+# strace with the fault STRACE_ARGS name; SERVED is the server's own pid.
+start_faulty() {
+    local fault=()
+    while [ "$1" != -- ]; do fault+=("$1"); shift; done
+    shift
+    SERVE_WRAP="strace -f -qq -o /dev/null ${fault[*]}" start_server --pidfile "$PIDFILE" "$@"
+    SERVED=$(cat "$PIDFILE")
+    track_pid "$SERVED"
+}
+
+# stop_faulty: SIGTERM to the server under strace; sets SERVER_RC.
+stop_faulty() {
+    kill -TERM "$SERVED"
+    SERVER_RC=0
+    wait "$SERVER_PID" || SERVER_RC=$?
+}
+
+# restart [OPTIONS...]: start_server again, without a fault, logging anew.
+restart() {
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.$RANDOM.log
+    start_server "$@"
+}
+
+# leases_of PID: how many leases the server lists for PID.
+leases_of() { raw "v1 leases\n" | grep -c " pid=$1 " || true; }
+
+# grant N PID: N leases to PID, one request each; fails if one is refused.
+grant() {
+    local i
+    for i in $(seq "$1"); do [ -n "$(ask "$2")" ] || return 1; done
+}
+
+@test "a failed read of the boot id during a rewrite keeps every lease" {
+    start_owner
+    start_faulty -P "$BOOT_ID" -e inject=openat:error=EMFILE:when=2+ -- \
+        --pool 21700-21709 --state "$STATE"
+    grant 3 "$OWNER"
+    stop_faulty
+    restart --pool 21700-21709 --state "$STATE"
+    grep -q "3 leases kept, 0 dropped" "$SERVER_LOG"
+    [ "$(leases_of "$OWNER")" -eq 3 ]
+}
+
+@test "a server that cannot read the boot id at start keeps its leases across a restart" {
+    start_owner
+    start_faulty -P "$BOOT_ID" -e inject=openat:error=EMFILE -- \
+        --pool 21710-21719 --state "$STATE"
+    grant 2 "$OWNER"
+    stop_faulty
+    grep -q "boot id: .*unknown" "$SERVER_LOG"
+    restart --pool 21710-21719 --state "$STATE"
+    grep -q "2 leases kept, 0 dropped" "$SERVER_LOG"
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+}
+
+@test "a server that cannot read the boot id keeps the leases of a file that has one" {
+    start_owner
+    start_server --pool 21720-21729 --state "$STATE"
+    grant 2 "$OWNER"
+    stop_server
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.2.log
+    start_faulty -P "$BOOT_ID" -e inject=openat:error=EMFILE -- \
+        --pool 21720-21729 --state "$STATE"
+    grep -q "2 leases kept, 0 dropped" "$SERVER_LOG"
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+}
