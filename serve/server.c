@@ -490,9 +490,14 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
         return 0;
     }
     o = owner_get(s, &restorer, pid, &code);
-    if (o && o->start != start && !o->nleases)
-        owner_gone(s, o);
-    if (!o || o->start != start) {
+    /* Start time 0 was saved by a server without /proc: unknown, so the
+     * lease is kept by the process of that pid. */
+    if (o && start && o->start != start) {
+        if (!o->nleases)
+            owner_gone(s, o); /* frees o */
+        o = NULL;
+    }
+    if (!o) {
         slog(LOG_DEBUG, "saved lease of port %u dropped: pid %d is gone", port,
              (int)pid);
         s->dropped++;

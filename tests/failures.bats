@@ -83,3 +83,34 @@ grant() {
     grep -q "2 leases kept, 0 dropped" "$SERVER_LOG"
     [ "$(leases_of "$OWNER")" -eq 2 ]
 }
+
+@test "a passing failure to read /proc/self/stat at start does not leave the server without /proc" {
+    start_owner
+    start_faulty -P /proc/self/stat -e inject=openat:error=EMFILE:when=1 -- \
+        --pool 21730-21739 --state "$STATE"
+    grant 2 "$OWNER"
+    stop_faulty
+    [ "$(grep -c "no /proc" "$SERVER_LOG")" -eq 0 ]
+    restart --pool 21730-21739 --state "$STATE"
+    grep -q "2 leases kept, 0 dropped" "$SERVER_LOG"
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+}
+
+@test "a lasting failure to read /proc/self/stat stops the server at start with one line" {
+    run -3 strace -f -qq -o /dev/null -P /proc/self/stat -e inject=openat:error=EIO \
+        timeout 3 "$PORTPICKER" serve --address "$(new_address)" --pool 21740-21749
+    # strace says how it resolved the path; the server says one line.
+    [ "$(grep -vc "^strace: " <<<"$output")" -eq 1 ]
+    [[ "$output" == *"error: /proc/self/stat: cannot tell whether /proc is there: I/O error"* ]]
+}
+
+@test "leases saved without a start time come back to their owner, not to pid 0" {
+    start_owner
+    { echo "portpicker-leases 1 $(cat "$BOOT_ID")"
+      echo "G 21750 $OWNER 0 0"
+      echo "G 21751 $OWNER 0 0"; } >"$STATE"
+    start_server --pool 21750-21759 --state "$STATE"
+    grep -q "2 leases kept, 0 dropped" "$SERVER_LOG"
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+    [ "$(leases_of 0)" -eq 0 ]
+}
