@@ -154,7 +154,8 @@ void client_close_all(struct server *s);
  * names (NULL: unnamed); the heart of a request. The nprefer ports of
  * prefer that are in the pool, free and probe free come first, in their
  * order; the free queue gives the rest. Returns count, or 0 with *code the
- * error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA) and s->why the reason
+ * error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA, ERR_PID_REFUSED,
+ * ERR_SERVER: the journal or a system call failed) and s->why the reason
  * (the caller counts the denial). */
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,

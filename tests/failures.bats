@@ -114,3 +114,49 @@ grant() {
     [ "$(leases_of "$OWNER")" -eq 2 ]
     [ "$(leases_of 0)" -eq 0 ]
 }
+
+@test "a failed poll of an owner's pidfd is not its death" {
+    start_owner
+    # poll 1 vets the new owner; poll 2 asks whether it still lives.
+    start_faulty -e inject=poll:error=ENOMEM:when=2 -- --pool 21760-21769
+    grant 2 "$OWNER"
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+    [ "$(grep -c "exited" "$SERVER_LOG")" -eq 0 ]
+}
+
+@test "a failed poll while vetting a new owner is the server's failure, not 'no such process'" {
+    start_owner
+    start_faulty -e inject=poll:error=ENOMEM:when=1 -- --pool 21770-21779
+    run -12 pp pick -s "$ADDR" -n 2 "$OWNER"
+    [[ "$output" == *"failed: cannot check pid $OWNER: Out of memory"* ]]
+    [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | wc -w)" -eq 2 ]
+}
+
+@test "a grant the state file cannot record is answered as the server's failure (exit 12), not an empty pool" {
+    start_owner
+    start_faulty -P "$STATE" -e inject=write:error=ENOSPC:when=1 -- \
+        --pool 21780-21789 --state "$STATE"
+    run -12 pp pick -s "$ADDR" -n 2 "$OWNER"
+    [[ "$output" == *"the port server at $ADDR failed: $STATE: No space left on device"* ]]
+    run -0 pp pick -s "$ADDR" -n 2 "$OWNER"
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+}
+
+@test "the C client reports a grant the state file cannot record as the server's failure" {
+    command -v gcc >/dev/null || skip "gcc is not installed"
+    local prog=$BATS_TEST_TMPDIR/pick2
+    printf '%s\n' '#include <portpicker_client.h>' \
+        'int main(int argc, char **argv) {' \
+        '    struct portpicker pp = {0};' \
+        '    const char *names[] = {"a", "b"};' \
+        '    unsigned ports[2];' \
+        '    int rc = portpicker_pick(&pp, atol(argv[1]), 2, names, ports);' \
+        '    printf("%d %s\n", rc == PORTPICKER_SERVER_FAILED, pp.error);' \
+        '    return argc < 2; }' >"$prog.c"
+    gcc -std=c99 -Wall -Werror -I "$BATS_TEST_DIRNAME/../include" "$prog.c" -o "$prog"
+    start_owner
+    start_faulty -P "$STATE" -e inject=write:error=ENOSPC:when=1 -- \
+        --pool 21790-21799 --state "$STATE"
+    run -0 env PORTSERVER_ADDRESS="$ADDR" "$prog" "$OWNER"
+    [ "$output" = "1 the port server failed: $STATE: No space left on device" ]
+}
