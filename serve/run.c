@@ -186,7 +186,10 @@ static int start(struct server *s)
 static void stop(struct server *s)
 {
     char err[512];
-    if (s->listen_fd >= 0) {
+    /* A server that never listened (another answers at its address: exit
+     * 5) leaves the state file as it found it. */
+    bool listened = s->listen_fd >= 0;
+    if (listened) {
         loop_del(&s->loop, s->listen_fd);
         close(s->listen_fd);
         if (s->bound && unlink(s->opts->address) < 0)
@@ -194,7 +197,7 @@ static void stop(struct server *s)
     }
     s->paused = LISTEN_ON; /* closing clients must not resume accepting */
     client_close_all(s);
-    if (s->journal.fd >= 0 &&
+    if (s->journal.fd >= 0 && listened &&
         journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
         slog(LOG_ERROR, "%s", err);
     journal_close(&s->journal);

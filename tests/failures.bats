@@ -160,3 +160,16 @@ grant() {
     run -0 env PORTSERVER_ADDRESS="$ADDR" "$prog" "$OWNER"
     [ "$output" = "1 the port server failed: $STATE: No space left on device" ]
 }
+
+@test "a server that never bound (another answers at its address) leaves its state file as it was" {
+    start_owner
+    start_server --pool 21800-21809 --state "$STATE"
+    grant 2 "$OWNER"
+    stop_server
+    kill "$OWNER"  # its leases are stale now: a rewrite would drop them
+    wait "$OWNER" 2>/dev/null || true
+    before=$(sha256sum <"$STATE")
+    start_server --pool 21800-21809 --state "$BATS_TEST_TMPDIR/other"
+    run -5 pp serve --address "$ADDR" --pool 21800-21809 --state "$STATE"
+    [ "$(sha256sum <"$STATE")" = "$before" ]
+}
