@@ -140,8 +140,16 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     j->records = ls->nleases;
     j->dirty = j->must_rewrite = j->stale = false;
     j->error = 0;
-    if (sync_dir(j->path) < 0)
-        return state_fail(err, errlen, "fsync of the state file's directory");
+    /* The new file is in place, whole and fsync'd, and it is what the
+     * table holds: a rewrite done, whose rename alone a power loss might
+     * undo (back to the old file, as good as the last rewrite). So not a
+     * failure, which a grant would undo in the table alone: rewrite again
+     * at the next tick. */
+    if (sync_dir(j->path) < 0) {
+        slog(LOG_WARN, "%s: fsync of its directory: %s: rewritten again soon",
+             j->path, strerror(errno));
+        j->stale = true;
+    }
     return 0;
 }
 

@@ -35,8 +35,10 @@ int journal_open(struct journal *j,
 
 /* Rewrite the file with the live leases of ls (a new file created
  * exclusively, locked, fsync'd, renamed over the old one, fsync of the
- * directory) and append to it from then on. Returns 0, or -1 with a
- * message in err and j->error set (the old file is left as it was). */
+ * directory) and append to it from then on. Returns 0 once the new file is
+ * in place (a failed fsync of the directory is logged and has the next
+ * tick rewrite it again), or -1 with a message in err and j->error set (the
+ * old file is left as it was). */
 int journal_compact(struct journal *j, const struct leases *ls, char *err,
                     size_t errlen);
 

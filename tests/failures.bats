@@ -173,3 +173,50 @@ grant() {
     run -5 pp serve --address "$ADDR" --pool 21800-21809 --state "$STATE"
     [ "$(sha256sum <"$STATE")" = "$before" ]
 }
+
+@test "a failed fsync of the state file's directory at start does not stop the server" {
+    start_owner
+    start_faulty -P "$BATS_TEST_TMPDIR" -e inject=fsync:error=EIO:when=1 -- \
+        --pool 21810-21819 --state "$STATE"
+    grep -q "fsync of its directory: I/O error" "$SERVER_LOG"
+    grant 2 "$OWNER"
+    stop_faulty
+    restart --pool 21810-21819 --state "$STATE"
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+}
+
+# near_full_state PORT: a version 2 state file of this boot just under the
+# 64 MiB limit, of early ends of PORT's lease, so that the next grant of two
+# ports has the server rewrite the file itself instead of appending.
+near_full_state() {
+    "$PYTHON" - "$STATE" "$(cat "$BOOT_ID")" "$1" <<'PY'
+import sys, zlib
+path, boot, port = sys.argv[1], sys.argv[2], sys.argv[3]
+head = "portpicker-leases 2 %s\n" % boot
+payload = "R %s" % port
+line = "%d %08x %s\n" % (len(payload), zlib.crc32(payload.encode()), payload)
+n = (64 * 1048576 - 250 - len(head)) // len(line)
+with open(path, "w") as f:
+    f.write(head + line * n)
+PY
+}
+
+@test "a grant whose rewrite of the state file cannot fsync the directory stands, and only what was granted comes back" {
+    start_owner
+    near_full_state 21829
+    # open 1 and 2: FILE.tmp at start and at the first tick (a full disk:
+    # the file is appended to as it is); open 3: the grant's own rewrite,
+    # whose fsync 2 is the directory's.
+    start_faulty -P "$STATE.tmp" -P "$BATS_TEST_TMPDIR" \
+        -e inject=open:error=ENOSPC:when=1..2 -e inject=fsync:error=EIO:when=2 -- \
+        --pool 21820-21829 --state "$STATE"
+    grep -q "No space left on device: appending to it as it is" "$SERVER_LOG"
+    sleep 0.2 # the first tick, at once: open 2
+    run -0 pp pick -s "$ADDR" -n 2 "$OWNER"
+    granted=$(tr ' ' '\n' <<<"$output" | sort)
+    grep -q "fsync of its directory: I/O error" "$SERVER_LOG"
+    stop_faulty
+    [ "$(stat -c %s "$STATE")" -lt 1000 ]
+    restart --pool 21820-21829 --state "$STATE"
+    [ "$(raw "v1 leases\n" | sed -n "s/^port=\([0-9]*\) pid=$OWNER .*/\1/p" | sort)" = "$granted" ]
+}
