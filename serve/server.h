@@ -145,6 +145,10 @@ void conns_down(struct server *s, uid_t uid);
 bool client_new(struct server *s, int fd, const struct ucred *cred);
 /* Close c and keep its memory for the next client. */
 void client_close(struct server *s, struct client *c);
+/* Tell the peer of fd, before it is closed, why in one "err CODE WHY" line
+ * (what it sent and we did not read is drained first, so the line is not
+ * lost to a reset). */
+void client_say_err(int fd, enum proto_err code, const char *why);
 /* Drop clients whose time is up (a timer_fn). */
 int64_t client_expire(struct loop *l, void *data);
 /* Close every client (at shutdown). */
