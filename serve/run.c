@@ -101,7 +101,8 @@ static int check_proc(struct server *s)
     slog(LOG_WARN, "no /proc: owners are watched by pidfd; a caller other "
          "than root may lease only to its own pid; pids of other pid "
          "namespaces are taken as ours; kernel threads are not told apart; "
-         "leases show no command line; saved leases are dropped");
+         "leases show no command line; a saved lease is kept while a process "
+         "of its pid lives");
     return RC_OK;
 }
 

@@ -270,3 +270,43 @@ print(portpicker.get_port_from_port_server(sys.argv[1], pid=int(sys.argv[2])))' 
     [ "$(tail -n 1 "$BATS_TEST_TMPDIR/py.out")" = None ]
     [ "$(leases_of "$OWNER")" -eq 0 ]
 }
+
+# ---- failure paths the suite never reached before ----
+
+@test "a probe that fails is the server's failure, and the ports taken for the pick go back first in line" {
+    start_owner
+    # socket 1 is the listener; 2 and 3 probe the first port on the
+    # dual-stack sockets, 4 the second (5: its fallback, one family a socket).
+    start_faulty -e inject=socket:error=EMFILE:when=4..5 -- --pool 21860-21869
+    run -12 pp pick -s "$ADDR" -n 2 "$OWNER"
+    [[ "$output" == *"failed: probe: "* ]]
+    [ "$(leases_of "$OWNER")" -eq 0 ]
+    [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | sort | tr '\n' ' ')" = "21860 21861 " ]
+}
+
+@test "a pick whose reply cannot be sent is undone, in the table and in the state file" {
+    start_owner
+    start_faulty -e inject=sendto:error=EPIPE:when=1 -- --pool 21870-21879 --state "$STATE"
+    run pp pick -s "$ADDR" -n 2 "$OWNER"
+    [ "$status" -ne 0 ]
+    grep -q "reply to pid [0-9]* failed: Broken pipe; leases undone" "$SERVER_LOG"
+    [ "$(leases_of "$OWNER")" -eq 0 ]
+    [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | sort | tr '\n' ' ')" = "21870 21871 " ]
+    pp release -s "$ADDR" 21871
+    kill -9 "$SERVED"
+    wait "$SERVER_PID" || true
+    restart --pool 21870-21879 --state "$STATE"
+    [ "$(raw "v1 leases\n" | grep -c "^port=")" -eq 1 ]
+    [ "$(leases_of "$OWNER")" -eq 1 ]
+}
+
+@test "a pick whose every probed port is bound by another process is refused, saying so" {
+    start_owner
+    # A pick probes 8 ports at most: all 8 bound, 2 left free.
+    for port in $(seq 21880 21887); do hold_socket tcp4-listen "$port"; done
+    start_server --pool 21880-21889
+    run -6 pp pick -s "$ADDR" -n 2 "$OWNER"
+    [[ "$output" == *"refused: every port probed is bound by another process" ]]
+    [ "$(leases_of "$OWNER")" -eq 0 ]
+    [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | sort | tr '\n' ' ')" = "21888 21889 " ]
+}
