@@ -62,8 +62,8 @@ size_t journal_record(char *buf, size_t len, const struct journal_record *r);
 
 /* Read a journal of len bytes (not NUL-terminated) written on boot ("":
  * unknown; a header without an id is unknown too, and either way the file
- * is taken as of this boot): the header, then every record that passes its check, in order, to
- * fn(arg, record). A record fails when its frame is cut short, its length
+ * is taken as of this boot): the header, then every record that passes its
+ * check, in order, to fn(arg, record). A record fails when its frame is cut short, its length
  * or CRC does not match, or its payload does not parse. */
 void journal_parse(const char *text, size_t len, const char *boot,
                    void (*fn)(void *arg, const struct journal_record *r),

@@ -310,3 +310,31 @@ print(portpicker.get_port_from_port_server(sys.argv[1], pid=int(sys.argv[2])))' 
     [ "$(leases_of "$OWNER")" -eq 0 ]
     [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | sort | tr '\n' ' ')" = "21888 21889 " ]
 }
+
+@test "a client that stops reading its lease listing is closed at its deadline, and every lease stands" {
+    # 1,000 lease lines of 256-byte command lines do not fit a socket
+    # buffer: the server is still writing when the 3 s are up.
+    "$PYTHON" -c 'import time; time.sleep(300)' "$(printf '%*s' 2000 '' | tr ' ' x)" &
+    OWNER=$!
+    track_pid "$OWNER"
+    start_server --pool 22000-22999
+    [ "$(pp pick -s "$ADDR" -n 1000 "$OWNER" | wc -l)" -eq 1000 ]
+    run -0 timeout 10 "$PYTHON" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("\0" + sys.argv[1][1:])
+s.sendall(b"v1 leases\n")
+time.sleep(4)
+data = b""
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    data += chunk
+print(data.count(b"\n"))
+' "$ADDR"
+    [ "$output" -gt 1 ]
+    [ "$output" -lt 1001 ]
+    [ "$(counter leases-held)" -eq 1000 ]
+    [ "$(leases_of "$OWNER")" -eq 1000 ]
+}
