@@ -16,13 +16,17 @@ setup() {
 
 teardown() { stop_tracked; }
 
+# strace with the options every test gives it: LeakSanitizer cannot run
+# under ptrace, so a sanitizer build runs without it there.
+STRACE="strace -f -qq -o /dev/null -E ASAN_OPTIONS=detect_leaks=0"
+
 # start_faulty STRACE_ARGS... -- SERVE_OPTIONS...: start_server under
 # strace with the fault STRACE_ARGS name; SERVED is the server's own pid.
 start_faulty() {
     local fault=()
     while [ "$1" != -- ]; do fault+=("$1"); shift; done
     shift
-    SERVE_WRAP="strace -f -qq -o /dev/null ${fault[*]}" start_server --pidfile "$PIDFILE" "$@"
+    SERVE_WRAP="$STRACE ${fault[*]}" start_server --pidfile "$PIDFILE" "$@"
     SERVED=$(cat "$PIDFILE")
     track_pid "$SERVED"
 }
@@ -97,11 +101,11 @@ grant() {
 }
 
 @test "a lasting failure to read /proc/self/stat stops the server at start with one line" {
-    run -3 strace -f -qq -o /dev/null -P /proc/self/stat -e inject=openat:error=EIO \
+    run -3 $STRACE -P /proc/self/stat -e inject=openat:error=EIO \
         timeout 3 "$PORTPICKER" serve --address "$(new_address)" --pool 21740-21749
     # strace says how it resolved the path; the server says one line.
     [ "$(grep -vc "^strace: " <<<"$output")" -eq 1 ]
-    [[ "$output" == *"error: /proc/self/stat: cannot tell whether /proc is there: I/O error"* ]]
+    [[ "$output" == *"error: /proc/self/stat: cannot tell whether /proc is there: "* ]]
 }
 
 @test "leases saved without a start time come back to their owner, not to pid 0" {
@@ -128,7 +132,7 @@ grant() {
     start_owner
     start_faulty -e inject=poll:error=ENOMEM:when=1 -- --pool 21770-21779
     run -12 pp pick -s "$ADDR" -n 2 "$OWNER"
-    [[ "$output" == *"failed: cannot check pid $OWNER: Out of memory"* ]]
+    [[ "$output" == *"failed: cannot check pid $OWNER: "* ]]
     [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | wc -w)" -eq 2 ]
 }
 
@@ -178,7 +182,7 @@ grant() {
     start_owner
     start_faulty -P "$BATS_TEST_TMPDIR" -e inject=fsync:error=EIO:when=1 -- \
         --pool 21810-21819 --state "$STATE"
-    grep -q "fsync of its directory: I/O error" "$SERVER_LOG"
+    grep -q "fsync of its directory: .*rewritten again soon" "$SERVER_LOG"
     grant 2 "$OWNER"
     stop_faulty
     restart --pool 21810-21819 --state "$STATE"
@@ -208,13 +212,13 @@ PY
     # the file is appended to as it is); open 3: the grant's own rewrite,
     # whose fsync 2 is the directory's.
     start_faulty -P "$STATE.tmp" -P "$BATS_TEST_TMPDIR" \
-        -e inject=open:error=ENOSPC:when=1..2 -e inject=fsync:error=EIO:when=2 -- \
+        -e inject=open,openat:error=ENOSPC:when=1..2 -e inject=fsync:error=EIO:when=2 -- \
         --pool 21820-21829 --state "$STATE"
     grep -q "No space left on device: appending to it as it is" "$SERVER_LOG"
     sleep 0.2 # the first tick, at once: open 2
     run -0 pp pick -s "$ADDR" -n 2 "$OWNER"
     granted=$(tr ' ' '\n' <<<"$output" | sort)
-    grep -q "fsync of its directory: I/O error" "$SERVER_LOG"
+    grep -q "fsync of its directory: .*rewritten again soon" "$SERVER_LOG"
     stop_faulty
     [ "$(stat -c %s "$STATE")" -lt 1000 ]
     restart --pool 21820-21829 --state "$STATE"
@@ -236,7 +240,7 @@ PY
     start_server --pool 21840-21849 --max-connections-per-uid 1
     # strace holds pick's request back 1 s after it connected; meanwhile
     # a second connection of the same uid takes its place.
-    strace -f -qq -o /dev/null -e inject=sendto:delay_enter=1000000 \
+    $STRACE -e inject=sendto:delay_enter=1000000 \
         "$PORTPICKER" pick -s "$ADDR" -n 2 "$OWNER" >"$BATS_TEST_TMPDIR/pick.out" 2>&1 &
     local picker=$!
     track_pid "$picker"
@@ -257,7 +261,7 @@ PY
         skip "python3-portpicker is not installed"
     start_owner
     start_server --pool 21850-21859 --max-connections-per-uid 1
-    strace -f -qq -o /dev/null -e inject=sendto:delay_enter=2000000 \
+    $STRACE -e inject=sendto:delay_enter=2000000 \
         /usr/bin/python3 -c 'import portpicker, sys
 print(portpicker.get_port_from_port_server(sys.argv[1], pid=int(sys.argv[2])))' \
         "$ADDR" "$OWNER" >"$BATS_TEST_TMPDIR/py.out" 2>&1 &
