@@ -15,11 +15,12 @@
 #define PIDNS_MAX_DEPTH 16
 /* The map of every foreign process is made by a pass over /proc, started
  * at most once every PIDNS_MAP_MS, and done a slice at a time: processes
- * (a stat and a read of /proc/PID/status each, some 40 us) until the
- * millisecond clock has moved on by PIDNS_SLICE_MS, then PIDNS_REST_MS of
- * rest. However many processes there are, a pass holds the event loop a
- * millisecond at a time and takes a fifth of a core at most (about a
- * tenth: docs/security.md, 3). */
+ * until the millisecond clock has moved on by PIDNS_SLICE_MS, then
+ * PIDNS_REST_MS of rest. A process the last pass saw costs its readdir
+ * entry alone; a new one a stat and a read of /proc/PID/status (some
+ * 40 us). However many processes there are, a pass holds the event loop a
+ * millisecond at a time and takes a fifth of a core at most
+ * (docs/security.md, 3). */
 #define PIDNS_MAP_MS 1000
 #define PIDNS_SLICE_MS 1
 #define PIDNS_REST_MS 4
@@ -35,11 +36,13 @@ struct pidns_peer {
 };
 
 struct pidns_pid {
-    uint64_t ns;
-    pid_t nspid, pid;
+    uint64_t ns;        /* its pid namespace; 0: not ours to read */
+    uint64_t ino;       /* of its /proc/PID, as the pass saw it */
+    pid_t nspid;        /* its pid there, when not ours */
+    pid_t pid;
 };
 
-/* A list of processes of other namespaces: sorted by (ns, nspid) once whole. */
+/* The processes a pass saw, in pid order. */
 struct pidns_map {
     struct pidns_pid *at;
     size_t len, cap;
@@ -51,6 +54,7 @@ struct pidns {
     struct pidns_map map;       /* the last whole pass */
     struct pidns_map next;      /* the pass under way */
     DIR *dir;                   /* /proc, while a pass is under way */
+    size_t old_at;              /* how far the pass is in the last one's */
     int64_t built;      /* monotonic_ms() when the map's pass started, 0: never */
     int64_t started;    /* when the pass under way (or the last) started */
     unsigned scans;     /* passes made so far */

@@ -8,9 +8,15 @@ OUT=$(mktemp)
 SERVER=
 HOSTILE=
 
+# unshare --fork ignores SIGTERM: what is left after 2 s gets SIGKILL (for
+# unshare --kill-child, that takes its namespace's every process with it).
 cleanup() {
     for pid in $HOSTILE $SERVER; do kill "$pid" 2>/dev/null || true; done
-    for pid in $HOSTILE $SERVER; do wait "$pid" 2>/dev/null || true; done
+    for pid in $HOSTILE $SERVER; do
+        for _ in $(seq 20); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+        kill -9 "$pid" 2>/dev/null || true
+        wait "$pid" 2>/dev/null || true
+    done
     rm -f "$LOG" "$OUT"
 }
 trap cleanup EXIT INT TERM
