@@ -140,7 +140,6 @@ static void pass_done(struct pidns *n)
     n->map = n->next;
     n->next = (struct pidns_map){.at = old.at, .cap = old.cap};
     n->built = n->started;
-    n->scans++;
 }
 
 int64_t pidns_work(struct pidns *n)
@@ -155,7 +154,6 @@ int64_t pidns_work(struct pidns *n)
         if (!(n->dir = opendir("/proc"))) {
             n->built = now; /* an empty map: every miss a refusal */
             n->map.len = 0;
-            n->scans++;
             return 0;
         }
     }

@@ -57,7 +57,6 @@ struct pidns {
     size_t old_at;              /* how far the pass is in the last one's */
     int64_t built;      /* monotonic_ms() when the map's pass started, 0: never */
     int64_t started;    /* when the pass under way (or the last) started */
-    unsigned scans;     /* passes made so far */
 };
 
 /* Learn our own namespace; 0, or -1 with errno set (no /proc: then every
