@@ -153,7 +153,7 @@ static int64_t pidns_timer(struct loop *l, void *data)
     int64_t next = pidns_work(&s->pidns);
     if (next)
         return next;
-    slog(LOG_DEBUG, "pid map: %zu processes of other namespaces",
+    slog(LOG_DEBUG, "pid map: %zu processes, of every namespace",
          s->pidns.map.len);
     client_retry(s);
     return LOOP_DONE;

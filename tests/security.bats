@@ -269,8 +269,9 @@ in_pidns() {
     # $$ is the namespace's pid 1: the caller's parent, found by walking up.
     [ "$(grep -c "debug: pid 1 of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 3 ]
     [ "$(grep -c "debug: pid [0-9]* of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 6 ]
-    # The sibling needed the map: one scan for three requests, and the miss
-    # for 4000 came within the same second or caused one more.
+    # The sibling needed the map: one pass for three requests (the other
+    # two are hits, checked against the process itself); the miss for 4000
+    # waits for a pass begun after it came: one more.
     [ "$(grep -c "debug: pid map: " "$SERVER_LOG")" -le 2 ]
     grep -q "no pid 4000 in the caller's pid namespace" "$SERVER_LOG"
     start_owner
