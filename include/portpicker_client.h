@@ -73,9 +73,16 @@ struct portpicker {
 static inline int portpicker__fail(struct portpicker *pp, int rc,
                                    const char *what, const char *detail)
 {
-    /* detail may be a reply: its first line only, so error stays one line */
-    snprintf(pp->error, sizeof(pp->error), "%s%s%.*s", what, detail ? ": " : "",
-             detail ? (int)strcspn(detail, "\n") : 0, detail ? detail : "");
+    /* detail may be a reply: its first line only, its control characters
+     * made visible (proto_escape), so error stays one line that a terminal
+     * shows as it is, whatever the server sent */
+    int head = snprintf(pp->error, sizeof(pp->error), "%s%s", what,
+                        detail ? ": " : "");
+    size_t at = head < 0 ? 0 : (size_t)head < sizeof(pp->error) ? (size_t)head
+                : sizeof(pp->error) - 1;
+    if (detail)
+        proto_escape(pp->error + at, sizeof(pp->error) - at, detail,
+                     strcspn(detail, "\n"), PROTO_ESCAPE_TEXT);
     return rc;
 }
 
@@ -197,30 +204,32 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
 static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
 {
     const char *code = reply + 4, *text = strchr(code, ' ');
-    size_t n = text ? strcspn(text + 1, "\n") : 0;
-    int held = !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10);
-    snprintf(pp->error, sizeof(pp->error), "the port server refused: %.*s",
-             (int)n, text ? text + 1 : "");
-    if (!strncmp(code, "unsupported ", 12))
-        return PORTPICKER_UNSUPPORTED;
-    return held ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
+    int rc = !strncmp(code, "unsupported ", 12) ? PORTPICKER_UNSUPPORTED
+             : !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10)
+             ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
+    return portpicker__fail(pp, rc, "the port server refused", text ? text + 1 : "");
 }
 
-/* Exactly count ports of 1..65535, space-separated, then "\n" and the end. */
-static inline int portpicker__ports(const char *s, unsigned count, unsigned *ports)
+/* Exactly count distinct ports of 1..65535, space-separated, then "\n"
+ * and the end? NULL if so, else what is wrong. */
+static inline const char *portpicker__ports(const char *s, unsigned count,
+                                            unsigned *ports)
 {
     for (unsigned i = 0; i < count; i++) {
         unsigned long v = 0;
         int digits = 0;
         if (i > 0 && *s++ != ' ')
-            return 0;
+            return "not a reply of the protocol";
         for (; *s >= '0' && *s <= '9' && digits < 6; s++, digits++)
             v = v * 10 + (unsigned long)(*s - '0');
         if (!digits || v == 0 || v > 65535)
-            return 0;
+            return "not a reply of the protocol (a port not in 1-65535)";
+        for (unsigned j = 0; j < i; j++)
+            if (ports[j] == v)
+                return "not a reply of the protocol (a port granted twice)";
         ports[i] = (unsigned)v;
     }
-    return s[0] == '\n' && s[1] == '\0';
+    return s[0] == '\n' && s[1] == '\0' ? NULL : "not a reply of the protocol";
 }
 
 /* ---- the requests ---- */
@@ -263,11 +272,10 @@ static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned coun
                                          "server: only one unnamed port", NULL);
     if (!legacy && !strncmp(reply, "err ", 4))
         return portpicker__refusal(pp, reply);
-    if (!portpicker__ports(legacy ? reply : reply + 3, count, ports) ||
-        (!legacy && strncmp(reply, "ok ", 3)))
-        return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
-                                "protocol", reply);
-    return PORTPICKER_OK;
+    const char *why = !legacy && strncmp(reply, "ok ", 3)
+                      ? "not a reply of the protocol"
+                      : portpicker__ports(legacy ? reply : reply + 3, count, ports);
+    return why ? portpicker__fail(pp, PORTPICKER_BAD_REPLY, why, reply) : PORTPICKER_OK;
 }
 
 /* Give n leased ports back now, all or none (v1). */
@@ -303,7 +311,7 @@ static inline int portpicker_release(struct portpicker *pp, const unsigned *port
 
 /* The server's status line into line (len bytes), without "ok " and the
  * newline: "portpicker VERSION pool=LO-HI managed=N free=N leased=N
- * owners=N". PORTPICKER_UNSUPPORTED from a legacy server: it is up. */
+ * owners=N", control characters made visible (proto_escape). PORTPICKER_UNSUPPORTED from a legacy server: it is up. */
 static inline int portpicker_status(struct portpicker *pp, char *line, size_t len)
 {
     char reply[1024];
@@ -320,7 +328,8 @@ static inline int portpicker_status(struct portpicker *pp, char *line, size_t le
         strchr(reply, '\n') != reply + got - 1)
         return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
                                 "protocol", reply);
-    snprintf(line, len, "%.*s", (int)(got - 4), reply + 3);
+    if (len)
+        proto_escape(line, len, reply + 3, (size_t)got - 4, PROTO_ESCAPE_TEXT);
     return PORTPICKER_OK;
 }
 

@@ -42,6 +42,17 @@ hold_socket() {
     fi
 }
 
+# fake MODE [ARG]: start tests/fake_server.py (a server that answers what
+# it is told, see there) on $ADDR.
+fake() {
+    local out=$BATS_TEST_TMPDIR/fake.out
+    "$PYTHON" "$BATS_TEST_DIRNAME/fake_server.py" "$ADDR" "$@" >"$out" 2>&1 &
+    track_pid $!
+    for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return; sleep 0.02; done
+    echo "fake server did not start: $(cat "$out")" >&2
+    return 1
+}
+
 # A port free right now, from the binary under test.
 free_port() { pp pick "$@"; }
 
