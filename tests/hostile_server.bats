@@ -14,13 +14,6 @@ setup() {
     unset PORTSERVER_ADDRESS
 }
 
-# answers FORMAT [ARG...]: a fake server on $ADDR that answers every
-# request with the bytes printf FORMAT ARG... writes.
-answers() {
-    printf "$@" >"$BATS_TEST_TMPDIR/reply"
-    fake file "$BATS_TEST_TMPDIR/reply"
-}
-
 # refused_whole WORDS...: `portpicker WORDS` exits 9, prints nothing on
 # stdout and one line on stderr (in $stderr).
 refused_whole() {
@@ -31,20 +24,9 @@ refused_whole() {
     [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
 }
 
-# visible: stdin is valid UTF-8 with no control character but newlines.
-visible() {
-    "$PYTHON" -c '
-import sys
-text = sys.stdin.buffer.read().decode("utf-8")
-bad = [c for c in text if c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0)]
-assert not bad, bad'
-}
-
 # json_valid: stdin is one JSON document (RFC 8259: python reads it strictly).
 json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
 
-# The same hostile text where a server puts words for people.
-ESCAPES='\033]0;pwned\007\033[2J'
 
 @test "pick -n 2 given the same port twice is exit 9, and prints no port" {
     answers 'ok 15000 15000\n'
@@ -87,7 +69,7 @@ ESCAPES='\033]0;pwned\007\033[2J'
 }
 
 @test "terminal escapes in a server's err text reach no terminal from pick, release or run" {
-    answers "err exhausted $ESCAPES no port\\n"
+    answers "err exhausted $TERMINAL_ESCAPES no port\\n"
     for words in "pick -n 2 4242" "release 15000" "run --env A -- true"; do
         run --separate-stderr pp ${words%% *} --server "$ADDR" ${words#* }
         [ "$status" -ne 0 ]
@@ -196,7 +178,7 @@ assert lease["cmd"] == "caf\u00e9", lease'
 }
 
 @test "check --server-up shows a server's status with its control bytes escaped" {
-    answers "ok portpicker $ESCAPES pool=1-2\\n"
+    answers "ok portpicker $TERMINAL_ESCAPES pool=1-2\\n"
     run pp check --server-up -s "$ADDR"
     [ "$status" -eq 0 ]
     printf '%s' "$output" | visible
@@ -217,27 +199,6 @@ assert lease["cmd"] == "caf\u00e9", lease'
     printf '%s' "$output" | "$PYTHON" -c '
 import json, sys
 assert [l["port"] for l in json.load(sys.stdin)] == [20001]'
-}
-
-@test "the C client never returns one port for two names" {
-    command -v gcc >/dev/null || skip "gcc is not installed"
-    gcc -std=c99 -Wall -Wextra -Werror -I "$BATS_TEST_DIRNAME/../include" \
-        "$BATS_TEST_DIRNAME/../examples/pick_ports.c" -o "$BATS_TEST_TMPDIR/pick_ports"
-    answers 'ok 15000 15000\n'
-    PORTSERVER_ADDRESS=$ADDR run "$BATS_TEST_TMPDIR/pick_ports" http grpc
-    [ "$status" -eq 1 ]
-    [ "$output" = "pick_ports: pick: not a reply of the protocol (a port granted twice): ok 15000 15000" ]
-}
-
-@test "the C client shows a server's err text with its control bytes escaped" {
-    command -v gcc >/dev/null || skip "gcc is not installed"
-    gcc -std=c99 -Wall -Wextra -Werror -I "$BATS_TEST_DIRNAME/../include" \
-        "$BATS_TEST_DIRNAME/../examples/pick_ports.c" -o "$BATS_TEST_TMPDIR/pick_ports"
-    answers "err quota $ESCAPES over\\n"
-    PORTSERVER_ADDRESS=$ADDR run "$BATS_TEST_TMPDIR/pick_ports" http grpc
-    [ "$status" -eq 1 ]
-    printf '%s' "$output" | visible
-    [ "$output" = 'pick_ports: pick: the port server refused: \x1b]0;pwned\x07\x1b[2J over' ]
 }
 
 @test "our server's UTF-8 command lines come back as UTF-8 in --json, not one code point a byte" {
