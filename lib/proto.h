@@ -5,7 +5,8 @@
  * applets/check_server.c) format requests and parse replies with it, the
  * server (serve/client.c, serve/answer.c) frames and parses requests and
  * formats replies with it. Pure: bytes in, structs out; libc only, no I/O.
- * fuzz/proto_fuzz.c checks it in both directions. */
+ * fuzz/proto_fuzz.c checks it in both directions, fuzz/reply_fuzz.c the
+ * clients' checks (proto_check.c) and escaper (proto_escape). */
 #ifndef PROTO_H
 #define PROTO_H
 
