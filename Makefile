@@ -143,7 +143,7 @@ build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
 # FUZZ_SECONDS on a copy of its corpus; artifacts go to build/NAME-.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-FUZZERS := proto journal ranges
+FUZZERS := proto journal ranges reply
 proto_SRCS := lib/proto.c lib/proto_reply.c
 proto_CORPUS := fuzz/corpus
 proto_MAXLEN := 8192
@@ -153,6 +153,9 @@ journal_MAXLEN := 4096
 ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/msg.c
 ranges_CORPUS := fuzz/ranges-corpus
 ranges_MAXLEN := 4096
+reply_SRCS := lib/proto_reply.c lib/proto_check.c
+reply_CORPUS := fuzz/reply-corpus
+reply_MAXLEN := 8192
 .SECONDEXPANSION:
 build/%_fuzz: fuzz/%_fuzz.c $$($$*_SRCS) $(HDRS)
 	@mkdir -p build

@@ -59,7 +59,9 @@ int ranges_parse(struct port_ranges *r, const char *spec, char *err,
 /* Remove the kernel's ephemeral range (ip_local_port_range) and its
  * reserved ports (ip_local_reserved_ports). Returns 0, or -1 when the
  * range cannot be read (no /proc, not Linux): the default range
- * KERNEL_EPHEMERAL_LO-HI is removed instead. */
+ * KERNEL_EPHEMERAL_LO-HI is removed instead. A reserved-ports list that
+ * cannot be read is the kernel's default, empty: no port is removed for
+ * it (never a guess made from an unread buffer). */
 int ranges_remove_kernel_ports(struct port_ranges *r);
 
 /* Append "LO-HI" (or "PORT"), after a comma unless *used is 0, to the

@@ -227,8 +227,9 @@ void answer(struct server *s, const struct client *c, const struct request *r,
 
 /* Write the next lease lines of c's leases reply into c->buf, from the
  * leased port after c->cursor, as many as fit whole (at most
- * c->lines_left), advancing both. Returns the bytes written: 0 when the
- * reply is complete. */
+ * c->lines_left), advancing both; when the leases run out before
+ * lines_left does, an empty line ends the reply. Returns the bytes written:
+ * 0 when the reply is complete. */
 size_t answer_leases_more(struct server *s, struct client *c);
 
 /* Run the server until SIGTERM/SIGINT. Returns an exit code. */

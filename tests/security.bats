@@ -415,6 +415,21 @@ print(s.makefile().read(), end=\"\")" | grep -c "^port=$port "
     in_pool "${lines[1]}" 32760 32767
 }
 
+@test "without /proc/sys/net/ipv4, pick reads no uninitialised memory: no reserved port is guessed" {
+    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "valgrind runs the plain build"
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+    run --separate-stderr unshare --mount env PORTPICKER="$PORTPICKER" sh -c \
+        'mount -t tmpfs none /proc/sys/net/ipv4 || exit 90
+         valgrind -q --error-exitcode=99 "$PORTPICKER" pick --range 32760-32770'
+    [ "$status" -ne 90 ] || skip "cannot mount over /proc/sys/net/ipv4 here"
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" != *"uninitialised"* ]]
+    [[ "$stderr" == "portpicker pick: cannot read the kernel's ephemeral range"* ]]
+    in_pool "$output" 32760 32767
+}
+
 # ---- 2. memory: clients that ask for the lease table and never read ----
 
 # long_owner: a live process with a 100 kB command line, in OWNER. One
