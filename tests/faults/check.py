@@ -1,0 +1,110 @@
+"""check.py: what a run of the fault sweep must show, whatever the fault.
+
+The server's one promise: no port goes to two live owners and no live
+owner loses its port. So, after any single failed system call, and after a
+kill at any point:
+  - the server neither crashed (a signal we did not send) nor hung;
+  - one that stopped exited with a code `serve --help` documents and said
+    why on an `error:` line; one we did not stop went on answering;
+  - every lease it acknowledged to a live owner, and not released, is in
+    `v1 leases` while it runs and after a fault-free restart, with that pid;
+  - no port is listed twice, and the listing is whole (COUNT lines);
+  - a port it said was released is never listed again (unless granted
+    again, which the workload never does: the pool is larger than it);
+  - no lease belongs to a pid that is not a live owner of the run;
+  - no refusal claims the pool is exhausted (it never is here).
+Each function returns a list of violations, one line each."""
+
+import json
+import re
+import subprocess
+
+
+def documented_exits(binary):
+    """The exit codes `serve --help` documents, from its `Exit:` paragraph."""
+    text = subprocess.run([binary, "serve", "--help"], capture_output=True,
+                          text=True).stdout
+    tail = text[text.index("Exit:"):]
+    return {int(c) for c in re.findall(r"(?:^|[:,]\s*)(\d+) ", tail, re.M)}
+
+
+def parse_listing(lines):
+    """`v1 leases` lines -> ({port: pid}, violations)."""
+    if lines is None:
+        return {}, ["no answer to `v1 leases` (asked twice)"]
+    if not lines or not re.fullmatch(r"ok \d+", lines[0]):
+        return {}, ["`v1 leases` answered %r" % (lines[:1],)]
+    found, bad = {}, []
+    count = int(lines[0].split()[1])
+    if len(lines) - 1 > count:
+        bad.append("`v1 leases` announced %d leases and sent %d" % (count, len(lines) - 1))
+    for line in lines[1:]:
+        m = re.match(r"port=(\d+) pid=(\d+) ", line)
+        if not m:
+            bad.append("`v1 leases` line not in the protocol: %r" % line)
+            continue
+        port, pid = int(m.group(1)), int(m.group(2))
+        if port in found:
+            bad.append("port %d listed twice (pids %d and %d)" % (port, found[port], pid))
+        found[port] = pid
+    return found, bad
+
+
+def applet_listing(rc, out):
+    """`check --leases --json` -> ({port: pid}, violations)."""
+    if rc != 0:
+        return {}, ["`check --leases --json` exited %s" % rc]
+    try:
+        rows = json.loads("\n".join(out))
+    except ValueError as e:
+        return {}, ["`check --leases --json` printed invalid JSON: %s" % e]
+    found, bad = {}, []
+    for row in rows:
+        if row["port"] in found:
+            bad.append("port %d listed twice by check --leases" % row["port"])
+        found[row["port"]] = row["pid"]
+    return found, bad
+
+
+def leases(found, ledger, live, when):
+    """The listing FOUND against what LEDGER acknowledged; LIVE: pids of the
+    run's live owners. WHEN says which listing, for the message."""
+    bad = []
+    for port, pid in sorted(ledger.held.items()):
+        if pid in live and found.get(port) != pid:
+            bad.append("%s: lease of port %d to live pid %d %s" % (
+                when, port, pid, "missing" if port not in found
+                else "listed for pid %d" % found[port]))
+    for port in sorted(ledger.released & set(found)):
+        bad.append("%s: released port %d came back (pid %d)" % (when, port, found[port]))
+    for port, pid in sorted(found.items()):
+        if pid not in live and port not in ledger.released:
+            bad.append("%s: port %d leased to pid %d, not a live owner" % (when, port, pid))
+    return bad
+
+
+def refusals(ledger):
+    return ["refused with %r while the pool had free ports" % r
+            for r in ledger.refusals if r.startswith("err exhausted")]
+
+
+def stopped(rc, signalled, log, exits, crash):
+    """A server's end. RC: its exit code (negative: killed by that signal;
+    None: it hung past SIGTERM). SIGNALLED: we sent SIGTERM while it ran.
+    CRASH: a SIGKILL was injected, so -9 is expected."""
+    if rc is None:
+        return ["hung: still running %s after SIGTERM" % "several seconds"]
+    if rc < 0:
+        if crash and rc == -9:
+            return []
+        return ["crashed: killed by signal %d" % -rc]
+    if rc == 0:
+        return [] if signalled else ["exited 0 before it was stopped"]
+    bad = []
+    if rc not in exits:
+        bad.append("exited %d, not a documented code (%s)" % (
+            rc, ", ".join(map(str, sorted(exits)))))
+    errors = [l for l in log.splitlines() if ": error: " in l]
+    if not errors:
+        bad.append("exited %d without an error line" % rc)
+    return bad
