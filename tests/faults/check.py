@@ -66,12 +66,13 @@ def applet_listing(rc, out):
     return found, bad
 
 
-def leases(found, ledger, live, when):
+def leases(found, ledger, live, when, whole=True):
     """The listing FOUND against what LEDGER acknowledged; LIVE: pids of the
-    run's live owners. WHEN says which listing, for the message."""
+    run's live owners. WHEN says which listing, for the message. A listing
+    that is not WHOLE (the server died while sending it) may lack leases."""
     bad = []
     for port, pid in sorted(ledger.held.items()):
-        if pid in live and found.get(port) != pid:
+        if pid in live and found.get(port) != pid and (whole or port in found):
             bad.append("%s: lease of port %d to live pid %d %s" % (
                 when, port, pid, "missing" if port not in found
                 else "listed for pid %d" % found[port]))

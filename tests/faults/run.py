@@ -81,11 +81,12 @@ class Run:
             signalled = srv.alive()
             # A listing missed because the server stopped is stopped()'s
             # to judge; one missed by a server still up is a violation.
-            for lines in listings:
+            for lines, outlived in listings:
                 if lines is None and not signalled:
                     continue
                 found, bad = check.parse_listing(lines)
-                self.violations += bad + check.leases(found, ledger, live, "running")
+                self.violations += bad + check.leases(found, ledger, live, "running",
+                                                      whole=outlived)
         rc = srv.stop()
         text = read(trace)
         self.injected = self.fault is not None and (

@@ -205,8 +205,9 @@ def journal_id(state):
 
 def drive(srv, owners, victim, ledger, state):
     """The faulted server's workload; stops early once the server is gone.
-    Returns the listings it got (lists of lines; None: no answer), and
-    whether the journal was compacted meanwhile."""
+    Returns the listings it got ((lines or None for no answer, whether the
+    server was still up after it)), and whether the journal was compacted
+    meanwhile."""
     listings, ours = [], []
     started = journal_id(state)
     steps = []
@@ -229,13 +230,16 @@ def drive(srv, owners, victim, ledger, state):
         if journal_id(state) != before:
             break
         time.sleep(0.02)
-    for _ in range(2):   # one retry: the fault may hit the listing itself
+    # One retry: the fault may hit the listing itself. Each listing comes
+    # with whether the server outlived it: one killed while listing sends
+    # fewer lines than it announced, which the protocol allows.
+    for _ in range(2):
         reply = request(srv.address, "v1 leases")
         if reply is not None:
-            listings.append(reply)
+            listings.append((reply, srv.alive()))
             break
     else:
-        listings.append(None)
+        listings.append((None, srv.alive()))
     return listings, journal_id(state) != started
 
 
