@@ -9,8 +9,8 @@ kill at any point:
   - every lease it acknowledged to a live owner, and not released, is in
     `v1 leases` while it runs and after a fault-free restart, with that pid;
   - no port is listed twice, and the listing is whole (COUNT lines);
-  - a port it said was released is never listed again (unless granted
-    again, which the workload never does: the pool is larger than it);
+  - a lease it said was released is never listed again (each pick has a
+    name of its own, so a port granted anew is told from one come back);
   - no lease belongs to a pid that is not a live owner of the run;
   - no refusal claims the pool is exhausted (it never is here).
 Each function returns a list of violations, one line each."""
@@ -29,7 +29,7 @@ def documented_exits(binary):
 
 
 def parse_listing(lines):
-    """`v1 leases` lines -> ({port: pid}, violations)."""
+    """`v1 leases` lines -> ({port: (pid, names)}, violations)."""
     if lines is None:
         return {}, ["no answer to `v1 leases` (asked twice)"]
     if not lines or not re.fullmatch(r"ok \d+", lines[0]):
@@ -39,19 +39,19 @@ def parse_listing(lines):
     if len(lines) - 1 > count:
         bad.append("`v1 leases` announced %d leases and sent %d" % (count, len(lines) - 1))
     for line in lines[1:]:
-        m = re.match(r"port=(\d+) pid=(\d+) ", line)
+        m = re.match(r"port=(\d+) pid=(\d+) uid=\d+ age=\d+ names=(\S+) ", line)
         if not m:
             bad.append("`v1 leases` line not in the protocol: %r" % line)
             continue
         port, pid = int(m.group(1)), int(m.group(2))
         if port in found:
-            bad.append("port %d listed twice (pids %d and %d)" % (port, found[port], pid))
-        found[port] = pid
+            bad.append("port %d listed twice (pids %d and %d)" % (port, found[port][0], pid))
+        found[port] = (pid, m.group(3))
     return found, bad
 
 
 def applet_listing(rc, out):
-    """`check --leases --json` -> ({port: pid}, violations)."""
+    """`check --leases --json` -> ({port: (pid, names)}, violations)."""
     if rc != 0:
         return {}, ["`check --leases --json` exited %s" % rc]
     try:
@@ -62,25 +62,30 @@ def applet_listing(rc, out):
     for row in rows:
         if row["port"] in found:
             bad.append("port %d listed twice by check --leases" % row["port"])
-        found[row["port"]] = row["pid"]
+        found[row["port"]] = (row["pid"], ",".join(row["names"]) or "-")
     return found, bad
 
 
-def leases(found, ledger, live, when, whole=True):
+def leases(found, ledger, live, when, whole=True, dying=()):
     """The listing FOUND against what LEDGER acknowledged; LIVE: pids of the
-    run's live owners. WHEN says which listing, for the message. A listing
-    that is not WHOLE (the server died while sending it) may lack leases."""
+    run's owners alive now. WHEN says which listing, for the message. A
+    listing that is not WHOLE (the server died while sending it) may lack
+    leases. DYING: owners dead so lately that a server polling them (each
+    second) may not know it yet."""
     bad = []
-    for port, pid in sorted(ledger.held.items()):
-        if pid in live and found.get(port) != pid and (whole or port in found):
-            bad.append("%s: lease of port %d to live pid %d %s" % (
-                when, port, pid, "missing" if port not in found
-                else "listed for pid %d" % found[port]))
-    for port in sorted(ledger.released & set(found)):
-        bad.append("%s: released port %d came back (pid %d)" % (when, port, found[port]))
-    for port, pid in sorted(found.items()):
-        if pid not in live and port not in ledger.released:
-            bad.append("%s: port %d leased to pid %d, not a live owner" % (when, port, pid))
+    for port, (pid, name) in sorted(ledger.held.items()):
+        if pid in live and found.get(port) != (pid, name) and (whole or port in found):
+            bad.append("%s: lease of port %d to live pid %d (%s) %s" % (
+                when, port, pid, name, "missing" if port not in found
+                else "listed as pid %d (%s)" % found[port]))
+    for port, name in sorted(ledger.released):
+        if found.get(port, (0, ""))[1] == name:
+            bad.append("%s: released port %d (%s) came back (pid %d)" % (
+                when, port, name, found[port][0]))
+    for port, (pid, name) in sorted(found.items()):
+        if pid not in live and pid not in dying:
+            bad.append("%s: port %d (%s) leased to pid %d, not a live owner" % (
+                when, port, name, pid))
     return bad
 
 

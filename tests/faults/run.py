@@ -52,6 +52,7 @@ class Run:
         victim = workload.Owner()
         try:
             self.go(tmp, owners, victim)
+            self.violations = [v.replace(tmp, "$RUNDIR") for v in self.violations]
         finally:
             for o in owners + [victim]:
                 o.kill()
@@ -68,7 +69,7 @@ class Run:
             self.void = True
             self.violations.append("the seed server (no fault) did not grant and release")
             return
-        live = {o.pid for o in owners}
+        everyone = owners + [victim]
         crash = self.crash()
         # A socket path and a pidfile: their unlink at stop is swept too.
         srv = workload.Server(self.binary, os.path.join(tmp, "sock"), self.pool,
@@ -85,8 +86,9 @@ class Run:
                 if lines is None and not signalled:
                     continue
                 found, bad = check.parse_listing(lines)
-                self.violations += bad + check.leases(found, ledger, live, "running",
-                                                      whole=outlived)
+                self.violations += bad + check.leases(
+                    found, ledger, alive(everyone), "running", whole=outlived,
+                    dying={victim.pid})
         rc = srv.stop()
         text = read(trace)
         self.injected = self.fault is not None and (
@@ -95,7 +97,7 @@ class Run:
         self.violations += check.refusals(ledger)
         self.violations += check.stopped(rc, signalled, srv.log_text(),
                                          self.exits, crash)
-        self.restart(tmp, state, ledger, live)
+        self.restart(tmp, state, ledger, alive(everyone))
         if self.trace_all:
             self.counts, self.journal_writes = count_calls(read(trace))
 
@@ -114,6 +116,10 @@ class Run:
         rc = srv.stop()
         self.violations += ["restart: " + v for v in
                             check.stopped(rc, True, srv.log_text(), self.exits, False)]
+
+
+def alive(owners):
+    return {o.pid for o in owners if o.alive()}
 
 
 def read(path):

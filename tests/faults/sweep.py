@@ -18,6 +18,7 @@ import argparse
 import concurrent.futures
 import os
 import queue
+import re
 import shutil
 import sys
 import time
@@ -218,6 +219,14 @@ def summary(pairs, results, profile, seconds):
     if never:
         print("# not reached by the workload: %s" % " ".join(never))
     print("# violations: %d runs broke a promise; %.0f s" % (broken, seconds))
+    classes = {}
+    for (label, _, runs), res in zip(pairs, results):
+        for fault, x in zip(runs, res):
+            for v in x.violations:
+                key = re.sub(r"\d+", "N", v)
+                classes.setdefault(key, [0, describe(fault)])[0] += 1
+    for key, (times, first) in sorted(classes.items(), key=lambda kv: -kv[1][0]):
+        print("#   %5d x %s (first: %s)" % (times, key, first))
     return 1 if broken or profile.violations or not profile.compacted else 0
 
 
