@@ -29,6 +29,7 @@ import run  # noqa: E402
 
 EVERY = None   # every occurrence the profile counted
 SAMPLES = 10   # else this many, first, last and evenly between
+MARGIN = 3     # occurrences past the profile's count, for EVERY
 SHOWN = 4      # violations printed per run (the logs keep the rest)
 
 # (syscall, faults, occurrences). A fault is an errno, or SIGKILL (the
@@ -88,9 +89,14 @@ COMPOUND = [
 
 
 def occurrences(count, how):
+    """The Ns to inject at, for a call the profile saw COUNT times. A run's
+    count varies a little with timing (a read that finds nothing yet), so
+    EVERY goes MARGIN past it: the last calls, at stop, matter most."""
     if not count:
         return []
-    if how is EVERY or count <= SAMPLES:
+    if how is EVERY:
+        return list(range(1, count + MARGIN + 1))
+    if count <= SAMPLES:
         return list(range(1, count + 1))
     step = (count - 1) / (SAMPLES - 1)
     return sorted({1 + round(i * step) for i in range(SAMPLES)})
