@@ -97,7 +97,7 @@ coverage: build/cov/portpicker
 	find build/cov -name '*.gcda' -delete
 	chmod -R a+rwX build/cov
 	-umask 0 && PORTPICKER=$(CURDIR)/build/cov/portpicker $(BATS) tests >build/coverage-tests.tap 2>&1
-	-umask 0 && python3 tests/faults/sweep.py --binary $(CURDIR)/build/cov/portpicker \
+	-umask 0 && python3 tests/faults/sweep.py --binary $(CURDIR)/build/cov/portpicker --keep build/cov/faults \
 	  >build/coverage-faults.tap 2>&1
 	@echo "coverage: make test: $$(grep -c '^ok ' build/coverage-tests.tap) ok," \
 	  "$$(grep -c '^not ok ' build/coverage-tests.tap) not ok; sweeps:" \
