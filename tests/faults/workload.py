@@ -28,7 +28,7 @@ RELEASES = 5             # of the PICKS, released early
 PAIRS = 40               # pick+release pairs: records enough for compaction
 POOL_SIZE = 200          # more than every pick of a run: no port is reused
 REPLY_S = 4.0            # a request not answered in this long is lost
-START_S = 8.0            # a server not listening by then did not start
+START_S = 20.0           # a server not listening by then did not start
 STOP_S = 8.0             # a server not gone this long after SIGTERM hangs
 COMPACT_S = 3.0          # the sync timer compacts within a second; slack
 
@@ -82,6 +82,7 @@ class Server:
     def __init__(self, binary, address, pool, state, log, prefix=(), extra=()):
         self.address, self.log = address, log
         self.traced = bool(prefix)
+        self.pidfile = extra[extra.index("--pidfile") + 1] if "--pidfile" in extra else None
         with open(log, "ab") as err:
             self.proc = subprocess.Popen(
                 list(prefix) + [binary, "serve", "--address", address,
@@ -89,15 +90,24 @@ class Server:
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
                 stderr=err)
 
+    def pidfile_written(self):
+        try:
+            with open(self.pidfile) as f:
+                return f.read().endswith("\n")
+        except (OSError, TypeError):
+            return False
+
     def log_text(self):
         with open(self.log, "rb") as f:
             return f.read().decode("utf-8", "replace")
 
     def wait_listening(self):
-        """True once it listens; False if it exited or did not in time."""
+        """True once it listens (it says so, or wrote its pidfile: the log
+        line may be what the fault failed); False if it exited or did not
+        in time."""
         deadline = time.monotonic() + START_S
         while time.monotonic() < deadline:
-            if "listening on" in self.log_text():
+            if "listening on" in self.log_text() or self.pidfile_written():
                 return True
             if self.proc.poll() is not None:
                 return False
@@ -105,24 +115,17 @@ class Server:
         return False
 
     def alive(self):
-        """Running? Under strace, the server itself: strace outlives a
-        killed server for a moment."""
+        """Running? Under strace, the server itself (strace outlives a
+        killed server for a moment). Only once it has started."""
         if self.proc.poll() is not None:
             return False
         if not self.traced:
             return True
-        pid = self.pid()
         try:
-            with open("/proc/%d/stat" % pid) as f:
-                if f.read().rsplit(")", 1)[1].split()[0] != "Z":
-                    return True
+            with open("/proc/%d/stat" % self.pid()) as f:
+                return f.read().rsplit(")", 1)[1].split()[0] != "Z"
         except (OSError, TypeError):
-            pass
-        try:             # gone, or a zombie: strace is about to exit
-            self.proc.wait(1)
-            return False
-        except subprocess.TimeoutExpired:
-            return True
+            return False   # reaped: strace is about to exit
 
     def pid(self):
         """The server's pid: under strace, strace's child (strace itself
