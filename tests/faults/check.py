@@ -7,7 +7,9 @@ kill at any point:
   - one that stopped exited with a code `serve --help` documents and said
     why on an `error:` line; one we did not stop went on answering;
   - every lease it acknowledged to a live owner, and not released, is in
-    `v1 leases` while it runs and after a fault-free restart, with that pid;
+    `v1 leases` while it runs and after a fault-free restart, with that pid
+    (and its name, or none: a server out of memory at start keeps the
+    lease without its name, and warns);
   - no port is listed twice, and the listing is whole (COUNT lines);
   - a lease it said was released is never listed again (each pick has a
     name of its own, so a port granted anew is told from one come back);
@@ -74,7 +76,8 @@ def leases(found, ledger, live, when, whole=True, dying=()):
     second) may not know it yet."""
     bad = []
     for port, (pid, name) in sorted(ledger.held.items()):
-        if pid in live and found.get(port) != (pid, name) and (whole or port in found):
+        if pid in live and found.get(port) not in ((pid, name), (pid, "-")) and (
+                whole or port in found):
             bad.append("%s: lease of port %d to live pid %d (%s) %s" % (
                 when, port, pid, name, "missing" if port not in found
                 else "listed as pid %d (%s)" % found[port]))

@@ -262,10 +262,11 @@ def drive(srv, owners, victim, ledger, state):
     # with whether the server outlived it: one killed while listing sends
     # fewer lines than it announced, which the protocol allows.
     # A listing cut short (fewer lines than announced: the server dropped
-    # a client it could not write to) is asked again too.
+    # a client it could not write to) or refused (`err server-error`: the
+    # fault hit this connection) is asked again too.
     for _ in range(2):
         reply = request(srv.address, "v1 leases")
-        if reply is not None and not cut(reply):
+        if reply and reply[0].startswith("ok ") and not cut(reply):
             break
     listings.append((reply, srv.alive()))
     return listings, journal_id(state) != started
