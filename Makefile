@@ -32,7 +32,7 @@ HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard a
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
-.PHONY: all test test-ipv6-off asan asan-test clean install install-links uninstall bench help release
+.PHONY: all test test-ipv6-off test-faults coverage asan asan-test clean install install-links uninstall bench help release
 
 all: portpicker
 
@@ -74,6 +74,36 @@ asan: portpicker-asan
 
 bench: portpicker
 	bench/run
+
+# The fault sweep and the crash sweep of serve under strace injection
+# (tests/faults/sweep.py; HACKING.md, "The fault sweep"). TAP, one line per
+# syscall/fault pair; FAULTS= passes options (--only write,fsync --jobs 1).
+FAULTS ?=
+test-faults: portpicker
+	python3 tests/faults/sweep.py --binary $(CURDIR)/portpicker $(FAULTS)
+
+# Line and branch coverage of serve/ and lib/ over make test and the sweeps:
+# a gcov build (gcc, glibc) in build/cov, the numbers and every unexecuted
+# line in build/coverage.txt (HACKING.md, "Coverage"). The suite runs under
+# umask 0 so that tests run as another uid can add to the counts.
+COV_OBJS := $(SRCS:%.c=build/cov/%.o)
+build/cov/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	gcc $(WARN) $(CPPFLAGS) -O0 -g --coverage -c $< -o $@
+build/cov/portpicker: $(COV_OBJS)
+	gcc --coverage $(COV_OBJS) -o $@ $(STATIC)
+coverage: build/cov/portpicker
+	@[ -x "$(BATS)" ] || tests/get-bats
+	find build/cov -name '*.gcda' -delete
+	chmod -R a+rwX build/cov
+	-umask 0 && PORTPICKER=$(CURDIR)/build/cov/portpicker $(BATS) tests >build/coverage-tests.tap 2>&1
+	-umask 0 && python3 tests/faults/sweep.py --binary $(CURDIR)/build/cov/portpicker --keep build/cov/faults \
+	  >build/coverage-faults.tap 2>&1
+	@echo "coverage: make test: $$(grep -c '^ok ' build/coverage-tests.tap) ok," \
+	  "$$(grep -c '^not ok ' build/coverage-tests.tap) not ok; sweeps:" \
+	  "$$(grep -c '^ok ' build/coverage-faults.tap) ok, $$(grep -c '^not ok ' build/coverage-faults.tap) not ok"
+	python3 tests/coverage.py build/cov serve lib >build/coverage.txt
+	@sed -n '/^total/,$$p;/^TOTAL/p' build/coverage.txt | head -n 3
 
 # What make install ships: ./portpicker without debug info or symbols.
 release: portpicker-release
@@ -126,6 +156,8 @@ help:
 	@echo "make test       run the bats suite (installs bats from Debian if missing)"
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
 	@echo "make test-ipv6-off  probe and hold tests with IPv6 off (four sockets; root)"
+	@echo "make test-faults    serve under strace: a failed syscall, a kill, at each point (root)"
+	@echo "make coverage   gcov build: make test and the sweeps; lines and branches to build/coverage.txt"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
 	@echo "make install PREFIX=/usr/local   binary, man page, completions, systemd units"
 	@echo "make install-links               also pick, check, ... (never over another's file)"
