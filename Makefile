@@ -98,6 +98,11 @@ test-ipv6-off: portpicker
 	unshare --net sh -c 'ip link set lo up && sysctl -qw $(IPV6_OFF) && \
 	  PORTPICKER=$(CURDIR)/portpicker $(BATS) --timing tests/check.bats tests/pick.bats'
 
+# The sources of PLATFORM's binary, one a line (tests/portable.bats).
+list-sources:
+	@printf '%s\n' $(SRCS)
+.PHONY: list-sources
+
 # The client suite (every test file but the server's own) on the POSIX
 # build, build/posix/portpicker: each Linux-only mechanism switched off, its
 # fallback in use. Tests that need one skip, naming it (needs_linux_mechanism

@@ -112,13 +112,27 @@ setup() { unset PORTSERVER_ADDRESS; }
 }
 
 @test "a range that lies in the kernel's ephemeral range is refused with exit 4" {
+    needs_linux_mechanism proc-ports
     read -r lo hi < /proc/sys/net/ipv4/ip_local_port_range || skip "no /proc ephemeral range"
     run --separate-stderr pp pick --range "$lo-$((lo + 5))"
     [ "$status" -eq 4 ]
     [[ "$stderr" == *"ephemeral range"* ]]
 }
 
+@test "where the system cannot be asked, pick leaves out IANA's 49152-65535 and says so on each run" {
+    needs_fallback proc-ports
+    run --separate-stderr "$PORTPICKER" pick
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[0-9]+$ ]]
+    [ "$stderr" = "portpicker pick: this build cannot ask the system for its ephemeral range: leaving out 49152-65535, IANA's (RFC 6335)" ]
+    run --separate-stderr "$PORTPICKER" pick --range 49152-65535
+    [ "$status" -eq 4 ]
+    run --separate-stderr "$PORTPICKER" pick --range 49151-49152
+    [ "$output" = 49151 ]
+}
+
 @test "the kernel's reserved ports are never picked" {
+    needs_linux_mechanism proc-ports
     [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] || skip "needs root to set ip_local_reserved_ports"
     old=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
     base=$(pp pick --range 20000-24000)
@@ -130,6 +144,7 @@ setup() { unset PORTSERVER_ADDRESS; }
 }
 
 @test "a long list of reserved ports, singles and ranges, is left out whole" {
+    needs_linux_mechanism proc-ports
     [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] || skip "needs root to set ip_local_reserved_ports"
     old=$(cat /proc/sys/net/ipv4/ip_local_reserved_ports)
     base=20100
@@ -168,6 +183,7 @@ setup() { unset PORTSERVER_ADDRESS; }
 }
 
 @test "the consumer that sets SO_REUSEADDR binds a held port at once, and the hold ends" {
+    needs_linux_mechanism sockdiag
     port=$(pp pick $$ 10)
     holder=$(pgrep -nf "pick $$ 10" | head -1)
     track_pid "$holder"
@@ -176,6 +192,19 @@ setup() { unset PORTSERVER_ADDRESS; }
     ! kill -0 "$holder" 2>/dev/null
     run pp check --listening "$port"
     [ "$status" -eq 0 ]
+}
+
+@test "where a hold cannot hand over (no sock_diag), it fences: even a SO_REUSEADDR consumer waits out BIND_TIMEOUT" {
+    needs_fallback sockdiag
+    port=$(pp pick $$ 1)
+    holder=$(pgrep -nf "pick $$ 1" | head -1)
+    track_pid "$holder"
+    run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
+    [ "$status" -eq 1 ]
+    [[ "$output" == *"Address already in use"* ]]
+    for _ in $(seq 150); do kill -0 "$holder" 2>/dev/null || break; sleep 0.02; done
+    ! kill -0 "$holder" 2>/dev/null
+    hold_socket consumer "$port"
 }
 
 @test "a consumer without SO_REUSEADDR cannot bind a held port" {
@@ -240,10 +269,14 @@ setup() { unset PORTSERVER_ADDRESS; }
 }
 
 @test "pick with PORTSERVER_ADDRESS set to no server fails with exit 7, never silently local" {
-    PORTSERVER_ADDRESS=@pp-nobody-$$ run --separate-stderr pp pick
+    local addr
+    addr=$(new_address)
+    PORTSERVER_ADDRESS=$addr run --separate-stderr pp pick
     [ "$status" -eq 7 ]
     [ -z "$output" ]
-    [ "$stderr" = "portpicker pick: no port server at @pp-nobody-$$ (Connection refused)" ]
+    # Nobody listens on an abstract name; a socket path is not there.
+    [ "$stderr" = "portpicker pick: no port server at $addr (Connection refused)" ] ||
+        [ "$stderr" = "portpicker pick: no port server at $addr (No such file or directory)" ]
 }
 
 @test "an empty PORTSERVER_ADDRESS means no server, as in python_portpicker" {
