@@ -194,19 +194,6 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$status" -eq 0 ]
 }
 
-@test "where a hold cannot hand over (no sock_diag), it fences: even a SO_REUSEADDR consumer waits out BIND_TIMEOUT" {
-    needs_fallback sockdiag
-    port=$(pp pick $$ 1)
-    holder=$(pgrep -nf "pick $$ 1" | head -1)
-    track_pid "$holder"
-    run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
-    [ "$status" -eq 1 ]
-    [[ "$output" == *"Address already in use"* ]]
-    for _ in $(seq 150); do kill -0 "$holder" 2>/dev/null || break; sleep 0.02; done
-    ! kill -0 "$holder" 2>/dev/null
-    hold_socket consumer "$port"
-}
-
 @test "a consumer without SO_REUSEADDR cannot bind a held port" {
     port=$(pp pick $$ 10)
     track_pid "$(pgrep -nf "pick $$ 10" | head -1)"
@@ -225,17 +212,29 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$status" -eq 0 ]
 }
 
-@test "pick --fence keeps even the SO_REUSEADDR consumer out until the timeout" {
-    # 3 s outlasts a slow Python start on a loaded machine; the second try
-    # waits for the holder to be gone rather than for a fixed time.
-    port=$(pp pick --fence $$ 3)
-    holder=$(pgrep -nf "pick --fence $$ 3" | head -1)
+# fenced OPTION...: pick OPTION... $$ 3 keeps even the SO_REUSEADDR consumer
+# out until the hold ends. 3 s outlasts a slow Python start on a loaded
+# machine; the second try waits for the holder to be gone rather than for a
+# fixed time.
+fenced() {
+    port=$(pp pick "$@" $$ 3)
+    holder=$(pgrep -nf "pick ${*:+$* }$$ 3" | head -1)
     track_pid "$holder"
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
     [ "$status" -eq 1 ]
+    [[ "$output" == *"Address already in use"* ]]
     for _ in $(seq 100); do kill -0 "$holder" 2>/dev/null || break; sleep 0.1; done
     run "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" consumer "$port" 0
     [ "$status" -eq 0 ]
+}
+
+@test "pick --fence keeps even the SO_REUSEADDR consumer out until the timeout" {
+    fenced --fence
+}
+
+@test "where a hold cannot hand over (no sock_diag), it fences without --fence" {
+    needs_fallback sockdiag
+    fenced
 }
 
 @test "pick --tcp -4 probes only TCP over IPv4" {
