@@ -23,8 +23,9 @@
  * off Linux the four always are (lib/ipv6_posix.c).
  *
  * Off Linux there is no sock_diag, so a TCP port whose first bind fails
- * counts as taken, TIME_WAIT included: conservative. What each bind finds
- * on each system, with sources, is in docs/platforms.md. */
+ * counts as taken, TIME_WAIT included, with no second bind: conservative.
+ * What each bind finds on each system, with sources, is in
+ * docs/platforms.md. */
 #include "portpicker.h"
 
 #include <arpa/inet.h>
@@ -157,6 +158,11 @@ static bool family_missing(int err)
 static enum outcome tcp_conflict(const struct probe_target *target,
                                  unsigned port)
 {
+    /* Without sock_diag no answer of the second bind frees the port, and on
+     * the BSDs it would succeed beside a holder of 127.0.0.1 and listen on
+     * the wildcard for a moment (docs/platforms.md). */
+    if (!have_sockdiag)
+        return OUT_IN_USE;
     int fd = bind_target(target, port, true, true);
     if (fd < 0)
         return errno == EADDRINUSE ? OUT_IN_USE : OUT_ERROR;
