@@ -58,6 +58,8 @@ enum portpicker_result {
     PORTPICKER_BAD_REPLY,   /* the reply is not in the protocol */
     PORTPICKER_UNSUPPORTED, /* a legacy server: it knows only the legacy pick */
     PORTPICKER_SYSTEM,      /* a system call failed; error names it */
+    PORTPICKER_SERVER_FAILED, /* the server failed (its state file, a system
+                               * call): nothing was done; try again later */
 };
 
 struct portpicker {
@@ -199,10 +201,14 @@ static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
     const char *code = reply + 4, *text = strchr(code, ' ');
     size_t n = text ? strcspn(text + 1, "\n") : 0;
     int held = !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10);
-    snprintf(pp->error, sizeof(pp->error), "the port server refused: %.*s",
-             (int)n, text ? text + 1 : "");
+    int failed = !strncmp(code, "server-error ", 13);
+    snprintf(pp->error, sizeof(pp->error), "the port server %s: %.*s",
+             failed ? "failed" : !strncmp(code, "busy ", 5)
+             ? "closed this connection" : "refused", (int)n, text ? text + 1 : "");
     if (!strncmp(code, "unsupported ", 12))
         return PORTPICKER_UNSUPPORTED;
+    if (failed)
+        return PORTPICKER_SERVER_FAILED;
     return held ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
 }
 
@@ -261,7 +267,9 @@ static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned coun
                                          "refused: pool empty or pid unknown", NULL)
                       : portpicker__fail(pp, PORTPICKER_UNSUPPORTED, "a legacy port "
                                          "server: only one unnamed port", NULL);
-    if (!legacy && !strncmp(reply, "err ", 4))
+    /* Only our server says "err" to a legacy pick: when it closes the
+     * connection idle (busy). */
+    if (!strncmp(reply, "err ", 4))
         return portpicker__refusal(pp, reply);
     if (!portpicker__ports(legacy ? reply : reply + 3, count, ports) ||
         (!legacy && strncmp(reply, "ok ", 3)))
