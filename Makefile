@@ -108,7 +108,7 @@ list-sources:
 # fallback in use. Tests that need one skip, naming it (needs_linux_mechanism
 # in tests/helpers.bash, from portpicker --features). Servers the client
 # tests start are ./portpicker serve (Linux), reached by a socket path.
-SERVER_TESTS := serve protocol pool security service container loop fuzz install
+SERVER_TESTS := serve protocol pool security failures service container loop fuzz install
 POSIX_TESTS  := $(filter-out $(SERVER_TESTS:%=tests/%.bats),$(wildcard tests/*.bats))
 build/posix/portpicker: $(ALL_SRCS) $(HDRS) build/cc
 	@mkdir -p $(@D)
