@@ -10,7 +10,7 @@ load helpers
 load serve_helpers
 
 setup() {
-    ADDR=@pp-hostile-$BATS_TEST_NUMBER-$$-$RANDOM
+    ADDR=$(new_address)
     unset PORTSERVER_ADDRESS
 }
 
@@ -203,9 +203,12 @@ assert [l["port"] for l in json.load(sys.stdin)] == [20001]'
 
 @test "our server's UTF-8 command lines come back as UTF-8 in --json, not one code point a byte" {
     start_server --pool 24140-24149
-    bash -c 'sleep 300; :' café &
+    # One process (no child left behind holding bats' output), asked for
+    # only once it has exec'd: the server reads the command line then.
+    "$PYTHON" -c 'import time; time.sleep(300)' café &
     OWNER=$!
     track_pid "$OWNER"
+    wait_for grep -q café "/proc/$OWNER/cmdline"
     pp pick --server "$ADDR" "$OWNER" >/dev/null
     run pp check --leases --json -s "$ADDR"
     [ "$status" -eq 0 ]
