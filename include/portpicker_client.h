@@ -58,6 +58,8 @@ enum portpicker_result {
     PORTPICKER_BAD_REPLY,   /* the reply is not in the protocol */
     PORTPICKER_UNSUPPORTED, /* a legacy server: it knows only the legacy pick */
     PORTPICKER_SYSTEM,      /* a system call failed; error names it */
+    PORTPICKER_SERVER_FAILED, /* the server failed (its state file, a system
+                               * call): nothing was done; try again later */
 };
 
 struct portpicker {
@@ -204,10 +206,15 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
 static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
 {
     const char *code = reply + 4, *text = strchr(code, ' ');
+    int failed = !strncmp(code, "server-error ", 13);
     int rc = !strncmp(code, "unsupported ", 12) ? PORTPICKER_UNSUPPORTED
+             : failed ? PORTPICKER_SERVER_FAILED
              : !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10)
              ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
-    return portpicker__fail(pp, rc, "the port server refused", text ? text + 1 : "");
+    return portpicker__fail(pp, rc, failed ? "the port server failed"
+                            : !strncmp(code, "busy ", 5)
+                            ? "the port server closed this connection"
+                            : "the port server refused", text ? text + 1 : "");
 }
 
 /* Exactly count distinct ports of 1..65535, space-separated, then "\n"
@@ -270,7 +277,9 @@ static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned coun
                                          "refused: pool empty or pid unknown", NULL)
                       : portpicker__fail(pp, PORTPICKER_UNSUPPORTED, "a legacy port "
                                          "server: only one unnamed port", NULL);
-    if (!legacy && !strncmp(reply, "err ", 4))
+    /* Only our server says "err" to a legacy pick: when it closes the
+     * connection idle (busy). */
+    if (!strncmp(reply, "err ", 4))
         return portpicker__refusal(pp, reply);
     const char *why = !legacy && strncmp(reply, "ok ", 3)
                       ? "not a reply of the protocol"

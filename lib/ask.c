@@ -80,6 +80,8 @@ static enum ask_result send_all(int fd, const char *buf, size_t len,
         if (n > 0) {
             buf += n;
             len -= (size_t)n;
+        } else if (n < 0 && (errno == EPIPE || errno == ECONNRESET)) {
+            return ASK_REPLY; /* the server closed: read what it said */
         } else if (n < 0 && errno != EAGAIN && errno != EINTR) {
             return ASK_ERROR;
         } else if (wait_for(fd, POLLOUT, deadline) <= 0) {

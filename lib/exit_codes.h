@@ -24,6 +24,7 @@
     X(RC_BAD_REPLY, 9, "the port server's reply is not in the protocol; nothing printed") \
     X(RC_NOT_HELD, 10, "release: a port is not leased, or not to you; none released") \
     X(RC_UNSUPPORTED, 11, "the port server is too old for the request") \
+    X(RC_SERVER_FAILED, 12, "the port server failed (its state file, a system call); nothing done") \
     X(RC_CANNOT_EXEC, 126, "run: the command cannot be executed") \
     X(RC_NO_APPLET, 127, "no such applet; run: no such command")
 

@@ -72,6 +72,8 @@ int proto_format_request(const struct request *r, char *buf, size_t len,
 enum proto_err {
     ERR_BAD_REQUEST, ERR_NO_SUCH_PID, ERR_EXHAUSTED, ERR_QUOTA,
     ERR_NOT_LEASED, ERR_NOT_OWNER, ERR_UNSUPPORTED, ERR_PID_REFUSED,
+    ERR_SERVER,         /* the server failed: its state file, a system call */
+    ERR_BUSY,           /* the caller's uid is at its connection cap */
     ERR_UNKNOWN, /* last: a code this client does not know */
 };
 

@@ -13,6 +13,7 @@ static const char *const err_names[] = {
     [ERR_EXHAUSTED] = "exhausted",     [ERR_QUOTA] = "quota",
     [ERR_NOT_LEASED] = "not-leased",   [ERR_NOT_OWNER] = "not-owner",
     [ERR_UNSUPPORTED] = "unsupported", [ERR_PID_REFUSED] = "pid-refused",
+    [ERR_SERVER] = "server-error",     [ERR_BUSY] = "busy",
     [ERR_UNKNOWN] = "unknown",
 };
 

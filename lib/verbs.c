@@ -37,12 +37,20 @@ static const char *shown(char *buf, size_t buflen, const char *text,
 static int v1_error(const char *reply, const char *address, char *err,
                     size_t errlen)
 {
-    static const int rcs[] = {
-        [ERR_EXHAUSTED] = RC_REFUSED,   [ERR_NO_SUCH_PID] = RC_REFUSED,
-        [ERR_QUOTA] = RC_REFUSED,       [ERR_PID_REFUSED] = RC_REFUSED,
-        [ERR_NOT_LEASED] = RC_NOT_HELD,
-        [ERR_NOT_OWNER] = RC_NOT_HELD,  [ERR_UNSUPPORTED] = RC_UNSUPPORTED,
-        [ERR_BAD_REQUEST] = RC_BAD_REPLY,
+    static const struct {
+        int rc;
+        const char *said; /* what the server did, for the message */
+    } codes[] = {
+        [ERR_EXHAUSTED] = {RC_REFUSED, "refused"},
+        [ERR_NO_SUCH_PID] = {RC_REFUSED, "refused"},
+        [ERR_QUOTA] = {RC_REFUSED, "refused"},
+        [ERR_PID_REFUSED] = {RC_REFUSED, "refused"},
+        [ERR_NOT_LEASED] = {RC_NOT_HELD, "refused"},
+        [ERR_NOT_OWNER] = {RC_NOT_HELD, "refused"},
+        [ERR_UNSUPPORTED] = {RC_UNSUPPORTED, "refused"},
+        [ERR_BAD_REQUEST] = {RC_BAD_REPLY, "refused"},
+        [ERR_SERVER] = {RC_SERVER_FAILED, "failed"},
+        [ERR_BUSY] = {RC_REFUSED, "closed this connection"},
     };
     enum proto_err code;
     const char *text;
@@ -50,9 +58,9 @@ static int v1_error(const char *reply, const char *address, char *err,
     char buf[PROTO_ESCAPED_MAX(200)];
     proto_parse_err(reply, &code, &text, &len);
     if (code != ERR_UNKNOWN) {
-        snprintf(err, errlen, "the port server at %s refused: %s", address,
-                 shown(buf, sizeof(buf), text, len, 200));
-        return rcs[code];
+        snprintf(err, errlen, "the port server at %s %s: %s", address,
+                 codes[code].said, shown(buf, sizeof(buf), text, len, 200));
+        return codes[code].rc;
     }
     snprintf(err, errlen, "the port server at %s sent an error this client does "
              "not know: '%s'", address,
@@ -118,7 +126,9 @@ int ask_pick(const char *address, pid_t pid, unsigned count,
         return transport_failure(got, nprefer ? "preferred ports (prefer=)"
                                  : "picking several ports at once", address,
                                  err, errlen);
-    if (!r.legacy && !strncmp(reply, "err ", 4)) {
+    /* A legacy server never says "err"; ours does to a legacy request only
+     * when it closes the connection idle (the uid's connection cap). */
+    if (!strncmp(reply, "err ", 4)) {
         rc = v1_error(reply, address, err, errlen);
         /* A v1 server older than prefer= reads the word as a NAME. */
         return nprefer && rc == RC_BAD_REPLY ? RC_UNSUPPORTED : rc;

@@ -5,6 +5,7 @@
 #include "serve/server.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -96,8 +97,15 @@ static bool make_room(struct server *s, uid_t uid)
         return true;
     for (struct client *c = s->first; c; c = c->next) {
         if (c->uid == uid && !c->writing) {
+            char why[160];
             slog(LOG_DEBUG, "uid %u at its %u connections: closing its oldest "
                  "idle one", (unsigned)uid, cap);
+            snprintf(why, sizeof(why), "uid %u holds %u connections "
+                     "(--max-connections-per-uid): this one, waiting for its "
+                     "request, was closed for a newer one", (unsigned)uid, cap);
+            /* A legacy request begun is refused the legacy way: a close. */
+            if (!c->len || proto_is_v1(c->buf, c->len))
+                client_say_err(c->fd, ERR_BUSY, why);
             client_close(s, c);
             return true;
         }
@@ -106,16 +114,21 @@ static bool make_room(struct server *s, uid_t uid)
 }
 
 /* The peer's credentials into *cred, and room for one more connection of
- * its uid; false when the uid is at its cap with every one of its
- * connections being answered: fd is then closed. */
+ * its uid; false (fd closed) when they cannot be had, or when the uid is at
+ * its cap with every one of its connections being answered. A peer of
+ * unknown uid is never served: its uid would read as OWNER_UID_UNKNOWN. */
 static bool admit(struct server *s, int fd, struct ucred *cred)
 {
     socklen_t len = sizeof(*cred);
-    *cred = (struct ucred){0, (uid_t)-1, (gid_t)-1};
-    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0)
-        slog(LOG_WARN, "SO_PEERCRED: %s", strerror(errno));
-    if (make_room(s, cred->uid))
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0) {
+        char why[96];
+        snprintf(why, sizeof(why), "SO_PEERCRED: %s: the caller's uid is "
+                 "unknown", strerror(errno));
+        slog(LOG_WARN, "%s: connection closed", why);
+        client_say_err(fd, ERR_SERVER, why);
+    } else if (make_room(s, cred->uid)) {
         return true;
+    }
     close(fd);
     return false;
 }

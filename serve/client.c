@@ -85,6 +85,17 @@ static void drain(int fd)
         continue;
 }
 
+void client_say_err(int fd, enum proto_err code, const char *why)
+{
+    char line[256];
+    int n = proto_format_err(line, sizeof(line), code, why);
+    drain(fd);
+    /* Best effort: the connection closes next, said or not. */
+    if (n > 0 && send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
+        slog(LOG_DEBUG, "err %s not sent: %s", proto_err_name(code),
+             strerror(errno));
+}
+
 /* Send what is left of the reply, refilling buf with lease lines while a
  * leases reply has more; close once it is out, or the client is gone. One
  * refill per call: the loop comes back while the socket takes more, and

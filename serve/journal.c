@@ -138,8 +138,10 @@ static bool framed(const char *p, size_t len, struct journal_record *r)
            payload(body, (size_t)plen, r);
 }
 
-/* The header: its version (1 or 2) and whether its boot id is boot's.
- * Returns the header's length, or 0 when it is not ours. */
+/* The header: its version (1 or 2) and whether it may be of boot: it is
+ * unless both ids are known and differ (an id unknown, to the writer or to
+ * us, never ends a lease). Returns the header's length, or 0 when it is not
+ * ours. */
 static size_t header(const char *text, size_t len, const char *boot,
                      int *version, bool *this_boot)
 {
@@ -151,7 +153,9 @@ static size_t header(const char *text, size_t len, const char *boot,
         return 0;
     *version = text[magic] - '0';
     const char *id = text + magic + 2;
-    *this_boot = (size_t)(nl - id) == strlen(boot) && memcmp(id, boot, strlen(boot)) == 0;
+    size_t idlen = (size_t)(nl - id);
+    *this_boot = !idlen || !*boot ||
+                 (idlen == strlen(boot) && memcmp(id, boot, idlen) == 0);
     return (size_t)(nl - text) + 1;
 }
 

@@ -35,7 +35,8 @@ enum journal_verdict {
     JOURNAL_OK,         /* ours and of this boot: records were read */
     JOURNAL_EMPTY,      /* no byte: a file created before its first write */
     JOURNAL_NOT_OURS,   /* no header we know */
-    JOURNAL_OTHER_BOOT, /* written before the last boot: nothing to keep */
+    JOURNAL_OTHER_BOOT, /* written before the last boot (both boot ids
+                         * known, and not the same): nothing to keep */
 };
 
 struct journal_scan {
@@ -59,9 +60,10 @@ size_t journal_header(char *buf, size_t len, const char *boot);
  * JOURNAL_RECORD_MAX bytes. Returns its length. */
 size_t journal_record(char *buf, size_t len, const struct journal_record *r);
 
-/* Read a journal of len bytes (not NUL-terminated) written on boot: the
- * header, then every record that passes its check, in order, to
- * fn(arg, record). A record fails when its frame is cut short, its length
+/* Read a journal of len bytes (not NUL-terminated) written on boot ("":
+ * unknown; a header without an id is unknown too, and either way the file
+ * is taken as of this boot): the header, then every record that passes its
+ * check, in order, to fn(arg, record). A record fails when its frame is cut short, its length
  * or CRC does not match, or its payload does not parse. */
 void journal_parse(const char *text, size_t len, const char *boot,
                    void (*fn)(void *arg, const struct journal_record *r),

@@ -170,12 +170,19 @@ int pidfd_open_pid(pid_t pid)
     return (int)syscall(SYS_pidfd_open, pid, 0);
 }
 
-void boot_id(char *buf, size_t len)
+int boot_id(char *buf, size_t len)
 {
     ssize_t n = read_small_file("/proc/sys/kernel/random/boot_id", buf, len);
-    if (n < 0)
-        n = 0;
+    if (n < 0) {
+        buf[0] = '\0';
+        return -1;
+    }
     while (n > 0 && (buf[n - 1] == '\n' || buf[n - 1] == ' '))
         n--;
     buf[n] = '\0';
+    if (n == 0) {
+        errno = ENODATA;
+        return -1;
+    }
+    return 0;
 }

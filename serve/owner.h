@@ -41,8 +41,9 @@ void proc_cmdline(pid_t pid, char *buf, size_t len);
  * Linux 5.3. */
 int pidfd_open_pid(pid_t pid);
 
-/* Kernel boot id, "" when unknown; persisted start times are only
- * comparable within one boot. */
-void boot_id(char *buf, size_t len);
+/* The kernel's boot id into buf; persisted start times are only
+ * comparable within one boot. Returns 0, or -1 with errno set and buf ""
+ * (unknown: a caller must never read that as "another boot"). */
+int boot_id(char *buf, size_t len);
 
 #endif

@@ -55,15 +55,41 @@ static int start_journal(struct server *s)
     return 0;
 }
 
+/* Tries at reading /proc/self/stat before a failure that does not say
+ * "no /proc" stops the server, and the pause between them. */
+#define PROC_TRIES 3
+#define PROC_RETRY_MS 10
+
+/* Is there a /proc? Only a failure that says so (ENOENT: none mounted;
+ * EACCES, EPERM: hidden) means no; any other (EMFILE, ENOMEM, EIO) is
+ * retried, and stops the server when it lasts: a passing failure must not
+ * make it run without /proc for life. RC_OK with s->no_proc, or the exit
+ * code to stop with. */
+static int find_proc(struct server *s)
+{
+    char stat[256];
+    for (int i = 0; i < PROC_TRIES; i++) {
+        if (i)
+            sleep_ms(PROC_RETRY_MS);
+        if (read_small_file("/proc/self/stat", stat, sizeof(stat)) >= 0)
+            return RC_OK;
+        if (errno == ENOENT || errno == EACCES || errno == EPERM) {
+            s->no_proc = true;
+            return RC_OK;
+        }
+    }
+    return failed(RC_SYSTEM, "/proc/self/stat: cannot tell whether /proc is "
+                  "there", strerror(errno));
+}
+
 /* Without /proc, pidfds still tell when an owner exits: say what is lost,
  * or return the exit code to stop with if they cannot (--no-pidfd, Linux
  * < 5.3), rather than listen and refuse everyone. */
 static int check_proc(struct server *s)
 {
-    char stat[256];
-    if (read_small_file("/proc/self/stat", stat, sizeof(stat)) >= 0)
-        return RC_OK;
-    s->no_proc = true;
+    int rc = find_proc(s);
+    if (rc != RC_OK || !s->no_proc)
+        return rc;
     if (s->opts->no_pidfd)
         return failed(RC_SYSTEM, "no /proc: --no-pidfd cannot watch owners "
                       "(it polls /proc/PID/stat)", "");
@@ -75,7 +101,8 @@ static int check_proc(struct server *s)
     slog(LOG_WARN, "no /proc: owners are watched by pidfd; a caller other "
          "than root may lease only to its own pid; pids of other pid "
          "namespaces are taken as ours; kernel threads are not told apart; "
-         "leases show no command line; saved leases are dropped");
+         "leases show no command line; a saved lease is kept while a process "
+         "of its pid lives");
     return RC_OK;
 }
 
@@ -160,7 +187,10 @@ static int start(struct server *s)
 static void stop(struct server *s)
 {
     char err[512];
-    if (s->listen_fd >= 0) {
+    /* A server that never listened (another answers at its address: exit
+     * 5) leaves the state file as it found it. */
+    bool listened = s->listen_fd >= 0;
+    if (listened) {
         loop_del(&s->loop, s->listen_fd);
         close(s->listen_fd);
         if (s->bound && unlink(s->opts->address) < 0)
@@ -168,7 +198,7 @@ static void stop(struct server *s)
     }
     s->paused = LISTEN_ON; /* closing clients must not resume accepting */
     client_close_all(s);
-    if (s->journal.fd >= 0 &&
+    if (s->journal.fd >= 0 && listened &&
         journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
         slog(LOG_ERROR, "%s", err);
     journal_close(&s->journal);

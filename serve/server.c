@@ -76,17 +76,27 @@ static void owner_exited(struct loop *l, int fd, void *data, int mask)
     owner_gone(l->ctx, data);
 }
 
+/* Has the process of pidfd fd exited? 1 yes, 0 not yet, -1 with errno
+ * when poll failed, which says nothing of the process. */
+static int pidfd_exited(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, 0);
+    return n < 0 ? -1 : n > 0 && (p.revents & (POLLIN | POLLHUP));
+}
+
 /* Is o still the process it was? A pidfd that has not signalled proves it
  * without /proc; an open /proc/PID answers only while its process lives;
- * a start time alone is exact to a clock tick. */
+ * a start time alone is exact to a clock tick. Only an answer is a death:
+ * a failed poll or read (EINTR, ENOMEM, EMFILE) is "alive, ask again". */
 static bool owner_alive(const struct owner *o)
 {
     uint64_t start;
-    if (!o->polled) {
-        struct pollfd p = {.fd = o->pidfd, .events = POLLIN};
-        return poll(&p, 1, 0) == 0;
-    }
-    return proc_stat(o->pid, o->pidfd, &start, NULL) == 0 && start == o->start;
+    if (!o->polled)
+        return pidfd_exited(o->pidfd) != 1;
+    if (proc_stat(o->pid, o->pidfd, &start, NULL) < 0)
+        return errno != ESRCH && errno != ENOENT;
+    return start == o->start;
 }
 
 static int64_t poll_owners(struct loop *l, void *data)
@@ -232,26 +242,35 @@ static struct owner *owner_new(struct server *s, const struct client *c,
     }
     int statfd = is_pidfd ? -1 : fd;
     bool ok = identify(s, c, pid, statfd, &start, &kthread, &ids) == 0;
+    /* A read that failed (EMFILE, ENOMEM) says nothing of the process. */
+    int failed = ok || errno == ESRCH || errno == ENOENT ? 0 : errno;
     /* The reads were of the process fd names if it is still there; with
      * no fd, a start time unchanged is the best there is. */
     if (ok && is_pidfd && fd >= 0) {
-        struct pollfd p = {.fd = fd, .events = POLLIN};
-        ok = poll(&p, 1, 0) == 0;
+        int exited = pidfd_exited(fd);
+        failed = exited < 0 ? errno : 0;
+        ok = exited == 0;
     } else if (ok) {
         ok = !s->no_proc && proc_stat(pid, statfd, &again, NULL) == 0 &&
              again == start;
     }
-    if (!ok || kthread) {
-        if (fd >= 0)
-            close(fd);
-        if (!ok)
+    struct owner *o = ok && !kthread ? leases_owner_new(&s->leases, pid, start)
+                                     : NULL;
+    if (!o) {
+        if (failed)
+            deny(s, code, ERR_SERVER, "cannot check pid %d: %s", (int)pid,
+                 strerror(failed));
+        else if (!ok)
             deny(s, code, ERR_NO_SUCH_PID, "no process %d", (int)pid);
-        else
+        else if (kthread)
             deny(s, code, ERR_PID_REFUSED,
                  "pid %d is a kernel thread: it never exits", (int)pid);
+        else
+            deny(s, code, ERR_SERVER, "no room for another owner");
+        if (fd >= 0)
+            close(fd);
         return NULL;
     }
-    struct owner *o = leases_owner_new(&s->leases, pid, start);
     o->ruid = ids.ruid;
     o->euid = ids.euid;
     watch(s, o, fd, is_pidfd);
@@ -434,12 +453,14 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
     if (!took) {
         if (!o->nleases)
             owner_gone(s, o);
-        return deny(s, code, ERR_EXHAUSTED, "%s", saved ? strerror(saved)
-                    : ls->free.len ? "every port probed is bound by another process"
+        if (saved)
+            return deny(s, code, ERR_SERVER, "probe: %s", strerror(saved));
+        return deny(s, code, ERR_EXHAUSTED, "%s", ls->free.len
+                    ? "every port probed is bound by another process"
                     : "no free port left in the pool");
     }
     if (!journal_all(s, count, names, ports)) {
-        *code = ERR_EXHAUSTED;
+        *code = ERR_SERVER;
         return 0;
     }
     s->stats.allocations += count;
@@ -490,9 +511,14 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
         return 0;
     }
     o = owner_get(s, &restorer, pid, &code);
-    if (o && o->start != start && !o->nleases)
-        owner_gone(s, o);
-    if (!o || o->start != start) {
+    /* Start time 0 was saved by a server without /proc: unknown, so the
+     * lease is kept by the process of that pid. */
+    if (o && start && o->start != start) {
+        if (!o->nleases)
+            owner_gone(s, o); /* frees o */
+        o = NULL;
+    }
+    if (!o) {
         slog(LOG_DEBUG, "saved lease of port %u dropped: pid %d is gone", port,
              (int)pid);
         s->dropped++;

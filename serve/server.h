@@ -145,6 +145,10 @@ void conns_down(struct server *s, uid_t uid);
 bool client_new(struct server *s, int fd, const struct ucred *cred);
 /* Close c and keep its memory for the next client. */
 void client_close(struct server *s, struct client *c);
+/* Tell the peer of fd, before it is closed, why in one "err CODE WHY" line
+ * (what it sent and we did not read is drained first, so the line is not
+ * lost to a reset). */
+void client_say_err(int fd, enum proto_err code, const char *why);
 /* Drop clients whose time is up (a timer_fn). */
 int64_t client_expire(struct loop *l, void *data);
 /* Close every client (at shutdown). */
@@ -154,7 +158,8 @@ void client_close_all(struct server *s);
  * names (NULL: unnamed); the heart of a request. The nprefer ports of
  * prefer that are in the pool, free and probe free come first, in their
  * order; the free queue gives the rest. Returns count, or 0 with *code the
- * error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA) and s->why the reason
+ * error (ERR_EXHAUSTED, ERR_NO_SUCH_PID, ERR_QUOTA, ERR_PID_REFUSED,
+ * ERR_SERVER: the journal or a system call failed) and s->why the reason
  * (the caller counts the denial). */
 unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
                         unsigned count, const char *const *names,

@@ -13,7 +13,8 @@
  * whole (new file, fsync, rename, fsync of the directory) at start, at
  * shutdown, when it holds more than twice as many records as live leases,
  * and to repair it after a failure. Start times only mean something within
- * one boot, so leases of another boot are dropped.
+ * one boot, so leases of another boot are dropped (a boot id unknown, to
+ * the file or to us, keeps them: their owners are checked as ever).
  *
  * One server per file: it holds flock(2) on the file at the path from start
  * to exit (a rewrite locks the new file before renaming it into place), and
@@ -85,14 +86,13 @@ static void grant_of(const struct leases *ls, unsigned port, struct journal_reco
         snprintf(r->name, sizeof(r->name), "%s", name);
 }
 
-/* Write the file's text for the live leases of ls to fd, a buffer at a
- * time: a full pool's text (1.8 MB for 50,000 leases) is never resident
- * whole. Returns its length, or -1 with errno set. */
-static ssize_t write_snapshot(int fd, const struct leases *ls)
+/* Write the file's text for the live leases of ls, of boot, to fd, a
+ * buffer at a time: a full pool's text (1.8 MB for 50,000 leases) is never
+ * resident whole. Returns its length, or -1 with errno set. */
+static ssize_t write_snapshot(int fd, const struct leases *ls, const char *boot)
 {
-    char buf[16384], boot[64];
+    char buf[16384];
     struct journal_record r;
-    boot_id(boot, sizeof(boot));
     size_t n = journal_header(buf, sizeof(buf), boot), total = 0;
     for (unsigned port = leases_next_leased(ls, 0); port;
          port = leases_next_leased(ls, port)) {
@@ -124,7 +124,8 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
         return state_fail(err, errlen, tmp);
     }
     /* Locked before it is renamed into place: the lock never lapses. */
-    ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1 : write_snapshot(fd, ls);
+    ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1
+                  : write_snapshot(fd, ls, j->boot);
     if (len < 0 || fsync(fd) < 0 || rename(tmp, j->path) < 0) {
         int saved = errno;
         close(fd);
@@ -139,8 +140,16 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     j->records = ls->nleases;
     j->dirty = j->must_rewrite = j->stale = false;
     j->error = 0;
-    if (sync_dir(j->path) < 0)
-        return state_fail(err, errlen, "fsync of the state file's directory");
+    /* The new file is in place, whole and fsync'd, and it is what the
+     * table holds: a rewrite done, whose rename alone a power loss might
+     * undo (back to the old file, as good as the last rewrite). So not a
+     * failure, which a grant would undo in the table alone: rewrite again
+     * at the next tick. */
+    if (sync_dir(j->path) < 0) {
+        slog(LOG_WARN, "%s: fsync of its directory: %s: rewritten again soon",
+             j->path, strerror(errno));
+        j->stale = true;
+    }
     return 0;
 }
 

@@ -14,15 +14,19 @@ struct journal {
     bool dirty;         /* written since the last fsync */
     bool must_rewrite;  /* the file cannot take appends: grants are refused
                          * until journal_compact succeeds */
-    bool stale;         /* an end record was lost: rewrite when possible */
+    bool stale;         /* the file may lag the table (an end record lost,
+                         * a rename not yet durable): rewrite when possible */
     int error;          /* errno of the last failed rewrite, 0 if none */
+    char boot[64];      /* this boot's id, read once by journal_open; ""
+                         * when unknown: saved leases are kept then */
 };
 
-/* Open and lock j->path (created empty when missing; a symbolic link, a
- * file that is not regular or larger than JOURNAL_MAX_BYTES is refused),
- * read it and call add(arg, port, pid, start, uid, name) for each lease it
- * records as live, which add keeps or drops; name is NULL for an unnamed
- * lease. A torn tail is cut off with a log line. The file stays open and
+/* Read the boot id into j->boot (once: every rewrite uses it; a failed
+ * read leaves it unknown, with a log line). Open and lock j->path (created
+ * empty when missing; a symbolic link, a file that is not regular or
+ * larger than JOURNAL_MAX_BYTES is refused), read it and call
+ * add(arg, port, pid, start, uid, name) for each lease it records as live,
+ * which add keeps or drops; name is NULL for an unnamed lease. A torn tail is cut off with a log line. The file stays open and
  * locked in j until journal_close. Returns 0, or -1 with a message in err
  * and errno set (EWOULDBLOCK: another server holds the file). */
 int journal_open(struct journal *j,
@@ -32,8 +36,10 @@ int journal_open(struct journal *j,
 
 /* Rewrite the file with the live leases of ls (a new file created
  * exclusively, locked, fsync'd, renamed over the old one, fsync of the
- * directory) and append to it from then on. Returns 0, or -1 with a
- * message in err and j->error set (the old file is left as it was). */
+ * directory) and append to it from then on. Returns 0 once the new file is
+ * in place (a failed fsync of the directory is logged and has the next
+ * tick rewrite it again), or -1 with a message in err and j->error set (the
+ * old file is left as it was). */
 int journal_compact(struct journal *j, const struct leases *ls, char *err,
                     size_t errlen);
 

@@ -134,15 +134,15 @@ static void add_live(void *arg, const struct journal_record *r)
                          r->name[0] ? r->name : NULL);
 }
 
-/* Pass the live leases of text to add, in the order of their records. */
-static int restore(const char *text, size_t len, struct journal_scan *scan,
+/* Pass the live leases of text, written on boot, to add, in the order of
+ * their records. */
+static int restore(const char *text, size_t len, const char *boot,
+                   struct journal_scan *scan,
                    int (*add)(void *arg, unsigned port, pid_t pid,
                               uint64_t start, uid_t uid, const char *name),
                    void *arg)
 {
-    char boot[64];
     struct journal_scan again;
-    boot_id(boot, sizeof(boot));
     struct replay rp = {.add = add, .arg = arg};
     if (!(rp.last = pages_alloc(PORT_MAX + 1, sizeof(*rp.last))))
         return -1;
@@ -161,12 +161,15 @@ int journal_open(struct journal *j,
     char *text;
     size_t len;
     struct journal_scan scan;
+    if (boot_id(j->boot, sizeof(j->boot)) < 0)
+        slog(LOG_WARN, "boot id: %s: unknown; saved leases whose owners live "
+             "are kept", strerror(errno));
     int fd = open_locked(j->path, err, errlen);
     if (fd < 0)
         return -1;
     if (read_whole(fd, &text, &len) < 0)
         return close_fail(fd, err, errlen, j->path);
-    int added = restore(text, len, &scan, add, arg);
+    int added = restore(text, len, j->boot, &scan, add, arg);
     free(text);
     if (added < 0)
         return close_fail(fd, err, errlen, j->path);

@@ -455,7 +455,9 @@ closed = 0
 for s in held:
     s.setblocking(False)
     try:
-        closed += s.recv(1) == b""
+        # Closed at once, or told "err busy" first (evicted by the cap).
+        got = s.recv(4096)
+        closed += got == b"" or got.startswith(b"err busy ")
     except BlockingIOError:
         pass
 print(closed)
