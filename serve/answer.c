@@ -78,7 +78,10 @@ static void pick(struct server *s, const struct client *c,
     enum proto_err code;
     if (!server_grant_n(s, c, r->pid, r->count, r->nnames ? r->names : NULL,
                         r->prefer, r->nprefer, out->ports, &code)) {
-        reply_refuse(out, code, "%s", s->why);
+        if (s->pid_wait)
+            out->wait = true;
+        else
+            reply_refuse(out, code, "%s", s->why);
         return;
     }
     out->nports = r->count;
