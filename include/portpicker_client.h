@@ -320,7 +320,8 @@ static inline int portpicker_release(struct portpicker *pp, const unsigned *port
 
 /* The server's status line into line (len bytes), without "ok " and the
  * newline: "portpicker VERSION pool=LO-HI managed=N free=N leased=N
- * owners=N", control characters made visible (proto_escape). PORTPICKER_UNSUPPORTED from a legacy server: it is up. */
+ * owners=N", control characters made visible (proto_escape).
+ * PORTPICKER_UNSUPPORTED from a legacy server: it is up. */
 static inline int portpicker_status(struct portpicker *pp, char *line, size_t len)
 {
     char reply[1024];

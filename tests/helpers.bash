@@ -104,7 +104,10 @@ hold_socket() {
 fake() {
     local out=$BATS_TEST_TMPDIR/fake.out
     [[ "$ADDR" == @* ]] || rm -f "$ADDR"
-    "$PYTHON" "$BATS_TEST_DIRNAME/fake_server.py" "$ADDR" "$@" >"$out" 2>&1 &
+    # emptied first: a "ready" left by an earlier fake must not pass for
+    # this one's
+    : >"$out"
+    "$PYTHON" "$BATS_TEST_DIRNAME/fake_server.py" "$ADDR" "$@" >>"$out" 2>&1 &
     track_pid $!
     for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return; sleep 0.02; done
     echo "fake server did not start: $(cat "$out")" >&2
