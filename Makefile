@@ -60,7 +60,7 @@ HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard a
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
-.PHONY: all test test-ipv6-off test-posix cross asan asan-test clean install install-links uninstall bench help release
+.PHONY: all test test-ipv6-off test-faults coverage test-posix cross asan asan-test clean install install-links uninstall bench help release
 
 all: portpicker
 
@@ -153,6 +153,36 @@ asan: portpicker-asan
 bench: portpicker
 	bench/run
 
+# The fault sweep and the crash sweep of serve under strace injection
+# (tests/faults/sweep.py; HACKING.md, "The fault sweep"). TAP, one line per
+# syscall/fault pair; FAULTS= passes options (--only write,fsync --jobs 1).
+FAULTS ?=
+test-faults: portpicker
+	python3 tests/faults/sweep.py --binary $(CURDIR)/portpicker $(FAULTS)
+
+# Line and branch coverage of serve/ and lib/ over make test and the sweeps:
+# a gcov build (gcc, glibc) in build/cov, the numbers and every unexecuted
+# line in build/coverage.txt (HACKING.md, "Coverage"). The suite runs under
+# umask 0 so that tests run as another uid can add to the counts.
+COV_OBJS := $(SRCS:%.c=build/cov/%.o)
+build/cov/%.o: %.c $(HDRS)
+	@mkdir -p $(dir $@)
+	gcc $(WARN) $(CPPFLAGS) -O0 -g --coverage -c $< -o $@
+build/cov/portpicker: $(COV_OBJS)
+	gcc --coverage $(COV_OBJS) -o $@ $(STATIC)
+coverage: build/cov/portpicker
+	@[ -x "$(BATS)" ] || tests/get-bats
+	find build/cov -name '*.gcda' -delete
+	chmod -R a+rwX build/cov
+	-umask 0 && PORTPICKER=$(CURDIR)/build/cov/portpicker $(BATS) tests >build/coverage-tests.tap 2>&1
+	-umask 0 && python3 tests/faults/sweep.py --binary $(CURDIR)/build/cov/portpicker --keep build/cov/faults \
+	  >build/coverage-faults.tap 2>&1
+	@echo "coverage: make test: $$(grep -c '^ok ' build/coverage-tests.tap) ok," \
+	  "$$(grep -c '^not ok ' build/coverage-tests.tap) not ok; sweeps:" \
+	  "$$(grep -c '^ok ' build/coverage-faults.tap) ok, $$(grep -c '^not ok ' build/coverage-faults.tap) not ok"
+	python3 tests/coverage.py build/cov serve lib >build/coverage.txt
+	@sed -n '/^total/,$$p;/^TOTAL/p' build/coverage.txt | head -n 3
+
 # What make install ships: ./portpicker without debug info or symbols.
 release: portpicker-release
 portpicker-release: portpicker
@@ -204,6 +234,8 @@ help:
 	@echo "make test       run the bats suite (installs bats from Debian if missing)"
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
 	@echo "make test-ipv6-off  probe and hold tests with IPv6 off (four sockets; root)"
+	@echo "make test-faults    serve under strace: a failed syscall, a kill, at each point (root)"
+	@echo "make coverage   gcov build: make test and the sweeps; lines and branches to build/coverage.txt"
 	@echo "make test-posix     the client tests on the POSIX build (Linux mechanisms off)"
 	@echo "make cross          the client applets for macOS x86_64 and arm64 (zig from npm)"
 	@echo "make PLATFORM=posix build the portable fallbacks (also: linux, macos, freebsd)"
@@ -225,7 +257,7 @@ build/loop_test: $(LOOP_SRCS) $(HDRS)
 # FUZZ_SECONDS on a copy of its corpus; artifacts go to build/NAME-.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-FUZZERS := proto journal ranges
+FUZZERS := proto journal ranges reply
 proto_SRCS := lib/proto.c lib/proto_reply.c
 proto_CORPUS := fuzz/corpus
 proto_MAXLEN := 8192
@@ -236,6 +268,9 @@ ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/msg.c \
                lib/kernel_ports_linux.c
 ranges_CORPUS := fuzz/ranges-corpus
 ranges_MAXLEN := 4096
+reply_SRCS := lib/proto_reply.c lib/proto_check.c
+reply_CORPUS := fuzz/reply-corpus
+reply_MAXLEN := 8192
 .SECONDEXPANSION:
 build/%_fuzz: fuzz/%_fuzz.c $$($$*_SRCS) $(HDRS)
 	@mkdir -p build

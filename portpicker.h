@@ -13,7 +13,8 @@
  *               (*_linux.c and their fallbacks; the Makefile picks)
  * lib/client.h  talking to a port server (ask.c, verbs.c)
  * lib/exit_codes.h  every exit code, once
- * lib/proto.h   the port server protocol, both sides (proto.c, proto_reply.c)
+ * lib/proto.h   the port server protocol, both sides (proto.c, proto_reply.c,
+ *               proto_check.c)
  */
 #ifndef PORTPICKER_H
 #define PORTPICKER_H

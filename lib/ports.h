@@ -63,7 +63,9 @@ int ranges_parse(struct port_ranges *r, const char *spec, char *err,
 /* Remove the kernel's ephemeral range and its reserved ports (lib/os.h:
  * ephemeral_range, reserved_ports_read). Returns 0, or -1 when the range
  * cannot be read: the system's default is removed instead, and *guess
- * says so in a sentence for a warning. */
+ * says so in a sentence for a warning. A reserved-ports list that cannot
+ * be read is the kernel's default, empty: no port is removed for it (never
+ * a guess made from an unread buffer). */
 int ranges_remove_kernel_ports(struct port_ranges *r, const char **guess);
 
 /* Append "LO-HI" (or "PORT"), after a comma unless *used is 0, to the

@@ -191,11 +191,16 @@ static void remove_reserved(struct port_ranges *r)
         n = reserved_ports_read(big, RESERVED_TEXT_MAX);
         text = big;
     }
-    /* The list is in --range's syntax, so ranges_each reads it. */
+    /* The list is in --range's syntax, so ranges_each reads it. A list
+     * that cannot be read (no /proc, a sandbox hiding it) leaves nothing
+     * out: the kernel's own default is an empty list, and text holds
+     * nothing to read then. */
     char why[160];
-    text[strcspn(text, "\n")] = '\0';
-    if (n > 0 && *text)
-        ranges_each(text, remove_interval, r, why, sizeof(why));
+    if (n > 0) {
+        text[strcspn(text, "\n")] = '\0';
+        if (*text)
+            ranges_each(text, remove_interval, r, why, sizeof(why));
+    }
     free(big);
 }
 

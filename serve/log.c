@@ -6,6 +6,7 @@
 #include "portpicker.h"
 #include "serve/log.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <time.h>
@@ -32,10 +33,14 @@ void slog(int level, const char *fmt, ...)
 {
     if (level > log_level)
         return;
+    /* Callers log a failure, then keep or return its errno; the clock,
+     * the time zone and the write must not replace it. */
+    int saved = errno;
     char when[64];
     stamp(when, sizeof(when));
     va_list ap;
     va_start(ap, fmt);
     vmsg(when, level_names[level], 0, fmt, ap);
     va_end(ap);
+    errno = saved;
 }

@@ -9,7 +9,8 @@ enum { LOG_ERROR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
  * LOG_DEBUG with --verbose. */
 extern int log_level;
 
-/* Write "portpicker serve: LEVEL: message\n" to stderr in one write(2). */
+/* Write "portpicker serve: LEVEL: message\n" to stderr in one write(2).
+ * errno is kept. */
 void slog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 #endif

@@ -11,18 +11,6 @@ setup() {
     unset PORTSERVER_ADDRESS
 }
 
-# fake MODE [ARG]: start tests/fake_server.py on $ADDR (a socket path left
-# by the last one is removed first).
-fake() {
-    local out=$BATS_TEST_TMPDIR/fake.out
-    [[ "$ADDR" == @* ]] || rm -f "$ADDR"
-    "$PYTHON" "$BATS_TEST_DIRNAME/fake_server.py" "$ADDR" "$@" >"$out" 2>&1 &
-    track_pid $!
-    for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return; sleep 0.02; done
-    echo "fake server did not start: $(cat "$out")" >&2
-    return 1
-}
-
 @test "pick sends python_portpicker's exact request: the pid and a newline" {
     fake reply '20001\n'
     run pp pick --server "$ADDR" 4242

@@ -165,6 +165,17 @@ grant() {
     [ "$output" = "1 the port server failed: $STATE: No space left on device" ]
 }
 
+@test "a grant refused until a rewrite names why the cut back failed, not a stale errno" {
+    start_owner
+    start_faulty -P "$STATE" -e inject=write:error=ENOSPC:when=1 \
+        -e inject=ftruncate:error=EIO:when=1 -- --pool 21880-21889 --state "$STATE"
+    run -12 pp pick -s "$ADDR" -n 2 "$OWNER"
+    cut=$(sed -n 's/.*cannot cut a torn record off: \(.*\): no grant until.*/\1/p' "$SERVER_LOG")
+    [ -n "$cut" ]
+    run -12 pp pick -s "$ADDR" -n 2 "$OWNER"
+    [[ "$output" == *"failed: $STATE: $cut" ]]
+}
+
 @test "a server that never bound (another answers at its address) leaves its state file as it was" {
     start_owner
     start_server --pool 21800-21809 --state "$STATE"

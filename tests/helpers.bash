@@ -99,6 +99,37 @@ hold_socket() {
     fi
 }
 
+# fake MODE [ARG]: start tests/fake_server.py (a server that answers what
+# it is told, see there) on $ADDR.
+fake() {
+    local out=$BATS_TEST_TMPDIR/fake.out
+    [[ "$ADDR" == @* ]] || rm -f "$ADDR"
+    "$PYTHON" "$BATS_TEST_DIRNAME/fake_server.py" "$ADDR" "$@" >"$out" 2>&1 &
+    track_pid $!
+    for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return; sleep 0.02; done
+    echo "fake server did not start: $(cat "$out")" >&2
+    return 1
+}
+
+# answers FORMAT [ARG...]: a fake server on $ADDR that answers every
+# request with the bytes printf FORMAT ARG... writes.
+answers() {
+    printf "$@" >"$BATS_TEST_TMPDIR/reply"
+    fake file "$BATS_TEST_TMPDIR/reply"
+}
+
+# visible: stdin is valid UTF-8 with no control character but newlines.
+visible() {
+    "$PYTHON" -c '
+import sys
+text = sys.stdin.buffer.read().decode("utf-8")
+bad = [c for c in text if c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0)]
+assert not bad, bad'
+}
+
+# The same hostile text where a server puts words for people.
+TERMINAL_ESCAPES='\033]0;pwned\007\033[2J'
+
 # A port free right now, from the binary under test.
 free_port() { pp pick "$@"; }
 

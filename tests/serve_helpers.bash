@@ -70,6 +70,9 @@ start_owner() {
     "$@" sleep 300 &
     OWNER=$!
     track_pid "$OWNER"
+    # A wrapper (setpriv) sets its uids before it execs: until then the
+    # owner is still ours, and a lease asked as the other uid is refused.
+    wait_for grep -qx sleep "/proc/$OWNER/comm"
 }
 
 # counter NAME: the server's counter NAME, logged after a SIGUSR1.
