@@ -10,7 +10,7 @@ load helpers
 load serve_helpers
 
 setup() {
-    ADDR=@pp-hostile-$BATS_TEST_NUMBER-$$-$RANDOM
+    ADDR=$(new_address)
     unset PORTSERVER_ADDRESS
 }
 
