@@ -50,11 +50,21 @@ OS_portable := lib/sockdiag_none.c lib/ipv6_posix.c lib/seed_getentropy.c \
 OS_macos    := $(OS_portable) lib/kernel_ports_sysctl.c
 OS_freebsd  := $(OS_macos)
 OS_posix    := $(OS_portable) lib/kernel_ports_iana.c
-OS_ALL      := $(sort $(OS_linux) $(OS_macos) $(OS_posix))
+# Windows (make windows): Winsock, no fork or exec. win/ holds the POSIX
+# headers and calls mingw-w64 lacks, over Winsock; NOT_windows are the
+# common files it replaces (mmap, rlimit, fcntl, /proc, fork and exec).
+OS_windows  := lib/sockdiag_none.c lib/ipv6_windows.c lib/seed_windows.c \
+               lib/socket_windows.c lib/abstract_none.c lib/clock_syscall_posix.c \
+               lib/kernel_ports_windows.c lib/fdlimit_windows.c lib/detach_none.c \
+               lib/cloexec_windows.c \
+               applets/serve_none.c applets/run_none.c win/socket.c win/process.c
+NOT_windows := lib/pages.c lib/fdlimit.c lib/fdflags.c lib/readfile.c \
+               applets/run.c applets/run_fds.c lib/detach_fork.c
+OS_ALL      := $(sort $(OS_linux) $(OS_macos) $(OS_posix) $(OS_windows))
 COMMON_SRCS := $(filter-out $(OS_ALL),portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c))
 ALL_SRCS    := $(COMMON_SRCS) $(OS_ALL)
 # The sources of the binary for a platform: $(call srcs,macos).
-srcs     = $(COMMON_SRCS) $(OS_$(1))
+srcs     = $(filter-out $(NOT_$(1)),$(COMMON_SRCS)) $(OS_$(1))
 SRCS    := $(call srcs,$(PLATFORM))
 HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
@@ -65,7 +75,7 @@ BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 all: portpicker
 
 ifeq ($(OS_$(PLATFORM)),)
-$(error PLATFORM=$(PLATFORM): not one of linux, macos, freebsd, posix)
+$(error PLATFORM=$(PLATFORM): not one of linux, macos, freebsd, posix, windows)
 endif
 
 portpicker: $(SRCS) $(HDRS) build/cc
@@ -143,6 +153,17 @@ cross: $(foreach t,$(CROSS),build/cross/$(firstword $(subst :, ,$(t)))/portpicke
 	@for t in $(CROSS); do f=build/cross/$${t%%:*}/portpicker; file $$f; \
 	  file -b $$f | grep -q "^Mach-O 64-bit $${t#*:} executable" || \
 	  { echo "cross: $$f is not a Mach-O $${t#*:} executable"; exit 1; }; done
+
+# portpicker.exe for Windows x86_64: mingw-w64 (Debian's gcc-mingw-w64-x86-64),
+# static, the client applets; make test-windows runs it under wine64.
+MINGW_CC ?= x86_64-w64-mingw32-gcc
+WIN_LIBS := -lws2_32 -lbcrypt -lpthread
+portpicker.exe: $(ALL_SRCS) $(HDRS) $(wildcard win/include/*.h win/include/*/*.h)
+	$(MINGW_CC) $(WARN) -D_WIN32_WINNT=0x0A00 -D__USE_MINGW_ANSI_STDIO=1 \
+	  -DPRINTF_FORMAT=gnu_printf -Iwin/include -I. -O2 \
+	  $(call srcs,windows) -o $@ -static $(WIN_LIBS)
+windows: portpicker.exe
+.PHONY: windows
 
 asan: portpicker-asan
 	@[ -x "$(BATS)" ] || tests/get-bats

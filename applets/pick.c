@@ -15,7 +15,8 @@ static const char usage[] =
 "  BIND_TIMEOUT      without a server: seconds (fractions allowed) to keep the\n"
 "                    port reserved after printing; a consumer that sets\n"
 "                    SO_REUSEADDR can bind it at once, and the hold then ends\n"
-"                    (Linux; elsewhere the hold fences, as with --fence)\n"
+"                    (Linux; elsewhere the hold fences, as with --fence;\n"
+"                    not available on Windows: exit 2)\n"
 "  -e, --env         the other words are NAMEs: print NAME_PORT=PORT lines,\n"
 "                    one port per NAME, for eval\n"
 SERVER_OPTION_USAGE
@@ -179,6 +180,8 @@ static void settle_args(void)
         die(RC_USAGE, "-n %u contradicts the %u NAMEs of --env", TT.count, TT.nnames);
     if (TT.env)
         TT.count = TT.nnames;
+    if (TT.bind_timeout > 0 && detach_missing())
+        die(RC_USAGE, "BIND_TIMEOUT: %s", detach_missing());
     server_args_finish(&TT.server);
     probe_args_finish(&TT.probe);
     /* Off Linux a hold cannot hand over, so it fences and lasts out. */

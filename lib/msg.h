@@ -4,6 +4,13 @@
 
 #include <stdarg.h>
 
+/* The format checking of printf-like functions: C99's printf (%zu). The
+ * Windows build says gnu_printf, since mingw-w64's gcc takes "printf" for
+ * msvcrt's, which has no %z (the build uses mingw's own printf). */
+#ifndef PRINTF_FORMAT
+#define PRINTF_FORMAT printf
+#endif
+
 /* ---- lib/msg.c ---- */
 
 /* The name messages start with: "portpicker pick". Set by main. */
@@ -18,10 +25,10 @@ void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
 /* Print "portpicker APPLET: MESSAGE\n" to stderr in one write and exit with
  * code. die_errno appends ": strerror(errno)". */
 _Noreturn void die(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    __attribute__((format(PRINTF_FORMAT, 2, 3)));
 _Noreturn void die_errno(int code, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+    __attribute__((format(PRINTF_FORMAT, 2, 3)));
 /* Same line as die(), without exiting. */
-void warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void warn(const char *fmt, ...) __attribute__((format(PRINTF_FORMAT, 1, 2)));
 
 #endif

@@ -1,6 +1,7 @@
 /* os.h: each mechanism that differs by system, behind one function. Every
  * function here has one file per way of doing it, and the Makefile builds
- * exactly one of them for the PLATFORM (linux, macos, freebsd, posix): the
+ * exactly one of them for the PLATFORM (linux, macos, freebsd, posix,
+ * windows): the
  * Linux file first, its portable fallback in a sibling file. No #if in the
  * logic that calls them. docs/platforms.md has the table of who uses what.
  *
@@ -78,6 +79,12 @@ extern const bool have_abstract;
  * the vDSO (Linux: see monotonic_seconds_syscall), else clock_gettime. */
 void clock_read_syscall(struct timespec *ts);
 extern const bool have_raw_clock;
+
+/* ---- lib/detach_fork.c, lib/detach_none.c (Windows) ---- */
+
+/* Why this system cannot keep pick's sockets in a detached child after it
+ * prints (pick PID BIND_TIMEOUT), or NULL where it can (fork). */
+const char *detach_missing(void);
 
 /* ---- lib/sockdiag.c, lib/sockdiag_none.c (lib/probe.h) ---- */
 extern const bool have_sockdiag;

@@ -2,6 +2,7 @@
  * server formats them here, the clients parse them here, so both read the
  * same grammar. */
 #include "lib/proto.h"
+#include "lib/msg.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -24,7 +25,7 @@ const char *proto_err_name(enum proto_err code)
 
 /* snprintf that reports overflow as -1. */
 static int fit(char *buf, size_t len, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+    __attribute__((format(PRINTF_FORMAT, 3, 4)));
 
 static int fit(char *buf, size_t len, const char *fmt, ...)
 {

@@ -1,0 +1,2 @@
+/* netinet/in.h for the Windows build: Winsock has it all (sys/socket.h). */
+#include <sys/socket.h>

@@ -1,0 +1,2 @@
+/* sys/un.h for the Windows build: struct sockaddr_un is afunix.h's. */
+#include <sys/socket.h>
