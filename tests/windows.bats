@@ -1,0 +1,134 @@
+#!/usr/bin/env bats
+# windows.bats: portpicker.exe (make windows) under Wine, run by make
+# test-windows with PORTPICKER=tests/wine-portpicker. The holders are Linux
+# processes (tests/sockets.py): Wine's Winsock binds through the Linux
+# kernel, so these tests prove the probe's calls and their error mapping,
+# not Windows' own bind rules (docs/platforms.md, "Windows"). Not tested
+# here: a TCP socket bound with SO_REUSEADDR and not listening, which
+# wineserver's own SO_REUSEADDR on every TCP bind cannot see.
+
+load helpers
+
+setup() {
+    [ -n "${WINE:-}" ] && [ -x "$WINE" ] ||
+        skip "wine64 is not installed (apt-get install wine64)"
+    [ -n "${PORTPICKER_EXE:-}" ] && [ -f "$PORTPICKER_EXE" ] ||
+        skip "no portpicker.exe (make windows)"
+}
+
+# A port outside the default range that nothing holds, for the holders.
+holder_port() { pp pick --range 30000-34999; }
+
+@test "windows: the binary is a PE32+ x86-64 console program" {
+    run file -b "$PORTPICKER_EXE"
+    [[ "$output" == "PE32+ executable (console) x86-64"* ]]
+}
+
+@test "windows: pick prints one port of the default range, ending in a bare newline" {
+    out=$("$PORTPICKER" pick | od -An -c | tr -d ' \n')
+    [[ "$out" =~ ^[0-9]+\\n$ ]]
+    port=$("$PORTPICKER" pick)
+    [ "$port" -ge 15000 ] && [ "$port" -le 24999 ]
+}
+
+@test "windows: pick -n 5 --range gives five distinct ports of the range" {
+    run "$PORTPICKER" pick -n 5 --range 30000-30004
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | sort -u | tr '\n' ' ')" = "30000 30001 30002 30003 30004 " ]
+}
+
+@test "windows: the dynamic range 49152-65535 is left out of pick" {
+    run "$PORTPICKER" pick --range 49152-65535
+    [ "$status" -eq 4 ]
+    run "$PORTPICKER" pick -n 2 --range 49150-49160
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "49150 49151 " ]
+}
+
+@test "windows: pick's bad input is exit 2 with one line naming it" {
+    run "$PORTPICKER" pick --range 10-5
+    [ "$status" -eq 2 ]
+    [ "$output" = "portpicker pick: --range: '10-5' is inverted (low end above high end)" ]
+    run "$PORTPICKER" pick --count 0
+    [ "$status" -eq 2 ]
+    [[ "$output" == "portpicker pick: --count"* ]]
+    run "$PORTPICKER" pick --no-such-option
+    [ "$status" -eq 2 ]
+    [[ "$output" == *"--no-such-option"* ]]
+    run -127 "$PORTPICKER" no-such-applet
+    [ "$output" = "portpicker: unknown applet 'no-such-applet' (see 'portpicker --help')" ]
+}
+
+@test "windows: pick PID BIND_TIMEOUT is refused with exit 2, and --help says so" {
+    run "$PORTPICKER" pick $$ 5
+    [ "$status" -eq 2 ]
+    [ "$output" = "portpicker pick: BIND_TIMEOUT: holding the port after printing it needs fork (a detached child keeps the sockets): not available on Windows" ]
+    run "$PORTPICKER" pick --help
+    [[ "$output" == *"not available on Windows: exit 2"* ]]
+}
+
+@test "windows: check says free (exit 0) for a port nothing holds" {
+    port=$(holder_port)
+    run "$PORTPICKER" check "$port"
+    [ "$status" -eq 0 ]
+    [ "$output" = "$port free" ]
+}
+
+@test "windows: check finds each Linux holder, TCP and UDP, IPv4 and IPv6 (exit 1)" {
+    for kind in tcp4-listen-lo tcp6-listen-lo tcp4-listen tcp6-listen tcp-bound \
+                udp4 udp6 udp4-reuse; do
+        port=$(holder_port)
+        hold_socket "$kind" "$port"
+        run "$PORTPICKER" check "$port"
+        [ "$status" -eq 1 ] || { echo "$kind: $status $output"; return 1; }
+        [[ "$output" == "$port in use ("* ]] || { echo "$kind: $output"; return 1; }
+        stop_tracked
+        TRACKED_PIDS=()
+    done
+}
+
+@test "windows: check --tcp -4 and --udp -6 look only where asked" {
+    port=$(holder_port)
+    hold_socket udp6 "$port"
+    run "$PORTPICKER" check --tcp -4 "$port"
+    [ "$status" -eq 0 ]
+    run "$PORTPICKER" check --udp -6 "$port"
+    [ "$status" -eq 1 ]
+    [ "$output" = "$port in use (udp on ::)" ]
+}
+
+@test "windows: check --listening sees a Linux listener on 127.0.0.1 and ::1" {
+    port=$(holder_port)
+    run "$PORTPICKER" check -l "$port"
+    [ "$status" -eq 1 ]
+    hold_socket tcp4-listen-lo "$port"
+    run "$PORTPICKER" check -l "$port"
+    [ "$status" -eq 0 ]
+    port=$(holder_port)
+    hold_socket tcp6-listen-lo "$port"
+    run "$PORTPICKER" check -l "$port"
+    [ "$status" -eq 0 ]
+}
+
+@test "windows: pick never hands out a port a Linux process holds" {
+    port=$(holder_port)
+    hold_socket udp4 "$port"
+    run "$PORTPICKER" pick --range "$port"
+    [ "$status" -eq 4 ]
+}
+
+@test "windows: serve and run refuse with exit 2 and one line saying what they need" {
+    run "$PORTPICKER" serve
+    [ "$status" -eq 2 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == "portpicker serve: the port server needs Linux"* ]]
+    run "$PORTPICKER" run -- cmd
+    [ "$status" -eq 2 ]
+    [ "${#lines[@]}" -eq 1 ]
+    [ "$output" = "portpicker run: run needs exec and inherited fd numbers (socket activation): not available on Windows" ]
+}
+
+@test "windows: release without a server address is exit 7" {
+    run env -u PORTSERVER_ADDRESS "$PORTPICKER" release 15000
+    [ "$status" -eq 7 ]
+}
