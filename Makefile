@@ -259,7 +259,7 @@ uninstall:
 	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
 
 clean:
-	rm -f portpicker portpicker-asan portpicker-release bench/loadgen bench/results.json
+	rm -f portpicker portpicker-asan portpicker-release portpicker.exe bench/loadgen bench/results.json
 	rm -rf build
 
 help:
@@ -273,6 +273,8 @@ help:
 	@echo "make coverage   gcov build: make test and the sweeps; lines and branches to build/coverage.txt"
 	@echo "make test-posix     the client tests on the POSIX build (Linux mechanisms off)"
 	@echo "make cross          the client applets for macOS x86_64 and arm64 (zig from npm)"
+	@echo "make windows        portpicker.exe: pick, check, release for Windows (mingw-w64)"
+	@echo "make test-windows   tests/windows.bats on portpicker.exe under wine64"
 	@echo "make PLATFORM=posix build the portable fallbacks (also: linux, macos, freebsd)"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
 	@echo "make install PREFIX=/usr/local   binary, man page, completions, systemd units"
