@@ -52,13 +52,14 @@ OS_freebsd  := $(OS_macos)
 OS_posix    := $(OS_portable) lib/kernel_ports_iana.c
 # Windows (make windows): Winsock, no fork or exec. win/ holds the POSIX
 # headers and calls mingw-w64 lacks, over Winsock; NOT_windows are the
-# common files it replaces (mmap, rlimit, fcntl, /proc, fork and exec).
+# common files it replaces (unix sockets: named pipes; mmap, rlimit, fcntl,
+# /proc, fork and exec).
 OS_windows  := lib/sockdiag_none.c lib/ipv6_windows.c lib/seed_windows.c \
                lib/socket_windows.c lib/abstract_none.c lib/clock_syscall_posix.c \
                lib/kernel_ports_windows.c lib/fdlimit_windows.c lib/detach_none.c \
-               lib/cloexec_windows.c \
+               lib/cloexec_windows.c lib/ask_pipe_windows.c \
                applets/serve_none.c applets/run_none.c win/socket.c win/process.c
-NOT_windows := lib/pages.c lib/fdlimit.c lib/fdflags.c lib/readfile.c \
+NOT_windows := lib/ask.c lib/pages.c lib/fdlimit.c lib/fdflags.c lib/readfile.c \
                applets/run.c applets/run_fds.c lib/detach_fork.c
 OS_ALL      := $(sort $(OS_linux) $(OS_macos) $(OS_posix) $(OS_windows))
 COMMON_SRCS := $(filter-out $(OS_ALL),portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c))
@@ -162,6 +163,10 @@ portpicker.exe: $(ALL_SRCS) $(HDRS) $(wildcard win/include/*.h win/include/*/*.h
 	$(MINGW_CC) $(WARN) -D_WIN32_WINNT=0x0A00 -D__USE_MINGW_ANSI_STDIO=1 \
 	  -DPRINTF_FORMAT=gnu_printf -Iwin/include -I. -O2 \
 	  $(call srcs,windows) -o $@ -static $(WIN_LIBS)
+# The named-pipe port server tests/windows.bats talks to (tests/pipe_server.c).
+build/pipe_server.exe: tests/pipe_server.c
+	@mkdir -p $(@D)
+	$(MINGW_CC) $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -O2 $< -o $@ -static
 windows: portpicker.exe
 .PHONY: windows test-windows
 
@@ -169,10 +174,11 @@ windows: portpicker.exe
 # for the run in a temporary directory (wineboot bounded by a timeout) and
 # removed after; the tests skip, saying so, where wine64 is missing.
 WINE ?= $(or $(shell command -v wine64 2>/dev/null),$(wildcard /usr/lib/wine/wine64))
-test-windows: portpicker.exe
+test-windows: portpicker.exe build/pipe_server.exe
 	@[ -x "$(BATS)" ] || tests/get-bats
 	@tmp=$$(mktemp -d) && export WINEPREFIX=$$tmp/prefix WINEDEBUG=-all \
-	  WINE="$(WINE)" PORTPICKER_EXE=$(CURDIR)/portpicker.exe && \
+	  WINE="$(WINE)" PORTPICKER_EXE=$(CURDIR)/portpicker.exe \
+	  PIPE_SERVER=$(CURDIR)/build/pipe_server.exe && \
 	  if [ -n "$$WINE" ]; then timeout 120 "$$WINE" wineboot -i >/dev/null 2>&1 || \
 	    echo "test-windows: wineboot -i failed or took over 120 s"; fi; \
 	  PORTPICKER=$(CURDIR)/tests/wine-portpicker $(BATS) --timing tests/windows.bats; \

@@ -16,6 +16,22 @@ setup() {
         skip "no portpicker.exe (make windows)"
 }
 
+# pipe_server MODE: tests/pipe_server.c (build/pipe_server.exe) under Wine
+# on a fresh pipe, its name in $PIPE; the requests it got go to $PIPE_LOG.
+pipe_server() {
+    [ -n "${PIPE_SERVER:-}" ] && [ -f "$PIPE_SERVER" ] ||
+        skip "no build/pipe_server.exe (make build/pipe_server.exe)"
+    PIPE=pp$$_$RANDOM
+    PIPE_LOG=$BATS_TEST_TMPDIR/$PIPE.log
+    "$WINE" "$PIPE_SERVER" "$PIPE" "$1" >"$PIPE_LOG" 2>&1 &
+    track_pid $!
+    for _ in $(seq 250); do
+        grep -q . "$PIPE_LOG" 2>/dev/null && break
+        sleep 0.02
+    done
+    grep -qx ready "$PIPE_LOG" || { echo "pipe_server: $(cat "$PIPE_LOG")"; return 1; }
+}
+
 # A port outside the default range that nothing holds, for the holders.
 holder_port() { pp pick --range 30000-34999; }
 
@@ -131,4 +147,48 @@ holder_port() { pp pick --range 30000-34999; }
 @test "windows: release without a server address is exit 7" {
     run env -u PORTSERVER_ADDRESS "$PORTPICKER" release 15000
     [ "$status" -eq 7 ]
+}
+
+@test "windows: PORTSERVER_ADDRESS=@NAME picks through the named pipe \\\\.\\pipe\\NAME (legacy request)" {
+    pipe_server ok
+    PORTSERVER_ADDRESS=@$PIPE run "$PORTPICKER" pick 4242
+    [ "$status" -eq 0 ]
+    [ "$output" = 20000 ]
+    [ "$(sed -n 2p "$PIPE_LOG")" = 4242 ]
+}
+
+@test "windows: pick -s @NAME -n 3 and release -s @NAME speak v1 over the pipe" {
+    pipe_server ok
+    run "$PORTPICKER" pick -s "@$PIPE" -n 3 4242
+    [ "$status" -eq 0 ]
+    [ "$(echo $output)" = "20001 20002 20003" ]
+    run "$PORTPICKER" release -s "@$PIPE" 20001 20002
+    [ "$status" -eq 0 ]
+    [ "$(sed -n '2,$p' "$PIPE_LOG" | tr '\n' '|')" = "v1 pick 4242 3|v1 release 20001 20002|" ]
+}
+
+@test "windows: a pipe server that closes without a reply is a refusal (exit 6)" {
+    pipe_server close
+    run "$PORTPICKER" pick -s "@$PIPE" 4242
+    [ "$status" -eq 6 ]
+    [[ "$output" == *"refused"* ]]
+}
+
+@test "windows: a pipe server that never answers is exit 8 within --timeout" {
+    pipe_server silent
+    start=$(date +%s%N)
+    run "$PORTPICKER" pick -s "@$PIPE" -t 1 4242
+    elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+    [ "$status" -eq 8 ]
+    [ "$output" = "portpicker pick: no answer from the port server at @$PIPE within 1 s (at read)" ]
+    [ "$elapsed" -lt 4000 ]
+}
+
+@test "windows: no pipe of that name is exit 7; a socket path is refused naming @NAME" {
+    run "$PORTPICKER" pick -s @no_such_pipe_here 4242
+    [ "$status" -eq 7 ]
+    [ "$output" = 'portpicker pick: no port server at @no_such_pipe_here (no pipe \\.\pipe\no_such_pipe_here)' ]
+    run "$PORTPICKER" pick -s /tmp/portpicker.sock 4242
+    [ "$status" -eq 3 ]
+    [[ "$output" == *"is not a named pipe: on Windows a port server address is @NAME"* ]]
 }
