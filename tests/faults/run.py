@@ -9,6 +9,7 @@ import shutil
 import tempfile
 
 import check
+import coverage
 import workload
 
 
@@ -78,7 +79,8 @@ class Run:
         srv = workload.Server(self.binary, os.path.join(tmp, "sock"), self.pool,
                               state, os.path.join(tmp, "faulted.log"),
                               self.strace(trace),
-                              ["--pidfile", os.path.join(tmp, "pid")])
+                              ["--pidfile", os.path.join(tmp, "pid")],
+                              coverage.env(tmp))
         signalled = False
         if srv.wait_listening():
             listings, self.compacted = workload.drive(srv, owners, victim, ledger, state)
@@ -93,6 +95,7 @@ class Run:
                     found, ledger, alive(everyone), "running", whole=outlived,
                     dying={victim.pid})
         rc = srv.stop()
+        coverage.collect(tmp, self.binary)
         text = read(trace)
         self.injected = bool(self.fault) and (
             text.count("INJECTED") + text.count("+++ killed by SIGKILL")

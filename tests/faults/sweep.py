@@ -26,6 +26,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402
+import coverage  # noqa: E402
 import run  # noqa: E402
 
 EVERY = None   # every occurrence the profile counted
@@ -247,6 +248,8 @@ def summary(pairs, results, profile_bad, seconds):
     if never:
         print("# not reached by the workload: %s" % " ".join(never))
     print("# violations: %d runs broke a promise; %.0f s" % (broken, seconds))
+    if coverage.ACC:
+        print("# gcov: counts of %d faulted runs spoiled by their fault, left out" % coverage.skipped)
     classes = {}
     for (label, _, runs), res in zip(pairs, results):
         for fault, x in zip(runs, res):

@@ -79,7 +79,7 @@ class Server:
     """`portpicker serve` on ADDRESS, POOL and STATE, under PREFIX (strace,
     or nothing), logging to LOG."""
 
-    def __init__(self, binary, address, pool, state, log, prefix=(), extra=()):
+    def __init__(self, binary, address, pool, state, log, prefix=(), extra=(), env=None):
         self.address, self.log = address, log
         self.traced = bool(prefix)
         self.pidfile = extra[extra.index("--pidfile") + 1] if "--pidfile" in extra else None
@@ -88,7 +88,7 @@ class Server:
                 list(prefix) + [binary, "serve", "--address", address,
                                 "--pool", pool, "--state", state] + list(extra),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=err)
+                stderr=err, env=dict(os.environ, **(env or {})))
 
     def pidfile_written(self):
         try:
