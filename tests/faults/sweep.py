@@ -121,20 +121,23 @@ def profiles_needed(plan, compound):
 
 
 def faults(plan, compound, counts, journal_writes):
-    """[(label, syscall, [fault...])] in plan order; a fault is a list of
-    (syscall, action, n) injected together. COUNTS: (syscall, kill) -> the
+    """[(label, syscall, [fault...], every)] in plan order; a fault is a
+    list of (syscall, action, n) injected together; EVERY: the pair goes
+    on while its last N still hits. COUNTS: (syscall, kill) -> the
     profile's count."""
     pairs = []
     for sys_, actions, how in plan:
         for action in actions:
             ns = occurrences(counts.get((sys_, action == "SIGKILL"), 0), how)
-            pairs.append(("%s %s" % (sys_, action), sys_, [[(sys_, action, n)] for n in ns]))
+            pairs.append(("%s %s" % (sys_, action), sys_, [[(sys_, action, n)] for n in ns],
+                          how is EVERY))
     writes = occurrences(len(journal_writes), SAMPLES)
     for sys_, actions in compound:
         for action in actions:
             runs = [[("write", "ENOSPC", journal_writes[i - 1]), (sys_, action, 1)]
                     for i in writes]
-            pairs.append(("%s %s (after a failed journal write)" % (sys_, action), sys_, runs))
+            pairs.append(("%s %s (after a failed journal write)" % (sys_, action), sys_, runs,
+                          False))
     return pairs
 
 
@@ -175,9 +178,9 @@ def main():
     journal_writes = next((r.journal_writes for p, r in zip(needed, profiles)
                            if p == ("write", False)), [])
     pairs = faults(plan, compound, counts, journal_writes)
-    total = sum(len(r) for _, _, r in pairs)
+    total = sum(len(p[2]) for p in pairs)
     if args.list:
-        for label, _, runs in pairs:
+        for label, _, runs, _ in pairs:
             print("%-50s %4d runs" % (label, len(runs)))
         print("%d runs" % total)
         return 0
@@ -192,27 +195,49 @@ def main():
     sys.stdout.flush()
 
     shutil.rmtree(args.keep, ignore_errors=True)
-    results = [[None] * len(r) for _, _, r in pairs]
+    results = [[None] * len(p[2]) for p in pairs]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
         futs = {}
-        for i, (_, _, runs) in enumerate(pairs):
-            for j, fault in enumerate(runs):
-                futs[ex.submit(one, len(futs) + 1, fault)] = (i, j)
+
+        def submit(i, j):
+            fut = ex.submit(one, len(futs) + 1, pairs[i][2][j])
+            futs[fut] = (i, j)
+            return fut
+
+        for i, pair in enumerate(pairs):
+            for j in range(len(pair[2])):
+                submit(i, j)
         shown = 0
-        for fut in concurrent.futures.as_completed(futs):
-            i, j = futs[fut]
-            results[i][j] = fut.result()
+        pending = set(futs)
+        while pending:
+            done, pending = concurrent.futures.wait(
+                pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in done:
+                i, j = futs[fut]
+                results[i][j] = fut.result()
+                if more(pairs[i], j, results[i][j]):
+                    for k in range(len(results[i]), len(pairs[i][2])):
+                        results[i].append(None)
+                        pending.add(submit(i, k))
             while shown < len(pairs) and None not in results[shown]:
                 report(shown + 2, pairs[shown], results[shown], args.keep)
                 shown += 1
-        while shown < len(pairs):
-            report(shown + 2, pairs[shown], results[shown], args.keep)
-            shown += 1
     return summary(pairs, results, bad, time.monotonic() - began)
 
 
+def more(pair, j, result):
+    """If run J, the last of an EVERY pair, still hit: the count was low
+    (it varies with timing), so add the next Ns to the pair. True if so."""
+    label, _, runs, every = pair
+    if not every or j != len(runs) - 1 or not result.injected:
+        return False
+    sys_, action, n = runs[-1][0]
+    runs.extend([[(sys_, action, m)] for m in range(n + 1, n + 1 + max(3, n // MARGIN))])
+    return True
+
+
 def report(number, pair, results, keep):
-    label, _, runs = pair
+    label, _, runs, _ = pair
     bad = [(f, r) for f, r in zip(runs, results) if r.violations]
     hit = sum(r.injected for r in results)
     if not runs:
@@ -241,8 +266,8 @@ def summary(pairs, results, profile_bad, seconds):
     runs = sum(len(r) for r in results)
     hit = sum(x.injected for r in results for x in r)
     broken = sum(bool(x.violations) for r in results for x in r)
-    covered = sorted({s for (_, s, r), res in zip(pairs, results) if any(x.injected for x in res)})
-    never = sorted({s for (_, s, r) in pairs} - set(covered))
+    covered = sorted({p[1] for p, res in zip(pairs, results) if any(x.injected for x in res)})
+    never = sorted({p[1] for p in pairs} - set(covered))
     print("# summary: %d runs over %d syscall/fault pairs, %d faults hit; "
           "%d syscalls covered: %s" % (runs, len(pairs), hit, len(covered), " ".join(covered)))
     if never:
@@ -251,7 +276,7 @@ def summary(pairs, results, profile_bad, seconds):
     if coverage.ACC:
         print("# gcov: counts of %d faulted runs spoiled by their fault, left out" % coverage.skipped)
     classes = {}
-    for (label, _, runs), res in zip(pairs, results):
+    for (label, _, runs, _), res in zip(pairs, results):
         for fault, x in zip(runs, res):
             for v in x.violations:
                 key = re.sub(r"\d+", "N", v)

@@ -127,6 +127,15 @@ class Server:
         except (OSError, TypeError):
             return False   # reaped: strace is about to exit
 
+    def settle(self, seconds=3.0):
+        """After a request that failed: give a server that is stopping (a
+        tracee stopped at its exit for strace, on a loaded machine) time
+        to be gone, so that alive() says so."""
+        try:
+            self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            pass
+
     def pid(self):
         """The server's pid: under strace, strace's child (strace itself
         would take SIGTERM as its own and detach)."""
@@ -268,6 +277,7 @@ def drive(srv, owners, victim, ledger, state):
         reply = request(srv.address, "v1 leases")
         if reply and reply[0].startswith("ok ") and not cut(reply):
             break
+        srv.settle()
     listings.append((reply, srv.alive()))
     return listings, journal_id(state) != started
 
