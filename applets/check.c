@@ -28,7 +28,7 @@ COMMON_OPTION_USAGE("     ")
 "Exit: 0 yes (free, listening, server up), 1 no (in use, not listening, no\n"
 "server up), 2 usage error, 3 system error (e.g. EACCES on a privileged port,\n"
 "EMFILE); 7 no server address; --leases: 7 no server answers, 8 timeout,\n"
-"9 bad reply, 11 legacy server.\n";
+"11 legacy server; --server-up and --leases: 9 bad reply (nothing printed).\n";
 
 #include <stdio.h>
 #include <string.h>

@@ -10,60 +10,108 @@
 /* Replies to "v1 leases" can be large: 50,000 leases of ~200 bytes. */
 #define LEASES_REPLY_MAX (16u << 20)
 
+/* Bytes escaped at a time by put_escaped. */
+#define ESCAPE_CHUNK 1024
+
+/* s[0..len) on stdout, as text for a terminal or as a JSON string's body
+ * (proto_escape), a part at a time. */
+static void put_escaped(const char *s, size_t len, enum proto_escape_style style)
+{
+    char buf[PROTO_ESCAPED_MAX(ESCAPE_CHUNK)];
+    while (len > 0) {
+        size_t part = len < ESCAPE_CHUNK ? len : ESCAPE_CHUNK;
+        /* A part never ends inside a UTF-8 character, which would then
+         * read as invalid bytes: back up to its first byte. */
+        for (int back = 0; part < len && back < 3 &&
+             ((unsigned char)s[part] & 0xc0) == 0x80; back++)
+            part--;
+        proto_escape(buf, sizeof(buf), s, part, style);
+        fputs(buf, stdout);
+        s += part;
+        len -= part;
+    }
+}
+
 int server_up(const struct server_opts *server, bool quiet)
 {
     char reply[1024], err[512];
     bool legacy;
     int rc = ask_query(server->address, VERB_STATUS, reply, sizeof(reply),
                        &legacy, server->timeout, err, sizeof(err));
+    size_t len = rc == RC_OK && !legacy ? strcspn(reply, "\n") : 0;
+    if (rc == RC_OK && !legacy && reply[len + 1]) {
+        snprintf(err, sizeof(err), "the port server at %s sent a status reply "
+                 "of more than one line: not in the protocol", server->address);
+        rc = RC_BAD_REPLY;
+    }
     if (rc != RC_OK) {
         if (!quiet)
             printf("%s\n", err);
-        return RC_NO;
+        /* a reply not in the protocol is not "no server up" */
+        return rc == RC_BAD_REPLY ? rc : RC_NO;
     }
-    if (!quiet && legacy)
+    if (!quiet && legacy) {
         printf("port server at %s is up: legacy server (answers pids only)\n",
                server->address);
-    else if (!quiet)
-        printf("port server at %s is up: %.*s\n", server->address,
-               (int)strcspn(reply + 3, "\n"), reply + 3);
+    } else if (!quiet) {
+        printf("port server at %s is up: ", server->address);
+        put_escaped(reply + 3, len - 3, PROTO_ESCAPE_TEXT);
+        putchar('\n');
+    }
     return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
 }
 
-/* The server's escaped command line (\xHH, \\) as a JSON string body. */
-static void print_json_string(const char *s)
+static void put_json_string(const char *s, size_t len)
 {
     putchar('"');
-    for (; *s; s++) {
-        if (s[0] == '\\' && s[1] == 'x' && s[2] && s[3]) {
-            printf("\\u00%c%c", s[2], s[3]);
-            s += 3;
-        } else if (s[0] == '\\' && s[1] == '\\') {
-            fputs("\\\\", stdout);
-            s++;
-        } else if (*s == '"') {
-            fputs("\\\"", stdout);
-        } else {
-            putchar(*s);
-        }
-    }
+    put_escaped(s, len, PROTO_ESCAPE_JSON);
     putchar('"');
 }
 
-static void print_json_lease(const struct lease_fields *l, bool first)
+static void print_json_lease(const struct lease_view *l, bool first)
 {
-    printf("%s\n  {\"port\": %s, \"pid\": %s, \"uid\": %s, \"age\": %s, \"names\": [",
+    printf("%s\n  {\"port\": %u, \"pid\": %lu, \"uid\": %lu, \"age\": %lu, \"names\": [",
            first ? "" : ",", l->port, l->pid, l->uid, l->age);
     if (strcmp(l->names, "-")) {
         for (const char *n = l->names; *n;) {
             size_t len = strcspn(n, ",");
-            printf("%s\"%.*s\"", n == l->names ? "" : ", ", (int)len, n);
+            if (n != l->names)
+                fputs(", ", stdout);
+            put_json_string(n, len);
             n += len + (n[len] == ',');
         }
     }
     fputs("], \"cmd\": ", stdout);
-    print_json_string(l->cmd);
+    put_json_string(l->cmd, l->cmdlen);
     putchar('}');
+}
+
+static void print_text_lease(const struct lease_view *l)
+{
+    char names[PROTO_ESCAPED_MAX(PROTO_MAX_NAMES * (PROTO_NAME_MAX + 1))];
+    proto_escape(names, sizeof(names), l->names, strlen(l->names), PROTO_ESCAPE_TEXT);
+    printf("%-6u %-8lu %-6lu %-6lu %-16s ", l->port, l->pid, l->uid, l->age, names);
+    put_escaped(l->cmd, l->cmdlen, PROTO_ESCAPE_TEXT);
+    putchar('\n');
+}
+
+/* Every lease line of reply (len bytes) checked before any is printed;
+ * dies with RC_BAD_REPLY naming what was wrong. The views, one per line. */
+static struct lease_view *checked_leases(char *reply, size_t len, size_t *n,
+                                         const char *address)
+{
+    size_t lines = 1;
+    for (const char *p = reply; (p = memchr(p, '\n', len - (size_t)(p - reply))); p++)
+        lines++;
+    struct lease_view *views = calloc(lines, sizeof(*views));
+    if (!views)
+        die_errno(RC_SYSTEM, "malloc");
+    char why[256];
+    if (proto_check_leases(reply, len, views, lines, n, why, sizeof(why)) !=
+        LEASES_WHOLE)
+        die(RC_BAD_REPLY, "the port server at %s sent a leases reply that is "
+            "not in the protocol: %s; nothing printed", address, why);
+    return views;
 }
 
 int print_leases(const struct server_opts *server, bool json)
@@ -81,27 +129,22 @@ int print_leases(const struct server_opts *server, bool json)
         free(reply);
         die(rc, "%s", err);
     }
-    char *save, *line = strtok_r(reply, "\n", &save);  /* "ok COUNT" */
+    size_t n;
+    struct lease_view *views = checked_leases(reply, strlen(reply), &n,
+                                              server->address);
     if (json)
         fputs("[", stdout);
     else
         printf("%-6s %-8s %-6s %-6s %-16s %s\n", "PORT", "PID", "UID", "AGE", "NAMES", "COMMAND");
-    bool first = true;
-    while ((line = strtok_r(NULL, "\n", &save))) {
-        struct lease_fields l;
-        if (!proto_parse_lease(line, &l)) {
-            free(reply);
-            die(RC_BAD_REPLY, "the port server at %s sent a lease line that is "
-                "not in the protocol", server->address);
-        }
+    for (size_t i = 0; i < n; i++) {
         if (json)
-            print_json_lease(&l, first);
+            print_json_lease(&views[i], i == 0);
         else
-            printf("%-6s %-8s %-6s %-6s %-16s %s\n", l.port, l.pid, l.uid, l.age, l.names, l.cmd);
-        first = false;
+            print_text_lease(&views[i]);
     }
     if (json)
-        fputs(first ? "]\n" : "\n]\n", stdout);
+        fputs(n ? "\n]\n" : "]\n", stdout);
+    free(views);
     free(reply);
     return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
 }

@@ -15,6 +15,7 @@ static const char usage[] =
 "  BIND_TIMEOUT      without a server: seconds (fractions allowed) to keep the\n"
 "                    port reserved after printing; a consumer that sets\n"
 "                    SO_REUSEADDR can bind it at once, and the hold then ends\n"
+"                    (Linux; elsewhere the hold fences, as with --fence)\n"
 "  -e, --env         the other words are NAMEs: print NAME_PORT=PORT lines,\n"
 "                    one port per NAME, for eval\n"
 SERVER_OPTION_USAGE
@@ -180,6 +181,8 @@ static void settle_args(void)
         TT.count = TT.nnames;
     server_args_finish(&TT.server);
     probe_args_finish(&TT.probe);
+    /* Off Linux a hold cannot hand over, so it fences and lasts out. */
+    TT.fence = TT.fence || !hold_hands_over();
     TT.ports = carve(TT.count, sizeof(*TT.ports));
     TT.holds = carve(TT.count, sizeof(*TT.holds));
     TT.out = carve(TT.count, PROTO_NAME_MAX + 13);
@@ -231,14 +234,12 @@ static void parse_args(int argc, char **argv)
 static size_t candidates(void)
 {
     char err[200];
-    bool guessed;
+    const char *guessed;
     size_t n = ranges_candidates(TT.pool, TT.has_range ? &TT.range : NULL,
                                  TT.has_exclude ? &TT.exclude : NULL, err,
                                  sizeof(err), &guessed);
     if (guessed)
-        warn("cannot read the kernel's ephemeral range (is /proc mounted?): "
-             "leaving out %u-%u, its default", KERNEL_EPHEMERAL_LO,
-             KERNEL_EPHEMERAL_HI);
+        warn("%s", guessed);
     if (n == 0)
         die(RC_EXHAUSTED, "%s", err);
     return n;

@@ -140,7 +140,7 @@ static int bind_port(enum kind kind, unsigned port, bool leased)
     int family = TT.probe.has_host ? TT.probe.host_family
                  : TT.probe.ipv6 ? AF_INET6 : AF_INET;
     int type = kind == KIND_TCP ? SOCK_STREAM : SOCK_DGRAM;
-    int fd = socket(family, type | SOCK_CLOEXEC, 0);
+    int fd = socket_cloexec(family, type, false);
     if (fd < 0 && family == AF_INET6 && TT.dual_stack &&
         (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
         TT.probe.ipv6 = false;

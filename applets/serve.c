@@ -43,6 +43,8 @@ COMMON_OPTION_USAGE("        ")
 #include <stdlib.h>
 #include <sys/un.h>
 
+const bool have_serve = true; /* applets/serve_none.c off Linux */
+
 enum {
     OPT_ADDRESS = 1, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
     OPT_MAX_UID, OPT_MAX_CONNS, OPT_NO_PIDFD, OPT_QUIET, OPT_VERBOSE,

@@ -75,9 +75,16 @@ struct portpicker {
 static inline int portpicker__fail(struct portpicker *pp, int rc,
                                    const char *what, const char *detail)
 {
-    /* detail may be a reply: its first line only, so error stays one line */
-    snprintf(pp->error, sizeof(pp->error), "%s%s%.*s", what, detail ? ": " : "",
-             detail ? (int)strcspn(detail, "\n") : 0, detail ? detail : "");
+    /* detail may be a reply: its first line only, its control characters
+     * made visible (proto_escape), so error stays one line that a terminal
+     * shows as it is, whatever the server sent */
+    int head = snprintf(pp->error, sizeof(pp->error), "%s%s", what,
+                        detail ? ": " : "");
+    size_t at = head < 0 ? 0 : (size_t)head < sizeof(pp->error) ? (size_t)head
+                : sizeof(pp->error) - 1;
+    if (detail)
+        proto_escape(pp->error + at, sizeof(pp->error) - at, detail,
+                     strcspn(detail, "\n"), PROTO_ESCAPE_TEXT);
     return rc;
 }
 
@@ -199,34 +206,37 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
 static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
 {
     const char *code = reply + 4, *text = strchr(code, ' ');
-    size_t n = text ? strcspn(text + 1, "\n") : 0;
-    int held = !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10);
     int failed = !strncmp(code, "server-error ", 13);
-    snprintf(pp->error, sizeof(pp->error), "the port server %s: %.*s",
-             failed ? "failed" : !strncmp(code, "busy ", 5)
-             ? "closed this connection" : "refused", (int)n, text ? text + 1 : "");
-    if (!strncmp(code, "unsupported ", 12))
-        return PORTPICKER_UNSUPPORTED;
-    if (failed)
-        return PORTPICKER_SERVER_FAILED;
-    return held ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
+    int rc = !strncmp(code, "unsupported ", 12) ? PORTPICKER_UNSUPPORTED
+             : failed ? PORTPICKER_SERVER_FAILED
+             : !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10)
+             ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
+    return portpicker__fail(pp, rc, failed ? "the port server failed"
+                            : !strncmp(code, "busy ", 5)
+                            ? "the port server closed this connection"
+                            : "the port server refused", text ? text + 1 : "");
 }
 
-/* Exactly count ports of 1..65535, space-separated, then "\n" and the end. */
-static inline int portpicker__ports(const char *s, unsigned count, unsigned *ports)
+/* Exactly count distinct ports of 1..65535, space-separated, then "\n"
+ * and the end? NULL if so, else what is wrong. */
+static inline const char *portpicker__ports(const char *s, unsigned count,
+                                            unsigned *ports)
 {
     for (unsigned i = 0; i < count; i++) {
         unsigned long v = 0;
         int digits = 0;
         if (i > 0 && *s++ != ' ')
-            return 0;
+            return "not a reply of the protocol";
         for (; *s >= '0' && *s <= '9' && digits < 6; s++, digits++)
             v = v * 10 + (unsigned long)(*s - '0');
         if (!digits || v == 0 || v > 65535)
-            return 0;
+            return "not a reply of the protocol (a port not in 1-65535)";
+        for (unsigned j = 0; j < i; j++)
+            if (ports[j] == v)
+                return "not a reply of the protocol (a port granted twice)";
         ports[i] = (unsigned)v;
     }
-    return s[0] == '\n' && s[1] == '\0';
+    return s[0] == '\n' && s[1] == '\0' ? NULL : "not a reply of the protocol";
 }
 
 /* ---- the requests ---- */
@@ -271,11 +281,10 @@ static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned coun
      * connection idle (busy). */
     if (!strncmp(reply, "err ", 4))
         return portpicker__refusal(pp, reply);
-    if (!portpicker__ports(legacy ? reply : reply + 3, count, ports) ||
-        (!legacy && strncmp(reply, "ok ", 3)))
-        return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
-                                "protocol", reply);
-    return PORTPICKER_OK;
+    const char *why = !legacy && strncmp(reply, "ok ", 3)
+                      ? "not a reply of the protocol"
+                      : portpicker__ports(legacy ? reply : reply + 3, count, ports);
+    return why ? portpicker__fail(pp, PORTPICKER_BAD_REPLY, why, reply) : PORTPICKER_OK;
 }
 
 /* Give n leased ports back now, all or none (v1). */
@@ -311,7 +320,8 @@ static inline int portpicker_release(struct portpicker *pp, const unsigned *port
 
 /* The server's status line into line (len bytes), without "ok " and the
  * newline: "portpicker VERSION pool=LO-HI managed=N free=N leased=N
- * owners=N". PORTPICKER_UNSUPPORTED from a legacy server: it is up. */
+ * owners=N", control characters made visible (proto_escape).
+ * PORTPICKER_UNSUPPORTED from a legacy server: it is up. */
 static inline int portpicker_status(struct portpicker *pp, char *line, size_t len)
 {
     char reply[1024];
@@ -328,7 +338,8 @@ static inline int portpicker_status(struct portpicker *pp, char *line, size_t le
         strchr(reply, '\n') != reply + got - 1)
         return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
                                 "protocol", reply);
-    snprintf(line, len, "%.*s", (int)(got - 4), reply + 3);
+    if (len)
+        proto_escape(line, len, reply + 3, (size_t)got - 4, PROTO_ESCAPE_TEXT);
     return PORTPICKER_OK;
 }
 

@@ -10,6 +10,7 @@
 #define PORTPICKER_PROTO_H
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* A legacy request, newline and padding included, as portserver.py. */
 #define PROTO_LEGACY_MAX 20
@@ -69,6 +70,101 @@ static inline bool proto_is_name(const char *word)
             return false;
     }
     return i > 0 && i <= PROTO_NAME_MAX;
+}
+
+/* ---- showing what a server sent: one rule for every client ----
+ *
+ * A server's bytes (an err text, a status line, a lease's NAMEs and command
+ * line) never reach a terminal or a JSON parser raw: a hostile server could
+ * send ESC ] 0 ; ... BEL or ESC [ 2 J, or break a JSON string open. */
+
+/* The valid UTF-8 character at s (n > 0 bytes left): its length, 1 to 4,
+ * with its code point in *cp; 0 when s[0] does not start one (RFC 3629: no
+ * overlong form, no surrogate, nothing above U+10FFFF, no sequence cut by
+ * the end). */
+static inline size_t proto_utf8_char(const unsigned char *s, size_t n,
+                                     unsigned long *cp)
+{
+    size_t len = s[0] < 0x80 ? 1 : s[0] >= 0xc2 && s[0] <= 0xdf ? 2
+                 : s[0] >= 0xe0 && s[0] <= 0xef ? 3
+                 : s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : 0;
+    static const unsigned long least[] = {0, 0, 0x80, 0x800, 0x10000};
+    if (len == 0 || len > n)
+        return 0;
+    unsigned long v = len == 1 ? s[0] : s[0] & (0x7fu >> len);
+    for (size_t i = 1; i < len; i++) {
+        if ((s[i] & 0xc0) != 0x80)
+            return 0;
+        v = v << 6 | (s[i] & 0x3fu);
+    }
+    if (v < least[len] || v > 0x10ffff || (v >= 0xd800 && v <= 0xdfff))
+        return 0;
+    *cp = v;
+    return len;
+}
+
+enum proto_escape_style {
+    /* For a terminal: valid UTF-8 as it is, but a backslash as \\; \n,
+     * \r, \t; any other control character (C0, DEL, C1) and any byte
+     * that is not valid UTF-8 as \xHH, a byte at a time. */
+    PROTO_ESCAPE_TEXT,
+    /* The body of a JSON string (RFC 8259): valid UTF-8 as it is; " and \
+     * escaped; \n, \r, \t; other control characters (C0, DEL, C1) as
+     * \u00XX; each byte that is not valid UTF-8 as \ufffd, the
+     * replacement character (the bytes of a command line are not text in
+     * any known encoding; the text form shows which byte it was). */
+    PROTO_ESCAPE_JSON,
+};
+
+/* Room that proto_escape needs for len bytes, the NUL included. */
+#define PROTO_ESCAPED_MAX(len) (6 * (len) + 1)
+
+/* Write the len bytes of in (NULs included) into out (outlen > 0 bytes),
+ * escaped as style says, and a NUL. What does not fit is left out, a whole
+ * character or escape at a time. Returns the length written. The result
+ * holds no byte below 0x20 and no DEL, C1 control or invalid UTF-8. */
+static inline size_t proto_escape(char *out, size_t outlen, const char *in,
+                                  size_t len, enum proto_escape_style style)
+{
+    static const char hex[] = "0123456789abcdef";
+    const unsigned char *s = (const unsigned char *)in;
+    size_t o = 0;
+    for (size_t i = 0; i < len;) {
+        unsigned long cp = 0;
+        size_t n = proto_utf8_char(s + i, len - i, &cp);
+        bool control = n && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0));
+        char esc[16];
+        size_t elen = 0;
+        if (n && !control && cp != '\\' && (cp != '"' || style != PROTO_ESCAPE_JSON)) {
+            for (elen = 0; elen < n; elen++)
+                esc[elen] = (char)s[i + elen];
+        } else if (n && (cp == '\\' || cp == '"' || cp == '\n' || cp == '\r' || cp == '\t')) {
+            esc[elen++] = '\\';
+            esc[elen++] = cp == '\n' ? 'n' : cp == '\r' ? 'r' : cp == '\t' ? 't' : (char)cp;
+        } else if (style == PROTO_ESCAPE_JSON) {
+            unsigned long u = n ? cp : 0xfffd;
+            const char form[] = {'\\', 'u', hex[u >> 12 & 15], hex[u >> 8 & 15],
+                                 hex[u >> 4 & 15], hex[u & 15]};
+            for (elen = 0; elen < sizeof(form); elen++)
+                esc[elen] = form[elen];
+            n = n ? n : 1;
+        } else {
+            for (size_t b = 0, bytes = n ? n : 1; b < bytes; b++) {
+                esc[elen++] = '\\';
+                esc[elen++] = 'x';
+                esc[elen++] = hex[s[i + b] >> 4];
+                esc[elen++] = hex[s[i + b] & 15];
+            }
+            n = n ? n : 1;
+        }
+        if (outlen - o <= elen)
+            break;
+        for (size_t k = 0; k < elen; k++)
+            out[o++] = esc[k];
+        i += n;
+    }
+    out[o] = '\0';
+    return o;
 }
 
 #endif

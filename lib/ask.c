@@ -28,11 +28,9 @@ socklen_t unix_address(const char *address, struct sockaddr_un *sun, char *err,
                  address, sizeof(sun->sun_path) - 1);
         return 0;
     }
+    if (address[0] == '@')
+        return unix_abstract(sun, address, len, err, errlen);
     memcpy(sun->sun_path, address, len);
-    if (address[0] == '@') {
-        sun->sun_path[0] = '\0';
-        return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
-    }
     return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len + 1);
 }
 
@@ -76,7 +74,7 @@ static enum ask_result send_all(int fd, const char *buf, size_t len,
                                 double deadline)
 {
     while (len > 0) {
-        ssize_t n = send(fd, buf, len, MSG_NOSIGNAL);
+        ssize_t n = send_nosignal(fd, buf, len);
         if (n > 0) {
             buf += n;
             len -= (size_t)n;
@@ -131,7 +129,7 @@ enum ask_result ask_server(const char *address, const char *request,
     socklen_t len = unix_address(address, &sun, err, errlen);
     if (len == 0)
         return ASK_ERROR;
-    int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket_cloexec(AF_UNIX, SOCK_STREAM, true);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return ASK_ERROR;

@@ -15,9 +15,10 @@
 
 struct sockaddr_un;
 
-/* Fill sun for address: "@name" is a Linux abstract socket, anything else a
- * path. Returns the address length, or 0 with a message in err (empty, or
- * longer than sun_path). */
+/* Fill sun for address: "@name" is a Linux abstract socket (refused where
+ * the system has none, lib/os.h), anything else a path. Returns the address
+ * length, or 0 with a message in err (empty, longer than sun_path, or an
+ * abstract name without abstract sockets). */
 socklen_t unix_address(const char *address, struct sockaddr_un *sun, char *err,
                        size_t errlen);
 

@@ -2,9 +2,7 @@
 #include "portpicker.h"
 
 #include <errno.h>
-#include <sys/syscall.h>
 #include <time.h>
-#include <unistd.h>
 
 /* ts in milliseconds, + 1 so that 0 is free to mean "never" (an unarmed
  * timer). */
@@ -29,7 +27,7 @@ double monotonic_seconds(void)
 double monotonic_seconds_syscall(void)
 {
     struct timespec ts;
-    syscall(SYS_clock_gettime, CLOCK_MONOTONIC, &ts);
+    clock_read_syscall(&ts);
     return (double)ms_of(&ts) / 1000;
 }
 

@@ -8,9 +8,6 @@
 #include <errno.h>
 #include <sys/resource.h>
 
-/* A hard limit of "unlimited" must not become a billion-slot fd table. */
-#define FD_LIMIT_MAX 1048576
-
 int raise_fd_limit(size_t want, size_t *now)
 {
     struct rlimit rl;

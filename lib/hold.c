@@ -5,13 +5,23 @@
  * bind without SO_REUSEADDR (other pickers' probes, ours included) but lets a
  * consumer that sets SO_REUSEADDR bind and listen at once; for UDP the later
  * binder receives the unicast datagrams. python_portpicker's hold listens,
- * which keeps the consumer out too: that is the fence mode here. */
+ * which keeps the consumer out too: that is the fence mode here, and the
+ * only one off Linux (hold_hands_over). */
 #include "portpicker.h"
 
 #include <errno.h>
 #include <netinet/in.h>
 #include <string.h>
 #include <unistd.h>
+
+bool hold_hands_over(void)
+{
+    /* Linux twice over: its bind lets a SO_REUSEADDR socket in beside a
+     * bound, not listening SO_REUSEADDR one, where the BSDs refuse unless
+     * both set SO_REUSEPORT (in_pcbbind_setup, docs/platforms.md); and
+     * sock_diag sees the consumer arrive. */
+    return have_sockdiag;
+}
 
 int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
               struct hold *hold)
@@ -25,7 +35,8 @@ int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
     for (size_t i = 0; i < n; i++) {
         if (targets[i].family == skipped_family)
             continue;
-        int fd = bind_target(&targets[i], port, true, fence);
+        int fd = bind_target(&targets[i], port, true,
+                             fence || !hold_hands_over());
         if (fd < 0 && (errno == EAFNOSUPPORT || errno == EPROTONOSUPPORT)) {
             skipped_family = targets[i].family;
             continue;

@@ -51,16 +51,22 @@ int ranges_each(const char *spec, void (*take)(void *, unsigned, unsigned),
 int ranges_parse(struct port_ranges *r, const char *spec, char *err,
                  size_t errlen);
 
-/* The kernel's default ephemeral range (net/ipv4/af_inet.c), removed when
- * the running kernel's cannot be read. */
+/* Linux's default ephemeral range (net/ipv4/af_inet.c), removed when the
+ * running kernel's cannot be read. */
 #define KERNEL_EPHEMERAL_LO 32768
 #define KERNEL_EPHEMERAL_HI 60999
+/* IANA's dynamic ports (RFC 6335), the default of macOS and FreeBSD, and
+ * what a system that cannot be asked is assumed to use. */
+#define IANA_EPHEMERAL_LO 49152
+#define IANA_EPHEMERAL_HI 65535
 
-/* Remove the kernel's ephemeral range (ip_local_port_range) and its
- * reserved ports (ip_local_reserved_ports). Returns 0, or -1 when the
- * range cannot be read (no /proc, not Linux): the default range
- * KERNEL_EPHEMERAL_LO-HI is removed instead. */
-int ranges_remove_kernel_ports(struct port_ranges *r);
+/* Remove the kernel's ephemeral range and its reserved ports (lib/os.h:
+ * ephemeral_range, reserved_ports_read). Returns 0, or -1 when the range
+ * cannot be read: the system's default is removed instead, and *guess
+ * says so in a sentence for a warning. A reserved-ports list that cannot
+ * be read is the kernel's default, empty: no port is removed for it (never
+ * a guess made from an unread buffer). */
+int ranges_remove_kernel_ports(struct port_ranges *r, const char **guess);
 
 /* Append "LO-HI" (or "PORT"), after a comma unless *used is 0, to the
  * NUL-terminated text in buf; when it does not fit, append "..." instead and
@@ -77,12 +83,13 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 /* The ports to pick from, into pool: range (pick's default range when it is
  * NULL or empty) less the kernel's ephemeral and reserved ports and less exclude
  * (NULL: nothing). Returns how many; 0 with a message naming the range in
- * err. *guessed (unless NULL) tells whether the kernel's ephemeral range
- * was unreadable, so its default was left out: the caller says so. */
+ * err. *guessed (unless NULL) is NULL, or when the kernel's ephemeral range
+ * was unreadable and its default left out, a sentence saying so, which the
+ * caller warns with. */
 size_t ranges_candidates(struct port_ranges *pool,
                          const struct port_ranges *range,
                          const struct port_ranges *exclude, char *err,
-                         size_t errlen, bool *guessed);
+                         size_t errlen, const char **guessed);
 
 /* ---- lib/portset.c: a set of ports as a bitmap, for the server ---- */
 

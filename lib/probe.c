@@ -19,7 +19,13 @@
  * free for all four, at half the syscalls. Any failure, TIME_WAIT included,
  * is settled by the four sockets one by one: they tell a connection from a
  * claim and name the socket that found it. Where IPv6 is switched off, or
- * one family alone or a --host is asked for, only those sockets are used. */
+ * one family alone or a --host is asked for, only those sockets are used;
+ * off Linux the four always are (lib/ipv6_posix.c).
+ *
+ * Off Linux there is no sock_diag, so a TCP port whose first bind fails
+ * counts as taken, TIME_WAIT included, with no second bind: conservative.
+ * What each bind finds on each system, with sources, is in
+ * docs/platforms.md. */
 #include "portpicker.h"
 
 #include <arpa/inet.h>
@@ -87,19 +93,6 @@ static void close_quietly(int fd, int type)
     errno = saved;
 }
 
-/* Is IPv6 on? Its stack carries the dual-stack sockets. Read once: a
- * long-running server keeps the answer, which is safe either way. Elsewhere
- * than Linux the file is missing and the four sockets are used. */
-static bool ipv6_on(void)
-{
-    static int on = -1;
-    char buf[16];
-    if (on < 0)
-        on = read_small_file("/proc/sys/net/ipv6/conf/all/disable_ipv6", buf,
-                             sizeof(buf)) > 0 && buf[0] == '0';
-    return on;
-}
-
 size_t probe_targets(const struct probe_opts *opts, bool dual,
                      struct probe_target *out)
 {
@@ -132,13 +125,13 @@ size_t probe_targets(const struct probe_opts *opts, bool dual,
 
 bool probe_dual_stack(const struct probe_opts *opts)
 {
-    return opts->ipv4 && opts->ipv6 && !opts->has_host && ipv6_on();
+    return opts->ipv4 && opts->ipv6 && !opts->has_host && ipv6_dual_stack_probe();
 }
 
 int bind_target(const struct probe_target *target, unsigned port, bool reuse,
                 bool do_listen)
 {
-    int fd = socket(target->family, target->type | SOCK_CLOEXEC, 0);
+    int fd = socket_cloexec(target->family, target->type, false);
     if (fd < 0)
         return -1;
     int one = 1, v6only = !target->dual;
@@ -165,6 +158,11 @@ static bool family_missing(int err)
 static enum outcome tcp_conflict(const struct probe_target *target,
                                  unsigned port)
 {
+    /* Without sock_diag no answer of the second bind frees the port, and on
+     * the BSDs it would succeed beside a holder of 127.0.0.1 and listen on
+     * the wildcard for a moment (docs/platforms.md). */
+    if (!have_sockdiag)
+        return OUT_IN_USE;
     int fd = bind_target(target, port, true, true);
     if (fd < 0)
         return errno == EADDRINUSE ? OUT_IN_USE : OUT_ERROR;
@@ -242,7 +240,7 @@ enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
 static int try_connect(int family, const unsigned char *addr, unsigned port,
                        int timeout_ms)
 {
-    int fd = socket(family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    int fd = socket_cloexec(family, SOCK_STREAM, true);
     if (fd < 0)
         return family_missing(errno) ? 2 : -1;
     struct sockaddr_storage sa;

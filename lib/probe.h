@@ -1,6 +1,7 @@
 /* probe.h: is a port free, is something listening, and holding a port:
  * the probe core that pick, check, run and the server share, over the
- * kernel's socket diag (lib/sockdiag.c, lib/probe.c, lib/hold.c). */
+ * kernel's socket diag (lib/sockdiag.c, or sockdiag_none.c off Linux;
+ * lib/probe.c, lib/hold.c). */
 #ifndef PORTPICKER_PROBE_H
 #define PORTPICKER_PROBE_H
 
@@ -105,11 +106,16 @@ struct hold {
     int udp_fds;        /* how many of fds are UDP, for the take-over test */
 };
 
+/* Can a hold let its consumer in and see it take over (Linux)? Where it
+ * cannot, every hold fences, whatever hold_port is asked. */
+bool hold_hands_over(void);
+
 /* Reserve port for every protocol and family of opts. With fence false,
  * sockets are bound with SO_REUSEADDR and do not listen: our probe and any
  * binder without SO_REUSEADDR see the port taken, while a consumer that sets
  * SO_REUSEADDR can bind and listen at once. With fence true, the TCP sockets
- * listen, as python_portpicker's hold does, and keep everyone out. Returns 0,
+ * listen, as python_portpicker's hold does, and keep everyone out (always,
+ * where !hold_hands_over()). Returns 0,
  * or -1 with errno set (nothing left open). */
 int hold_port(const struct probe_opts *opts, unsigned port, bool fence,
               struct hold *hold);

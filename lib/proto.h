@@ -5,7 +5,8 @@
  * applets/check_server.c) format requests and parse replies with it, the
  * server (serve/client.c, serve/answer.c) frames and parses requests and
  * formats replies with it. Pure: bytes in, structs out; libc only, no I/O.
- * fuzz/proto_fuzz.c checks it in both directions. */
+ * fuzz/proto_fuzz.c checks it in both directions, fuzz/reply_fuzz.c the
+ * clients' checks (proto_check.c) and escaper (proto_escape). */
 #ifndef PROTO_H
 #define PROTO_H
 
@@ -132,5 +133,35 @@ struct lease_fields {
 /* Split one lease line (no newline) in place; false when it is not one
  * (a field missing, or a number that is not digits). */
 bool proto_parse_lease(char *line, struct lease_fields *l);
+
+/* ---- lib/proto_check.c: what a client checks before it trusts a reply
+ * (docs/protocol.md, "What clients check") ---- */
+
+/* Are the n ports a pick was granted all different? false with why
+ * naming the port given twice. */
+bool proto_check_ports(const unsigned *ports, unsigned n, char *why,
+                       size_t whylen);
+
+/* One lease line, checked and decoded. */
+struct lease_view {
+    unsigned port;          /* 1-65535 */
+    unsigned long pid, uid, age;
+    const char *names;      /* "-", or NAME[,NAME...], each a proto_is_name */
+    char *cmd;              /* the command line's bytes, \xHH and \\ decoded */
+    size_t cmdlen;          /* (it may hold NULs) */
+};
+
+enum proto_leases { LEASES_WHOLE, LEASES_BAD, LEASES_CUT };
+
+/* Check a whole "v1 leases" reply of len bytes (NUL-terminated), in place:
+ * the head "ok COUNT", then lease lines in port order, each in range and
+ * decoded into views[0..*n) (room for cap: one per newline of reply is
+ * enough). COUNT lines, or fewer ended by an empty line (leases that ended
+ * while the reply was written), is LEASES_WHOLE. LEASES_CUT: fewer, and no
+ * empty line (the server closed mid-listing); LEASES_BAD: anything else.
+ * Either way why says what, and how many lines of how many came. */
+enum proto_leases proto_check_leases(char *reply, size_t len,
+                                     struct lease_view *views, size_t cap,
+                                     size_t *n, char *why, size_t whylen);
 
 #endif

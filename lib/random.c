@@ -1,7 +1,6 @@
 /* random.c: where pick starts its scan. Not for secrets; only spread. */
 #include "portpicker.h"
 
-#include <sys/random.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -11,9 +10,9 @@ static uint64_t state;
 static uint64_t next(void)
 {
     if (state == 0) {
-        /* getrandom may be missing (old kernel, seccomp): fall back to a
-         * seed that still differs between concurrent pickers. */
-        if (getrandom(&state, sizeof(state), GRND_NONBLOCK) != sizeof(state)) {
+        /* The kernel's source may be missing (old kernel, seccomp): fall
+         * back to a seed that still differs between concurrent pickers. */
+        if (random_seed(&state, sizeof(state)) < 0) {
             struct timespec ts;
             clock_gettime(CLOCK_MONOTONIC, &ts);
             state = (uint64_t)ts.tv_nsec ^ ((uint64_t)ts.tv_sec << 32) ^

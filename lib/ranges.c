@@ -167,20 +167,6 @@ int ranges_parse(struct port_ranges *r, const char *spec, char *err,
     return ranges_each(spec, take_interval, r, err, errlen);
 }
 
-/* The kernel's ephemeral range, "32768\t60999\n", into *lo and *hi. */
-static bool parse_ephemeral(const char *text, unsigned *lo, unsigned *hi)
-{
-    char *end;
-    unsigned long a = strtoul(text, &end, 10);
-    const char *from = end;
-    unsigned long b = strtoul(from, &end, 10);
-    if (from == text || end == from || a > PORT_MAX || b > PORT_MAX)
-        return false;
-    *lo = (unsigned)a;
-    *hi = (unsigned)b;
-    return true;
-}
-
 static void remove_interval(void *ranges, unsigned lo, unsigned hi)
 {
     ranges_remove(ranges, lo, hi);
@@ -198,36 +184,31 @@ static void remove_interval(void *ranges, unsigned lo, unsigned hi)
  * a list that fills it is read again into one that holds any list. */
 static void remove_reserved(struct port_ranges *r)
 {
-    static const char path[] = "/proc/sys/net/ipv4/ip_local_reserved_ports";
     char small[128], *big = NULL;
     char *text = small;
-    ssize_t n = read_small_file(path, small, sizeof(small));
+    ssize_t n = reserved_ports_read(small, sizeof(small));
     if (n == (ssize_t)sizeof(small) - 1 && (big = malloc(RESERVED_TEXT_MAX))) {
-        n = read_small_file(path, big, RESERVED_TEXT_MAX);
+        n = reserved_ports_read(big, RESERVED_TEXT_MAX);
         text = big;
     }
-    /* The list is in --range's syntax, so ranges_each reads it. */
+    /* The list is in --range's syntax, so ranges_each reads it. A list
+     * that cannot be read (no /proc, a sandbox hiding it) leaves nothing
+     * out: the kernel's own default is an empty list, and text holds
+     * nothing to read then. */
     char why[160];
-    text[strcspn(text, "\n")] = '\0';
-    if (n > 0 && *text)
-        ranges_each(text, remove_interval, r, why, sizeof(why));
+    if (n > 0) {
+        text[strcspn(text, "\n")] = '\0';
+        if (*text)
+            ranges_each(text, remove_interval, r, why, sizeof(why));
+    }
     free(big);
 }
 
-int ranges_remove_kernel_ports(struct port_ranges *r)
+int ranges_remove_kernel_ports(struct port_ranges *r, const char **guess)
 {
-    char buf[32];
     unsigned lo, hi;
-    int status = 0;
-
-    if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
-                        sizeof(buf)) >= 0 &&
-        parse_ephemeral(buf, &lo, &hi)) {
-        ranges_remove(r, lo, hi);
-    } else {
-        ranges_remove(r, KERNEL_EPHEMERAL_LO, KERNEL_EPHEMERAL_HI);
-        status = -1;
-    }
+    int status = ephemeral_range(&lo, &hi, guess);
+    ranges_remove(r, lo, hi);
     remove_reserved(r);
     return status;
 }
@@ -261,16 +242,17 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len)
 size_t ranges_candidates(struct port_ranges *pool,
                          const struct port_ranges *range,
                          const struct port_ranges *exclude, char *err,
-                         size_t errlen, bool *guessed)
+                         size_t errlen, const char **guessed)
 {
     pool->n = 0;
     if (!range || range->n == 0)
         ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
     for (size_t i = 0; range && i < range->n; i++)
         ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
-    bool unread = ranges_remove_kernel_ports(pool) < 0;
+    const char *guess = NULL;
+    ranges_remove_kernel_ports(pool, &guess);
     if (guessed)
-        *guessed = unread;
+        *guessed = guess;
     for (size_t i = 0; exclude && i < exclude->n; i++)
         ranges_remove(pool, exclude->iv[i].lo, exclude->iv[i].hi);
     size_t n = ranges_count(pool);

@@ -1,5 +1,6 @@
-/* sys.h: small wrappers around the system: time, fd limits, /proc files,
- * randomness, lazily backed tables. */
+/* sys.h: small wrappers around the system: time, fd limits and flags,
+ * /proc files, randomness, lazily backed tables. What differs by system is
+ * in lib/os.h. */
 #ifndef PORTPICKER_SYS_H
 #define PORTPICKER_SYS_H
 
@@ -39,11 +40,25 @@ void sleep_ms(unsigned ms);
 
 /* ---- lib/fdlimit.c ---- */
 
+/* A hard limit of "unlimited" must not become a billion-slot fd table. */
+#define FD_LIMIT_MAX 1048576
+
 /* Raise the soft limit on open files to want, or as far as the hard limit
  * allows (want 0: to the hard limit), capped at 1048576. *now receives the
  * soft limit in force afterwards. Returns 0, or -1 with errno set when the
  * limit could not be read (*now is 1024) or raised (*now is the old one). */
 int raise_fd_limit(size_t want, size_t *now);
+
+/* ---- lib/fdflags.c ---- */
+
+/* Add flag to fd's flags, read with fcntl(fd, get) and written with
+ * fcntl(fd, set): (F_GETFD, F_SETFD, FD_CLOEXEC) or (F_GETFL, F_SETFL,
+ * O_NONBLOCK). Returns 0, or -1 with errno set (EBADF: fd is not open). */
+int fd_set_flag(int fd, int get, int set, int flag);
+/* Mark every open descriptor from low up to the soft limit on open files
+ * close-on-exec, trying each number: the portable cloexec_from (lib/os.h).
+ * Returns 0, or -1 with errno set. */
+int cloexec_below_limit(int low);
 
 /* ---- lib/random.c ---- */
 

@@ -24,6 +24,15 @@ static int transport_failure(enum ask_result r, const char *what,
     }
 }
 
+/* The first len bytes of what a server sent (at most max), made fit for a
+ * terminal into buf: control characters made visible (proto_escape). */
+static const char *shown(char *buf, size_t buflen, const char *text,
+                         size_t len, size_t max)
+{
+    proto_escape(buf, buflen, text, len > max ? max : len, PROTO_ESCAPE_TEXT);
+    return buf;
+}
+
 /* A v1 "err CODE TEXT" reply into an exit code and message. */
 static int v1_error(const char *reply, const char *address, char *err,
                     size_t errlen)
@@ -46,15 +55,16 @@ static int v1_error(const char *reply, const char *address, char *err,
     enum proto_err code;
     const char *text;
     size_t len;
+    char buf[PROTO_ESCAPED_MAX(200)];
     proto_parse_err(reply, &code, &text, &len);
     if (code != ERR_UNKNOWN) {
-        snprintf(err, errlen, "the port server at %s %s: %.*s", address,
-                 codes[code].said, (int)len, text);
+        snprintf(err, errlen, "the port server at %s %s: %s", address,
+                 codes[code].said, shown(buf, sizeof(buf), text, len, 200));
         return codes[code].rc;
     }
-    len = strcspn(reply, "\n");
     snprintf(err, errlen, "the port server at %s sent an error this client does "
-             "not know: '%.*s'", address, (int)(len > 80 ? 80 : len), reply);
+             "not know: '%s'", address,
+             shown(buf, sizeof(buf), reply, strcspn(reply, "\n"), 80));
     return RC_BAD_REPLY;
 }
 
@@ -62,8 +72,9 @@ static int bad_reply(const char *reply, const char *address, char *err,
                      size_t errlen)
 {
     size_t len = strcspn(reply, "\n");
+    char buf[PROTO_ESCAPED_MAX(60)];
     snprintf(err, errlen, "the port server at %s sent a reply that is not in "
-             "the protocol: '%.*s'%s", address, (int)(len > 60 ? 60 : len), reply,
+             "the protocol: '%s'%s", address, shown(buf, sizeof(buf), reply, len, 60),
              reply[len] ? "" : " (no newline)");
     return RC_BAD_REPLY;
 }
@@ -124,6 +135,12 @@ int ask_pick(const char *address, pid_t pid, unsigned count,
     }
     if (!proto_parse_ports(reply, r.legacy, count, ports))
         return bad_reply(reply, address, err, errlen);
+    char why[64];
+    if (!proto_check_ports(ports, count, why, sizeof(why))) {
+        snprintf(err, errlen, "the port server at %s sent a reply that is not "
+                 "in the protocol: %s", address, why);
+        return RC_BAD_REPLY;
+    }
     return RC_OK;
 }
 
@@ -171,5 +188,7 @@ int ask_query(const char *address, enum proto_verb verb, char *reply,
         return transport_failure(got, what, address, err, errlen);
     if (!strncmp(reply, "err ", 4))
         return v1_error(reply, address, err, errlen);
-    return proto_parse_ok(reply) ? RC_OK : bad_reply(reply, address, err, errlen);
+    /* A leases reply may be cut mid-line: proto_check_leases says so. */
+    return verb == VERB_LEASES || proto_parse_ok(reply)
+           ? RC_OK : bad_reply(reply, address, err, errlen);
 }

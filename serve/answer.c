@@ -78,7 +78,10 @@ static void pick(struct server *s, const struct client *c,
     enum proto_err code;
     if (!server_grant_n(s, c, r->pid, r->count, r->nnames ? r->names : NULL,
                         r->prefer, r->nprefer, out->ports, &code)) {
-        reply_refuse(out, code, "%s", s->why);
+        if (s->pid_wait)
+            out->wait = true;
+        else
+            reply_refuse(out, code, "%s", s->why);
         return;
     }
     out->nports = r->count;
@@ -158,8 +161,14 @@ size_t answer_leases_more(struct server *s, struct client *c)
     size_t len = 0;
     while (c->lines_left && sizeof(c->buf) - len >= PROTO_LEASE_LINE_MAX) {
         unsigned port = leases_next_leased(ls, c->cursor);
-        if (!port)
+        if (!port) {
+            /* Fewer than COUNT: some ended meanwhile. An empty line says
+             * the listing is whole, so a client tells it from one cut
+             * short (docs/protocol.md). */
+            c->buf[len++] = '\n';
+            c->lines_left = 0;
             break;
+        }
         const struct lease *l = leases_lease(ls, port);
         const struct owner *o = leases_owner_of(ls, port);
         /* A lease's command line (which may hold a password) goes to its

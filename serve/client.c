@@ -179,7 +179,8 @@ static void send_reply(struct server *s, struct client *c, struct reply *reply)
 /* Act on what c sent so far; done: no more is coming (EOF, timeout).
  * Frame, parse, answer, send: each step once, in this order. Returns false
  * when the request is not whole yet (c is still open), true when c was
- * answered. */
+ * answered or waits for the pid map (c->waiting: client_retry answers it,
+ * or client_expire at its deadline). */
 static bool decide(struct server *s, struct client *c, bool done)
 {
     struct request request;
@@ -189,20 +190,29 @@ static bool decide(struct server *s, struct client *c, bool done)
     size_t line_len;
     const char *why;
     char parse_why[sizeof(reply.why)];
+    char line[sizeof(c->buf)];
     enum proto_frame framed = proto_frame(c->buf, c->len, done, &line_len, &why);
     if (framed == FRAME_MORE)
         return false;
     if (framed == FRAME_BAD) {
         reply_refuse(&reply, ERR_BAD_REQUEST, "%s", why);
     } else {
-        c->buf[line_len] = '\0';
-        enum proto_status parsed = proto_parse(c->buf, line_len, &request,
+        /* Parsed (cut into words) in a copy: a request that waits for the
+         * pid map is parsed again from c->buf. */
+        memcpy(line, c->buf, line_len);
+        line[line_len] = '\0';
+        enum proto_status parsed = proto_parse(line, line_len, &request,
                                                parse_why, sizeof(parse_why));
         if (parsed != PROTO_OK)
             reply_refuse(&reply, parsed == PROTO_UNSUPPORTED ? ERR_UNSUPPORTED
                          : ERR_BAD_REQUEST, "%s", parse_why);
     }
     answer(s, c, &request, &reply);
+    if (reply.wait) {
+        c->waiting = true;
+        loop_del(&s->loop, c->fd);
+        return true;
+    }
     send_reply(s, c, &reply);
     if (reply.heap)
         free(reply.text);
@@ -247,14 +257,28 @@ int64_t client_expire(struct loop *l, void *data)
     (void)l;
     while (s->first && s->first->deadline <= now) {
         struct client *c = s->first;
-        if (c->writing)
+        if (c->writing) {
             client_close(s, c);
-        else if (c->len)
+        } else if (c->len) {
+            c->asked = 0; /* no more waiting for the pid map */
+            c->waiting = false;
             decide(s, c, true);
-        else
+        } else {
             drop(s, c, "sent nothing in time");
+        }
     }
     return s->first ? s->first->deadline - now : LOOP_DONE;
+}
+
+void client_retry(struct server *s)
+{
+    for (struct client *c = s->first, *next; c; c = next) {
+        next = c->next;
+        if (c->waiting) {
+            c->waiting = false;
+            decide(s, c, true);
+        }
+    }
 }
 
 bool client_new(struct server *s, int fd, const struct ucred *cred)
@@ -272,7 +296,8 @@ bool client_new(struct server *s, int fd, const struct ucred *cred)
     c->fd = fd;
     c->peer_pid = cred->pid;
     c->uid = cred->uid;
-    c->deadline = monotonic_ms() + CLIENT_TIMEOUT_MS;
+    c->asked = monotonic_ms();
+    c->deadline = c->asked + CLIENT_TIMEOUT_MS;
     c->prev = s->last;
     *(s->last ? &s->last->next : &s->first) = c;
     s->last = c;

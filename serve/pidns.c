@@ -8,8 +8,14 @@
  * and its parents (python_portpicker sends its pid or its parent's) in a
  * few reads: a parent's namespace is the child's or an outer one, so equal
  * nesting means the same namespace. Any other pid needs a map of all of
- * /proc, built at most once every PIDNS_MAP_MS for every namespace at once,
- * however many requests miss it. A namespace the server may not identify
+ * /proc (no file maps a namespace's pid to ours), made by a pass that runs
+ * a slice at a time between other clients (pidns_work), reading only the
+ * processes the last pass did not see (by pid and inode): a request that
+ * misses waits for a pass started after it came, so a process started
+ * just before is found, and a pass serves every request waiting, however
+ * many and from however many namespaces. A hit is checked against that one
+ * process's /proc/PID/status, so a pid reused since the pass is never
+ * taken for the process it was. A namespace the server may not identify
  * (an unprivileged server, another uid's caller) gets no map: its pids
  * other than the caller's line are refused, never taken for ours. */
 #include "portpicker.h"
@@ -31,8 +37,12 @@ int pidns_init(struct pidns *n)
 
 void pidns_fini(struct pidns *n)
 {
-    free(n->map);
-    n->map = NULL;
+    if (n->dir)
+        closedir(n->dir);
+    n->dir = NULL;
+    free(n->map.at);
+    free(n->next.at);
+    n->map = n->next = (struct pidns_map){0};
 }
 
 /* The peer's namespace, remembered for PIDNS_PEER_MS. NULL when /proc
@@ -71,55 +81,111 @@ static pid_t walk_up(pid_t peer, int levels, long long pid)
     return 0;
 }
 
-static int by_ns_pid(const void *a, const void *b)
+/* The last pass's entry for pid, found by walking it alongside this pass:
+ * both go up /proc in pid order. NULL when it had none. */
+static const struct pidns_pid *seen_before(struct pidns *n, pid_t pid)
 {
-    const struct pidns_pid *x = a, *y = b;
-    if (x->ns != y->ns)
-        return x->ns < y->ns ? -1 : 1;
-    return (x->nspid > y->nspid) - (x->nspid < y->nspid);
+    const struct pidns_map *m = &n->map;
+    while (n->old_at < m->len && m->at[n->old_at].pid < pid)
+        n->old_at++;
+    return n->old_at < m->len && m->at[n->old_at].pid == pid ? &m->at[n->old_at]
+                                                             : NULL;
 }
 
-/* Map every process of a foreign namespace we may identify. */
-static void scan(struct pidns *n)
+/* Add e, a /proc entry, to the map under way: a process, with its
+ * namespace and, in a foreign one, its pid there. A process the last pass
+ * saw under the same inode (a new process on a reused pid gets a new one)
+ * costs nothing more: its namespace and pids never change. False when out
+ * of memory. */
+static bool map_entry(struct pidns *n, const struct dirent *e)
 {
-    DIR *d = opendir("/proc");
-    n->len = 0;
-    n->scans++;
-    if (!d)
-        return;
-    struct dirent *e;
-    while ((e = readdir(d))) {
-        char *end;
-        long pid = strtol(e->d_name, &end, 10);
-        uint64_t ns;
-        struct proc_ids ids;
-        if (*end || pid <= 0 || proc_pidns((pid_t)pid, &ns) < 0 ||
-            ns == n->ours || proc_ids((pid_t)pid, &ids) < 0)
-            continue;
-        if (n->len == n->cap) {
-            size_t cap = n->cap ? n->cap * 2 : 256;
-            struct pidns_pid *map = realloc(n->map, cap * sizeof(*map));
-            if (!map)
-                break; /* a partial map: a miss is a refusal, never a guess */
-            n->map = map;
-            n->cap = cap;
-        }
-        n->map[n->len++] = (struct pidns_pid){ns, ids.nspid, (pid_t)pid};
+    char *end;
+    long pid = strtol(e->d_name, &end, 10);
+    if (*end || pid <= 0)
+        return true;
+    struct pidns_pid p = {.ino = (uint64_t)e->d_ino, .pid = (pid_t)pid};
+    const struct pidns_pid *was = seen_before(n, p.pid);
+    struct proc_ids ids;
+    if (was && was->ino == p.ino) {
+        p = *was;
+    } else if (proc_pidns(p.pid, &p.ns) < 0) {
+        if (errno != EACCES)
+            return true; /* gone already */
+        p.ns = 0; /* not ours to read: kept so, not asked again */
+    } else if (p.ns != n->ours) {
+        if (proc_ids(p.pid, &ids) < 0)
+            return true;
+        p.nspid = ids.nspid;
     }
-    closedir(d);
-    qsort(n->map, n->len, sizeof(*n->map), by_ns_pid);
+    struct pidns_map *m = &n->next;
+    if (m->len == m->cap) {
+        size_t cap = m->cap ? m->cap * 2 : 256;
+        struct pidns_pid *at = realloc(m->at, cap * sizeof(*at));
+        if (!at)
+            return false;
+        m->at = at;
+        m->cap = cap;
+    }
+    m->at[m->len++] = p;
+    return true;
 }
 
-static pid_t lookup(const struct pidns *n, uint64_t ns, long long pid)
+/* The pass is done (or cut short: a partial map makes a miss a refusal,
+ * never a guess): it becomes the map. */
+static void pass_done(struct pidns *n)
 {
-    struct pidns_pid key = {ns, (pid_t)pid, 0};
-    const struct pidns_pid *hit = n->len ? bsearch(&key, n->map, n->len,
-                                                   sizeof(key), by_ns_pid) : NULL;
-    return hit ? hit->pid : 0;
+    struct pidns_map old = n->map;
+    closedir(n->dir);
+    n->dir = NULL;
+    n->map = n->next;
+    n->next = (struct pidns_map){.at = old.at, .cap = old.cap};
+    n->built = n->started;
 }
 
-pid_t pidns_resolve(struct pidns *n, pid_t peer, long long pid, char *why,
-                    size_t whylen)
+int64_t pidns_work(struct pidns *n)
+{
+    int64_t now = monotonic_ms();
+    if (!n->dir) {
+        if (n->started && now - n->started < PIDNS_MAP_MS)
+            return PIDNS_MAP_MS - (now - n->started);
+        n->started = now;
+        n->next.len = 0;
+        n->old_at = 0;
+        if (!(n->dir = opendir("/proc"))) {
+            n->built = now; /* an empty map: every miss a refusal */
+            n->map.len = 0;
+            return 0;
+        }
+    }
+    do {
+        struct dirent *e = readdir(n->dir);
+        if (!e || !map_entry(n, e)) {
+            pass_done(n);
+            return 0;
+        }
+    } while (monotonic_ms() - now < PIDNS_SLICE_MS);
+    return PIDNS_REST_MS;
+}
+
+/* Our pid for (ns, pid) in the map, if that process is still the one the
+ * pass saw: in ns, and pid there. A walk of the map: some 10 ns a process,
+ * against the 40 us of reading one. */
+static pid_t lookup(const struct pidns *n, uint64_t ns, int levels, long long pid)
+{
+    const struct pidns_pid *hit = NULL;
+    for (size_t i = 0; i < n->map.len && !hit; i++)
+        if (n->map.at[i].ns == ns && n->map.at[i].nspid == pid)
+            hit = &n->map.at[i];
+    struct proc_ids ids;
+    uint64_t now_ns;
+    if (!hit || proc_ids(hit->pid, &ids) < 0 || ids.levels != levels ||
+        ids.nspid != pid || proc_pidns(hit->pid, &now_ns) < 0 || now_ns != ns)
+        return 0;
+    return hit->pid;
+}
+
+pid_t pidns_resolve(struct pidns *n, pid_t peer, long long pid, int64_t asked,
+                    char *why, size_t whylen)
 {
     int64_t now = monotonic_ms();
     if (!n->ours || peer <= 0)
@@ -135,13 +201,15 @@ pid_t pidns_resolve(struct pidns *n, pid_t peer, long long pid, char *why,
                  "and the caller's pid namespace cannot be read", pid);
         return -1;
     }
-    ours = lookup(n, p->ns, pid);
-    if (!ours && (!n->built || now - n->built >= PIDNS_MAP_MS)) {
-        scan(n);
-        n->built = now;
-        ours = lookup(n, p->ns, pid);
-    }
-    if (!ours)
+    if ((ours = lookup(n, p->ns, p->levels, pid)))
+        return ours;
+    if (n->built && asked && n->built >= asked) {
         snprintf(why, whylen, "no pid %lld in the caller's pid namespace", pid);
-    return ours;
+        return 0;
+    }
+    if (asked)
+        return PIDNS_WAIT;
+    snprintf(why, whylen, "pid %lld is not the caller or a parent of it, and "
+             "the map of other pid namespaces was not made in time", pid);
+    return -1;
 }

@@ -116,14 +116,20 @@ static struct uid_limits uid_limits(long opt, size_t dflt)
 
 /* Fair shares by default (docs/serve.md): a uid may lease half the pool
  * and hold open a quarter of the connections the fd limit allows, so one
- * user can neither empty the pool nor take every fd. */
+ * user can neither empty the pool nor take every fd. Owners' pidfds may
+ * take half the fds (docs/security.md, 4): the other half is for
+ * connections whatever the number of owners, and owners beyond it are
+ * polled. */
 static void fair_shares(struct server *s)
 {
     size_t fds = s->fd_limit > 2 * FD_HEADROOM ? (size_t)(s->fd_limit - FD_HEADROOM) : FD_HEADROOM;
     s->quota = uid_limits(s->opts->max_per_uid, portset_count(&s->opts->pool) / 2);
     s->conn_cap = uid_limits(s->opts->max_conns_per_uid, fds / 4);
+    s->owner_fd_max = (int)(fds / 2);
     slog(LOG_INFO, "per uid: %u leases, %u connections (0: no limit)",
          s->quota.max, s->conn_cap.max);
+    slog(LOG_INFO, "owners watched by fd: at most %d; beyond, polled",
+         s->owner_fd_max);
 }
 
 static int start(struct server *s)

@@ -6,8 +6,11 @@
  * whose pidfd is quiet reads no /proc. With --no-pidfd, or where
  * pidfd_open fails (ENOSYS before 5.3), the owner is polled every POLL_MS
  * through an open /proc/PID, which stops answering once that process is
- * gone, whoever has the pid now; only when fds run short is it polled by
- * pid and start time alone (exact to a clock tick).
+ * gone, whoever has the pid now. Owners may hold at most s->owner_fd_max
+ * fds (run.c's fair_shares: half of those the server may use), so that
+ * the rest is always there for accepting and answering; an owner beyond
+ * that is polled by pid and start time alone (exact to a clock tick),
+ * POLL_TURN owners a turn of the loop.
  *
  * Who may own a lease: a process of the caller's uid (root: any), never a
  * kernel thread or pid 1 (docs/security.md, 1). */
@@ -30,6 +33,9 @@
 #define TURN_PROBES 256      /* probes of freed or resting ports in one turn
                               * of the loop (~10 ms), so clients get served */
 #define POLL_MS 1000         /* owners without a pidfd are checked this often */
+#define POLL_TURN 64         /* polled owners checked in one turn of the loop
+                              * (under a millisecond); the next turn comes */
+#define POLL_TURN_MS 5       /* this much later, so clients get served */
 #define SYNC_MS 1000         /* the journal is fsync'd this long after a write */
 
 /* Probe a turn's worth of ports of dead owners and released ones; run
@@ -49,15 +55,22 @@ static int64_t settle_timer(struct loop *l, void *data)
     return s->leases.dying.len ? 0 : LOOP_DONE;
 }
 
+/* Close an owner's fd (none: -1), which leaves the owners' fd budget. */
+static void unwatch(struct server *s, int fd)
+{
+    if (fd < 0)
+        return;
+    /* Ours alone (never dup'd, no fork): its close leaves epoll. */
+    loop_forget(&s->loop, fd);
+    close(fd);
+    s->owner_fds--;
+}
+
 /* The owner is gone (or has no lease left): end its leases. */
 static void owner_gone(struct server *s, struct owner *o)
 {
     pid_t pid = o->pid;
-    if (o->pidfd >= 0) {
-        /* Ours alone (never dup'd, no fork): its close leaves epoll. */
-        loop_forget(&s->loop, o->pidfd);
-        close(o->pidfd);
-    }
+    unwatch(s, o->pidfd);
     if (o->polled)
         s->stats.polled_owners--;
     size_t n = leases_owner_died(&s->leases, o);
@@ -99,14 +112,25 @@ static bool owner_alive(const struct owner *o)
     return start == o->start;
 }
 
+/* Check the next POLL_TURN polled owners, from where the last turn
+ * stopped (s->poll_at); a round done, rest POLL_MS. */
 static int64_t poll_owners(struct loop *l, void *data)
 {
     struct server *s = data;
+    struct owner *o = s->poll_at;
+    unsigned checked = 0;
     (void)l;
-    for (struct owner *o = leases_next_owner(&s->leases, NULL); o;
-         o = leases_next_owner(&s->leases, o))
-        if (o->polled && !owner_alive(o))
+    while ((o = leases_next_owner(&s->leases, o))) {
+        if (!o->polled)
+            continue;
+        if (!owner_alive(o))
             owner_gone(s, o);
+        if (++checked == POLL_TURN) {
+            s->poll_at = o;
+            return POLL_TURN_MS;
+        }
+    }
+    s->poll_at = NULL;
     return s->stats.polled_owners ? POLL_MS : LOOP_DONE;
 }
 
@@ -118,6 +142,21 @@ static int64_t retry_resting(struct loop *l, void *data)
     if (freed)
         slog(LOG_INFO, "%zu ports no longer bound: free again", freed);
     return s->leases.resting.len ? RETRY_MS : LOOP_DONE;
+}
+
+/* Make the pid map a slice further; once it is new, answer the requests
+ * that waited for it. */
+static int64_t pidns_timer(struct loop *l, void *data)
+{
+    struct server *s = data;
+    (void)l;
+    int64_t next = pidns_work(&s->pidns);
+    if (next)
+        return next;
+    slog(LOG_DEBUG, "pid map: %zu processes, of every namespace",
+         s->pidns.map.len);
+    client_retry(s);
+    return LOOP_DONE;
 }
 
 static int64_t sync_journal(struct loop *l, void *data)
@@ -137,13 +176,15 @@ void server_timers(struct server *s)
     s->t_settle = loop_timer(&s->loop, settle_timer, s);
     s->t_poll = loop_timer(&s->loop, poll_owners, s);
     s->t_sync = loop_timer(&s->loop, sync_journal, s);
+    s->t_pidns = loop_timer(&s->loop, pidns_timer, s);
 }
 
-/* A watch on a new owner: its pidfd in the loop if we can spare the fd,
- * else polling (through fd when it is an open /proc/PID). */
+/* A watch on a new owner: its pidfd in the loop if the owners' fd budget
+ * has room, else polling (through fd when it is an open /proc/PID). */
 static void watch(struct server *s, struct owner *o, int fd, bool is_pidfd)
 {
-    if (fd >= s->fd_limit - FD_HEADROOM) {
+    if (fd >= 0 && (s->owner_fds >= s->owner_fd_max ||
+                    fd >= s->fd_limit - FD_HEADROOM)) {
         close(fd);
         fd = -1;
     }
@@ -153,6 +194,8 @@ static void watch(struct server *s, struct owner *o, int fd, bool is_pidfd)
         fd = -1;
     }
     o->pidfd = fd;
+    if (fd >= 0)
+        s->owner_fds++;
     o->polled = !is_pidfd || fd < 0;
     if (o->polled && s->stats.polled_owners++ == 0)
         loop_timer_within(&s->loop, s->t_poll, POLL_MS);
@@ -312,12 +355,14 @@ static pid_t resolve(struct server *s, const struct client *c, long long pid,
         *code = ERR_NO_SUCH_PID;
         return 0;
     }
-    unsigned scans = s->pidns.scans;
-    pid_t ours = pidns_resolve(&s->pidns, c->peer_pid, pid, s->why,
+    pid_t ours = pidns_resolve(&s->pidns, c->peer_pid, pid, c->asked, s->why,
                                sizeof(s->why));
-    if (s->pidns.scans != scans)
-        slog(LOG_DEBUG, "pid map: %zu processes of other namespaces",
-             s->pidns.len);
+    if (ours == PIDNS_WAIT) {
+        s->pid_wait = true;
+        *code = ERR_NO_SUCH_PID;
+        loop_timer_within(&s->loop, s->t_pidns, 0);
+        return 0;
+    }
     if (ours <= 0) {
         *code = ours < 0 ? ERR_PID_REFUSED : ERR_NO_SUCH_PID;
         return 0;
@@ -394,12 +439,8 @@ static void end_lease(struct server *s, unsigned port, bool undo)
     struct owner *o = leases_owner_of(&s->leases, port);
     if (o->nleases == 1 && o->polled)
         s->stats.polled_owners--;
-    int pidfd = undo ? leases_ungrant(&s->leases, port)
-                     : leases_release(&s->leases, port);
-    if (pidfd >= 0) {
-        loop_forget(&s->loop, pidfd);
-        close(pidfd);
-    }
+    unwatch(s, undo ? leases_ungrant(&s->leases, port)
+                    : leases_release(&s->leases, port));
 }
 
 /* Name the grants and write them to the journal; on failure undo them
@@ -427,6 +468,7 @@ unsigned server_grant_n(struct server *s, const struct client *c, long long pid,
 {
     struct leases *ls = &s->leases;
     struct owner *o = NULL;
+    s->pid_wait = false;
     /* A pool too empty refuses in O(1), before any /proc lookup. */
     if (ls->free.len < count) {
         s->stats.checked_last = 0;

@@ -60,6 +60,9 @@ struct client {
     uid_t uid;
     size_t len;
     int64_t deadline;
+    int64_t asked;      /* when it came: only a pid map made since can say
+                         * a pid is not there; 0: its time is up */
+    bool waiting;       /* its request waits for the pid map */
     struct client *prev, *next;
     /* Once the request is answered, buf holds what is left of the reply:
      * buf[out_off..out_len). A leases reply is written as the socket
@@ -104,6 +107,8 @@ struct server {
     enum pause_reason paused;
     int64_t pause_logged;       /* when a pause was last logged */
     int fd_limit;               /* RLIMIT_NOFILE soft limit */
+    int owner_fds, owner_fd_max;/* fds owners hold, may hold (fair_shares) */
+    struct owner *poll_at;      /* the last owner polled; NULL: a new round */
     struct pidns pidns;         /* callers' pids into ours */
     bool no_proc;               /* /proc unreadable: pidfds only */
     struct uid_limits quota, conn_cap;  /* leases, connections per uid */
@@ -113,7 +118,8 @@ struct server {
     size_t nclients;
     struct client *spare;       /* closed clients kept for reuse, by next */
     size_t nspare;
-    int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync;
+    int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync, t_pidns;
+    bool pid_wait;              /* the last pick waits for the pid map */
     char why[160];              /* why the last request was denied */
     struct cmd_entry cmds[CMD_CACHE];
 };
@@ -153,6 +159,8 @@ void client_say_err(int fd, enum proto_err code, const char *why);
 int64_t client_expire(struct loop *l, void *data);
 /* Close every client (at shutdown). */
 void client_close_all(struct server *s);
+/* Answer the clients whose requests waited for the pid map. */
+void client_retry(struct server *s);
 
 /* Grant count ports to the owner named by pid, all or none, named by
  * names (NULL: unnamed); the heart of a request. The nprefer ports of
@@ -170,7 +178,8 @@ void server_ungrant(struct server *s, unsigned port);
 /* End the lease of port early (v1 release); the port is probed before it
  * is free again. */
 void server_release(struct server *s, unsigned port);
-/* Register the timers of server.c: reclaim retries, polling, fsync. */
+/* Register the timers of server.c: reclaim retries, polling, fsync, the
+ * pid map. */
 void server_timers(struct server *s);
 /* Restore a lease read from the journal if its owner lives on (a
  * journal_load callback, arg the server). Returns 0. */
@@ -196,6 +205,7 @@ struct reply {
     char *text;
     size_t len, cap;
     bool heap, legacy, failed, refused;
+    bool wait;          /* no reply yet: the pick waits for the pid map */
     bool leases;        /* text is the head of a leases reply of count lines:
                          * the lines follow by answer_leases_more */
     size_t count;
@@ -217,8 +227,9 @@ void answer(struct server *s, const struct client *c, const struct request *r,
 
 /* Write the next lease lines of c's leases reply into c->buf, from the
  * leased port after c->cursor, as many as fit whole (at most
- * c->lines_left), advancing both. Returns the bytes written: 0 when the
- * reply is complete. */
+ * c->lines_left), advancing both; when the leases run out before
+ * lines_left does, an empty line ends the reply. Returns the bytes written:
+ * 0 when the reply is complete. */
 size_t answer_leases_more(struct server *s, struct client *c);
 
 /* Run the server until SIGTERM/SIGINT. Returns an exit code. */

@@ -1,6 +1,7 @@
 #!/usr/bin/env bats
 # include/portpicker_client.h: examples/pick_ports.c built as C99 and as C++,
-# run against our server and against Debian's portserver.py.
+# run against our server, against Debian's portserver.py and against a
+# hostile fake server (tests/fake_server.py).
 
 load helpers
 load serve_helpers
@@ -88,6 +89,25 @@ names_in_pool() {
     PORTSERVER_ADDRESS=@pp-nobody-$$ run "$EXAMPLE" x
     [ "$status" -eq 1 ]
     [[ "$output" == *"no port server at @pp-nobody-$$"* ]]
+}
+
+@test "the C client never returns one port for two names" {
+    build gcc $C99
+    ADDR=$(new_address)
+    answers 'ok 15000 15000\n'
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE" http grpc
+    [ "$status" -eq 1 ]
+    [ "$output" = "pick_ports: pick: not a reply of the protocol (a port granted twice): ok 15000 15000" ]
+}
+
+@test "the C client shows a server's err text with its control bytes escaped" {
+    build gcc $C99
+    ADDR=$(new_address)
+    answers "err quota $TERMINAL_ESCAPES over\\n"
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE" http grpc
+    [ "$status" -eq 1 ]
+    printf '%s' "$output" | visible
+    [ "$output" = 'pick_ports: pick: the port server refused: \x1b]0;pwned\x07\x1b[2J over' ]
 }
 
 @test "make install puts the client header and a portpicker.pc with the prefix" {

@@ -71,13 +71,19 @@ load helpers
     [ "$status" -eq 1 ]
 }
 
-@test "a port left in TIME_WAIT counts as free, as for any SO_REUSEADDR server" {
+@test "a port left in TIME_WAIT counts as free, as for any SO_REUSEADDR server; without sock_diag as taken" {
     port=$(pp pick)
     "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" time-wait "$port"
     hex=$(printf '%04X' "$port")
     grep -q ":$hex [0-9A-F:]* 06 " /proc/net/tcp || skip "no TIME_WAIT entry appeared"
     run pp check "$port"
-    [ "$status" -eq 0 ]
+    if has_linux_mechanism sockdiag; then
+        [ "$status" -eq 0 ]
+    else
+        # No connection can be told from a claim: conservative.
+        [ "$status" -eq 1 ]
+        [[ "$output" == "$port in use (tcp on "* ]]
+    fi
 }
 
 @test "check answers for several ports and exits 1 if any is in use" {
@@ -250,6 +256,7 @@ load helpers
 }
 
 @test "a free port takes two dual-stack sockets with IPv6 on, four with it off (make test-ipv6-off)" {
+    needs_linux_mechanism proc-ipv6
     command -v strace >/dev/null || skip "strace is not installed"
     port=$(pp pick)
     run strace -e trace=socket,setsockopt "$PORTPICKER" check "$port"

@@ -6,7 +6,7 @@ load helpers
 @test "portpicker --help lists every applet and exits 0" {
     run pp --help
     [ "$status" -eq 0 ]
-    for applet in pick check serve release; do
+    for applet in $(built_applets pick check serve release); do
         [[ "$output" == *"  $applet "* ]]
     done
 }
@@ -27,7 +27,7 @@ load helpers
 @test "a link named after an applet runs that applet" {
     ln -s "$PORTPICKER" "$BATS_TEST_TMPDIR/pick"
     ln -s "$PORTPICKER" "$BATS_TEST_TMPDIR/check"
-    run "$BATS_TEST_TMPDIR/pick"
+    run --separate-stderr "$BATS_TEST_TMPDIR/pick"
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^[0-9]+$ ]]
     run "$BATS_TEST_TMPDIR/check" --help
@@ -52,8 +52,18 @@ load helpers
     done
 }
 
+@test "off Linux, serve says in one line that the server needs Linux, and why, exit 2" {
+    needs_fallback serve
+    for words in "serve" "serve --help" "serve -a /tmp/x.sock"; do
+        run --separate-stderr pp $words
+        [ "$status" -eq 2 ]
+        [ -z "$output" ]
+        [ "$stderr" = "portpicker serve: the port server needs Linux (it watches each lease's owner with pidfd, epoll and /proc): this build has the client applets only" ]
+    done
+}
+
 @test "every applet answers --help and -h on stdout with exit 0" {
-    for applet in pick check serve release; do
+    for applet in $(built_applets pick check serve release); do
         for opt in --help -h; do
             run --separate-stderr pp "$applet" $opt
             [ "$status" -eq 0 ]
@@ -65,7 +75,7 @@ load helpers
 
 @test "every applet answers --version and -V with portpicker's version" {
     version=$(pp --version)
-    for applet in pick check serve release; do
+    for applet in $(built_applets pick check serve release); do
         for opt in --version -V; do
             run --separate-stderr pp "$applet" $opt
             [ "$status" -eq 0 ]
@@ -101,7 +111,7 @@ load helpers
 }
 
 @test "portpicker help APPLET prints that applet's --help" {
-    for applet in pick check serve release; do
+    for applet in $(built_applets pick check serve release); do
         run pp help "$applet"
         [ "$status" -eq 0 ]
         [ "$output" = "$(pp "$applet" --help)" ]

@@ -6,19 +6,9 @@
 load helpers
 
 setup() {
-    ADDR=@pp-fake-$BATS_TEST_NUMBER-$$-$RANDOM
+    ADDR=$(new_address)
     export FAKE_LOG=$BATS_TEST_TMPDIR/requests
     unset PORTSERVER_ADDRESS
-}
-
-# fake MODE [ARG]: start tests/fake_server.py on $ADDR.
-fake() {
-    local out=$BATS_TEST_TMPDIR/fake.out
-    "$PYTHON" "$BATS_TEST_DIRNAME/fake_server.py" "$ADDR" "$@" >"$out" 2>&1 &
-    track_pid $!
-    for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return; sleep 0.02; done
-    echo "fake server did not start: $(cat "$out")" >&2
-    return 1
 }
 
 @test "pick sends python_portpicker's exact request: the pid and a newline" {
@@ -34,6 +24,25 @@ fake() {
     PORTSERVER_ADDRESS=$ADDR run pp pick 4242
     [ "$status" -eq 0 ]
     [ "$output" = 20002 ]
+}
+
+@test "where there are no abstract sockets, an @NAME address is refused saying so, and no file @NAME is tried" {
+    needs_fallback abstract
+    cd "$BATS_TEST_TMPDIR"
+    ADDR=@pp-nowhere
+    fake reply '20004\n'
+    refused="'@pp-nowhere' is a Linux abstract socket name, and this system has none: use a socket path"
+    for words in "pick --server @pp-nowhere 4242" "release -s @pp-nowhere 20004"; do
+        run --separate-stderr pp $words
+        [ "$status" -eq 3 ]
+        [ -z "$output" ]
+        [ "$stderr" = "portpicker ${words%% *}: $refused" ]
+    done
+    # check --server-up answers "no", saying why.
+    run pp check --server-up -s @pp-nowhere
+    [ "$status" -eq 1 ]
+    [ "$output" = "$refused" ]
+    [ ! -s "$FAKE_LOG" ]
 }
 
 @test "a filesystem path works as the address too" {

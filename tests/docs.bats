@@ -18,7 +18,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the man page" {
-    for applet in pick check serve release run; do
+    for applet in $(built_applets pick check serve release run); do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
         done
@@ -26,7 +26,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the bash completion" {
-    for applet in pick check serve release run; do
+    for applet in $(built_applets pick check serve release run); do
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
         for opt in $(help_options "$applet"); do
             [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
@@ -35,7 +35,7 @@ has_word() {
 }
 
 @test "the bash completion offers no option that --help does not list" {
-    for applet in pick check serve release run; do
+    for applet in $(built_applets pick check serve release run); do
         known=" $(help_options "$applet" | tr '\n' ' ') "
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
         for opt in $words; do
@@ -45,7 +45,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the zsh completion" {
-    for applet in pick check serve release run; do
+    for applet in $(built_applets pick check serve release run); do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
         done
@@ -70,7 +70,7 @@ fish_options() {
 
 @test "the fish completion offers exactly each applet's --help options, values where --help has them" {
     command -v fish >/dev/null || skip "fish is not installed"
-    for applet in pick check serve release; do
+    for applet in $(built_applets pick check serve release); do
         diff <(help_options "$applet") <(fish_options "$applet") ||
             { echo "fish completion of $applet differs from its --help (< help, > fish)"; return 1; }
         diff <(help_value_options "$applet") <(fish_options "$applet" values) ||

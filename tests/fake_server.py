@@ -6,6 +6,7 @@ usage: fake_server.py ADDRESS MODE [ARG]
 ADDRESS is @name (abstract) or a path. Each connection reads one request
 (up to a newline), appends it to $FAKE_LOG if set, then, by MODE:
   reply TEXT   write TEXT (with \\n escapes) and close
+  file PATH    write the bytes of PATH exactly, and close
   close        close without writing (a refusal, or a legacy server)
   hang         never answer
   legacy       answer a bare pid with "20000\\n", close on anything else
@@ -39,6 +40,9 @@ def serve(conn, mode, arg):
     request = read_request(conn)
     if mode == "reply":
         conn.sendall(arg.encode().decode("unicode_escape").encode("latin-1"))
+    elif mode == "file":
+        with open(arg, "rb") as f:
+            conn.sendall(f.read())
     elif mode == "hang":
         time.sleep(3600)
     elif mode == "legacy" and request.strip().isdigit():

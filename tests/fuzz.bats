@@ -1,8 +1,9 @@
 #!/usr/bin/env bats
 # The libFuzzer targets (`make fuzz`): the protocol module (fuzz/proto_fuzz.c,
 # seeds in fuzz/corpus) and the journal reader (fuzz/journal_fuzz.c, seeds
-# in fuzz/journal-corpus) and the port range parser (fuzz/ranges_fuzz.c, seeds
-# in fuzz/ranges-corpus): a short run of each from its seeds, and every
+# in fuzz/journal-corpus), the port range parser (fuzz/ranges_fuzz.c, seeds
+# in fuzz/ranges-corpus) and what clients do with a server's reply
+# (fuzz/reply_fuzz.c, seeds in fuzz/reply-corpus): a short run of each from its seeds, and every
 # seed once, so an input that once broke a promise stays a regression test.
 # Needs clang's libFuzzer; the binary under test ($PORTPICKER) does not
 # matter here.
@@ -65,4 +66,12 @@ replay_seeds() {
 
 @test "every seed range spec, good or bad, keeps the range parser's promises" {
     replay_seeds ranges "$TOP/fuzz/ranges-corpus"
+}
+
+@test "the reply checks and the escaper survive 10 seconds of fuzzing from their seeds" {
+    fuzz_briefly reply 8192 "$TOP/fuzz/reply-corpus"
+}
+
+@test "every seed reply, hostile or whole, is refused or escaped into valid JSON and text without control bytes" {
+    replay_seeds reply "$TOP/fuzz/reply-corpus"
 }

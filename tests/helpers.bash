@@ -10,7 +10,64 @@ PORTPICKER=${PORTPICKER:-$BATS_TEST_DIRNAME/../portpicker}
 if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 TRACKED_PIDS=()
 
-pp() { "$PORTPICKER" "$@"; }
+# The Linux-only mechanisms the binary was built with, "NAME yes" or "NAME
+# no" a line (portpicker --features; lib/os.h). A binary too old to say is
+# taken for a Linux build.
+FEATURES=$("$PORTPICKER" --features 2>/dev/null) || FEATURES=
+has_linux_mechanism() { [ -z "$FEATURES" ] || grep -qx "$1 yes" <<<"$FEATURES"; }
+
+# needs_linux_mechanism NAME...: skip, naming it, unless the build has each
+# (the POSIX build of make test-posix has none).
+needs_linux_mechanism() {
+    local m
+    for m in "$@"; do
+        has_linux_mechanism "$m" ||
+            skip "needs Linux's $m, which this build replaces by its portable fallback"
+    done
+}
+
+# needs_fallback NAME: skip unless the build uses NAME's portable fallback.
+needs_fallback() {
+    ! has_linux_mechanism "$1" ||
+        skip "tests the portable fallback for $1, which this Linux build does not use"
+}
+
+# built_applets APPLET...: those of the applets the build has (no serve off
+# Linux).
+built_applets() {
+    local a
+    for a in "$@"; do
+        [ "$a" != serve ] || has_linux_mechanism serve && echo "$a"
+    done
+}
+
+# A fresh server address for this test: an abstract name, or where the
+# client has none a socket path.
+new_address() {
+    if has_linux_mechanism abstract; then
+        echo "@pp-test-$BATS_TEST_NUMBER-$$-$RANDOM"
+    else
+        echo "$BATS_TEST_TMPDIR/pp-$RANDOM.sock"
+    fi
+}
+
+# The POSIX build cannot ask for the ephemeral range, so each pick warns
+# with this one line (lib/kernel_ports_iana.c; tests/pick.bats checks it);
+# pp drops it, so that tests written for a silent pick hold there too.
+PICK_WARNING=
+if ! has_linux_mechanism proc-ports; then
+    PICK_WARNING=$("$PORTPICKER" pick 2>&1 >/dev/null)
+fi
+
+pp() {
+    [ -n "$PICK_WARNING" ] || { "$PORTPICKER" "$@"; return; }
+    local err rc=0
+    err=$(mktemp "${BATS_TEST_TMPDIR:-${TMPDIR:-/tmp}}/pp-stderr.XXXXXX")
+    "$PORTPICKER" "$@" 2>"$err" || rc=$?
+    grep -vxF -- "$PICK_WARNING" "$err" >&2 || true
+    rm -f "$err"
+    return "$rc"
+}
 
 track_pid() { TRACKED_PIDS+=("$1"); }
 
@@ -41,6 +98,40 @@ hold_socket() {
         return 1
     fi
 }
+
+# fake MODE [ARG]: start tests/fake_server.py (a server that answers what
+# it is told, see there) on $ADDR.
+fake() {
+    local out=$BATS_TEST_TMPDIR/fake.out
+    [[ "$ADDR" == @* ]] || rm -f "$ADDR"
+    # emptied first: a "ready" left by an earlier fake must not pass for
+    # this one's
+    : >"$out"
+    "$PYTHON" "$BATS_TEST_DIRNAME/fake_server.py" "$ADDR" "$@" >>"$out" 2>&1 &
+    track_pid $!
+    for _ in $(seq 200); do grep -q ready "$out" 2>/dev/null && return; sleep 0.02; done
+    echo "fake server did not start: $(cat "$out")" >&2
+    return 1
+}
+
+# answers FORMAT [ARG...]: a fake server on $ADDR that answers every
+# request with the bytes printf FORMAT ARG... writes.
+answers() {
+    printf "$@" >"$BATS_TEST_TMPDIR/reply"
+    fake file "$BATS_TEST_TMPDIR/reply"
+}
+
+# visible: stdin is valid UTF-8 with no control character but newlines.
+visible() {
+    "$PYTHON" -c '
+import sys
+text = sys.stdin.buffer.read().decode("utf-8")
+bad = [c for c in text if c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0)]
+assert not bad, bad'
+}
+
+# The same hostile text where a server puts words for people.
+TERMINAL_ESCAPES='\033]0;pwned\007\033[2J'
 
 # A port free right now, from the binary under test.
 free_port() { pp pick "$@"; }

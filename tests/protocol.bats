@@ -178,6 +178,37 @@ assert l["cmd"] == "sleep 300", l' "$port" "$OWNER"
     [ "$(echo "$output" | "$PYTHON" -c 'import json,sys; print(len(json.load(sys.stdin)))')" -eq 500 ]
 }
 
+@test "a listing whose leases end while it is written ends with an empty line, so it is not taken for one cut short" {
+    "$PYTHON" -c 'import time; time.sleep(300)' "$(printf '%*s' 300 '' | tr ' ' x)" &
+    OWNER=$!
+    track_pid "$OWNER"
+    start_server --pool 23200-23799
+    pp pick --server "$ADDR" -n 600 "$OWNER" >/dev/null
+    # read the head, let the owner die (its 600 leases end), read the rest
+    run "$PYTHON" -c '
+import os, signal, socket, sys, time
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.settimeout(5)
+s.connect("\0" + sys.argv[1][1:])
+s.sendall(b"v1 leases\n")
+reply = s.recv(1024)
+os.kill(int(sys.argv[2]), signal.SIGKILL)
+time.sleep(0.5)
+while True:
+    chunk = s.recv(65536)
+    if not chunk:
+        break
+    reply += chunk
+lines = reply.split(b"\n")
+print(lines[0].decode(), len(lines) - 3, reply.endswith(b"\n\n"))' "$ADDR" "$OWNER"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    read -r ok count lines whole <<<"$output"
+    [ "$ok $count" = "ok 600" ]
+    [ "$lines" -lt 600 ]
+    [ "$whole" = True ]
+}
+
 @test "a dead owner's named lease leaves the table" {
     start_owner
     start_server --pool 23140-23149

@@ -32,6 +32,7 @@ python_is_free() {
 }
 
 @test "a port held by pick: python_portpicker says free, we say in use" {
+    needs_linux_mechanism sockdiag
     port=$(pp pick $$ 5)
     track_pid "$(pgrep -nf "pick $$ 5" | head -1)"
     [ "$(python_is_free "$port")" = True ]
@@ -40,6 +41,7 @@ python_is_free() {
 }
 
 @test "python_portpicker's hold fences out its consumer; ours lets it in" {
+    needs_linux_mechanism sockdiag
     port=$(/usr/bin/python3 -m portpicker $$ 3)
     if pp check -q "$port"; then
         skip "this python_portpicker has no BIND_TIMEOUT hold (added in 1.6.0; Debian 12 ships 1.5.2)"

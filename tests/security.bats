@@ -269,8 +269,9 @@ in_pidns() {
     # $$ is the namespace's pid 1: the caller's parent, found by walking up.
     [ "$(grep -c "debug: pid 1 of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 3 ]
     [ "$(grep -c "debug: pid [0-9]* of pid [0-9]*'s namespace is our pid" "$SERVER_LOG")" -eq 6 ]
-    # The sibling needed the map: one scan for three requests, and the miss
-    # for 4000 came within the same second or caused one more.
+    # The sibling needed the map: one pass for three requests (the other
+    # two are hits, checked against the process itself); the miss for 4000
+    # waits for a pass begun after it came: one more.
     [ "$(grep -c "debug: pid map: " "$SERVER_LOG")" -le 2 ]
     grep -q "no pid 4000 in the caller's pid namespace" "$SERVER_LOG"
     start_owner
@@ -293,6 +294,46 @@ in_pidns() {
     start_owner "${NOBODY[@]}"
     port=$("${NOBODY[@]}" "$PORTPICKER" pick --server "$ADDR" "$OWNER")
     in_pool "$port" 23730 23739
+}
+
+@test "a pid missing from a crowded pid namespace is looked for between other requests, which are answered first" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    start_server --pool 23740-23749 --verbose
+    # In a namespace of 3,000 processes, a pick for a pid that is not there
+    # needs a pass over /proc; a status asked 30 ms later must not wait for
+    # it, and the pick still gets its answer.
+    run unshare --pid --fork --mount-proc --kill-child "$PYTHON" -c '
+import socket, sys, time, select
+sys.path.insert(0, sys.argv[2])
+import hostile
+hostile.sleepers(3000)
+try:
+    def send(line):
+        s = hostile.connect(sys.argv[1])
+        s.settimeout(None)
+        s.sendall(line)
+        return s
+    miss = send(b"v1 pick 4194305 1\n")
+    time.sleep(0.03)
+    status = send(b"v1 status\n")
+    order, left = [], {miss: "miss", status: "status"}
+    while left:
+        ready, _, _ = select.select(list(left), [], [], 10)
+        if not ready:
+            break
+        for s in ready:
+            reply = s.recv(4096).decode()
+            order.append(left.pop(s) + ": " + reply.split(" ")[0] + " " + reply.split(" ")[1])
+    print("\n".join(order))
+finally:
+    hostile.kill_children()
+' "$ADDR" "$BATS_TEST_DIRNAME/attack" 3>&-
+    echo "$output"
+    [ "${lines[0]}" = "status: ok portpicker" ]
+    [ "${lines[1]}" = "miss: err no-such-pid" ]
+    grep -q "no pid 4194305 in the caller's pid namespace" "$SERVER_LOG"
+    start_owner
+    [ -n "$(ask "$OWNER")" ]
 }
 
 # ---- 9. --no-pidfd and a pid reused at once ----
@@ -372,6 +413,21 @@ print(s.makefile().read(), end=\"\")" | grep -c "^port=$port "
     [ "${#lines[@]}" -eq 2 ]
     [[ "${lines[0]}" == "portpicker pick: cannot read the kernel's ephemeral range"*"leaving out 32768-60999"* ]]
     in_pool "${lines[1]}" 32760 32767
+}
+
+@test "without /proc/sys/net/ipv4, pick reads no uninitialised memory: no reserved port is guessed" {
+    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "valgrind runs the plain build"
+    command -v valgrind >/dev/null || skip "valgrind is not installed"
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+    run --separate-stderr unshare --mount env PORTPICKER="$PORTPICKER" sh -c \
+        'mount -t tmpfs none /proc/sys/net/ipv4 || exit 90
+         valgrind -q --error-exitcode=99 "$PORTPICKER" pick --range 32760-32770'
+    [ "$status" -ne 90 ] || skip "cannot mount over /proc/sys/net/ipv4 here"
+    echo "$stderr"
+    [ "$status" -eq 0 ]
+    [[ "$stderr" != *"uninitialised"* ]]
+    [[ "$stderr" == "portpicker pick: cannot read the kernel's ephemeral range"* ]]
+    in_pool "$output" 32760 32767
 }
 
 # ---- 2. memory: clients that ask for the lease table and never read ----
@@ -470,6 +526,38 @@ print(closed)
     start_owner
     [ -n "$(pick_for "$OWNER")" ]
     grep -q "per uid: 5 leases, 12 connections" "$SERVER_LOG"
+}
+
+# pidfds SERVER_PID: how many pidfds the server holds.
+pidfds() {
+    local n=0 fd
+    for fd in /proc/"$1"/fd/*; do
+        [ "$(readlink "$fd")" != "anon_inode:[pidfd]" ] || n=$((n + 1))
+    done
+    echo "$n"
+}
+
+@test "with 64 fds, one user's owners take at most half, its idle connections the rest of its share, and root is still answered" {
+    SERVE_WRAP="prlimit --nofile=64:64" start_server --pool 21530-21629
+    grep -q "owners watched by fd: at most 24; beyond, polled" "$SERVER_LOG"
+    # Nobody leases to 40 processes of its own (within its quota of 50),
+    # then holds 12 idle connections (its cap) and reopens each one closed.
+    "${NOBODY[@]}" "$PYTHON" "$BATS_TEST_DIRNAME/attack/hostile.py" owners \
+        "$ADDR" 40 12 30 >"$BATS_TEST_TMPDIR/hostile" 3>&- &
+    HOSTILE=$!
+    track_pid "$HOSTILE"
+    wait_for grep -q ready "$BATS_TEST_TMPDIR/hostile"
+    echo "server pidfds: $(pidfds "$SERVER_PID")"
+    [ "$(pidfds "$SERVER_PID")" -le 24 ]
+    sleep 0.5
+    run pp check --server-up -t 5 -s "$ADDR"
+    [ "$status" -eq 0 ]
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+    # Nobody's owners die: the polled ones are reclaimed too.
+    kill "$HOSTILE"
+    wait "$HOSTILE" || true
+    wait_for eval '[ "$(counter leases-held)" -eq 1 ]'
 }
 
 @test "by default one user may lease half the pool (err quota), and others still get ports" {

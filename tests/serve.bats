@@ -200,17 +200,23 @@ PY
     unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot unshare a pid namespace"
     start_server --pool 21310-21319
     out=$BATS_TEST_TMPDIR/ns.out
-    # Inside: pid 1 is the shell; it asks for itself, then waits.
-    unshare --pid --fork --mount-proc sh -c \
-        "'$PYTHON' '$SERVE_CLIENT' '$ADDR' '1\n' > '$out' 2>/dev/null; sleep 300" &
+    # Inside: pid 1 is the shell; it asks for itself, then waits. With
+    # --kill-child, stopping unshare ends the container, sleep and all.
+    unshare --pid --fork --mount-proc --kill-child sh -c \
+        "'$PYTHON' '$SERVE_CLIENT' '$ADDR' '1\n' > '$out.part' 2>/dev/null; mv '$out.part' '$out'; sleep 300" &
     track_pid $!
-    wait_for grep -q . "$out"
+    wait_for test -s "$out"
     port=$(cat "$out")
     in_pool "$port" 21310 21319
-    # The owner is the container's shell, by its pid out here.
-    inner=$(grep -l "^NSpid:.*[[:space:]]1$" /proc/[0-9]*/status 2>/dev/null |
-        while read -r f; do p=${f#/proc/}; p=${p%/status}
-            grep -q "port $port to pid $p " "$SERVER_LOG" && echo "$p"; done)
+    # The owner is the container's shell, by its pid out here (other
+    # suites' containers have a pid 1 too: the server's log tells which).
+    container_shell() {
+        grep -l "^NSpid:.*[[:space:]]1$" /proc/[0-9]*/status 2>/dev/null |
+            while read -r f; do p=${f#/proc/}; p=${p%/status}
+                grep -q "port $port to pid $p " "$SERVER_LOG" && echo "$p"; done
+    }
+    wait_for eval '[ -n "$(container_shell)" ]'
+    inner=$(container_shell)
     [ -n "$inner" ]
     # When the container ends, the lease ends.
     kill -9 "$inner"

@@ -3,9 +3,6 @@
 
 SERVE_CLIENT="$BATS_TEST_DIRNAME/serve_client.py"
 
-# A fresh abstract address for this test.
-new_address() { echo "@pp-test-$BATS_TEST_NUMBER-$$-$RANDOM"; }
-
 # wait_for CMD...: retry CMD for up to 5 seconds.
 wait_for() {
     for _ in $(seq 250); do
@@ -16,14 +13,16 @@ wait_for() {
 }
 
 # start_server [OPTIONS...]: run `portpicker serve --address $ADDR OPTIONS`
-# in the background (ADDR defaults to a fresh abstract name), logging to
-# $SERVER_LOG, and return when it listens. Sets SERVER_PID and ADDR. With
+# in the background (ADDR defaults to new_address), logging to $SERVER_LOG,
+# and return when it listens. Sets SERVER_PID and ADDR. The server is
+# PORTPICKER_SERVE when set (make test-posix: the Linux build, for a client
+# that has no server of its own), else the binary under test. With
 # SERVE_WRAP set (a command prefix such as strace), the server runs under it
 # and SERVER_PID is the wrapper's.
 start_server() {
     ADDR=${ADDR:-$(new_address)}
     SERVER_LOG=${SERVER_LOG:-$BATS_TEST_TMPDIR/server.log}
-    ${SERVE_WRAP:-} "$PORTPICKER" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" 3>&- &
+    ${SERVE_WRAP:-} "${PORTPICKER_SERVE:-$PORTPICKER}" serve --address "$ADDR" "$@" 2>>"$SERVER_LOG" 3>&- &
     SERVER_PID=$!
     track_pid "$SERVER_PID"
     if ! wait_for grep -q "listening on" "$SERVER_LOG"; then
@@ -71,6 +70,9 @@ start_owner() {
     "$@" sleep 300 &
     OWNER=$!
     track_pid "$OWNER"
+    # A wrapper (setpriv) sets its uids before it execs: until then the
+    # owner is still ours, and a lease asked as the other uid is refused.
+    wait_for grep -qx sleep "/proc/$OWNER/comm"
 }
 
 # counter NAME: the server's counter NAME, logged after a SIGUSR1.

@@ -1,0 +1,30 @@
+/* fdflags.c: set one flag of a descriptor, for systems and paths where it
+ * cannot be asked for when the descriptor is made. */
+#include "portpicker.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/resource.h>
+
+int fd_set_flag(int fd, int get, int set, int flag)
+{
+    int flags = fcntl(fd, get);
+    if (flags < 0)
+        return -1;
+    return (flags & flag) ? 0 : fcntl(fd, set, flags | flag);
+}
+
+int cloexec_below_limit(int low)
+{
+    struct rlimit lim;
+    if (getrlimit(RLIMIT_NOFILE, &lim) < 0)
+        return -1;
+    /* An unlimited soft limit (macOS allows one) is bounded by the kernel's
+     * per-process maximum, far below FD_LIMIT_MAX. */
+    rlim_t end = lim.rlim_cur < FD_LIMIT_MAX ? lim.rlim_cur : FD_LIMIT_MAX;
+    for (rlim_t fd = (rlim_t)low; fd < end; fd++)
+        if (fd_set_flag((int)fd, F_GETFD, F_SETFD, FD_CLOEXEC) < 0 &&
+            errno != EBADF)
+            return -1;
+    return 0;
+}

@@ -1,0 +1,45 @@
+/* kernel_ports_linux.c: the ports Linux keeps for itself, from /proc.
+ * (Elsewhere: kernel_ports_sysctl.c, kernel_ports_iana.c.) */
+#include "portpicker.h"
+
+#include <stdlib.h>
+
+const bool have_proc_ports = true;
+
+/* The kernel's ephemeral range, "32768\t60999\n", into *lo and *hi. */
+static bool parse_ephemeral(const char *text, unsigned *lo, unsigned *hi)
+{
+    char *end;
+    unsigned long a = strtoul(text, &end, 10);
+    const char *from = end;
+    unsigned long b = strtoul(from, &end, 10);
+    if (from == text || end == from || a > PORT_MAX || b > PORT_MAX)
+        return false;
+    *lo = (unsigned)a;
+    *hi = (unsigned)b;
+    return true;
+}
+
+int ephemeral_range(unsigned *lo, unsigned *hi, const char **guess)
+{
+    char buf[32];
+    if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
+                        sizeof(buf)) >= 0 &&
+        parse_ephemeral(buf, lo, hi))
+        return 0;
+    *lo = KERNEL_EPHEMERAL_LO;
+    *hi = KERNEL_EPHEMERAL_HI;
+    *guess = "cannot read the kernel's ephemeral range (is /proc mounted?): "
+             "leaving out " PROTO_STR(KERNEL_EPHEMERAL_LO) "-"
+             PROTO_STR(KERNEL_EPHEMERAL_HI) ", its default";
+    return -1;
+}
+
+ssize_t reserved_ports_read(char *buf, size_t len)
+{
+    ssize_t n = read_small_file("/proc/sys/net/ipv4/ip_local_reserved_ports",
+                                buf, len);
+    if (n < 0)
+        buf[0] = '\0';
+    return n;
+}

@@ -1,0 +1,183 @@
+/* proto_check.c: what a client checks in a server's reply before it prints
+ * or runs anything (docs/protocol.md, "What clients check"). A hostile or
+ * broken server gets its reply refused whole, with a reason; it never gets
+ * a port printed twice, a line half shown, or its bytes on a terminal. */
+#include "lib/proto.h"
+
+#include <stdio.h>
+#include <string.h>
+
+bool proto_check_ports(const unsigned *ports, unsigned n, char *why,
+                       size_t whylen)
+{
+    /* n is at most PROTO_MAX_PORTS: the square is a millisecond at worst,
+     * and a one-port pick touches no bitmap's pages. */
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (ports[i] == ports[j]) {
+                snprintf(why, whylen, "port %u granted twice", ports[i]);
+                return false;
+            }
+    return true;
+}
+
+/* A decimal number without sign or leading zero, at most max. */
+static bool number(const char *s, unsigned long max, unsigned long *v)
+{
+    size_t len = strspn(s, "0123456789");
+    if (!len || s[len] || len > 10 || (len > 1 && s[0] == '0'))
+        return false;
+    unsigned long long x = 0;
+    for (size_t i = 0; i < len; i++)
+        x = x * 10 + (unsigned)(s[i] - '0');
+    *v = (unsigned long)x;
+    return x <= max;
+}
+
+/* "-", or NAMEs joined by commas, each by the NAME rule. */
+static bool names_ok(const char *names)
+{
+    if (!strcmp(names, "-"))
+        return true;
+    unsigned count = 0;
+    for (const char *p = names;; p++) {
+        char name[PROTO_NAME_MAX + 2];
+        size_t len = strcspn(p, ",");
+        if (len > PROTO_NAME_MAX || ++count > PROTO_MAX_NAMES)
+            return false;
+        memcpy(name, p, len);
+        name[len] = '\0';
+        if (!proto_is_name(name))
+            return false;
+        p += len;
+        if (!*p)
+            return true;
+    }
+}
+
+static int hex_digit(char c)
+{
+    return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+           : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decode the command line of a lease line in place: printable ASCII,
+ * "\\" and "\xHH" (proto_format_lease's form), at most PROTO_CMD_MAX
+ * bytes once decoded. Returns the decoded length, or -1. */
+static long decode_cmd(char *cmd)
+{
+    size_t out = 0;
+    for (const char *p = cmd; *p; p++) {
+        unsigned char c = (unsigned char)*p;
+        if (c < 0x20 || c > 0x7e || out == PROTO_CMD_MAX)
+            return -1;
+        if (c == '\\' && p[1] == '\\') {
+            p++;
+        } else if (c == '\\') {
+            int hi = p[1] == 'x' ? hex_digit(p[2]) : -1;
+            int lo = hi < 0 ? -1 : hex_digit(p[3]);
+            if (lo < 0)
+                return -1;
+            c = (unsigned char)(hi << 4 | lo);
+            p += 3;
+        }
+        cmd[out++] = (char)c;
+    }
+    cmd[out] = '\0';
+    return (long)out;
+}
+
+/* One lease line (no newline) into v; false with why naming the field. */
+static bool check_lease(char *line, struct lease_view *v, char *why,
+                        size_t whylen)
+{
+    struct lease_fields f;
+    unsigned long port;
+    const char *bad = NULL;
+    if (strlen(line) >= PROTO_LEASE_LINE_MAX)
+        bad = "longer than the protocol's longest lease line";
+    else if (!proto_parse_lease(line, &f))
+        bad = "not port=... pid=... uid=... age=... names=... cmd=...";
+    else if (!number(f.port, 65535, &port) || port == 0)
+        bad = "port not in 1-65535";
+    else if (!number(f.pid, PROTO_PID_MAX, &v->pid) || v->pid == 0)
+        bad = "pid not in 1-" PROTO_STR(PROTO_PID_MAX);
+    else if (!number(f.uid, 4294967295ul, &v->uid))
+        bad = "uid not a 32-bit number";
+    else if (!number(f.age, 4294967295ul, &v->age))
+        bad = "age not a 32-bit number";
+    else if (!names_ok(f.names))
+        bad = "names= not '-' or NAMEs ([A-Za-z_][A-Za-z0-9_]*) joined by commas";
+    if (bad) {
+        snprintf(why, whylen, "%s", bad);
+        return false;
+    }
+    long cmdlen = decode_cmd((char *)f.cmd);
+    if (cmdlen < 0) {
+        snprintf(why, whylen, "cmd= has a raw byte, a bad escape (only \\\\ and "
+                 "\\xHH) or more than %d bytes", PROTO_CMD_MAX);
+        return false;
+    }
+    v->port = (unsigned)port;
+    v->names = f.names;
+    v->cmd = (char *)f.cmd;
+    v->cmdlen = (size_t)cmdlen;
+    return true;
+}
+
+enum proto_leases proto_check_leases(char *reply, size_t len,
+                                     struct lease_view *views, size_t cap,
+                                     size_t *n, char *why, size_t whylen)
+{
+    char *p = reply, *end = reply + len, *nl = memchr(p, '\n', len);
+    unsigned long count;
+    *n = 0;
+    if (strlen(reply) != len || strncmp(reply, "ok ", 3) || !nl) {
+        snprintf(why, whylen, "%s", strlen(reply) != len ? "a NUL byte"
+                 : "not 'ok COUNT' and lease lines");
+        return LEASES_BAD;
+    }
+    *nl = '\0';
+    if (!number(reply + 3, 65535, &count)) {
+        snprintf(why, whylen, "'ok COUNT' with COUNT not in 0-65535");
+        return LEASES_BAD;
+    }
+    for (p = nl + 1; p < end; p = nl + 1) {
+        nl = memchr(p, '\n', (size_t)(end - p));
+        if (!nl)
+            break;               /* the last line, cut */
+        if (nl == p) {
+            if (nl + 1 == end)
+                return LEASES_WHOLE;   /* some may have ended meanwhile */
+            snprintf(why, whylen, "bytes after the empty line that ends the "
+                     "listing (after %zu of %lu lease lines)", *n, count);
+            return LEASES_BAD;
+        }
+        *nl = '\0';
+        char field[160];
+        if (*n == count || *n == cap) {
+            snprintf(why, whylen, "more than the %lu lease lines announced", count);
+            return LEASES_BAD;
+        }
+        if (!check_lease(p, &views[*n], field, sizeof(field))) {
+            snprintf(why, whylen, "lease line %zu: %s", *n + 1, field);
+            return LEASES_BAD;
+        }
+        if (*n && views[*n].port <= views[*n - 1].port) {
+            snprintf(why, whylen, "lease line %zu: port %u after port %u (not in "
+                     "port order, or twice)", *n + 1, views[*n].port,
+                     views[*n - 1].port);
+            return LEASES_BAD;
+        }
+        (*n)++;
+    }
+    if (*n == count && p == end)
+        return LEASES_WHOLE;
+    if (*n == count) {
+        snprintf(why, whylen, "more than the %lu lease lines announced", count);
+        return LEASES_BAD;
+    }
+    snprintf(why, whylen, "the listing was cut short: %zu of %lu lease lines "
+             "came%s", *n, count, p < end ? " (and part of one more)" : "");
+    return LEASES_CUT;
+}

@@ -1,0 +1,219 @@
+#!/usr/bin/env bats
+# Clients trust nothing a server sends (docs/protocol.md, "What clients
+# check"): against tests/fake_server.py sending crafted replies, pick,
+# release, run and check refuse a reply that is not in the protocol whole
+# (exit 9, one line on stderr naming what was wrong, nothing on stdout,
+# nothing run), never let a server's control bytes reach the terminal, and
+# always write valid JSON.
+
+load helpers
+load serve_helpers
+
+setup() {
+    ADDR=$(new_address)
+    unset PORTSERVER_ADDRESS
+}
+
+# refused_whole WORDS...: `portpicker WORDS` exits 9, prints nothing on
+# stdout and one line on stderr (in $stderr).
+refused_whole() {
+    run --separate-stderr pp "$@"
+    echo "status $status, stdout '$output', stderr '$stderr'"
+    [ "$status" -eq 9 ]
+    [ -z "$output" ]
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+}
+
+# json_valid: stdin is one JSON document (RFC 8259: python reads it strictly).
+json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
+
+
+@test "pick -n 2 given the same port twice is exit 9, and prints no port" {
+    answers 'ok 15000 15000\n'
+    refused_whole pick --server "$ADDR" -n 2 4242
+    [[ "$stderr" == *"port 15000 granted twice"* ]]
+}
+
+@test "pick --env given one port for two NAMEs is exit 9" {
+    answers 'ok 15000 15000\n'
+    refused_whole pick --server "$ADDR" --env WEB DB 4242
+    [[ "$stderr" == *"granted twice"* ]]
+}
+
+@test "pick -n 2 given port 0 is exit 9" {
+    answers 'ok 0 15001\n'
+    refused_whole pick --server "$ADDR" -n 2 4242
+}
+
+@test "pick -n 2 given port 70000 is exit 9" {
+    answers 'ok 15000 70000\n'
+    refused_whole pick --server "$ADDR" -n 2 4242
+    [[ "$stderr" == *"not in the protocol: 'ok 15000 70000'" ]]
+}
+
+@test "pick -n 2 given three ports is exit 9" {
+    answers 'ok 15000 15001 15002\n'
+    refused_whole pick --server "$ADDR" -n 2 4242
+}
+
+@test "pick --env with two NAMEs given one port is exit 9: every NAME gets its own" {
+    answers 'ok 15000\n'
+    refused_whole pick --server "$ADDR" --env WEB DB 4242
+}
+
+@test "run given the same port for two NAMEs is exit 9, and the command never runs" {
+    answers 'ok 15000 15000\n'
+    refused_whole run --server "$ADDR" --env A --env B -- touch "$BATS_TEST_TMPDIR/ran"
+    [[ "$stderr" == *"granted twice"* ]]
+    [ ! -e "$BATS_TEST_TMPDIR/ran" ]
+}
+
+@test "terminal escapes in a server's err text reach no terminal from pick, release or run" {
+    answers "err exhausted $TERMINAL_ESCAPES no port\\n"
+    for words in "pick -n 2 4242" "release 15000" "run --env A -- true"; do
+        run --separate-stderr pp ${words%% *} --server "$ADDR" ${words#* }
+        [ "$status" -ne 0 ]
+        printf '%s' "$output$stderr" | visible
+        [[ "$stderr" == *'refused: \x1b]0;pwned\x07\x1b[2J no port' ]]
+    done
+}
+
+@test "raw control bytes and 0xff in a reply that is not in the protocol are shown escaped" {
+    answers 'ok 150\00100 \377\033[2J\n'
+    refused_whole pick --server "$ADDR" -n 2 4242
+    printf '%s' "$stderr" | visible
+    [[ "$stderr" == *"'ok 150\\x0100 \\xff\\x1b[2J'" ]]
+}
+
+@test "an err code this client does not know is shown escaped, exit 9" {
+    answers "err \033[2Jboom text\\n"
+    refused_whole release --server "$ADDR" 15000
+    printf '%s' "$stderr" | visible
+    [[ "$stderr" == *'does not know: '\''err \x1b[2Jboom text'\' ]]
+}
+
+@test "a leases listing cut short is exit 9 saying how many of how many lines came" {
+    answers 'ok 3\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\n'
+    refused_whole check --leases -s "$ADDR"
+    [[ "$stderr" == *"the listing was cut short: 1 of 3 lease lines came; nothing printed" ]]
+    refused_whole check --leases --json -s "$ADDR"
+}
+
+@test "a leases listing cut inside a line is exit 9" {
+    answers 'ok 2\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\nport=200'
+    refused_whole check --leases -s "$ADDR"
+    [[ "$stderr" == *"1 of 2 lease lines came (and part of one more)"* ]]
+}
+
+@test "more lease lines than COUNT announced is exit 9" {
+    answers 'ok 1\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\nport=20002 pid=42 uid=0 age=7 names=- cmd=b\n'
+    refused_whole check --leases -s "$ADDR"
+    [[ "$stderr" == *"more than the 1 lease lines announced"* ]]
+}
+
+@test "one port leased twice in a listing is exit 9" {
+    answers 'ok 2\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\nport=20001 pid=43 uid=0 age=7 names=- cmd=b\n'
+    refused_whole check --leases -s "$ADDR"
+    [[ "$stderr" == *"lease line 2: port 20001 after port 20001"* ]]
+}
+
+@test "a lease for port 0 or 70000 is exit 9" {
+    for port in 0 70000; do
+        stop_tracked
+        answers "ok 1\\nport=$port pid=42 uid=0 age=7 names=- cmd=a\\n"
+        refused_whole check --leases --json -s "$ADDR"
+        [[ "$stderr" == *"lease line 1: port not in 1-65535"* ]]
+    done
+}
+
+@test "a NAME that would open the JSON string, a\",\"evil\":\"1, is exit 9" {
+    answers 'ok 1\nport=20001 pid=42 uid=0 age=7 names=a","evil":"1 cmd=x\n'
+    refused_whole check --leases --json -s "$ADDR"
+    [[ "$stderr" == *"lease line 1: names= not '-' or NAMEs"* ]]
+}
+
+@test "a command line ending in a lone backslash is exit 9, never an escaped quote" {
+    answers 'ok 1\nport=20001 pid=42 uid=0 age=7 names=- cmd=evil\\\n'
+    refused_whole check --leases --json -s "$ADDR"
+    [[ "$stderr" == *"lease line 1: cmd= has a raw byte, a bad escape"* ]]
+}
+
+@test "raw control bytes in a lease line are exit 9" {
+    answers 'ok 1\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\033]0;x\007\n'
+    refused_whole check --leases -s "$ADDR"
+    printf '%s' "$stderr" | visible
+}
+
+@test "a raw 0xff in a lease line is exit 9" {
+    answers 'ok 1\nport=20001 pid=42 uid=0 age=7 names=- cmd=caf\351 \377\n'
+    refused_whole check --leases --json -s "$ADDR"
+}
+
+@test "escaped control bytes, 0xff and backslashes in a command line give valid JSON and a table with no control byte" {
+    answers 'ok 1\nport=20001 pid=42 uid=0 age=7 names=WEB cmd=a\\x1b]0;x\\x07 \\x1b[2J \\xff \\xc2\\x9b \\x00 "q" \\\\\n'
+    run --separate-stderr pp check --leases --json -s "$ADDR"
+    [ "$status" -eq 0 ]
+    printf '%s' "$output" | json_valid
+    printf '%s' "$output" | "$PYTHON" -c '
+import json, sys
+[lease] = json.load(sys.stdin)
+assert lease["cmd"] == "a\x1b]0;x\x07 \x1b[2J \ufffd \x9b \x00 \"q\" \\", lease'
+    printf '%s' "$output" | visible
+    run --separate-stderr pp check --leases -s "$ADDR"
+    [ "$status" -eq 0 ]
+    printf '%s' "$output" | visible
+    [[ "${lines[1]}" == *'a\x1b]0;x\x07 \x1b[2J \xff \xc2\x9b \x00 "q" \\' ]]
+}
+
+@test "a UTF-8 command line stays UTF-8: café in the table and in JSON" {
+    answers 'ok 1\nport=20001 pid=42 uid=0 age=7 names=- cmd=caf\\xc3\\xa9\n'
+    run pp check --leases --json -s "$ADDR"
+    [ "$status" -eq 0 ]
+    printf '%s' "$output" | "$PYTHON" -c '
+import json, sys
+[lease] = json.load(sys.stdin)
+assert lease["cmd"] == "caf\u00e9", lease'
+    run pp check --leases -s "$ADDR"
+    [[ "${lines[1]}" == *" café" ]]
+}
+
+@test "check --server-up shows a server's status with its control bytes escaped" {
+    answers "ok portpicker $TERMINAL_ESCAPES pool=1-2\\n"
+    run pp check --server-up -s "$ADDR"
+    [ "$status" -eq 0 ]
+    printf '%s' "$output" | visible
+    [ "$output" = "port server at $ADDR is up: portpicker \\x1b]0;pwned\\x07\\x1b[2J pool=1-2" ]
+}
+
+@test "check --server-up given a status of two lines is exit 9" {
+    answers 'ok portpicker 1\nmore\n'
+    run pp check --server-up -s "$ADDR"
+    [ "$status" -eq 9 ]
+    [[ "$output" == *"a status reply of more than one line"* ]]
+}
+
+@test "a listing shorter than COUNT and ended by an empty line is whole: leases ended meanwhile" {
+    answers 'ok 3\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\n\n'
+    run --separate-stderr pp check --leases --json -s "$ADDR"
+    [ "$status" -eq 0 ]
+    printf '%s' "$output" | "$PYTHON" -c '
+import json, sys
+assert [l["port"] for l in json.load(sys.stdin)] == [20001]'
+}
+
+@test "our server's UTF-8 command lines come back as UTF-8 in --json, not one code point a byte" {
+    start_server --pool 24140-24149
+    # One process (no child left behind holding bats' output), asked for
+    # only once it has exec'd: the server reads the command line then.
+    "$PYTHON" -c 'import time; time.sleep(300)' café &
+    OWNER=$!
+    track_pid "$OWNER"
+    wait_for grep -q café "/proc/$OWNER/cmdline"
+    pp pick --server "$ADDR" "$OWNER" >/dev/null
+    run pp check --leases --json -s "$ADDR"
+    [ "$status" -eq 0 ]
+    printf '%s' "$output" | "$PYTHON" -c '
+import json, sys
+[lease] = json.load(sys.stdin)
+assert lease["cmd"].endswith(" caf\u00e9"), lease'
+}
