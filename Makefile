@@ -204,7 +204,8 @@ test-faults: portpicker
 # Line and branch coverage of serve/ and lib/ over make test and the sweeps:
 # a gcov build (gcc, glibc) in build/cov, the numbers and every unexecuted
 # line in build/coverage.txt (HACKING.md, "Coverage"). The suite runs under
-# umask 0 so that tests run as another uid can add to the counts.
+# umask 0 so that tests run as another uid can add to the counts; the
+# faulted servers count apart, merged by gcov-tool (tests/faults/coverage.py).
 COV_OBJS := $(SRCS:%.c=build/cov/%.o)
 build/cov/%.o: %.c $(HDRS)
 	@mkdir -p $(dir $@)
@@ -216,8 +217,11 @@ coverage: build/cov/portpicker
 	find build/cov -name '*.gcda' -delete
 	chmod -R a+rwX build/cov
 	-umask 0 && PORTPICKER=$(CURDIR)/build/cov/portpicker $(BATS) tests >build/coverage-tests.tap 2>&1
-	-umask 0 && python3 tests/faults/sweep.py --binary $(CURDIR)/build/cov/portpicker --keep build/cov/faults \
-	  >build/coverage-faults.tap 2>&1
+	rm -rf build/cov-faults build/cov-merged
+	-umask 0 && FAULTS_GCOV=$(CURDIR)/build/cov-faults python3 tests/faults/sweep.py \
+	  --binary $(CURDIR)/build/cov/portpicker --keep build/cov/faults >build/coverage-faults.tap 2>&1
+	[ ! -d build/cov-faults ] || { gcov-tool merge build/cov-faults build/cov -o build/cov-merged && \
+	  cp -r build/cov-merged/. build/cov/; }
 	@echo "coverage: make test: $$(grep -c '^ok ' build/coverage-tests.tap) ok," \
 	  "$$(grep -c '^not ok ' build/coverage-tests.tap) not ok; sweeps:" \
 	  "$$(grep -c '^ok ' build/coverage-faults.tap) ok, $$(grep -c '^not ok ' build/coverage-faults.tap) not ok"

@@ -1,5 +1,6 @@
 """run.py: one run of the sweep (workload.py's servers, check.py's
-checks), and the profile that counts each system call's occurrences."""
+checks), with a fault, or without one to count a system call's
+occurrences (a profile run)."""
 
 import collections
 import os
@@ -8,19 +9,26 @@ import shutil
 import tempfile
 
 import check
+import coverage
 import workload
 
 
 class Run:
     """One run: FAULT is a list of (syscall, errno, n) for
     `error=errno:when=n` and (syscall, "SIGKILL", n) for a kill, injected
-    together, or None for no fault (the profile); TRACE_ALL traces every
-    call into the strace log (the profile's). SLOT picks the pool, so that
-    runs side by side never probe each other's ports."""
+    together. A profile run has no fault: PROFILE is (syscall, kill) and the
+    run counts that syscall's calls (COUNTS) under the strace a fault of
+    that kind runs under, since what strace stops at changes the timing,
+    and so how often the server reads a socket that has nothing yet. SLOT
+    picks the pool, so that runs side by side never probe each other's
+    ports."""
 
-    def __init__(self, binary, exits, fault, slot, serial, trace_all=False):
-        self.binary, self.exits, self.fault = binary, exits, fault
-        self.trace_all = trace_all
+    def __init__(self, binary, exits, fault, slot, serial, profile=None):
+        self.binary, self.exits = binary, exits
+        self.fault = fault or []
+        self.calls = [profile[0]] if profile else sorted({f[0] for f in self.fault})
+        self.kill_mode = profile[1] if profile else any(f[1] == "SIGKILL" for f in self.fault)
+        self.profile = profile
         base = 20000 + 1000 * slot
         self.pool = "%d-%d" % (base, base + workload.POOL_SIZE - 1)
         self.address = "@pp-faults-%d-%d" % (os.getpid(), serial)
@@ -28,19 +36,15 @@ class Run:
         self.injected = False
         self.void = False
         self.compacted = False
-
-    def crash(self):
-        return any(f[1] == "SIGKILL" for f in self.fault or [])
+        self.counts, self.journal_writes = collections.Counter(), []
 
     def strace(self, trace):
         cmd = ["strace", "-f", "-qq", "-o", trace]
-        if self.trace_all:
-            return cmd
         # --seccomp-bpf makes strace skip the other calls (a run is faster),
         # but strace 6.1 then never delivers an injected signal.
-        if not self.crash():
+        if not self.kill_mode:
             cmd.append("--seccomp-bpf")
-        cmd += ["-e", "trace=" + ",".join(f[0] for f in self.fault)]
+        cmd += ["-e", "trace=" + ",".join(self.calls)]
         for sys, what, n in self.fault:
             action = "signal=SIGKILL" if what == "SIGKILL" else "error=" + what
             cmd += ["-e", "inject=%s:%s:when=%d" % (sys, action, n)]
@@ -70,12 +74,13 @@ class Run:
             self.violations.append("the seed server (no fault) did not grant and release")
             return
         everyone = owners + [victim]
-        crash = self.crash()
+        crash = self.kill_mode and not self.profile
         # A socket path and a pidfile: their unlink at stop is swept too.
         srv = workload.Server(self.binary, os.path.join(tmp, "sock"), self.pool,
                               state, os.path.join(tmp, "faulted.log"),
                               self.strace(trace),
-                              ["--pidfile", os.path.join(tmp, "pid")])
+                              ["--pidfile", os.path.join(tmp, "pid")],
+                              coverage.env(tmp))
         signalled = False
         if srv.wait_listening():
             listings, self.compacted = workload.drive(srv, owners, victim, ledger, state)
@@ -90,16 +95,17 @@ class Run:
                     found, ledger, alive(everyone), "running", whole=outlived,
                     dying={victim.pid})
         rc = srv.stop()
+        coverage.collect(tmp, self.binary)
         text = read(trace)
-        self.injected = self.fault is not None and (
+        self.injected = bool(self.fault) and (
             text.count("INJECTED") + text.count("+++ killed by SIGKILL")
             == len(self.fault))
         self.violations += check.refusals(ledger)
         self.violations += check.stopped(rc, signalled, srv.log_text(),
                                          self.exits, crash)
         self.restart(tmp, state, ledger, alive(everyone))
-        if self.trace_all:
-            self.counts, self.journal_writes = count_calls(read(trace))
+        if self.profile:
+            self.counts, self.journal_writes = count_calls(text)
 
     def restart(self, tmp, state, ledger, live):
         srv = workload.Server(self.binary, self.address, self.pool, state,

@@ -2,8 +2,9 @@
 """sweep.py: the fault sweep and the crash sweep of `portpicker serve`
 (`make test-faults`; HACKING.md, "The fault sweep").
 
-A fault-free profile run counts how often the workload (workload.py) makes
-each system call. Then each (syscall, fault) pair of PLAN below runs the
+Fault-free profile runs count how often the workload (workload.py) makes
+each system call, one run per call under the strace its faults will run
+under (what strace stops at changes the timing, and so the counts). Then each (syscall, fault) pair of PLAN below runs the
 workload once per chosen occurrence N, under
 `strace -f -e inject=SYSCALL:error=ERRNO:when=N` (a fault sweep) or
 `inject=SYSCALL:signal=SIGKILL:when=N` (the crash sweep), and check.py
@@ -25,11 +26,12 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import check  # noqa: E402
+import coverage  # noqa: E402
 import run  # noqa: E402
 
 EVERY = None   # every occurrence the profile counted
 SAMPLES = 10   # else this many, first, last and evenly between
-MARGIN = 3     # occurrences past the profile's count, for EVERY
+MARGIN = 8     # for EVERY, go past the profile's count by count/MARGIN + 3
 SHOWN = 4      # violations printed per run (the logs keep the rest)
 
 # (syscall, faults, occurrences). A fault is an errno, or SIGKILL (the
@@ -90,36 +92,52 @@ COMPOUND = [
 
 def occurrences(count, how):
     """The Ns to inject at, for a call the profile saw COUNT times. A run's
-    count varies a little with timing (a read that finds nothing yet), so
-    EVERY goes MARGIN past it: the last calls, at stop, matter most."""
+    count varies with timing (a read that finds nothing yet: read's varied
+    from 128 to 168), so EVERY goes past it: the last calls, at stop,
+    matter most."""
     if not count:
         return []
     if how is EVERY:
-        return list(range(1, count + MARGIN + 1))
+        return list(range(1, count + count // MARGIN + 3 + 1))
     if count <= SAMPLES:
         return list(range(1, count + 1))
     step = (count - 1) / (SAMPLES - 1)
     return sorted({1 + round(i * step) for i in range(SAMPLES)})
 
 
-def faults(profile, only):
-    """[(label, [fault...])] in plan order; a fault is a list of (syscall,
-    action, n) injected together."""
+def selected(only):
+    """PLAN and COMPOUND rows for the syscalls ONLY names (all if empty)."""
+    return ([r for r in PLAN if not only or r[0] in only],
+            [r for r in COMPOUND if not only or r[0] in only])
+
+
+def profiles_needed(plan, compound):
+    """The (syscall, kill) profiles the plan needs: each call is counted
+    under the strace its faults run under."""
+    need = {(sys_, a == "SIGKILL") for sys_, actions, _ in plan for a in actions}
+    if compound:
+        need.add(("write", False))   # which writes are the journal's
+    return sorted(need)
+
+
+def faults(plan, compound, counts, journal_writes):
+    """[(label, syscall, [fault...], every)] in plan order; a fault is a
+    list of (syscall, action, n) injected together; EVERY: the pair goes
+    on while its last N still hits. COUNTS: (syscall, kill) -> the
+    profile's count."""
     pairs = []
-    for sys_, actions, how in PLAN:
-        if only and sys_ not in only:
-            continue
+    for sys_, actions, how in plan:
         for action in actions:
-            ns = occurrences(profile.counts.get(sys_, 0), how)
-            pairs.append(("%s %s" % (sys_, action), sys_, [[(sys_, action, n)] for n in ns]))
-    writes = occurrences(len(profile.journal_writes), SAMPLES)
-    for sys_, actions in COMPOUND:
-        if only and sys_ not in only:
-            continue
+            ns = occurrences(counts.get((sys_, action == "SIGKILL"), 0), how)
+            pairs.append(("%s %s" % (sys_, action), sys_, [[(sys_, action, n)] for n in ns],
+                          how is EVERY))
+    writes = occurrences(len(journal_writes), SAMPLES)
+    for sys_, actions in compound:
         for action in actions:
-            runs = [[("write", "ENOSPC", profile.journal_writes[i - 1]), (sys_, action, 1)]
+            runs = [[("write", "ENOSPC", journal_writes[i - 1]), (sys_, action, 1)]
                     for i in writes]
-            pairs.append(("%s %s (after a failed journal write)" % (sys_, action), sys_, runs))
+            pairs.append(("%s %s (after a failed journal write)" % (sys_, action), sys_, runs,
+                          False))
     return pairs
 
 
@@ -141,55 +159,85 @@ def main():
     exits = check.documented_exits(binary)
     began = time.monotonic()
 
-    profile = run.Run(binary, exits, None, 0, 0, trace_all=True).run()
-    pairs = faults(profile, set(filter(None, args.only.split(","))))
-    total = sum(len(r) for _, _, r in pairs)
-    if args.list:
-        for label, _, runs in pairs:
-            print("%-50s %4d runs" % (label, len(runs)))
-        print("%d runs" % total)
-        return 0
-    print("1..%d" % (len(pairs) + 1))
-    ok = not profile.violations and profile.compacted
-    print("%s 1 - the workload without a fault keeps every promise and compacts the journal"
-          % ("ok" if ok else "not ok"))
-    for v in profile.violations + ([] if profile.compacted else ["no compaction"]):
-        print("# profile: " + v)
-    sys.stdout.flush()
-
     slots = queue.Queue()
     for i in range(args.jobs):
         slots.put(i + 1)
 
-    def one(serial, fault):
+    def one(serial, fault, profile=None):
         slot = slots.get()
         try:
-            return run.Run(binary, exits, fault, slot, serial).run()
+            return run.Run(binary, exits, fault, slot, serial, profile).run()
         finally:
             slots.put(slot)
 
+    plan, compound = selected(set(filter(None, args.only.split(","))))
+    needed = profiles_needed(plan, compound)
+    with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
+        profiles = list(ex.map(lambda ip: one(100000 + ip[0], None, ip[1]), enumerate(needed)))
+    counts = {p: r.counts[p[0]] for p, r in zip(needed, profiles)}
+    journal_writes = next((r.journal_writes for p, r in zip(needed, profiles)
+                           if p == ("write", False)), [])
+    pairs = faults(plan, compound, counts, journal_writes)
+    total = sum(len(p[2]) for p in pairs)
+    if args.list:
+        for label, _, runs, _ in pairs:
+            print("%-50s %4d runs" % (label, len(runs)))
+        print("%d runs" % total)
+        return 0
+    print("1..%d" % (len(pairs) + 1))
+    bad = ["%s%s profile: %s" % (p[0], " (kill)" if p[1] else "", v)
+           for p, r in zip(needed, profiles)
+           for v in r.violations + ([] if r.compacted else ["the journal was not compacted"])]
+    print("%s 1 - the workload without a fault keeps every promise and compacts the journal "
+          "(%d profile runs)" % ("not ok" if bad else "ok", len(profiles)))
+    for v in bad:
+        print("# " + v)
+    sys.stdout.flush()
+
     shutil.rmtree(args.keep, ignore_errors=True)
-    results = [[None] * len(r) for _, _, r in pairs]
+    results = [[None] * len(p[2]) for p in pairs]
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
         futs = {}
-        for i, (_, _, runs) in enumerate(pairs):
-            for j, fault in enumerate(runs):
-                futs[ex.submit(one, len(futs) + 1, fault)] = (i, j)
+
+        def submit(i, j):
+            fut = ex.submit(one, len(futs) + 1, pairs[i][2][j])
+            futs[fut] = (i, j)
+            return fut
+
+        for i, pair in enumerate(pairs):
+            for j in range(len(pair[2])):
+                submit(i, j)
         shown = 0
-        for fut in concurrent.futures.as_completed(futs):
-            i, j = futs[fut]
-            results[i][j] = fut.result()
+        pending = set(futs)
+        while pending:
+            done, pending = concurrent.futures.wait(
+                pending, return_when=concurrent.futures.FIRST_COMPLETED)
+            for fut in done:
+                i, j = futs[fut]
+                results[i][j] = fut.result()
+                if more(pairs[i], j, results[i][j]):
+                    for k in range(len(results[i]), len(pairs[i][2])):
+                        results[i].append(None)
+                        pending.add(submit(i, k))
             while shown < len(pairs) and None not in results[shown]:
                 report(shown + 2, pairs[shown], results[shown], args.keep)
                 shown += 1
-        while shown < len(pairs):
-            report(shown + 2, pairs[shown], results[shown], args.keep)
-            shown += 1
-    return summary(pairs, results, profile, time.monotonic() - began)
+    return summary(pairs, results, bad, time.monotonic() - began)
+
+
+def more(pair, j, result):
+    """If run J, the last of an EVERY pair, still hit: the count was low
+    (it varies with timing), so add the next Ns to the pair. True if so."""
+    label, _, runs, every = pair
+    if not every or j != len(runs) - 1 or not result.injected:
+        return False
+    sys_, action, n = runs[-1][0]
+    runs.extend([[(sys_, action, m)] for m in range(n + 1, n + 1 + max(3, n // MARGIN))])
+    return True
 
 
 def report(number, pair, results, keep):
-    label, _, runs = pair
+    label, _, runs, _ = pair
     bad = [(f, r) for f, r in zip(runs, results) if r.violations]
     hit = sum(r.injected for r in results)
     if not runs:
@@ -214,26 +262,28 @@ def report(number, pair, results, keep):
     sys.stdout.flush()
 
 
-def summary(pairs, results, profile, seconds):
+def summary(pairs, results, profile_bad, seconds):
     runs = sum(len(r) for r in results)
     hit = sum(x.injected for r in results for x in r)
     broken = sum(bool(x.violations) for r in results for x in r)
-    covered = sorted({s for (_, s, r), res in zip(pairs, results) if any(x.injected for x in res)})
-    never = sorted({s for (_, s, r) in pairs} - set(covered))
+    covered = sorted({p[1] for p, res in zip(pairs, results) if any(x.injected for x in res)})
+    never = sorted({p[1] for p in pairs} - set(covered))
     print("# summary: %d runs over %d syscall/fault pairs, %d faults hit; "
           "%d syscalls covered: %s" % (runs, len(pairs), hit, len(covered), " ".join(covered)))
     if never:
         print("# not reached by the workload: %s" % " ".join(never))
     print("# violations: %d runs broke a promise; %.0f s" % (broken, seconds))
+    if coverage.ACC:
+        print("# gcov: counts of %d faulted runs spoiled by their fault, left out" % coverage.skipped)
     classes = {}
-    for (label, _, runs), res in zip(pairs, results):
+    for (label, _, runs, _), res in zip(pairs, results):
         for fault, x in zip(runs, res):
             for v in x.violations:
                 key = re.sub(r"\d+", "N", v)
                 classes.setdefault(key, [0, describe(fault)])[0] += 1
     for key, (times, first) in sorted(classes.items(), key=lambda kv: -kv[1][0]):
         print("#   %5d x %s (first: %s)" % (times, key, first))
-    return 1 if broken or profile.violations or not profile.compacted else 0
+    return 1 if broken or profile_bad else 0
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ class Server:
     """`portpicker serve` on ADDRESS, POOL and STATE, under PREFIX (strace,
     or nothing), logging to LOG."""
 
-    def __init__(self, binary, address, pool, state, log, prefix=(), extra=()):
+    def __init__(self, binary, address, pool, state, log, prefix=(), extra=(), env=None):
         self.address, self.log = address, log
         self.traced = bool(prefix)
         self.pidfile = extra[extra.index("--pidfile") + 1] if "--pidfile" in extra else None
@@ -88,7 +88,7 @@ class Server:
                 list(prefix) + [binary, "serve", "--address", address,
                                 "--pool", pool, "--state", state] + list(extra),
                 stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                stderr=err)
+                stderr=err, env=dict(os.environ, **(env or {})))
 
     def pidfile_written(self):
         try:
@@ -126,6 +126,15 @@ class Server:
                 return f.read().rsplit(")", 1)[1].split()[0] != "Z"
         except (OSError, TypeError):
             return False   # reaped: strace is about to exit
+
+    def settle(self, seconds=3.0):
+        """After a request that failed: give a server that is stopping (a
+        tracee stopped at its exit for strace, on a loaded machine) time
+        to be gone, so that alive() says so."""
+        try:
+            self.proc.wait(seconds)
+        except subprocess.TimeoutExpired:
+            pass
 
     def pid(self):
         """The server's pid: under strace, strace's child (strace itself
@@ -268,6 +277,7 @@ def drive(srv, owners, victim, ledger, state):
         reply = request(srv.address, "v1 leases")
         if reply and reply[0].startswith("ok ") and not cut(reply):
             break
+        srv.settle()
     listings.append((reply, srv.alive()))
     return listings, journal_id(state) != started
 
