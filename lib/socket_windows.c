@@ -20,11 +20,9 @@ int socket_cloexec(int family, int type, bool nonblock)
     if (fd < 0)
         return -1;
     int one = 1;
-    u_long on = 1;
     if (((family == AF_INET || family == AF_INET6) &&
          setsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, &one, sizeof(one)) < 0) ||
-        (nonblock && ioctlsocket((SOCKET)fd, FIONBIO, &on) != 0 &&
-         (errno = win_errno(WSAGetLastError())))) {
+        (nonblock && win_set_nonblock(fd) < 0)) {
         int saved = errno;
         close(fd);
         errno = saved;

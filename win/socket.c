@@ -60,6 +60,12 @@ int win_socket(int family, int type, int protocol)
     return s == INVALID_SOCKET ? failed() : (int)s;
 }
 
+int win_set_nonblock(int fd)
+{
+    u_long on = 1;
+    return ioctlsocket((SOCKET)fd, FIONBIO, &on) == 0 ? 0 : failed();
+}
+
 int win_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
     return bind((SOCKET)fd, sa, len) == 0 ? 0 : failed();

@@ -29,6 +29,8 @@ ssize_t win_recv(int fd, void *buf, size_t len, int flags);
 int win_shutdown(int fd, int how);
 int win_close(int fd);
 int win_poll(struct pollfd *fds, unsigned long n, int timeout_ms);
+/* fd non-blocking (FIONBIO): 0, or -1 with errno set. */
+int win_set_nonblock(int fd);
 /* Winsock started (WSAStartup, once): 0, or -1 with errno set. */
 int win_sockets_up(void);
 /* errno for a Winsock error code (WSAEADDRINUSE: EADDRINUSE, ...). */
