@@ -57,7 +57,7 @@ OS_posix    := $(OS_portable) lib/kernel_ports_iana.c
 OS_windows  := lib/sockdiag_none.c lib/ipv6_windows.c lib/seed_windows.c \
                lib/socket_windows.c lib/abstract_none.c lib/clock_syscall_posix.c \
                lib/kernel_ports_windows.c lib/fdlimit_windows.c lib/detach_none.c \
-               lib/cloexec_windows.c lib/ask_pipe_windows.c \
+               lib/cloexec_windows.c lib/ask_pipe_windows.c lib/netsh_windows.c \
                applets/serve_none.c applets/run_none.c win/socket.c win/process.c
 NOT_windows := lib/ask.c lib/pages.c lib/fdlimit.c lib/fdflags.c lib/readfile.c \
                applets/run.c applets/run_fds.c lib/detach_fork.c
@@ -167,6 +167,11 @@ portpicker.exe: $(ALL_SRCS) $(HDRS) $(wildcard win/include/*.h win/include/*/*.h
 build/pipe_server.exe: tests/pipe_server.c
 	@mkdir -p $(@D)
 	$(MINGW_CC) $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -O2 $< -o $@ -static
+# The stand-in for netsh.exe that tests/windows.bats puts in the Wine
+# prefix's system32 (tests/fake_netsh.c).
+build/fake_netsh.exe: tests/fake_netsh.c
+	@mkdir -p $(@D)
+	$(MINGW_CC) $(WARN) -D__USE_MINGW_ANSI_STDIO=1 -O2 $< -o $@ -static
 windows: portpicker.exe
 .PHONY: windows test-windows
 
@@ -174,11 +179,12 @@ windows: portpicker.exe
 # for the run in a temporary directory (wineboot bounded by a timeout) and
 # removed after; the tests skip, saying so, where wine64 is missing.
 WINE ?= $(or $(shell command -v wine64 2>/dev/null),$(wildcard /usr/lib/wine/wine64))
-test-windows: portpicker.exe build/pipe_server.exe
+test-windows: portpicker.exe build/pipe_server.exe build/fake_netsh.exe
 	@[ -x "$(BATS)" ] || tests/get-bats
 	@tmp=$$(mktemp -d) && export WINEPREFIX=$$tmp/prefix WINEDEBUG=-all \
 	  WINE="$(WINE)" PORTPICKER_EXE=$(CURDIR)/portpicker.exe \
-	  PIPE_SERVER=$(CURDIR)/build/pipe_server.exe && \
+	  PIPE_SERVER=$(CURDIR)/build/pipe_server.exe \
+	  FAKE_NETSH_EXE=$(CURDIR)/build/fake_netsh.exe && \
 	  if [ -n "$$WINE" ]; then timeout 120 "$$WINE" wineboot -i >/dev/null 2>&1 || \
 	    echo "test-windows: wineboot -i failed or took over 120 s"; fi; \
 	  PORTPICKER=$(CURDIR)/tests/wine-portpicker $(BATS) --timing tests/windows.bats; \
