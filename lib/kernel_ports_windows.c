@@ -16,8 +16,8 @@
  * for the dynamic range two lines each ending in a number (start, count),
  * and for the exclusions rows of two numbers (an administered one marked
  * "*"), up to a blank line. Anything else is output not understood, never
- * an empty list. The four answers are asked for once, together, by the
- * first of the two calls pick makes (ephemeral_range). */
+ * an empty list. The four questions are asked once, together, by
+ * whichever of this file's two functions is called first. */
 #include "portpicker.h"
 #include "lib/netsh.h"
 
@@ -37,10 +37,12 @@ static const char *const questions[QUERIES] = {
 /* Their answers: 128 KiB, zeroed at start rather than stored in the .exe. */
 static struct netsh_query queries[QUERIES];
 
-/* What is left out besides TCP's dynamic range, as --range's syntax:
- * UDP's dynamic range and both protocols' exclusions. */
+/* What they told: TCP's dynamic range, and what else is left out (UDP's
+ * dynamic range and both protocols' exclusions); warning, when not "",
+ * says what could not be read. */
+static bool asked, tcp_read;
+static unsigned tcp_lo = IANA_EPHEMERAL_LO, tcp_hi = IANA_EPHEMERAL_HI;
 static struct port_ranges kept;
-static bool asked;
 static char warning[300];
 
 /* The next line of *text (its \r\n or \n cut off) in line; false at the
@@ -168,66 +170,69 @@ static const char *why(const struct netsh_query *q)
     return q->why[0] ? q->why : "output not understood";
 }
 
-/* Ask netsh once; fill kept, *lo and *hi, and warning when anything could
- * not be read. Returns 0, or -1 when TCP's dynamic range was not read. */
-static int ask(unsigned *lo, unsigned *hi)
+/* The warning for the first question not answered: which, why, and what
+ * is done without its answer. */
+static void warn_unread(const struct netsh_query *failed, bool dyn,
+                        bool excluded)
 {
-    static unsigned tcp_lo = IANA_EPHEMERAL_LO, tcp_hi = IANA_EPHEMERAL_HI;
-    static int status;
-    const struct netsh_query *failed = NULL;
+    char dyn_text[80] = "";
+    if (!dyn)
+        snprintf(dyn_text, sizeof(dyn_text), "Windows' default dynamic range "
+                 "%u-%u is left out instead%s", IANA_EPHEMERAL_LO,
+                 IANA_EPHEMERAL_HI, excluded ? "" : ", and ");
+    snprintf(warning, sizeof(warning), "netsh %s: %s; %s%s", failed->args,
+             why(failed), dyn_text, excluded ? "" : "the excluded port ranges "
+             "are not known (a port in one cannot be bound)");
+}
+
+/* Ask netsh, and keep its answers: TCP's dynamic range in tcp_lo and
+ * tcp_hi, the rest in kept, warning set when any could not be read. */
+static void ask(void)
+{
     unsigned udp_lo = IANA_EPHEMERAL_LO, udp_hi = IANA_EPHEMERAL_HI;
-    if (asked)
-        goto done;
-    asked = true;
     for (int i = 0; i < QUERIES; i++)
         queries[i].args = questions[i];
     netsh_ask(queries, QUERIES);
-    bool dyn_tcp = !queries[DYN_TCP].why[0] &&
-                   parse_dynamic(queries[DYN_TCP].text, &tcp_lo, &tcp_hi);
-    bool dyn_udp = !queries[DYN_UDP].why[0] &&
-                   parse_dynamic(queries[DYN_UDP].text, &udp_lo, &udp_hi);
+    tcp_read = !queries[DYN_TCP].why[0] &&
+               parse_dynamic(queries[DYN_TCP].text, &tcp_lo, &tcp_hi);
+    bool udp = !queries[DYN_UDP].why[0] &&
+               parse_dynamic(queries[DYN_UDP].text, &udp_lo, &udp_hi);
     ranges_add(&kept, udp_lo, udp_hi);
+    /* What a table held before a row not understood is still left out. */
     bool excl_tcp = !queries[EXCL_TCP].why[0] &&
                     parse_excluded(queries[EXCL_TCP].text, &kept);
     bool excl_udp = !queries[EXCL_UDP].why[0] &&
                     parse_excluded(queries[EXCL_UDP].text, &kept);
-    bool excluded_read = excl_tcp && excl_udp;
-    status = dyn_tcp ? 0 : -1;
-    bool dyn = dyn_tcp && dyn_udp;
-    failed = !dyn_tcp ? &queries[DYN_TCP] : !dyn_udp ? &queries[DYN_UDP]
-           : !excl_tcp ? &queries[EXCL_TCP] : !excl_udp ? &queries[EXCL_UDP]
-           : NULL;
-    if (failed) {
-        char dyn_text[80] = "";
-        if (!dyn)
-            snprintf(dyn_text, sizeof(dyn_text), "Windows' default dynamic "
-                     "range %u-%u is left out instead%s", IANA_EPHEMERAL_LO,
-                     IANA_EPHEMERAL_HI, excluded_read ? "" : ", and ");
-        snprintf(warning, sizeof(warning), "netsh %s: %s; %s%s", failed->args,
-                 why(failed), dyn_text, excluded_read ? "" :
-                 "the excluded port ranges are not known (a port in one "
-                 "cannot be bound)");
-    }
-done:
-    *lo = tcp_lo;
-    *hi = tcp_hi;
-    return status;
+    const struct netsh_query *failed =
+        !tcp_read ? &queries[DYN_TCP] : !udp ? &queries[DYN_UDP]
+        : !excl_tcp ? &queries[EXCL_TCP] : !excl_udp ? &queries[EXCL_UDP]
+        : NULL;
+    if (failed)
+        warn_unread(failed, tcp_read && udp, excl_tcp && excl_udp);
+}
+
+static void ask_once(void)
+{
+    if (!asked)
+        ask();
+    asked = true;
 }
 
 int ephemeral_range(unsigned *lo, unsigned *hi, const char **guess)
 {
-    int status = ask(lo, hi);
+    ask_once();
+    *lo = tcp_lo;
+    *hi = tcp_hi;
     *guess = warning[0] ? warning : NULL;
-    return status;
+    return tcp_read ? 0 : -1;
 }
 
 /* Read as a file is: the text cut at len - 1 bytes, so that a caller
  * whose buffer is full asks again with a larger one. */
 ssize_t reserved_ports_read(char *buf, size_t len)
 {
-    unsigned lo, hi;
     size_t used = 0;
-    ask(&lo, &hi);
+    ask_once();
     for (size_t i = 0; i < kept.n && used < len - 1; i++) {
         char part[16];
         int n = snprintf(part, sizeof(part), "%s%u-%u", i ? "," : "",

@@ -16,6 +16,8 @@
 
 /* How often the pipes are looked at while netsh runs. */
 #define POLL_MS 10
+/* How long an ended netsh is given to be gone. */
+#define END_WAIT_MS 500
 
 struct child {
     HANDLE proc; /* NULL once its answer is settled */
@@ -103,9 +105,11 @@ static bool drain(struct netsh_query *q, struct child *c)
 static void settle(struct netsh_query *q, struct child *c, bool end)
 {
     DWORD code;
-    if (end)
+    if (end) {
+        /* TerminateProcess returns before the process is gone. */
         TerminateProcess(c->proc, 1);
-    else if (!GetExitCodeProcess(c->proc, &code))
+        WaitForSingleObject(c->proc, END_WAIT_MS);
+    } else if (!GetExitCodeProcess(c->proc, &code))
         snprintf(q->why, sizeof(q->why), "no exit status (error %lu)",
                  GetLastError());
     else if (code != 0 && !q->why[0])

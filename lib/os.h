@@ -20,7 +20,7 @@
 struct sockaddr_un;
 
 /* ---- lib/kernel_ports_linux.c (/proc), _sysctl.c (macOS, FreeBSD),
- * _iana.c (anything else) ---- */
+ * _windows.c (netsh), _iana.c (anything else) ---- */
 
 /* The system's ephemeral port range into *lo and *hi. Returns 0, or -1
  * when it cannot be read: *lo and *hi are then the range assumed instead
@@ -28,7 +28,9 @@ struct sockaddr_un;
 int ephemeral_range(unsigned *lo, unsigned *hi, const char **guess);
 /* The kernel's reserved ports ("1000,2000-2010\n") into buf as
  * read_small_file reads a file: the length (0 for none, or where the
- * system keeps no such list), or -1 with errno set and buf "". */
+ * system keeps no such list), or -1 with errno set and buf "". (Windows:
+ * UDP's dynamic range and the excluded port ranges, whose failures
+ * ephemeral_range's *guess has told.) */
 ssize_t reserved_ports_read(char *buf, size_t len);
 extern const bool have_proc_ports;
 

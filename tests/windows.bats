@@ -9,6 +9,16 @@
 
 load helpers
 
+# netsh answers as on a real Windows (tests/fake_netsh.c, FAKE_NETSH says
+# how): portpicker.exe runs the system directory's netsh.exe, and Wine's
+# own prints nothing for its questions, so every pick would warn.
+setup_file() {
+    [ -n "${WINE:-}" ] && [ -n "${WINEPREFIX:-}" ] && [ -f "${FAKE_NETSH_EXE:-}" ] ||
+        return 0
+    cp "$FAKE_NETSH_EXE" "$WINEPREFIX/drive_c/windows/system32/netsh.exe"
+    export WINEDLLOVERRIDES=netsh.exe=n
+}
+
 setup() {
     [ -n "${WINE+set}" ] ||
         skip "portpicker.exe under wine64: make test-windows runs these"
@@ -32,6 +42,24 @@ pipe_server() {
         sleep 0.02
     done
     grep -qx ready "$PIPE_LOG" || { echo "pipe_server: $(cat "$PIPE_LOG")"; return 1; }
+}
+
+# netsh_says MODE: the fake netsh answers as tests/fake_netsh.c's MODE.
+netsh_says() {
+    [ -f "${FAKE_NETSH_EXE:-}" ] ||
+        skip "no build/fake_netsh.exe (make build/fake_netsh.exe)"
+    export FAKE_NETSH=$1
+}
+
+# The netsh.exe processes still running in this test's Wine prefix.
+netsh_left() {
+    local pid
+    for pid in $(pgrep -f 'netsh\.exe'); do
+        # One that ended since pgrep saw it has no environ left to read.
+        tr '\0' '\n' 2>/dev/null <"/proc/$pid/environ" |
+            grep -qxF "WINEPREFIX=$WINEPREFIX" && echo "$pid"
+    done
+    return 0
 }
 
 # A port outside the default range that nothing holds, for the holders.
@@ -193,4 +221,110 @@ holder_port() { pp pick --range 30000-34999; }
     run "$PORTPICKER" pick -s /tmp/portpicker.sock 4242
     [ "$status" -eq 3 ]
     [[ "$output" == *"is not a named pipe: on Windows a port server address is @NAME"* ]]
+}
+
+@test "windows: pick leaves out the dynamic ranges and excluded port ranges netsh reports, in any language" {
+    netsh_says custom
+    # TCP dynamic 20000-20999, UDP dynamic 23000-23254; excluded: TCP
+    # 15000-15099 and 16000, UDP 17000-17049 and 60000-60099.
+    for range in 15000-15099 16000 20000-20999 23000-23254 17000-17049 60000-60099; do
+        run "$PORTPICKER" pick --range "$range"
+        [ "$status" -eq 4 ] || { echo "$range: $status $output"; return 1; }
+    done
+    for pair in 14999-15100 15999-16001 19999-21000 22999-23255 16999-17050; do
+        run "$PORTPICKER" pick -n 2 --range "$pair"
+        [ "$status" -eq 0 ]
+        [ "$(printf '%s\n' "$output" | sort | tr '\n' -)" = "$pair-" ] ||
+            { echo "$pair: $output"; return 1; }
+    done
+    # The dynamic range moved: 49152-65535 is no longer left out.
+    run "$PORTPICKER" pick --range 60100
+    [ "$status" -eq 0 ]
+    [ "$output" = 60100 ]
+}
+
+@test "windows: pick -n 1000 from the default range never returns a port netsh reports taken" {
+    netsh_says custom
+    run "$PORTPICKER" pick -n 1000
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 1000 ]
+    for port in "${lines[@]}"; do
+        if [ "$port" -lt 15000 ] || [ "$port" -gt 24999 ] ||
+           { [ "$port" -ge 15000 ] && [ "$port" -le 15099 ]; } ||
+           [ "$port" -eq 16000 ] ||
+           { [ "$port" -ge 17000 ] && [ "$port" -le 17049 ]; } ||
+           { [ "$port" -ge 20000 ] && [ "$port" -le 20999 ]; } ||
+           { [ "$port" -ge 23000 ] && [ "$port" -le 23254 ]; }; then
+            echo "picked $port"
+            return 1
+        fi
+    done
+}
+
+@test "windows: with Windows' defaults from netsh, 49152-65535 and the runner's exclusions are left out, silently" {
+    netsh_says default
+    run "$PORTPICKER" pick -n 2 --range 47000-47002
+    [ "$status" -eq 0 ]
+    [ "$(printf '%s\n' "$output" | sort | tr '\n' ' ')" = "47000 47002 " ]
+    run "$PORTPICKER" pick --range 5986
+    [ "$status" -eq 4 ]
+    run "$PORTPICKER" pick --range 49152-65535
+    [ "$status" -eq 4 ]
+    [ "$output" = "portpicker pick: no port left to pick in 49152-65535 once excludes, the ephemeral range and reserved ports are left out" ]
+    netsh_says none
+    run "$PORTPICKER" pick --range 47001
+    [ "$status" -eq 0 ]
+    [ "$output" = 47001 ]
+}
+
+@test "windows: netsh failing falls back to 49152-65535 with one warning, and never to 'no exclusions'" {
+    unknown="the excluded port ranges are not known (a port in one cannot be bound)"
+    for mode in empty:"output not understood" garbage:"output not understood" \
+                badrange:"output not understood" fail:"exit 1" \
+                flood:"more than 32767 bytes of output"; do
+        netsh_says "${mode%%:*}"
+        run "$PORTPICKER" pick --range 49152-65535
+        [ "$status" -eq 4 ] || { echo "$mode: $status $output"; return 1; }
+        [ "${lines[0]}" = "portpicker pick: netsh int ipv4 show dynamicport tcp: ${mode#*:}; Windows' default dynamic range 49152-65535 is left out instead, and $unknown" ] ||
+            { echo "$mode: $output"; return 1; }
+        [ "${#lines[@]}" -eq 2 ]
+        run "$PORTPICKER" pick --range 15000
+        [ "$status" -eq 0 ]
+        [ "${#lines[@]}" -eq 2 ] && [ "${lines[1]}" = 15000 ]
+    done
+}
+
+@test "windows: an exclusion row netsh printed that is not understood is warned about; the rest read is kept" {
+    netsh_says badexcl
+    run "$PORTPICKER" pick --range 20000-20999
+    [ "$status" -eq 4 ]
+    run "$PORTPICKER" pick --range 60100
+    [ "$status" -eq 0 ]
+    [ "${lines[0]}" = "portpicker pick: netsh int ipv4 show excludedportrange protocol=tcp: output not understood; the excluded port ranges are not known (a port in one cannot be bound)" ]
+    [ "${lines[1]}" = 60100 ]
+    [ "${#lines[@]}" -eq 2 ]
+}
+
+@test "windows: a netsh that never answers is ended after 3 s, and pick goes on with the defaults" {
+    netsh_says hang
+    out=$BATS_TEST_TMPDIR/out
+    start=$(date +%s%N)
+    # Into a file, not run's pipe: a netsh left running would hold that open.
+    "$PORTPICKER" pick --range 49151-49152 >"$out" 2>&1 </dev/null 3>&- && status=0 || status=$?
+    elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+    for _ in $(seq 100); do
+        left=$(netsh_left)
+        [ -n "$left" ] || break
+        sleep 0.02
+    done
+    [ -z "$left" ] || { kill $left; echo "netsh left running: $left"; return 1; }
+    [ "$status" -eq 0 ]
+    [ "$(sed -n 1p "$out")" = "portpicker pick: netsh int ipv4 show dynamicport tcp: no answer within 3 s; Windows' default dynamic range 49152-65535 is left out instead, and the excluded port ranges are not known (a port in one cannot be bound)" ]
+    [ "$(sed -n '2,$p' "$out")" = 49151 ]
+    [ "$elapsed" -ge 2900 ] && [ "$elapsed" -lt 10000 ]
+}
+
+@test "windows: pick --help says the dynamic and excluded port ranges netsh reports are left out" {
+    run "$PORTPICKER" pick --help
+    [[ "$(echo $output)" == *"Windows: the dynamic and excluded port ranges netsh reports"* ]]
 }
