@@ -67,7 +67,7 @@ static const char *skip_space(const char *s)
     return s;
 }
 
-/* A port number (1-65535) at *s, *s moved past it. */
+/* A number from min to 65535 at *s into *value, *s moved past it. */
 static bool number(const char **s, unsigned long min, unsigned long *value)
 {
     const char *p = *s;
