@@ -56,7 +56,7 @@ OS_posix    := $(OS_portable) lib/kernel_ports_iana.c
 # /proc, fork and exec).
 OS_windows  := lib/sockdiag_none.c lib/ipv6_windows.c lib/seed_windows.c \
                lib/socket_windows.c lib/abstract_none.c lib/clock_syscall_posix.c \
-               lib/kernel_ports_windows.c lib/fdlimit_windows.c lib/detach_none.c \
+               lib/kernel_ports_windows.c lib/fdlimit_windows.c lib/detach_windows.c \
                lib/cloexec_windows.c lib/ask_pipe_windows.c lib/netsh_windows.c \
                applets/serve_none.c applets/run_none.c win/socket.c win/process.c
 NOT_windows := lib/ask.c lib/pages.c lib/fdlimit.c lib/fdflags.c lib/readfile.c \

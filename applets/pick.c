@@ -16,7 +16,7 @@ static const char usage[] =
 "                    port reserved after printing; a consumer that sets\n"
 "                    SO_REUSEADDR can bind it at once, and the hold then ends\n"
 "                    (Linux; elsewhere the hold fences, as with --fence;\n"
-"                    not available on Windows: exit 2)\n"
+"                    on Windows a detached portpicker.exe holds it)\n"
 "  -e, --env         the other words are NAMEs: print NAME_PORT=PORT lines,\n"
 "                    one port per NAME, for eval\n"
 SERVER_OPTION_USAGE
@@ -181,8 +181,6 @@ static void settle_args(void)
         die(RC_USAGE, "-n %u contradicts the %u NAMEs of --env", TT.count, TT.nnames);
     if (TT.env)
         TT.count = TT.nnames;
-    if (TT.bind_timeout > 0 && detach_missing())
-        die(RC_USAGE, "BIND_TIMEOUT: %s", detach_missing());
     server_args_finish(&TT.server);
     probe_args_finish(&TT.probe);
     /* Off Linux a hold cannot hand over, so it fences and lasts out. */
@@ -372,24 +370,22 @@ static _Noreturn void hold_until(double deadline)
     _exit(0);
 }
 
-/* Fork a child that keeps the sockets; the parent returns at once so that
- * $(portpicker pick $$ 5) does not wait: the child lets go of stdout. */
+/* Leave the sockets to a detached process; pick returns at once so that
+ * $(portpicker pick $$ 5) does not wait. */
 static void hold_in_background(void)
 {
     double deadline = monotonic_seconds() + TT.bind_timeout;
-    pid_t child = fork();
-    if (child < 0) {
-        warn("fork: %s: the ports are printed but not held", strerror(errno));
-        return;
-    }
-    if (child > 0)
-        return;
-    int null = open("/dev/null", O_RDWR | O_CLOEXEC);
-    if (null < 0 || dup2(null, 0) < 0 || dup2(null, 1) < 0 || dup2(null, 2) < 0)
-        _exit(1);
-    if (setsid() < 0)
-        _exit(1);
-    hold_until(deadline);
+    int fds[MAX_COUNT * HOLD_MAX_FDS];
+    size_t n = 0;
+    for (unsigned i = 0; i < TT.held; i++)
+        for (int j = 0; j < TT.holds[i].nfds; j++)
+            fds[n++] = TT.holds[i].fds[j];
+    int r = detach_hold(fds, n, TT.bind_timeout);
+    if (r < 0)
+        warn("detaching the hold: %s: the ports are printed but not held",
+             strerror(errno));
+    if (r == 0)
+        hold_until(deadline);
 }
 
 /* -n N holds up to 4 sockets per port: make room if the soft limit is low. */

@@ -82,11 +82,15 @@ extern const bool have_abstract;
 void clock_read_syscall(struct timespec *ts);
 extern const bool have_raw_clock;
 
-/* ---- lib/detach_fork.c, lib/detach_none.c (Windows) ---- */
+/* ---- lib/detach_fork.c, lib/detach_windows.c ---- */
 
-/* Why this system cannot keep pick's sockets in a detached child after it
- * prints (pick PID BIND_TIMEOUT), or NULL where it can (fork). */
-const char *detach_missing(void);
+/* Keep the n sockets in fds open in a detached process after pick exits,
+ * for seconds. Returns 1 in pick, which goes on (and closes its copies);
+ * 0 in a forked child, detached from pick's stdio and terminal, which
+ * holds them itself (POSIX); -1 with errno set, nothing held. On Windows
+ * the process holding them is a new portpicker.exe, which only waits out
+ * the seconds: a hold there always fences. */
+int detach_hold(const int *fds, size_t n, double seconds);
 
 /* ---- lib/sockdiag.c, lib/sockdiag_none.c (lib/probe.h) ---- */
 extern const bool have_sockdiag;

@@ -32,15 +32,3 @@ pid_t getppid(void)
     CloseHandle(snap);
     return (pid_t)parent;
 }
-
-pid_t fork(void)
-{
-    errno = ENOSYS;
-    return -1;
-}
-
-pid_t setsid(void)
-{
-    errno = ENOSYS;
-    return -1;
-}

@@ -66,9 +66,19 @@ int win_set_nonblock(int fd)
     return ioctlsocket((SOCKET)fd, FIONBIO, &on) == 0 ? 0 : failed();
 }
 
+/* A bind refused with WSAEACCES is a port in use too: Windows denies it
+ * where another socket holds the port exclusively (the DENIED cells of
+ * Microsoft's "Sharing Transport Addresses" table; another portpicker.exe's
+ * hold, under Wine too), and in an excluded port range. */
 int win_bind(int fd, const struct sockaddr *sa, socklen_t len)
 {
-    return bind((SOCKET)fd, sa, len) == 0 ? 0 : failed();
+    if (bind((SOCKET)fd, sa, len) == 0)
+        return 0;
+    if (WSAGetLastError() == WSAEACCES) {
+        errno = EADDRINUSE;
+        return -1;
+    }
+    return failed();
 }
 
 int win_listen(int fd, int backlog)
