@@ -41,7 +41,6 @@ COMMON_OPTION_USAGE("     ")
 "11 the server is too old for -n or --env.\n";
 
 #include <errno.h>
-#include <fcntl.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
