@@ -298,6 +298,13 @@ build/loop_test: $(LOOP_SRCS) $(HDRS)
 	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all $(LOOP_SRCS) -o $@
 
+# The metrics formatter alone, for tests/metrics.bats.
+METRICS_SRCS := tests/metrics_format.c serve/metrics.c lib/proto_reply.c lib/msg.c
+build/metrics_format: $(METRICS_SRCS) $(HDRS)
+	@mkdir -p build
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all $(METRICS_SRCS) -o $@
+
 # libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a
 # seed corpus (inputs that once broke a promise stay there, as regression
 # seeds; tests/fuzz.bats replays them all). `make fuzz` runs each target

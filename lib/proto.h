@@ -21,7 +21,10 @@
 
 /* ---- requests ---- */
 
-enum proto_verb { VERB_PICK, VERB_RELEASE, VERB_STATUS, VERB_LEASES };
+enum proto_verb { VERB_PICK, VERB_RELEASE, VERB_STATUS, VERB_LEASES, VERB_METRICS };
+
+/* The verb's word on the wire ("pick", ...). */
+const char *proto_verb_name(enum proto_verb verb);
 
 struct request {
     enum proto_verb verb;

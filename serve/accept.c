@@ -95,6 +95,7 @@ static bool make_room(struct server *s, uid_t uid)
     const struct uid_count *u = conns_of(s, uid);
     if (!cap || !u || u->count < cap)
         return true;
+    s->stats.conns_refused++;
     for (struct client *c = s->first; c; c = c->next) {
         if (c->uid == uid && !c->writing) {
             char why[160];
