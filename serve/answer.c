@@ -60,7 +60,7 @@ void reply_refuse(struct reply *out, enum proto_err code, const char *fmt, ...)
  * an err line, a legacy one is a close without a word (portserver.py). */
 static void refuse(struct server *s, const struct client *c, struct reply *out)
 {
-    bool bad = out->code == ERR_BAD_REQUEST || out->code == ERR_UNSUPPORTED;
+    bool bad = refusal_is_bad_request(out->code);
     s->stats.refused[out->legacy ? DIALECT_LEGACY : DIALECT_V1][out->code]++;
     slog(LOG_INFO, "%s from pid %d (uid %u): %s", bad ? "bad request" : "denied",
          (int)c->peer_pid, (unsigned)c->uid, out->why);

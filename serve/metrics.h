@@ -7,6 +7,7 @@
 
 #include "lib/proto.h"
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +25,14 @@ struct metrics_histogram {
 void metrics_observe(struct metrics_histogram *h, uint64_t ns);
 
 enum dialect { DIALECT_LEGACY, DIALECT_V1, DIALECTS };
+
+/* Is a refusal with code the request's fault (it did not parse, or named a
+ * verb or version this server lacks), not a denial? The log's counters
+ * (portserver.py's) tell the two apart. */
+static inline bool refusal_is_bad_request(enum proto_err code)
+{
+    return code == ERR_BAD_REQUEST || code == ERR_UNSUPPORTED;
+}
 
 /* What happened since the start: counts only go up (but polled_owners). */
 struct stats {

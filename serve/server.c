@@ -581,10 +581,9 @@ void server_stats(struct server *s, const char *when)
     /* portserver.py's names and format first, one counter a line. */
     uint64_t bad = 0, denied = 0;
     for (int d = 0; d < DIALECTS; d++)
-        for (int code = 0; code < ERR_UNKNOWN; code++) {
-            bool is_bad = code == ERR_BAD_REQUEST || code == ERR_UNSUPPORTED;
-            *(is_bad ? &bad : &denied) += st->refused[d][code];
-        }
+        for (int code = 0; code < ERR_UNKNOWN; code++)
+            *(refusal_is_bad_request((enum proto_err)code) ? &bad : &denied) +=
+                st->refused[d][code];
     slog(LOG_NOTICE, "client-request-errors %llu", (unsigned long long)bad);
     slog(LOG_NOTICE, "denied-allocations %llu", (unsigned long long)denied);
     slog(LOG_NOTICE, "num-ports-managed %zu", ls->npool);

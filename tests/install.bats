@@ -136,5 +136,5 @@ SH
     run env PATH="$BIN:$PATH" fish --no-config -c \
         "set fish_complete_path $ROOT/usr/local/share/fish/vendor_completions.d; complete -C 'check --li'; complete -C 'portpicker check --js'"
     [ "${lines[0]}" = "--listening"$'\t'"is something accepting TCP connections?" ]
-    [ "${lines[1]}" = "--json"$'\t'"with --leases: JSON" ]
+    [ "${lines[1]}" = "--json"$'\t'"with --leases or --server-up: JSON" ]
 }
