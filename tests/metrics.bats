@@ -163,10 +163,15 @@ json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
 
 # ---- the formatter alone ----
 
-@test "the metrics text fits its bound with every count at its largest, and promtool accepts it" {
+# formatted CASE: tests/metrics_format.c's CASE, its text in $output.
+formatted() {
     run make -C "$TOP" -s build/metrics_format
     [ "$status" -eq 0 ]
-    run -0 "$TOP/build/metrics_format" max
+    run -0 "$TOP/build/metrics_format" "$1"
+}
+
+@test "the metrics text fits its bound with every count at its largest, and promtool accepts it" {
+    formatted max
     grep -q '^portpicker_grants_total{dialect="v1"} 18446744073709551615$' <<<"$output"
     grep -q '^portpicker_request_duration_seconds_count 18446744073709551615$' <<<"$output"
     need_promtool
@@ -175,9 +180,7 @@ json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
 }
 
 @test "a request time lands in the bucket whose bound it does not exceed" {
-    run make -C "$TOP" -s build/metrics_format
-    [ "$status" -eq 0 ]
-    run -0 "$TOP/build/metrics_format" observe
+    formatted observe
     # 1 ns and 10 us; 10 us + 1 ns; 100 ms; 100 ms + 1 ns
     grep -qx 'portpicker_request_duration_seconds_bucket{le="0.00001"} 2' <<<"$output"
     grep -qx 'portpicker_request_duration_seconds_bucket{le="0.000025"} 3' <<<"$output"
@@ -188,9 +191,7 @@ json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
 }
 
 @test "a label value is escaped as the formats quote it" {
-    run make -C "$TOP" -s build/metrics_format
-    [ "$status" -eq 0 ]
-    run -0 "$TOP/build/metrics_format" escape
+    formatted escape
     grep -qxF 'portpicker_build_info{version="1\"2\\3\n4"} 1' <<<"$output"
 }
 
