@@ -59,9 +59,9 @@ struct metrics {
     uint64_t journal_appends, journal_compactions, journal_errors;
 };
 
-/* The longest text metrics_format writes, every count at its largest
- * (tests/metrics_format.c checks it), newline and NUL included: a reply
- * that a client's buffer holds whole (serve/server.h). */
+/* Room for the longest text metrics_format writes and its NUL, every
+ * count at its largest (tests/metrics_format.c checks it): 5.5 KB, which
+ * a client's buffer holds whole after "ok\n" (serve/server.h). */
 #define METRICS_TEXT_MAX 5800
 
 /* m as OpenMetrics text in the form Prometheus's text parser also reads
