@@ -364,7 +364,8 @@ bool proto_check_status(char *line, struct status_view *v, char *why,
             bad = "no server name and version before the key=value fields";
         if (i < 2 || bad)
             continue;
-        if (!eq || (size_t)(eq - word[i]) != name_len(word[i], false) || !eq[1]) {
+        if (!eq || eq == word[i] || (size_t)(eq - word[i]) != name_len(word[i], false) ||
+            !eq[1]) {
             bad = "a field that is not key=value (key: letters, digits, _)";
             break;
         }

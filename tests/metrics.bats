@@ -344,7 +344,7 @@ assert s["up"] is False and s["address"] == sys.argv[2] and s["error"], s' "$out
 }
 
 @test "check --server-up --json refuses a status line not in the protocol: exit 9, nothing on stdout" {
-    for reply in 'ok portpicker\n' 'ok portpicker 1 free=1 free=2\n' 'ok portpicker 1 a=\n' \
+    for reply in 'ok portpicker\n' 'ok portpicker 1 free=1 free=2\n' 'ok portpicker 1 a=\n' 'ok portpicker 1 =5\n' \
                  'ok portpicker 1 '"$TERMINAL_ESCAPES"'=1\n' 'ok portpicker  1\n'; do
         answers "$reply"
         run --separate-stderr pp check --server-up --json -s "$ADDR"
