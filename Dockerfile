@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # portpicker in an image of one file: the static musl binary, FROM scratch.
 #   docker build -t portpicker .
 #   docker run --rm --network host portpicker pick

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # portpicker: one static binary, applets linked in. `make help` lists targets.
 #
 # PLATFORM picks, for each mechanism that differs by system (lib/os.h), the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portpicker.h: what lib/ offers every applet and the server; include
  * this one header. Each group has its own header, the module behind each
  * function named above it:

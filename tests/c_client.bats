@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # include/portpicker_client.h: examples/pick_ports.c built as C99 and as C++,
 # run against our server, against Debian's portserver.py and against a
 # hostile fake server (tests/fake_server.py).

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # What the Dockerfile's FROM scratch image does, proved without Docker: the
 # binary alone in an empty directory, run with unshare (new pid, mount and
 # network namespaces) and chroot.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # make install, install-links and uninstall into a DESTDIR that already holds
 # another package's `pick` and `serve`: ours never replaces or removes them.
 

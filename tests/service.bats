@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The systemd units make install writes: valid, hardened, and pointing at the
 # installed binary and man page.
 
