@@ -126,7 +126,8 @@ list-sources:
 # fallback in use. Tests that need one skip, naming it (needs_linux_mechanism
 # in tests/helpers.bash, from portpicker --features). Servers the client
 # tests start are ./portpicker serve (Linux), reached by a socket path.
-SERVER_TESTS := serve protocol pool security failures service container loop fuzz install
+SERVER_TESTS := serve protocol pool security failures service container loop fuzz install \
+                package unit_sandbox
 POSIX_TESTS  := $(filter-out $(SERVER_TESTS:%=tests/%.bats),$(wildcard tests/*.bats))
 build/posix/portpicker: $(ALL_SRCS) $(HDRS) build/cc
 	@mkdir -p $(@D)
@@ -240,6 +241,7 @@ coverage: build/cov/portpicker
 release: portpicker-release
 portpicker-release: portpicker
 	strip -o $@ portpicker
+	@echo "$@: $$(wc -c <$@) bytes, stripped ($(LIBC))"
 
 # The version, for scripts: docker build --build-arg, a release tarball.
 version:
