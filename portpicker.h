@@ -29,7 +29,7 @@
 #include "lib/proto.h"
 #include "lib/sys.h"
 
-#define PORTPICKER_VERSION "0.1.0"
+#define PORTPICKER_VERSION "0.2.0"
 
 /* Exit codes, the same for every applet: the RC_* enum. */
 #include "lib/exit_codes.h"

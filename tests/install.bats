@@ -206,3 +206,15 @@ SH
     [ "${lines[0]}" = "--listening"$'\t'"is something accepting TCP connections?" ]
     [ "${lines[1]}" = "--json"$'\t'"with --leases: JSON" ]
 }
+
+@test "fish finds the completion under PREFIX/share only with XDG_DATA_DIRS naming it, as the README says" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    make_in install
+    share=$ROOT/usr/local/share
+    grep -q 'XDG_DATA_DIRS=/usr/local/share:/usr/share' "$TOP/README.md"
+    # fish's own search path (--no-config would empty it), no user's config
+    run env -u XDG_DATA_DIRS HOME="$BATS_TEST_TMPDIR" PATH="$BIN:$PATH" fish -c "complete -C 'portpicker check --li'"
+    [ -z "$output" ]
+    run env XDG_DATA_DIRS="$share:/usr/share" HOME="$BATS_TEST_TMPDIR" PATH="$BIN:$PATH" fish -c "complete -C 'portpicker check --li'"
+    [ "$output" = "--listening"$'\t'"is something accepting TCP connections?" ]
+}
