@@ -33,10 +33,10 @@ BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
 # The units go where systemd's pkg-config file says (/lib/systemd/system on
-# Debian 12), else under PREFIX; UNITDIR= decides.
+# Debian 12), else under PREFIX; UNITDIR= decides. Asked only when used.
 PKG_CONFIG  ?= pkg-config
 ifeq ($(origin UNITDIR),undefined)
-UNITDIR     := $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
+UNITDIR      = $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
 endif
 DOCDIR      ?= $(PREFIX)/share/doc/portpicker
 INCLUDEDIR  ?= $(PREFIX)/include
@@ -280,8 +280,9 @@ install: portpicker
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs
 	install -m 644 examples/pick_ports.c $(DESTDIR)$(DOCDIR)/examples
 
-install-strip:
-	$(MAKE) install INSTALL_STRIP=-s
+# make install, the binary stripped (the variable holds for install too).
+install-strip: INSTALL_STRIP = -s
+install-strip: install
 
 install-links: install
 	contrib/links add $(LINKDIRS) -- $(APPLETS)

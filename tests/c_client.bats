@@ -113,7 +113,7 @@ names_in_pool() {
 
 @test "make install puts the client header and a portpicker.pc with the prefix" {
     command -v pkg-config >/dev/null || skip "pkg-config is not installed"
-    make -C "$TOP" -s install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/pp >/dev/null
+    make -C "$TOP" -s -o portpicker install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/pp >/dev/null
     pc=$BATS_TEST_TMPDIR/root/opt/pp/share/pkgconfig
     [ "$(PKG_CONFIG_PATH=$pc pkg-config --cflags portpicker | xargs)" = "-I/opt/pp/include" ]
     [ "$(PKG_CONFIG_PATH=$pc pkg-config --modversion portpicker)" = "$(pp --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+')" ]

@@ -13,7 +13,7 @@ setup() {
     [ "$(basename "$PORTPICKER")" = portpicker ] || skip "installs the release build only"
     # No DESTDIR: verify checks that ExecStart and the man page exist.
     USR=$BATS_TEST_TMPDIR/usr
-    make -s -C "$TOP" install PREFIX="$USR" UNITDIR="$USR/lib/systemd/system"
+    make -s -C "$TOP" -o portpicker install PREFIX="$USR" UNITDIR="$USR/lib/systemd/system"
     UNITS=$USR/lib/systemd/system
 }
 
