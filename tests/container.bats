@@ -99,7 +99,8 @@ SERVE_AND_PICK='
     command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
     [ "$(id -u)" = 0 ] || skip "switching to the image's uid needs root"
     user=$(sed -n 's/^USER \([0-9]*:[0-9]*\)$/\1/p' "$BATS_TEST_DIRNAME/../Dockerfile")
-    [ -n "$user" ] && [ "${user%%:*}" != 0 ]
+    [ -n "$user" ]
+    [ "${user%%:*}" != 0 ]
     mkdir -m 755 "$BATS_TEST_TMPDIR/run" "$ROOT/run"
     "$PORTPICKER" serve --quiet --address "$BATS_TEST_TMPDIR/run/pp.sock" --socket-mode 666 \
         --pool 20130-20139 2>/dev/null &

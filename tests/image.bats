@@ -35,7 +35,8 @@ label() { sed -n "s/^\\(LABEL \\)\\{0,1\\} *$1=\"\\([^\"]*\\)\".*/\\2/p" "$DOCKE
     user=$(final_stage | sed -n 's/^USER //p' | tail -1)
     echo "USER $user"
     [[ "$user" =~ ^[0-9]+:[0-9]+$ ]]
-    [ "${user%%:*}" -ne 0 ] && [ "${user#*:}" -ne 0 ]
+    [ "${user%%:*}" -ne 0 ]
+    [ "${user#*:}" -ne 0 ]
     # nothing after it switches back
     ! final_stage | sed -n '/^USER /,$p' | grep -qE '^USER +(0|root)'
 }

@@ -68,7 +68,8 @@ FILES
     grep -v -e '/bin/pick$' -e '/bin/serve ->' "$BATS_TEST_TMPDIR/list" | LC_ALL=C sort |
         diff "$BATS_TEST_TMPDIR/want" -
     foreign_intact
-    [ ! -e "$BIN/check" ] && [ ! -e "$BIN/release" ]
+    [ ! -e "$BIN/check" ]
+    [ ! -e "$BIN/release" ]
     run "$BIN/portpicker" check --help
     [[ "$output" == "usage: portpicker check"* ]]
     cmp "$TOP/LICENSE" "$ROOT/usr/local/share/doc/portpicker/LICENSE"
@@ -92,7 +93,8 @@ FILES
     printf '#!/bin/sh\n[ "$*" = "--variable=systemdsystemunitdir systemd" ] && echo /opt/units\n' >"$fake"
     chmod 755 "$fake"
     make_in install PKG_CONFIG="$fake"
-    [ -f "$ROOT/opt/units/portpicker.service" ] && [ -f "$ROOT/opt/units/portpicker.socket" ]
+    [ -f "$ROOT/opt/units/portpicker.service" ]
+    [ -f "$ROOT/opt/units/portpicker.socket" ]
     make_in uninstall PKG_CONFIG="$fake"
     [ ! -e "$ROOT/opt" ]
     # pkg-config without systemd's file answers nothing, and fails
@@ -118,7 +120,8 @@ FILES
     touch "$ROOT/usr/local/share/zsh/site-functions/_other"
     make_in uninstall
     [ -f "$ROOT/usr/local/share/zsh/site-functions/_other" ]
-    [ ! -e "$ROOT/usr/local/share/doc" ] && [ ! -e "$ROOT/usr/local/share/man" ]
+    [ ! -e "$ROOT/usr/local/share/doc" ]
+    [ ! -e "$ROOT/usr/local/share/man" ]
 }
 
 @test "make install-links links the applets but leaves another package's pick and serve alone, naming each" {
@@ -129,7 +132,8 @@ FILES
     [ "$(grep -c '^skipped .*/bin/pick: not our link' <<<"$output")" -eq 1 ]
     [ "$(grep -c '^skipped .*/bin/serve: not our link' <<<"$output")" -eq 1 ]
     foreign_intact
-    [ "$(readlink "$BIN/check")" = portpicker ] && [ "$(readlink "$BIN/release")" = portpicker ]
+    [ "$(readlink "$BIN/check")" = portpicker ]
+    [ "$(readlink "$BIN/release")" = portpicker ]
     run "$BIN/check" --help
     [[ "$output" == "usage: portpicker check"* ]]
     # The completions follow the links that were made, and only those: a
@@ -170,7 +174,8 @@ FILES
 
 @test "BINDIR and PREFIX choose where the binary, its links and the unit's ExecStart go" {
     make_in install-links PREFIX=/opt/pp BINDIR=/opt/pp/sbin
-    [ -x "$ROOT/opt/pp/sbin/portpicker" ] && [ -L "$ROOT/opt/pp/sbin/pick" ]
+    [ -x "$ROOT/opt/pp/sbin/portpicker" ]
+    [ -L "$ROOT/opt/pp/sbin/pick" ]
     grep -q '^ExecStart=/opt/pp/sbin/portpicker serve ' "$ROOT$(unitdir /opt/pp)/portpicker.service"
     [ -f "$ROOT/opt/pp/share/man/man1/portpicker.1" ]
     foreign_intact

@@ -62,11 +62,13 @@ dpkg_locked() {
 }
 
 @test "dpkg-buildpackage builds the package of this version, and a -dbgsym with the binary's debug info" {
-    [ -f "$DEB" ] && [ -f "$DBGSYM" ]
+    [ -f "$DEB" ]
+    [ -f "$DBGSYM" ]
     [ "$(dpkg-deb -f "$DEB" Version)" = "$VERSION" ]
     # the packaged binary is stripped, its debug info is in -dbgsym by build id
     dir=$BATS_TEST_TMPDIR/x
-    dpkg-deb -x "$DEB" "$dir" && dpkg-deb -x "$DBGSYM" "$dir"
+    dpkg-deb -x "$DEB" "$dir"
+    dpkg-deb -x "$DBGSYM" "$dir"
     id=$(readelf -n "$dir/usr/bin/portpicker" | sed -n 's/.*Build ID: //p')
     [ -n "$id" ]
     debug=$dir/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
@@ -119,7 +121,8 @@ dpkg_locked() {
     if command -v systemd-analyze >/dev/null; then
         run systemd-analyze verify /lib/systemd/system/portpicker.service /lib/systemd/system/portpicker.socket
         echo "$output"
-        [ "$status" -eq 0 ] && [ -z "$output" ]
+        [ "$status" -eq 0 ]
+        [ -z "$output" ]
     fi
     dpkg_locked -r portpicker
     # every file is gone; the directories left are other packages' too
