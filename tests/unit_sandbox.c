@@ -56,7 +56,7 @@ struct policy {
     int families[MAX_FAMILIES];
 };
 
-static void die(int code, const char *what, const char *detail)
+static _Noreturn void die(int code, const char *what, const char *detail)
 {
     fprintf(stderr, "unit_sandbox: %s%s%s\n", what, detail ? ": " : "",
             detail ? detail : "");
@@ -69,7 +69,6 @@ static int family_of(const char *name)
         if (!strcmp(names[i].name, name))
             return names[i].family;
     die(2, "unknown address family in RestrictAddressFamilies=", name);
-    return -1;
 }
 
 /* One RestrictAddressFamilies= value into p, as systemd merges them. */
