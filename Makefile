@@ -306,6 +306,7 @@ clean:
 help:
 	@echo "make            build ./portpicker (static; musl-gcc if installed, else cc with glibc)"
 	@echo "make release    ./portpicker-release: the same, stripped (as make install-strip installs it)"
+	@echo "make version    print the version (portpicker.h's PORTPICKER_VERSION)"
 	@echo "make CC=clang   the same with clang"
 	@echo "make test       run the bats suite (installs bats from Debian if missing)"
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
