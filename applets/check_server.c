@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_server.c: check's questions to a port server, --server-up (is it
  * up?), --leases (who holds what?) and --metrics (how has it done?). */
 #include "applets/applets.h"

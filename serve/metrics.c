@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* metrics.c: a snapshot of the server's metrics as OpenMetrics text, and
  * the request-time histogram. Pure: no I/O, no clock, so a test feeds it
  * any snapshot.

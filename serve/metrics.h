@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* metrics.h: the server's counters, and its metrics as OpenMetrics text
  * (serve/metrics.c), pure: a snapshot in, text out. The counters are the
  * ones SIGUSR1 logs (server_stats) and `v1 metrics` and --metrics-file

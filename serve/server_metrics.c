@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server_metrics.c: the server's metrics, read from its state into a
  * snapshot for metrics.c's formatter: answered to `v1 metrics` (answer.c)
  * and written to --metrics-file every METRICS_FILE_MS for node_exporter's

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The server's metrics (docs/serve.md, "Monitoring"): `v1 metrics` through
 # `check --metrics`, `serve --metrics-file` for node_exporter's textfile
 # collector, both checked by Prometheus's own promtool; the formatter alone

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* metrics_format.c: serve/metrics.c alone, fed snapshots no running server
  * reaches. `metrics_format CASE` prints the text on stdout and exits 0, or
  * 1 with a line on stderr saying what broke; tests/metrics.bats reads it
