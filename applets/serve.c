@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* serve.c: the port server, wire-compatible with python_portpicker's
  * portserver.py. The daemon itself lives in serve/. */
 #include "applets/applets.h"
@@ -20,6 +21,9 @@ static const char usage[] =
 "      --portserver_static_pool LIST  the same, as portserver.py spells it\n"
 "      --state FILE     keep leases in FILE across restarts and crashes\n"
 "      --pidfile FILE   write the server's pid to FILE\n"
+"      --metrics-file FILE  rewrite FILE every 5 s with the server's metrics\n"
+"                       (OpenMetrics text, for node_exporter's textfile\n"
+"                       collector: name it *.prom in its directory)\n"
 "      --socket-mode MODE  octal permissions of a socket path (e.g. 660)\n"
 "      --max-leases-per-uid N  leases one user may hold at once (0: no limit;\n"
 "                       default half the pool, root exempt)\n"
@@ -35,6 +39,7 @@ COMMON_OPTION_USAGE("        ")
 "\n"
 "A connection that sends no request within 3 s is closed.\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
+"Metrics: portpicker check --metrics asks a running server (v1 metrics).\n"
 "Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
 "5 a server already answers at ADDR or holds the --state FILE.\n";
 
@@ -48,6 +53,7 @@ const bool have_serve = true; /* applets/serve_none.c off Linux */
 enum {
     OPT_ADDRESS = 1, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
     OPT_MAX_UID, OPT_MAX_CONNS, OPT_NO_PIDFD, OPT_QUIET, OPT_VERBOSE,
+    OPT_METRICS_FILE,
 };
 
 static const struct option_spec specs[] = {
@@ -58,6 +64,7 @@ static const struct option_spec specs[] = {
     {"portserver_static_pool", 0, ARG_REQUIRED, OPT_POOL},
     {"state", 0, ARG_REQUIRED, OPT_STATE},
     {"pidfile", 0, ARG_REQUIRED, OPT_PIDFILE},
+    {"metrics-file", 0, ARG_REQUIRED, OPT_METRICS_FILE},
     {"socket-mode", 0, ARG_REQUIRED, OPT_MODE},
     {"max-leases-per-uid", 0, ARG_REQUIRED, OPT_MAX_UID},
     {"max-connections-per-uid", 0, ARG_REQUIRED, OPT_MAX_CONNS},
@@ -108,6 +115,7 @@ static void parse_args(int argc, char **argv)
         case OPT_POOL: add_pool(a.spelled, a.value); break;
         case OPT_STATE: TT.o.state = a.value; break;
         case OPT_PIDFILE: TT.o.pidfile = a.value; break;
+        case OPT_METRICS_FILE: TT.o.metrics_file = a.value; break;
         case OPT_MODE: TT.o.socket_mode = parse_mode(a.value); break;
         case OPT_MAX_UID:
             TT.o.max_per_uid = parse_long(a.spelled, a.value, 0, 65535);
@@ -142,6 +150,8 @@ static void check_args(void)
         die(RC_USAGE, "--state: empty file name");
     if (TT.o.pidfile && !TT.o.pidfile[0])
         die(RC_USAGE, "--pidfile: empty file name");
+    if (TT.o.metrics_file && !TT.o.metrics_file[0])
+        die(RC_USAGE, "--metrics-file: empty file name");
 }
 
 int serve_main(int argc, char **argv)

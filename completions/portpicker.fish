@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # fish completion for portpicker. make install-links also installs this file
 # as pick.fish, check.fish, ... so that fish loads it for the applet links;
 # it then completes the command it was loaded for (the file's name), and
@@ -81,7 +82,8 @@ __portpicker_opt $cmd check w wait seconds 'poll until yes or SECONDS pass'
 __portpicker_opt $cmd check q quiet '' 'print nothing; the exit code answers'
 __portpicker_opt $cmd check '' server-up '' 'is a port server up?'
 __portpicker_opt $cmd check '' leases '' 'print the live leases'
-__portpicker_opt $cmd check '' json '' 'with --leases: JSON'
+__portpicker_opt $cmd check '' metrics '' 'print the metrics as OpenMetrics text'
+__portpicker_opt $cmd check '' json '' 'with --leases or --server-up: JSON'
 
 __portpicker_opt $cmd serve a address address 'listen on @NAME or a socket path'
 __portpicker_opt $cmd serve '' portserver_address address 'the same as --address'
@@ -90,6 +92,7 @@ __portpicker_opt $cmd serve p pool list 'ports to hand out (LO-HI,...)'
 __portpicker_opt $cmd serve '' portserver_static_pool list 'the same as --pool'
 __portpicker_opt $cmd serve '' state file 'keep leases in FILE across restarts'
 __portpicker_opt $cmd serve '' pidfile file 'write the pid to FILE'
+__portpicker_opt $cmd serve '' metrics-file file 'rewrite FILE with the metrics every 5 s'
 __portpicker_opt $cmd serve '' socket-mode mode 'octal permissions of a socket path'
 __portpicker_opt $cmd serve '' max-leases-per-uid n 'leases one user may hold'
 __portpicker_opt $cmd serve '' max-connections-per-uid n 'connections one user may hold open'

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clock.c: the one monotonic clock, for timeouts, timers and ages. */
 #include "portpicker.h"
 
@@ -17,6 +18,13 @@ int64_t monotonic_ms(void)
     /* CLOCK_MONOTONIC cannot fail with a valid clock id. */
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ms_of(&ts);
+}
+
+int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
 double monotonic_seconds(void)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* detach_fork.c: pick's hold runs in a forked child, detached from the
  * terminal and from pick's stdio (applets/pick.c, hold_in_background).
  * (Windows: detach_windows.c.) */

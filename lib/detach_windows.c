@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* detach_windows.c: pick's hold on Windows, where there is no fork: a new
  * portpicker.exe is started that inherits the hold's sockets and nothing
  * else (PROC_THREAD_ATTRIBUTE_HANDLE_LIST; stdio on no handle, so

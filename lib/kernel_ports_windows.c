@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kernel_ports_windows.c: the ports Windows keeps for itself, as netsh
  * reports them: the dynamic ranges of TCP and UDP (`netsh int ipv4 show
  * dynamicport tcp`, 49152-65535 by default since Vista, KB929851) and the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* netsh.h: ask Windows' netsh.exe and keep what it printed
  * (lib/netsh_windows.c; the Windows build only, for
  * lib/kernel_ports_windows.c). */

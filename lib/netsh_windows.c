@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* netsh_windows.c: run netsh.exe, several at once within one deadline, and
  * keep what each printed (lib/netsh.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sys.h: small wrappers around the system: time, fd limits and flags,
  * /proc files, randomness, lazily backed tables. What differs by system is
  * in lib/os.h. */
@@ -28,6 +29,9 @@ void pages_free(void *p, size_t n, size_t size);
 
 /* Milliseconds on CLOCK_MONOTONIC, never 0: for deadlines, not for dates. */
 int64_t monotonic_ms(void);
+/* The same clock in nanoseconds (from an arbitrary start): for durations
+ * shorter than a millisecond. */
+int64_t monotonic_ns(void);
 /* The same clock in seconds. */
 double monotonic_seconds(void);
 /* The same clock, read by a system call rather than the vDSO: for a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verbs.c: each request of docs/protocol.md as a function that returns an
  * exit code (RC_OK or why not) and, on failure, one line for the user. The
  * replies are checked strictly: a port is returned only when the server
@@ -171,7 +172,7 @@ int ask_query(const char *address, enum proto_verb verb, char *reply,
               size_t errlen)
 {
     const struct request r = {.verb = verb};
-    const char *what = verb == VERB_STATUS ? "status" : "leases";
+    const char *what = proto_verb_name(verb);
     char request[64];
     int rc = build(&r, request, sizeof(request), err, errlen);
     if (rc != RC_OK)

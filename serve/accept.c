@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* accept.c: the listener and the per-uid connection caps: accepting in
  * bounded batches, pausing when fds run short or accept fails, and making
  * room for a uid at its cap by closing its own oldest idle connection.
@@ -95,6 +96,7 @@ static bool make_room(struct server *s, uid_t uid)
     const struct uid_count *u = conns_of(s, uid);
     if (!cap || !u || u->count < cap)
         return true;
+    s->stats.conns_refused++;
     for (struct client *c = s->first; c; c = c->next) {
         if (c->uid == uid && !c->writing) {
             char why[160];

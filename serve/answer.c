@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* answer.c: one dispatch from a parsed request to its reply, for legacy
  * and v1 requests alike (docs/protocol.md). The reply text is written by
  * lib/proto.h's formatters; client.c frames, parses, sends and closes.
@@ -60,11 +61,8 @@ void reply_refuse(struct reply *out, enum proto_err code, const char *fmt, ...)
  * an err line, a legacy one is a close without a word (portserver.py). */
 static void refuse(struct server *s, const struct client *c, struct reply *out)
 {
-    bool bad = out->code == ERR_BAD_REQUEST || out->code == ERR_UNSUPPORTED;
-    if (bad)
-        s->stats.request_errors++;
-    else
-        s->stats.denied++;
+    bool bad = refusal_is_bad_request(out->code);
+    s->stats.refused[out->legacy ? DIALECT_LEGACY : DIALECT_V1][out->code]++;
     slog(LOG_INFO, "%s from pid %d (uid %u): %s", bad ? "bad request" : "denied",
          (int)c->peer_pid, (unsigned)c->uid, out->why);
     out->len = 0;
@@ -85,6 +83,7 @@ static void pick(struct server *s, const struct client *c,
         return;
     }
     out->nports = r->count;
+    s->stats.grants[r->legacy ? DIALECT_LEGACY : DIALECT_V1]++;
     if (reserve(out))
         wrote(out, proto_format_ports(ROOM(out), r->legacy, out->ports, r->count));
 }
@@ -129,6 +128,16 @@ static void status(struct server *s, struct reply *out)
     };
     if (reserve(out))
         wrote(out, proto_format_status(ROOM(out), &st));
+}
+
+/* "ok", then the metrics text: at most METRICS_TEXT_MAX bytes, which fit
+ * REPLY_ROOM and, should the socket take only a part, the client's buffer. */
+static void metrics(struct server *s, struct reply *out)
+{
+    if (reserve(out))
+        wrote(out, proto_format_ok(ROOM(out)));
+    if (!out->failed)
+        wrote(out, server_metrics_format(s, ROOM(out)));
 }
 
 /* Only the head: the lines are written as the client reads them
@@ -198,6 +207,8 @@ static void dispatch(struct server *s, const struct client *c,
         release(s, c, r, out);
     else if (r->verb == VERB_STATUS)
         status(s, out);
+    else if (r->verb == VERB_METRICS)
+        metrics(s, out);
     else
         leases(s, out);
 }

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* client.c: one connection, from accept (accept.c) to reply.
  *
  * Clients are kept in accept order, which is also deadline order (each has
@@ -194,6 +195,7 @@ static bool decide(struct server *s, struct client *c, bool done)
     enum proto_frame framed = proto_frame(c->buf, c->len, done, &line_len, &why);
     if (framed == FRAME_MORE)
         return false;
+    int64_t began = monotonic_ns();
     if (framed == FRAME_BAD) {
         reply_refuse(&reply, ERR_BAD_REQUEST, "%s", why);
     } else {
@@ -216,6 +218,7 @@ static bool decide(struct server *s, struct client *c, bool done)
     send_reply(s, c, &reply);
     if (reply.heap)
         free(reply.text);
+    metrics_observe(&s->stats.request_time, (uint64_t)(monotonic_ns() - began));
     return true;
 }
 

@@ -1,8 +1,10 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* daemon.c: what makes the server a good daemon. Linux first.
  *
  * The listening socket (abstract "@name" or a path; a path left by a dead
  * server is replaced), systemd socket activation and readiness (written by
- * hand: no libsystemd), the pidfile and the signalfd. These helpers never
+ * hand: no libsystemd), the pidfile, files replaced whole (the metrics
+ * file) and the signalfd. These helpers never
  * exit: they return -1 and a message, and the caller decides.
  *
  * Paths may sit in a directory another user can write, so nothing here
@@ -201,6 +203,41 @@ int file_create(const char *path, int flags, mode_t mode)
     /* If something is back already, another process writes here: give up
      * (EEXIST) rather than race it. */
     return open(path, flags, mode);
+}
+
+int write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int file_replace(const char *path, const char *text, size_t len)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = file_create(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    if (fd < 0)
+        return -1;
+    /* close can report a write that failed late (NFS, a full quota). */
+    if (write_all(fd, text, len) < 0)
+        close_keep_errno(fd);
+    else if (close(fd) == 0 && rename(tmp, path) == 0)
+        return 0;
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+    return -1;
 }
 
 int pidfile_write(const char *path)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loop.h: the event loop (serve/loop.c), redis ae shaped and smaller still.
  *
  * Handlers are found by fd; one epoll_wait, whose timeout is the nearest
@@ -27,7 +28,7 @@ struct handler {
     uint32_t gen;       /* bumped by loop_del: stale events are dropped */
 };
 
-enum { LOOP_TIMERS = 8 };
+enum { LOOP_TIMERS = 10 };
 
 struct timer {
     int64_t when;       /* monotonic_ms(); 0 means not armed */

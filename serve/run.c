@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.c: the server's life: set up, run the loop, tear down.
  *
  * Order matters: the state file is locked and read before the socket is
@@ -153,6 +154,10 @@ static int start(struct server *s)
     s->t_clients = loop_timer(&s->loop, client_expire, s);
     s->t_listen = loop_timer(&s->loop, listen_timer, s);
     server_timers(s);
+    if (opts->metrics_file) {
+        s->t_metrics = loop_timer(&s->loop, metrics_file_timer, s);
+        loop_timer_within(&s->loop, s->t_metrics, 0);
+    }
     if (opts->state &&
         journal_open(&s->journal, server_restore, s, err, sizeof(err)) < 0)
         return failed(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM, err, "");
@@ -212,6 +217,8 @@ static void stop(struct server *s)
          o = leases_next_owner(&s->leases, o))
         if (o->pidfd >= 0)
             close(o->pidfd);
+    if (listened)
+        metrics_file_remove(s);
     if (s->pidfile && unlink(s->opts->pidfile) < 0)
         slog(LOG_WARN, "%s: %s", s->opts->pidfile, strerror(errno));
     if (s->sig_fd >= 0)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.c: the server's work: resolving owners, granting, reclaiming,
  * and the timers that retry, poll and sync (run.c starts and stops it).
  *
@@ -536,6 +537,7 @@ void server_ungrant(struct server *s, unsigned port)
 
 void server_release(struct server *s, unsigned port)
 {
+    s->stats.released++;
     end_recorded(s, port, false);
     loop_timer_within(&s->loop, s->t_settle, 0);
 }
@@ -578,8 +580,13 @@ void server_stats(struct server *s, const char *when)
     const struct leases *ls = &s->leases;
     slog(LOG_NOTICE, "counters (%s):", when);
     /* portserver.py's names and format first, one counter a line. */
-    slog(LOG_NOTICE, "client-request-errors %llu", (unsigned long long)st->request_errors);
-    slog(LOG_NOTICE, "denied-allocations %llu", (unsigned long long)st->denied);
+    uint64_t bad = 0, denied = 0;
+    for (int d = 0; d < DIALECTS; d++)
+        for (int code = 0; code < ERR_UNKNOWN; code++)
+            *(refusal_is_bad_request((enum proto_err)code) ? &bad : &denied) +=
+                st->refused[d][code];
+    slog(LOG_NOTICE, "client-request-errors %llu", (unsigned long long)bad);
+    slog(LOG_NOTICE, "denied-allocations %llu", (unsigned long long)denied);
     slog(LOG_NOTICE, "num-ports-managed %zu", ls->npool);
     slog(LOG_NOTICE, "num-ports-checked-for-last-request %llu",
          (unsigned long long)st->checked_last);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.h: the port server: its options, its state, and the parts that
  * share it.
  *
@@ -10,6 +11,8 @@
  * daemon.c  sockets, activation, pidfile, sd_notify, signals (daemon.h)
  * client.c  one connection: read and frame a request, parse it (lib/proto.h), send the reply
  * answer.c  one dispatch from a request to its reply; refusals counted here
+ * metrics.c the counters, and metrics as OpenMetrics text   (metrics.h)
+ * server_metrics.c  their snapshot: v1 metrics, --metrics-file
  * server.c  granting, reclaiming, the timers that retry, poll and sync
  * run.c     setup, the loop, teardown
  */
@@ -20,6 +23,7 @@
 #include "serve/leases.h"
 #include "serve/log.h"
 #include "serve/loop.h"
+#include "serve/metrics.h"
 #include "serve/pidns.h"
 #include "serve/state.h"
 
@@ -35,6 +39,7 @@ struct serve_opts {
     long max_conns_per_uid;     /* connections a uid may hold open; 0, -1
                                  * as above */
     bool no_pidfd;              /* poll start times even if pidfd works */
+    const char *metrics_file;   /* rewritten every few seconds, or NULL */
 };
 
 /* Owners' command lines, for lease listings (answer.c), by pid modulo
@@ -47,11 +52,6 @@ struct cmd_entry {
     pid_t pid;          /* 0: empty */
     uint64_t start;
     char cmd[PROTO_CMD_MAX + 1];
-};
-
-struct stats {
-    uint64_t request_errors, denied, checked_last, allocations;
-    uint64_t reclaimed, outsiders, polled_owners;
 };
 
 struct client {
@@ -77,6 +77,8 @@ struct client {
 };
 _Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
                "a client's buffer holds at least two lease lines");
+_Static_assert(PROTO_REQUEST_MAX + 2 >= sizeof("ok\n") + METRICS_TEXT_MAX,
+               "a client's buffer holds a whole metrics reply");
 
 /* A per-uid limit: 0 is none; root is held to it only when set by an
  * option (by default root is exempt: it could stop the server anyway). */
@@ -119,6 +121,8 @@ struct server {
     struct client *spare;       /* closed clients kept for reuse, by next */
     size_t nspare;
     int t_clients, t_listen, t_retry, t_settle, t_poll, t_sync, t_pidns;
+    int t_metrics;
+    int metrics_errno;          /* of the last failed metrics file write */
     bool pid_wait;              /* the last pick waits for the pid map */
     char why[160];              /* why the last request was denied */
     struct cmd_entry cmds[CMD_CACHE];
@@ -188,6 +192,17 @@ int server_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
 /* Log the counters. */
 void server_stats(struct server *s, const char *when);
 
+
+/* ---- serve/server_metrics.c ---- */
+
+/* The metrics now, as OpenMetrics text (metrics_format) into buf; its
+ * length, or -1 when it does not fit. */
+int server_metrics_format(struct server *s, char *buf, size_t len);
+/* Rewrite --metrics-file (a timer_fn, data the server): a failure is
+ * logged and counted, and retried at the next turn. */
+int64_t metrics_file_timer(struct loop *l, void *data);
+/* Remove --metrics-file at shutdown: a stopped server has no metrics. */
+void metrics_file_remove(struct server *s);
 
 /* ---- answer.c ---- */
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* state.h: the state file behind --state (serve/state_open.c: lock, read;
  * serve/state.c: append, rewrite); its record format is serve/journal.h's. */
 #ifndef SERVE_STATE_H
@@ -17,6 +18,8 @@ struct journal {
     bool stale;         /* the file may lag the table (an end record lost,
                          * a rename not yet durable): rewrite when possible */
     int error;          /* errno of the last failed rewrite, 0 if none */
+    uint64_t appends, compactions, write_errors;   /* since the start, for
+                                                    * the metrics */
     char boot[64];      /* this boot's id, read once by journal_open; ""
                          * when unknown: saved leases are kept then */
 };

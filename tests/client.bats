@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # pick, release and check as clients of a port server that misbehaves: each
 # failure is a clear error with its own exit code, and no port is printed
 # that the server did not grant.
@@ -220,7 +221,7 @@ setup() {
 @test "check --server with a PORT is a usage error that names --server-up" {
     run --separate-stderr pp check --server "$ADDR" 15000
     [ "$status" -eq 2 ]
-    [ "$stderr" = "portpicker check: cannot use --server with PORT: ports are probed here; ask the server with --server-up or --leases" ]
+    [ "$stderr" = "portpicker check: cannot use --server with PORT: ports are probed here; ask the server with --server-up, --leases or --metrics" ]
 }
 
 @test "--server takes an address, never the option after it" {

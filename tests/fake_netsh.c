@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fake_netsh.c: a stand-in for Windows' netsh.exe in tests/windows.bats,
  * built with mingw-w64 (make build/fake_netsh.exe). The test puts it in
  * the Wine prefix's system32, where portpicker.exe runs netsh from (Wine's

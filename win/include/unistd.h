@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unistd.h for the Windows build: mingw-w64's, and the call it lacks
  * (win/process.c). No fork: pick's detached hold starts a process of its
  * own (lib/detach_windows.c). */
