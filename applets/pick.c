@@ -210,7 +210,7 @@ static void parse_args(int argc, char **argv)
             continue;
         switch (id) {
         case OPT_COUNT:
-            TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
+            TT.count = (unsigned)parse_arg("--count", a.value, 10, 1, MAX_COUNT);
             TT.has_count = true;
             break;
         case OPT_RANGE:

@@ -112,7 +112,7 @@ static void parse_args(int argc, char **argv)
         case OPT_RUN_UDP: add_name(KIND_UDP, a.value); break;
         case OPT_RUN_ENV: add_name(KIND_ENV, a.value); break;
         case OPT_BACKLOG:
-            TT.backlog = (int)parse_long("--backlog", a.value, 1, 65535);
+            TT.backlog = (int)parse_arg("--backlog", a.value, 10, 1, 65535);
             break;
         case ARGS_POSITIONAL: take_command(&a); break;
         }

@@ -73,15 +73,6 @@ static struct {
     bool has_pool, quiet, verbose;
 } TT;
 
-static int parse_mode(const char *text)
-{
-    char *end;
-    long mode = strtol(text, &end, 8);
-    if (!*text || *end || mode < 0 || mode > 0777)
-        die(RC_USAGE, "--socket-mode: '%s' is not an octal mode (0-777)", text);
-    return (int)mode;
-}
-
 static void add_pool(const char *spelled, const char *text)
 {
     char err[160];
@@ -108,12 +99,12 @@ static void parse_args(int argc, char **argv)
         case OPT_POOL: add_pool(a.spelled, a.value); break;
         case OPT_STATE: TT.o.state = a.value; break;
         case OPT_PIDFILE: TT.o.pidfile = a.value; break;
-        case OPT_MODE: TT.o.socket_mode = parse_mode(a.value); break;
+        case OPT_MODE: TT.o.socket_mode = (int)parse_arg(a.spelled, a.value, 8, 0, 0777); break;
         case OPT_MAX_UID:
-            TT.o.max_per_uid = parse_long(a.spelled, a.value, 0, 65535);
+            TT.o.max_per_uid = (long)parse_arg(a.spelled, a.value, 10, 0, 65535);
             break;
         case OPT_MAX_CONNS:
-            TT.o.max_conns_per_uid = parse_long(a.spelled, a.value, 0, INT_MAX);
+            TT.o.max_conns_per_uid = (long)parse_arg(a.spelled, a.value, 10, 0, INT_MAX);
             break;
         case OPT_NO_PIDFD: TT.o.no_pidfd = true; break;
         case OPT_QUIET: TT.quiet = true; break;

@@ -57,24 +57,24 @@ void args_init(struct args *a, int argc, char **argv, const char *usage);
  * missing value, or a value given to a flag. */
 int args_next(struct args *a, const struct option_spec *specs);
 
-/* Number parsers for command-line values. `what` names the argument in the
- * message ("PID", "--range"); each dies with RC_USAGE naming the applet, the
- * argument, its text and what is wrong. */
+/* The one number parser, for options, arguments, environment variables
+ * and files alike: text is digits of base (8 or 10) and nothing else (no
+ * blank, sign or 0x, which strtoul would take), lo <= value <= hi. Returns
+ * 0 with *out, or -1 with a message such as "'x' is not a whole number"
+ * (the value quoted by quote()) in err. */
+int parse_ulong_in(const char *text, int base, unsigned long lo,
+                   unsigned long hi, unsigned long *out, char *err,
+                   size_t errlen);
+
+/* parse_ulong_in for a command-line value: dies with RC_USAGE, the message
+ * naming the applet and what (the argument: "PID", "--count"). */
+unsigned long parse_arg(const char *what, const char *text, int base,
+                        unsigned long lo, unsigned long hi);
+/* parse_arg for a port, 1-65535, and a pid, 1-PROTO_PID_MAX. */
 unsigned parse_port(const char *what, const char *text);
-long parse_long(const char *what, const char *text, long lo, long hi);
 pid_t parse_pid(const char *what, const char *text);
-/* Seconds, fractional allowed, 0 <= value <= max. */
+/* Seconds, fractional allowed, 0 <= value <= max; dies as parse_arg. */
 double parse_seconds(const char *what, const char *text, double max);
-
-/* How many bytes of the value text[0..len) a message quotes: its
- * printable prefix, at most 40, so the message stays one line; callers add
- * "..." when it is shorter than len. */
-int quotable(const char *text, size_t len);
-
-/* Return-not-die variant for the daemon and for ranges: 0 and *out, or -1
- * with a message such as "'x' is not a number" in err. */
-int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
-                   unsigned long *out, char *err, size_t errlen);
 
 /* ---- lib/probe_args.c: the probe options pick and check share ---- */
 

@@ -3,6 +3,7 @@
 #define PORTPICKER_MSG_H
 
 #include <stdarg.h>
+#include <stddef.h>
 
 /* The format checking of printf-like functions: C99's printf (%zu). The
  * Windows build says gnu_printf, since mingw-w64's gcc takes "printf" for
@@ -30,5 +31,17 @@ _Noreturn void die_errno(int code, const char *fmt, ...)
     __attribute__((format(PRINTF_FORMAT, 2, 3)));
 /* Same line as die(), without exiting. */
 void warn(const char *fmt, ...) __attribute__((format(PRINTF_FORMAT, 1, 2)));
+
+/* How every message shows a value a user gave (an argument, an option's
+ * value, an environment variable, a file name): 'TEXT' in single quotes,
+ * escaped as proto_escape's text style (a newline as \n, any other control
+ * byte as \xHH), and its first QUOTE_BYTES bytes only, then "...". So a
+ * message stays one line whatever was typed. Writes into buf (size bytes;
+ * QUOTE_SIZE holds any value) and returns it. */
+enum { QUOTE_BYTES = 48, QUOTE_SIZE = 6 * QUOTE_BYTES + 6 };
+const char *quote(char *buf, size_t size, const char *text);
+/* quote() into a buffer that lives until the end of the enclosing block:
+ * die(RC_USAGE, "NAME: %s is not a name", QUOTED(word)). */
+#define QUOTED(text) quote((char[QUOTE_SIZE]){0}, QUOTE_SIZE, (text))
 
 #endif

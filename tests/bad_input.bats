@@ -127,3 +127,33 @@ refuses() {
 @test "a bad --timeout is refused" {
     refuses "portpicker pick: --timeout: 'x' is not a number of seconds" pick --timeout x
 }
+
+@test "serve --socket-mode takes octal digits only: a blank, a sign or an 8 is refused" {
+    needs_linux_mechanism serve
+    refuses "portpicker serve: --socket-mode: ' 777' is not an octal number" serve --socket-mode ' 777' --address /nonexistent/pp.sock
+    refuses "portpicker serve: --socket-mode: '+777' is not an octal number" serve --socket-mode +777 --address /nonexistent/pp.sock
+    refuses "portpicker serve: --socket-mode: '778' is not an octal number" serve --socket-mode 778 --address /nonexistent/pp.sock
+    refuses "portpicker serve: --socket-mode: '1000' is out of range 0-777" serve --socket-mode 1000 --address /nonexistent/pp.sock
+}
+
+# serve_pid BEFORE AFTER LISTEN_FDS: serve with LISTEN_PID its own pid
+# (the shell's, by exec) between BEFORE and AFTER, on a socket path it
+# cannot bind, so that it stops at once if it listens itself.
+serve_pid() {
+    run --separate-stderr sh -c 'LISTEN_PID="$1$$$2" LISTEN_FDS=$3 exec "$0" serve \
+        --address /nonexistent/pp.sock 3>&-' "$PORTPICKER" "$@"
+    echo "stderr: $stderr" >&2
+}
+
+@test "serve reads LISTEN_PID and LISTEN_FDS as whole numbers, not their leading digits" {
+    needs_linux_mechanism serve
+    serve_pid '' '' 1x
+    [ "$status" -eq 3 ]
+    [[ "$stderr" == *"error: LISTEN_FDS: '1x' is not a whole number" ]]
+    # a LISTEN_PID that is not a pid is someone else's: serve listens itself
+    for around in '+ ""' '" " ""' '"" x'; do
+        eval serve_pid "$around" 1
+        [ "$status" -eq 3 ]
+        [[ "$stderr" == *"/nonexistent/pp.sock"* ]]
+    done
+}
