@@ -94,7 +94,8 @@ static const struct applet *applet_or_die(const char *name)
 {
     const struct applet *applet = find_applet(name);
     if (!applet)
-        die(RC_NO_APPLET, "unknown applet '%s' (see 'portpicker --help')", name);
+        die(RC_NO_APPLET, "unknown applet %s (see 'portpicker --help')",
+            QUOTED(name));
     return applet;
 }
 
@@ -124,7 +125,7 @@ static int help_or_version(int argc, char **argv)
 {
     bool help = !strcmp(argv[1], "help");
     if (argc > (help ? 3 : 2))
-        die(RC_USAGE, "too many arguments: '%s' (%s)", argv[argc - 1],
+        die(RC_USAGE, "too many arguments: %s (%s)", QUOTED(argv[argc - 1]),
             help ? "help takes one APPLET at most" : "version takes none");
     if (argc == 3) {
         char *words[] = {argv[2], "--help", NULL};

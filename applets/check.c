@@ -79,8 +79,8 @@ static void settle_server_mode(void)
         die(RC_USAGE, "cannot use %s with %s", mode,
             TT.listening ? "--listening" : "--wait");
     if (TT.nwords > 0)
-        die(RC_USAGE, "unexpected argument '%s': %s takes no words (give the "
-            "server's address with --server ADDR)", TT.item[0].word, mode);
+        die(RC_USAGE, "unexpected argument %s: %s takes no words (give the "
+            "server's address with --server ADDR)", QUOTED(TT.item[0].word), mode);
     server_args_finish(&TT.server);
     server_args_require(&TT.server);
 }

@@ -35,6 +35,7 @@ SERVER_OPTION_USAGE
 PROBE_OPTION_USAGE
 COMMON_OPTION_USAGE("     ")
 "\n"
+"A NAME is " PROTO_NAME_RULE ".\n"
 "Exit: 0 printed, 2 usage error, 3 system error, 4 no free port in the range,\n"
 "6 server refused, 7 no server answers, 8 server timeout, 9 bad reply,\n"
 "11 the server is too old for -n or --env.\n";
@@ -128,11 +129,12 @@ static void add_list(struct port_ranges *set, bool *given, const char *option,
 /* --prefer PORT[,PORT...], appended in order (repeatable). */
 static void add_preferred(const char *text)
 {
-    char buf[16];
+    char buf[QUOTE_BYTES + 2];
     for (const char *p = text;; p++) {
         size_t len = strcspn(p, ",");
+        /* a longer one is cut: parse_port refuses it, quoting its start */
         if (len >= sizeof(buf))
-            die(RC_USAGE, "--prefer: '%.*s' is not a port", (int)len, p);
+            len = sizeof(buf) - 1;
         memcpy(buf, p, len);
         buf[len] = '\0';
         if (!TT.prefer)
@@ -151,8 +153,8 @@ static void take_positional(const char *word, int *numbers)
 {
     if (TT.env && (word[0] < '0' || word[0] > '9') && word[0] != '-' && word[0] != '.') {
         if (!proto_is_name(word))
-            die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, "
-                          "not starting with a digit, %d at most)", word, PROTO_NAME_MAX);
+            die(RC_USAGE, "NAME: %s is not a name (" PROTO_NAME_RULE ")",
+                QUOTED(word));
         if (TT.nnames == MAX_COUNT)
             die(RC_USAGE, "too many NAMEs: %d at most", MAX_COUNT);
         TT.names[TT.nnames++] = (char *)word;
@@ -163,7 +165,8 @@ static void take_positional(const char *word, int *numbers)
     else if (*numbers == 1)
         TT.bind_timeout = parse_seconds("BIND_TIMEOUT", word, 86400);
     else
-        die(RC_USAGE, "too many arguments: '%s' (expected PID and BIND_TIMEOUT at most)", word);
+        die(RC_USAGE, "too many arguments: %s (expected PID and BIND_TIMEOUT "
+            "at most)", QUOTED(word));
     (*numbers)++;
 }
 
@@ -225,7 +228,7 @@ static void parse_args(int argc, char **argv)
         case OPT_PREFER: add_preferred(a.value); break;
         case ARGS_POSITIONAL:
             if (TT.nwords == MAX_COUNT + 2)
-                die(RC_USAGE, "too many arguments: '%s'", a.value);
+                die(RC_USAGE, "too many arguments: %s", QUOTED(a.value));
             TT.words[TT.nwords++] = a.value;
             break;
         }

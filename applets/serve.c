@@ -109,7 +109,7 @@ static void parse_args(int argc, char **argv)
         case OPT_NO_PIDFD: TT.o.no_pidfd = true; break;
         case OPT_QUIET: TT.quiet = true; break;
         case OPT_VERBOSE: TT.verbose = true; break;
-        default: die(RC_USAGE, "unexpected argument '%s'", a.value);
+        default: die(RC_USAGE, "unexpected argument %s", QUOTED(a.value));
         }
     }
 }
@@ -128,7 +128,7 @@ static void check_args(void)
         die(RC_USAGE, "--address: %s", err);
     if (TT.o.socket_mode >= 0 && TT.o.address[0] == '@')
         die(RC_USAGE, "--socket-mode needs a socket path, not the abstract "
-                      "address '%s'", TT.o.address);
+                      "address %s", QUOTED(TT.o.address));
     if (TT.o.state && !TT.o.state[0])
         die(RC_USAGE, "--state: empty file name");
     if (TT.o.pidfile && !TT.o.pidfile[0])

@@ -261,10 +261,8 @@ static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned coun
                            : "v1 pick %ld %u", pid, count);
     for (unsigned i = 0; names && i < count; i++) {
         if (!proto_is_name(names[i]))
-            return portpicker__fail(pp, PORTPICKER_INVALID, "not a NAME "
-                                    "([A-Za-z_][A-Za-z0-9_]*, at most "
-                                    PROTO_STR(PROTO_NAME_MAX) " characters)",
-                                    names[i]);
+            return portpicker__fail(pp, PORTPICKER_INVALID, "not a NAME ("
+                                    PROTO_NAME_RULE ")", names[i]);
         len += (size_t)snprintf(request + len, sizeof(request) - len, " %s", names[i]);
     }
     if (!legacy)

@@ -56,8 +56,14 @@
     (sizeof("port=65535 pid=" PROTO_STR(PROTO_PID_MAX) " uid=4294967295 "     \
             "age=4294967295 names= cmd=\n") - 1 + PROTO_NAME_MAX + 4 * PROTO_CMD_MAX)
 
-/* Does word (NUL-terminated) follow the NAME rule: [A-Za-z_][A-Za-z0-9_]*,
- * 1 to PROTO_NAME_MAX characters? Written out by character range, not with
+/* The NAME rule, [A-Za-z_][A-Za-z0-9_]* of 1 to PROTO_NAME_MAX characters,
+ * in the words every message and --help use (portpicker.1 and
+ * docs/protocol.md repeat them; tests/docs.bats compares). */
+#define PROTO_NAME_RULE                                                       \
+    "letters, digits and _, not starting with a digit, "                      \
+    PROTO_STR(PROTO_NAME_MAX) " at most"
+
+/* Does word (NUL-terminated) follow the NAME rule? Written out by character range, not with
  * <ctype.h>, so the locale never changes what a server accepts. */
 static inline bool proto_is_name(const char *word)
 {

@@ -19,7 +19,7 @@ bool server_args_take(struct server_opts *opts, int id, const char *value)
          * the environment; now the -q would be taken for the address. */
         if (value[0] == '-')
             die(RC_USAGE, "--server needs an address (@NAME or a socket path), "
-                "not '%s'", value);
+                "not %s", QUOTED(value));
         opts->address = value;
         return true;
     case OPT_TIMEOUT:

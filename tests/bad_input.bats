@@ -157,3 +157,46 @@ serve_pid() {
         [[ "$stderr" == *"/nonexistent/pp.sock"* ]]
     done
 }
+
+# one_line_escaped [-127] ARGS...: ARGS fail (with 127: no such applet or
+# command) with one line on stderr that shows the value a\nb as 'a\nb'.
+one_line_escaped() {
+    if [ "$1" = -127 ]; then
+        shift
+        run -127 --separate-stderr pp "$@"
+    else
+        run ! --separate-stderr pp "$@"
+    fi
+    echo "$* -> $status: $stderr" >&2
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    [[ "$stderr" == *"'a\\nb'"* || "$stderr" == *"'--a\\nb'"* ]]
+}
+
+@test "a value with a newline is shown escaped, so every message stays one line" {
+    v=$'a\nb'
+    one_line_escaped -127 "$v"
+    one_line_escaped -127 help "$v"
+    one_line_escaped pick --env "$v"
+    one_line_escaped pick "$v"
+    one_line_escaped pick 1 2 "$v"
+    one_line_escaped pick "--$v"
+    one_line_escaped pick --fence="$v"
+    for opt in --range --exclude --prefer --count --host --timeout --server; do
+        one_line_escaped pick "$opt" "$v"
+    done
+    PORTSERVER_ADDRESS=$v one_line_escaped release 15000
+    one_line_escaped check "$v"
+    one_line_escaped check --wait "$v" 15000
+    one_line_escaped check --server-up "$v"
+    one_line_escaped release "$v"
+    for opt in --tcp --udp --env --backlog; do
+        one_line_escaped run "$opt" "$v" -- true
+    done
+    one_line_escaped run --tcp A "$v"
+    one_line_escaped -127 run --env A -- "$v"
+    has_linux_mechanism serve || return 0
+    for opt in --address --pool --socket-mode --max-leases-per-uid --max-connections-per-uid; do
+        one_line_escaped serve "$opt" "$v"
+    done
+    one_line_escaped serve "$v"
+}

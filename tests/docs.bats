@@ -218,3 +218,16 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
     ! grep -nE "V1_MAX|V1_NAME_MAX|WIRE_MAX|define MAX_NAME" "$TOP"/portpicker.h "$TOP"/lib/*.[ch] \
         "$TOP"/serve/*.[ch] "$TOP"/applets/*.c "$TOP"/include/*.h
 }
+
+@test "the NAME rule is worded once, and pick, run and the man page say it in those words" {
+    rule=$(pp run --help | sed -n 's/^A NAME is \(.*\)\.$/\1/p')
+    [ -n "$rule" ]
+    pp pick --help | grep -qxF "A NAME is $rule."
+    [ "$(sed 's/\\-/-/g' "$TOP/portpicker.1" | tr '\n' ' ' | grep -oF "$rule" | wc -l)" -eq 2 ]
+    run pp pick --env web-1
+    [[ "$output" == *"($rule)" ]]
+    # the words themselves in one place only
+    n=$(cat "$TOP"/portpicker.h "$TOP"/include/*.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] \
+        "$TOP"/applets/*.c "$TOP"/portpicker.c | grep -c "not starting with a digit")
+    [ "$n" -eq 1 ]
+}
