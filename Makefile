@@ -238,6 +238,8 @@ portpicker-release: portpicker
 # install-links, which skips any name that is not already our link.
 # contrib/links does the checking for install-links and uninstall.
 UNITS := portpicker.service portpicker.socket
+# The C client and the headers it includes: all of include/.
+CLIENT_HDRS := $(wildcard include/portpicker_*.h)
 LINKDIRS = $(DESTDIR)$(BINDIR):portpicker \
 	$(DESTDIR)$(BASHCOMPDIR):portpicker $(DESTDIR)$(FISHCOMPDIR):portpicker.fish
 
@@ -253,7 +255,7 @@ install: portpicker
 	  sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u.in >$(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
 	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
-	install -m 644 include/portpicker_proto.h include/portpicker_client.h $(DESTDIR)$(INCLUDEDIR)
+	install -m 644 $(CLIENT_HDRS) $(DESTDIR)$(INCLUDEDIR)
 	sed -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' portpicker.pc.in >$(DESTDIR)$(PCDIR)/portpicker.pc
 
 install-links: install
@@ -265,7 +267,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
 	rm -f $(DESTDIR)$(FISHCOMPDIR)/portpicker.fish
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
-	rm -f $(DESTDIR)$(INCLUDEDIR)/portpicker_proto.h $(DESTDIR)$(INCLUDEDIR)/portpicker_client.h
+	rm -f $(CLIENT_HDRS:include/%=$(DESTDIR)$(INCLUDEDIR)/%)
 	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
 
 clean:

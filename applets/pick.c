@@ -23,7 +23,7 @@ SERVER_OPTION_USAGE
 "  -f, --fallback    if the server fails, warn and pick locally instead\n"
 "  -n, --count N     print N distinct ports, one per line (1-" PROTO_STR(PROTO_MAX_PORTS) ")\n"
 "  -r, --range LIST  pick from LIST: LO-HI or PORT, comma-separated\n"
-"                    (default 15000-24999); the kernel's ephemeral range and\n"
+"                    (default " DEFAULT_POOL "); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out\n"
 "  -x, --exclude LIST  never pick these ports (repeatable)\n"
 "      --prefer PORT[,PORT...]  the first of these that is free, in this\n"

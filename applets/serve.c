@@ -12,11 +12,11 @@ static const char usage[] =
 "portserver.py: clients set PORTSERVER_ADDRESS to ADDR.\n"
 "\n"
 "  -a, --address ADDR   listen on ADDR: @NAME (Linux abstract socket) or a\n"
-"                       socket path (default @unittest-portserver)\n"
+"                       socket path (default " PORTPICKER_DEFAULT_ADDRESS ")\n"
 "      --portserver_address ADDR, --portserver_unix_socket_address ADDR\n"
 "                       the same, as portserver.py spells it\n"
 "  -p, --pool LIST      ports to hand out: LO-HI or PORT, comma-separated,\n"
-"                       repeatable (default 15000-24999)\n"
+"                       repeatable (default " DEFAULT_POOL ")\n"
 "      --portserver_static_pool LIST  the same, as portserver.py spells it\n"
 "      --state FILE     keep leases in FILE across restarts and crashes\n"
 "      --pidfile FILE   write the server's pid to FILE\n"
@@ -33,7 +33,7 @@ static const char usage[] =
 "      --debug          the same as --verbose, as portserver.py spells it\n"
 COMMON_OPTION_USAGE("        ")
 "\n"
-"A connection that sends no request within 3 s is closed.\n"
+"A connection that sends no request within " PROTO_STR(PORTPICKER_IDLE_TIMEOUT_S) " s is closed.\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
 "Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
 "5 a server already answers at ADDR or holds the --state FILE.\n";
@@ -89,10 +89,10 @@ static void parse_args(int argc, char **argv)
     int id;
 
     args_init(&a, argc, argv, usage);
-    TT.o.address = "@unittest-portserver";
+    TT.o.address = PORTPICKER_DEFAULT_ADDRESS;
     TT.o.socket_mode = -1;
     TT.o.max_per_uid = TT.o.max_conns_per_uid = -1;
-    portset_add(&TT.o.pool, 15000, 24999);
+    portset_add(&TT.o.pool, PORTPICKER_DEFAULT_POOL_LO, PORTPICKER_DEFAULT_POOL_HI);
     while ((id = args_next(&a, specs)) != ARGS_END) {
         switch (id) {
         case OPT_ADDRESS: TT.o.address = a.value; break;

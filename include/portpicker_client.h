@@ -25,6 +25,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include "portpicker_defaults.h"
 #include "portpicker_proto.h"
 
 #include <errno.h>
@@ -45,8 +46,7 @@
 #error "portpicker_client.h: include it before any libc header, or build with -D_POSIX_C_SOURCE=200809L"
 #endif
 
-#define PORTPICKER_DEFAULT_ADDRESS "@unittest-portserver"
-#define PORTPICKER_DEFAULT_TIMEOUT_MS 5000
+#define PORTPICKER_DEFAULT_TIMEOUT_MS (PORTPICKER_DEFAULT_TIMEOUT_S * 1000)
 
 enum portpicker_result {
     PORTPICKER_OK = 0,

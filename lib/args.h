@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "include/portpicker_defaults.h"
 #include "lib/ports.h"
 #include "lib/probe.h"
 
@@ -40,6 +41,10 @@ struct args {
 
 /* Start at argv[1]. usage is the applet's whole --help text. */
 void args_init(struct args *a, int argc, char **argv, const char *usage);
+
+/* The default pool in a help text: "15000-24999". */
+#define DEFAULT_POOL                                                          \
+    PROTO_STR(PORTPICKER_DEFAULT_POOL_LO) "-" PROTO_STR(PORTPICKER_DEFAULT_POOL_HI)
 
 /* The usage lines of the options args_next() answers for every applet;
  * pad is the spaces that line the text up with the applet's other options. */
@@ -113,7 +118,8 @@ enum { OPT_SERVER = 1100, OPT_TIMEOUT };
 #define SERVER_OPTION_USAGE                                                   \
     "  -s, --server ADDR the port server's address (@name: abstract socket);\n" \
     "                    default: $PORTSERVER_ADDRESS\n"                      \
-    "  -t, --timeout SECONDS  give up on the server after SECONDS (default 5)\n"
+    "  -t, --timeout SECONDS  give up on the server after SECONDS (default "  \
+    PROTO_STR(PORTPICKER_DEFAULT_TIMEOUT_S) ")\n"
 
 struct server_opts {
     const char *address;    /* NULL: no server */

@@ -9,6 +9,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include "include/portpicker_defaults.h"
+
 /* ---- lib/ranges.c: sets of ports as intervals, and their syntax ---- */
 
 #define PORT_MAX 65535u
@@ -76,12 +78,8 @@ bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
 /* Write "15000-24999" style text of r into buf (truncated with "..."). */
 void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 
-/* pick's default range, python_portpicker's. */
-#define PICK_RANGE_LO 15000u
-#define PICK_RANGE_HI 24999u
-
-/* The ports to pick from, into pool: range (pick's default range when it is
- * NULL or empty) less the kernel's ephemeral and reserved ports and less exclude
+/* The ports to pick from, into pool: range (PORTPICKER_DEFAULT_POOL_LO-HI
+ * of include/portpicker_defaults.h when it is NULL or empty) less the kernel's ephemeral and reserved ports and less exclude
  * (NULL: nothing). Returns how many; 0 with a message naming the range in
  * err. *guessed (unless NULL) is NULL, or when the kernel's ephemeral range
  * was unreadable and its default left out, a sentence saying so, which the

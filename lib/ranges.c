@@ -248,7 +248,7 @@ size_t ranges_candidates(struct port_ranges *pool,
 {
     pool->n = 0;
     if (!range || range->n == 0)
-        ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
+        ranges_add(pool, PORTPICKER_DEFAULT_POOL_LO, PORTPICKER_DEFAULT_POOL_HI);
     for (size_t i = 0; range && i < range->n; i++)
         ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
     const char *guess = NULL;
@@ -263,7 +263,8 @@ size_t ranges_candidates(struct port_ranges *pool,
         if (range && range->n)
             ranges_format(range, text, sizeof(text));
         else
-            snprintf(text, sizeof(text), "%u-%u", PICK_RANGE_LO, PICK_RANGE_HI);
+            snprintf(text, sizeof(text), "%u-%u", PORTPICKER_DEFAULT_POOL_LO,
+                     PORTPICKER_DEFAULT_POOL_HI);
         snprintf(err, errlen, "no port left to pick in %s once excludes, the "
                  "ephemeral range and reserved ports are left out", text);
     }

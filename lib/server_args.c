@@ -8,7 +8,7 @@
 void server_args_init(struct server_opts *opts)
 {
     memset(opts, 0, sizeof(*opts));
-    opts->timeout = 5;
+    opts->timeout = PORTPICKER_DEFAULT_TIMEOUT_S;
 }
 
 bool server_args_take(struct server_opts *opts, int id, const char *value)

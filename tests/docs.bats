@@ -231,3 +231,34 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
         "$TOP"/applets/*.c "$TOP"/portpicker.c | grep -c "not starting with a digit")
     [ "$n" -eq 1 ]
 }
+
+# default MACRO: its value in include/portpicker_defaults.h.
+default() { sed -nE "s/^#define $1 \"?([^\"]*)\"?\$/\\1/p" "$TOP/include/portpicker_defaults.h"; }
+
+@test "the defaults are defined once, in include/portpicker_defaults.h, and --help and the man page say them" {
+    lo=$(default PORTPICKER_DEFAULT_POOL_LO) hi=$(default PORTPICKER_DEFAULT_POOL_HI)
+    addr=$(default PORTPICKER_DEFAULT_ADDRESS) timeout=$(default PORTPICKER_DEFAULT_TIMEOUT_S)
+    idle=$(default PORTPICKER_IDLE_TIMEOUT_S)
+    [ -n "$lo" ] && [ -n "$hi" ] && [ -n "$addr" ] && [ -n "$timeout" ] && [ -n "$idle" ]
+    # no other file of the code types one
+    ! cat "$TOP"/portpicker.[ch] "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c \
+        "$TOP"/include/portpicker_client.h "$TOP"/include/portpicker_proto.h |
+        grep -nE "$lo-|$hi|$addr|timeout = [0-9]|TIMEOUT_MS +[0-9]"
+    grep -q '#include "portpicker_defaults.h"' "$TOP/include/portpicker_client.h"
+    pp pick --help | grep -qF "(default $lo-$hi)"
+    for applet in $(built_applets pick check release run); do
+        pp "$applet" --help | grep -qF "give up on the server after SECONDS (default $timeout)"
+    done
+    if has_linux_mechanism serve; then
+        pp serve --help | grep -qF "(default $lo-$hi)"
+        pp serve --help | grep -qF "(default $addr)"
+        pp serve --help | grep -qxF "A connection that sends no request within $idle s is closed."
+    fi
+    man=$(sed 's/\\-/-/g; s/\\f[BIR]//g' "$TOP/portpicker.1" | tr '\n' ' ')
+    [[ "$man" == *"range is $lo-$hi;"* ]]
+    [[ "$man" == *"repeatable (default $lo-$hi)"* ]]
+    [[ "$man" == *"(default $addr)"* ]]
+    [[ "$man" == *"within $idle seconds is closed"* ]]
+    [ "$(grep -oF "(default $timeout)" <<<"$man" | wc -l)" -eq 4 ]
+    grep -qF "default range is \`$lo-$hi\`" "$TOP/README.md"
+}

@@ -36,6 +36,7 @@ foreign_intact() {
     diff - <(grep -v -e '/bin/pick$' -e '/bin/serve ->' "$BATS_TEST_TMPDIR/list") <<'LIST'
 /usr/local/bin/portpicker
 /usr/local/include/portpicker_client.h
+/usr/local/include/portpicker_defaults.h
 /usr/local/include/portpicker_proto.h
 /usr/local/lib/systemd/system/portpicker.service
 /usr/local/lib/systemd/system/portpicker.socket
