@@ -202,17 +202,23 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
     return (long)got;
 }
 
+/* The codes of PROTO_ERRORS, in its order: PORTPICKER__ERR_BUSY, ... */
+#define PORTPICKER__ERR_ENUM(name, word) PORTPICKER__ERR_##name,
+enum portpicker__err { PROTO_ERRORS(PORTPICKER__ERR_ENUM) };
+#undef PORTPICKER__ERR_ENUM
+
 /* "err CODE TEXT\n" into a result, with TEXT in pp->error. */
 static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
 {
-    const char *code = reply + 4, *text = strchr(code, ' ');
-    int failed = !strncmp(code, "server-error ", 13);
-    int rc = !strncmp(code, "unsupported ", 12) ? PORTPICKER_UNSUPPORTED
+    const char *text = strchr(reply + 4, ' ');
+    int code = proto_err_index(reply + 4);
+    int failed = code == PORTPICKER__ERR_SERVER;
+    int rc = code == PORTPICKER__ERR_UNSUPPORTED ? PORTPICKER_UNSUPPORTED
              : failed ? PORTPICKER_SERVER_FAILED
-             : !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10)
+             : code == PORTPICKER__ERR_NOT_LEASED || code == PORTPICKER__ERR_NOT_OWNER
              ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
     return portpicker__fail(pp, rc, failed ? "the port server failed"
-                            : !strncmp(code, "busy ", 5)
+                            : code == PORTPICKER__ERR_BUSY
                             ? "the port server closed this connection"
                             : "the port server refused", text ? text + 1 : "");
 }

@@ -262,3 +262,14 @@ default() { sed -nE "s/^#define $1 \"?([^\"]*)\"?\$/\\1/p" "$TOP/include/portpic
     [ "$(grep -oF "(default $timeout)" <<<"$man" | wc -l)" -eq 4 ]
     grep -qF "default range is \`$lo-$hi\`" "$TOP/README.md"
 }
+
+@test "the error words of the wire are defined once, the C client's included, and docs/protocol.md lists exactly them" {
+    words=$(sed -nE 's/^ +X\([A-Z_]+, "([a-z-]+)"\).*/\1/p' "$TOP/include/portpicker_proto.h")
+    [ "$(wc -l <<<"$words")" -ge 10 ]
+    diff <(echo "$words") <(sed -nE 's/^\| `([a-z-]+)` \| .*/\1/p' "$TOP/docs/protocol.md")
+    for w in $words; do
+        n=$(cat "$TOP"/portpicker.[ch] "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c \
+            "$TOP"/include/*.h | grep -c "\"$w[ \"]")
+        [ "$n" -eq 1 ] || { echo "\"$w\" typed $n times"; return 1; }
+    done
+}
