@@ -37,7 +37,8 @@ PCDIR       ?= $(PREFIX)/share/pkgconfig
 # The version, once: portpicker.h's PORTPICKER_VERSION.
 VERSION     := $(shell sed -n 's/.*PORTPICKER_VERSION "\(.*\)"/\1/p' portpicker.h)
 
-APPLETS := pick check serve release
+# The applets, from the table in portpicker.c: the links install-links makes.
+APPLETS := $(shell sed -nE 's/^ *\{"([a-z]+)", [a-z]+_main, .*/\1/p' portpicker.c)
 # Each system's files (lib/os.h): the Linux ones, with the server, and the
 # portable fallbacks, all of them in the POSIX build.
 OS_linux    := lib/sockdiag.c lib/kernel_ports_linux.c lib/ipv6_linux.c \

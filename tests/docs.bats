@@ -18,7 +18,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the man page" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
         done
@@ -26,7 +26,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the bash completion" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
         for opt in $(help_options "$applet"); do
             [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
@@ -35,7 +35,7 @@ has_word() {
 }
 
 @test "the bash completion offers no option that --help does not list" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         known=" $(help_options "$applet" | tr '\n' ' ') "
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
         for opt in $words; do
@@ -45,7 +45,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the zsh completion" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
         done
@@ -70,7 +70,7 @@ fish_options() {
 
 @test "the fish completion offers exactly each applet's --help options, values where --help has them" {
     command -v fish >/dev/null || skip "fish is not installed"
-    for applet in $(built_applets pick check serve release); do
+    for applet in $(built_applets $(table_applets)); do
         diff <(help_options "$applet") <(fish_options "$applet") ||
             { echo "fish completion of $applet differs from its --help (< help, > fish)"; return 1; }
         diff <(help_value_options "$applet") <(fish_options "$applet" values) ||
@@ -161,7 +161,7 @@ exit_codes() {
 
 @test "each applet's --help names only exit codes that exist" {
     codes=" $(exit_codes | cut -f1 | tr '\n' ' ') "
-    applets=$(pp --help | awk '/Applets:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }')
+    applets=$(table_applets)
     [ -n "$applets" ]
     for applet in $applets; do
         for code in $(pp "$applet" --help | sed -n '/^Exit:/,$p' |
@@ -272,4 +272,30 @@ default() { sed -nE "s/^#define $1 \"?([^\"]*)\"?\$/\\1/p" "$TOP/include/portpic
             "$TOP"/include/*.h | grep -c "\"$w[ \"]")
         [ "$n" -eq 1 ] || { echo "\"$w\" typed $n times"; return 1; }
     done
+}
+
+# words WORD...: the words sorted, on one line, without help, version and options.
+words() { printf '%s\n' "$@" | grep -vxE -e '-.*' -e 'help|version' | sort | xargs; }
+
+@test "the bash, zsh and fish completions offer exactly the applets of portpicker.c's table" {
+    applets=$(words $(table_applets))
+    [[ " $applets " == *" run "* ]]
+    source "$TOP/completions/portpicker.bash"
+    COMP_WORDS=(portpicker ""); COMP_CWORD=1; _portpicker
+    [ "$(words "${COMPREPLY[@]}")" = "$applets" ]
+    COMP_WORDS=(portpicker help ""); COMP_CWORD=2; _portpicker
+    [ "$(words "${COMPREPLY[@]}")" = "$applets" ]
+    for a in $applets; do
+        [ -n "$(_portpicker_options "$a")" ] || { echo "bash: no options for $a"; return 1; }
+    done
+    z=$TOP/completions/_portpicker
+    for n in 1 2; do
+        [ "$(words $(sed -nE 's/.*_values applet ([a-z ]+).*/\1/p' "$z" | sed -n ${n}p))" = "$applets" ]
+    done
+    [ "$(words $(sed -nE 's/^_portpicker_([a-z]+)\(\) \{$/\1/p' "$z"))" = "$applets" ]
+    [ "$(words $(sed -nE 's/^#   for a in ([a-z ]+); do$/\1/p' "$z"))" = "$applets" ]
+    command -v fish >/dev/null || skip "fish is not installed"
+    f=$TOP/completions/portpicker.fish
+    [ "$(words $(fish --no-config -c "source '$f'; complete -C 'portpicker '" | cut -f1))" = "$applets" ]
+    [ "$(words $(fish --no-config -c "source '$f'; complete -C 'portpicker help '" | cut -f1))" = "$applets" ]
 }
