@@ -41,12 +41,9 @@ static const char usage_middle[] =
     "\n"
     "Exit codes, the same for every applet:\n";
 
-#define EXIT_CODE_ROW(name, code, meaning) {code, meaning},
-static const struct {
-    int code;
-    const char *meaning;
-} exit_codes[] = {EXIT_CODES(EXIT_CODE_ROW)};
-#undef EXIT_CODE_ROW
+#define EXIT_CODE_ONLY(name, code, meaning) code,
+static const int exit_codes[] = {EXIT_CODES(EXIT_CODE_ONLY) -1};
+#undef EXIT_CODE_ONLY
 
 static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
@@ -76,9 +73,8 @@ static char *usage(void)
         append(text, SIZE, &len, "  %-8s %s\n", applets[i].name,
                applets[i].summary);
     append(text, SIZE, &len, "%s", usage_middle);
-    for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
-        append(text, SIZE, &len, "  %3d  %s\n", exit_codes[i].code,
-               exit_codes[i].meaning);
+    if (len < SIZE)
+        exit_codes_format(text + len, SIZE - len, exit_codes);
     return text;
 }
 
@@ -115,7 +111,7 @@ static void answer_option(int argc, char **argv)
     struct args a;
     char *text = usage();
     /* args_next prints it and exits, text still in scope. */
-    args_init(&a, argc, argv, text ? text : usage_head);
+    args_init(&a, argc, argv, text ? text : usage_head, NULL);
     args_next(&a, no_options);
 }
 

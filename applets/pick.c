@@ -36,9 +36,12 @@ PROBE_OPTION_USAGE
 COMMON_OPTION_USAGE("     ")
 "\n"
 "A NAME is " PROTO_NAME_RULE ".\n"
-"Exit: 0 printed, 2 usage error, 3 system error, 4 no free port in the range,\n"
-"6 server refused, 7 no server answers, 8 server timeout, 9 bad reply,\n"
-"11 the server is too old for -n or --env.\n";
+"Exit codes:\n";
+
+static const int exits[] = {
+    RC_OK, RC_USAGE, RC_SYSTEM, RC_EXHAUSTED, RC_REFUSED, RC_UNREACHABLE,
+    RC_TIMEOUT, RC_BAD_REPLY, RC_UNSUPPORTED, RC_SERVER_FAILED, -1,
+};
 
 #include <errno.h>
 #include <fcntl.h>
@@ -200,7 +203,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     TT.count = 1;

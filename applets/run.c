@@ -33,10 +33,13 @@ COMMON_OPTION_USAGE("     ")
 "A NAME is " PROTO_NAME_RULE ".\n"
 "At most " PROTO_STR(RUN_MAX_NAMES) " NAMEs. COMMAND runs in place of portpicker (same pid,\n"
 "signals and exit status).\n"
-"Exit, before COMMAND runs: 2 usage error, 3 system error, 4 no free port,\n"
-"6 server refused, 7 no server, 8 server timeout, 9 bad reply, 11 server too\n"
-"old (run asks for named ports), 126 COMMAND cannot be executed, 127 no such\n"
-"COMMAND.\n";
+"Exit codes, before COMMAND runs (then its own):\n";
+
+static const int exits[] = {
+    RC_USAGE, RC_SYSTEM, RC_EXHAUSTED, RC_REFUSED, RC_UNREACHABLE, RC_TIMEOUT,
+    RC_BAD_REPLY, RC_UNSUPPORTED, RC_SERVER_FAILED, RC_CANNOT_EXEC,
+    RC_NO_APPLET, -1,
+};
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -102,7 +105,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     TT.backlog = SOMAXCONN;

@@ -35,8 +35,9 @@ COMMON_OPTION_USAGE("        ")
 "\n"
 "A connection that sends no request within " PROTO_STR(PORTPICKER_IDLE_TIMEOUT_S) " s is closed.\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
-"Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
-"5 a server already answers at ADDR or holds the --state FILE.\n";
+"Exit codes (0: stopped by a signal):\n";
+
+static const int exits[] = {RC_OK, RC_USAGE, RC_SYSTEM, RC_ADDR_IN_USE, -1};
 
 #include <limits.h>
 #include <stdio.h>
@@ -88,7 +89,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     TT.o.address = PORTPICKER_DEFAULT_ADDRESS;
     TT.o.socket_mode = -1;
     TT.o.max_per_uid = TT.o.max_conns_per_uid = -1;

@@ -23,13 +23,38 @@
 #include <string.h>
 #include <unistd.h>
 
-void args_init(struct args *a, int argc, char **argv, const char *usage)
+void args_init(struct args *a, int argc, char **argv, const char *usage,
+               const int *exits)
 {
     memset(a, 0, sizeof(*a));
     a->argc = argc;
     a->argv = argv;
     a->next = 1;
     a->usage = usage;
+    a->exits = exits;
+}
+
+#define EXIT_CODE_ROW(name, code, meaning) {code, meaning},
+static const struct {
+    int code;
+    const char *meaning;
+} exit_rows[] = {EXIT_CODES(EXIT_CODE_ROW)};
+#undef EXIT_CODE_ROW
+
+size_t exit_codes_format(char *buf, size_t size, const int *codes)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    /* in the table's order, whatever the order of codes */
+    for (size_t i = 0; i < sizeof(exit_rows) / sizeof(exit_rows[0]); i++)
+        for (const int *c = codes; *c >= 0 && len < size - 1; c++) {
+            if (*c != exit_rows[i].code)
+                continue;
+            int n = snprintf(buf + len, size - len, "  %3d  %s\n",
+                             exit_rows[i].code, exit_rows[i].meaning);
+            len = n < 0 ? len : len + (size_t)n < size ? len + (size_t)n : size - 1;
+        }
+    return len;
 }
 
 /* The options of every applet; their ids never reach the applet. */
@@ -41,11 +66,19 @@ static const struct option_spec builtin_specs[] = {
     {0, 0, 0, 0},
 };
 
-static _Noreturn void print_and_exit(const char *text)
+static void print(const char *text, size_t len)
 {
-    size_t len = strlen(text);
     if (write(STDOUT_FILENO, text, len) != (ssize_t)len)
         die_errno(RC_SYSTEM, "writing to stdout");
+}
+
+/* --help: the usage text, then its exit codes. */
+static _Noreturn void print_help(const struct args *a)
+{
+    char codes[2048];
+    print(a->usage, strlen(a->usage));
+    if (a->exits)
+        print(codes, exit_codes_format(codes, sizeof(codes), a->exits));
     exit(RC_OK);
 }
 
@@ -92,10 +125,13 @@ static const struct option_spec *lookup_short(const struct option_spec *specs,
 /* The option's id for the applet; help and version are answered here. */
 static int deliver(const struct args *a, int id)
 {
+    static const char version[] = "portpicker " PORTPICKER_VERSION "\n";
     if (id == BUILTIN_HELP)
-        print_and_exit(a->usage);
-    if (id == BUILTIN_VERSION)
-        print_and_exit("portpicker " PORTPICKER_VERSION "\n");
+        print_help(a);
+    if (id == BUILTIN_VERSION) {
+        print(version, sizeof(version) - 1);
+        exit(RC_OK);
+    }
     return id;
 }
 

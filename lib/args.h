@@ -30,6 +30,7 @@ struct args {
     int argc;
     char **argv;
     const char *usage;  /* printed by --help */
+    const int *exits;   /* and these exit codes after it */
     int next;           /* index of the next argv element to look at */
     bool only_positional; /* after "--" */
     const char *value;  /* the option's value, or the positional argument */
@@ -39,8 +40,17 @@ struct args {
 #define ARGS_END 0
 #define ARGS_POSITIONAL (-1)
 
-/* Start at argv[1]. usage is the applet's whole --help text. */
-void args_init(struct args *a, int argc, char **argv, const char *usage);
+/* Start at argv[1]. usage is the applet's --help text, ending with the
+ * heading of its exit codes ("Exit codes:\n"); exits are the codes the
+ * applet may end with (RC_* values, ended by -1), which --help lists after
+ * it with their meanings, by exit_codes_format. */
+void args_init(struct args *a, int argc, char **argv, const char *usage,
+               const int *exits);
+
+/* "  CODE  MEANING\n" for each of codes (ended by -1), in the order and
+ * the words of lib/exit_codes.h, into buf (size > 0; NUL-terminated, cut
+ * when it does not fit). Returns the length written. */
+size_t exit_codes_format(char *buf, size_t size, const int *codes);
 
 /* The default pool in a help text: "15000-24999". */
 #define DEFAULT_POOL                                                          \
