@@ -76,7 +76,7 @@ int args_next(struct args *a, const struct option_spec *specs);
  * and files alike: text is digits of base (8 or 10) and nothing else (no
  * blank, sign or 0x, which strtoul would take), lo <= value <= hi. Returns
  * 0 with *out, or -1 with a message such as "'x' is not a whole number"
- * (the value quoted by quote()) in err. */
+ * (the value quoted by quote()) in err (which may be NULL if errlen is 0). */
 int parse_ulong_in(const char *text, int base, unsigned long lo,
                    unsigned long hi, unsigned long *out, char *err,
                    size_t errlen);
