@@ -115,6 +115,16 @@ static void parse_args(int argc, char **argv)
     }
 }
 
+/* A file the daemon will name in its log lines: one line each, so no
+ * control character (unix_address says the same of --address). */
+static void check_file_name(const char *option, const char *name)
+{
+    if (name && !name[0])
+        die(RC_USAGE, "%s: empty file name", option);
+    if (name && !has_no_control(name))
+        die(RC_USAGE, "%s: %s has a control character", option, QUOTED(name));
+}
+
 /* Conflicts, stated plainly, before anything is bound. */
 static void check_args(void)
 {
@@ -130,10 +140,8 @@ static void check_args(void)
     if (TT.o.socket_mode >= 0 && TT.o.address[0] == '@')
         die(RC_USAGE, "--socket-mode needs a socket path, not the abstract "
                       "address %s", QUOTED(TT.o.address));
-    if (TT.o.state && !TT.o.state[0])
-        die(RC_USAGE, "--state: empty file name");
-    if (TT.o.pidfile && !TT.o.pidfile[0])
-        die(RC_USAGE, "--pidfile: empty file name");
+    check_file_name("--state", TT.o.state);
+    check_file_name("--pidfile", TT.o.pidfile);
 }
 
 int serve_main(int argc, char **argv)

@@ -30,12 +30,11 @@ socklen_t unix_address(const char *address, struct sockaddr_un *sun, char *err,
     }
     /* Refused here, so that every message after may name the address as
      * it is and stay one line. */
-    for (size_t i = 0; i < len; i++)
-        if ((unsigned char)address[i] < 0x20 || address[i] == 0x7f) {
-            snprintf(err, errlen, "socket address %s has a control character",
-                     QUOTED(address));
-            return 0;
-        }
+    if (!has_no_control(address)) {
+        snprintf(err, errlen, "socket address %s has a control character",
+                 QUOTED(address));
+        return 0;
+    }
     if (address[0] == '@')
         return unix_abstract(sun, address, len, err, errlen);
     memcpy(sun->sun_path, address, len);

@@ -4,6 +4,7 @@
 #define PORTPICKER_MSG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <string.h>
@@ -56,6 +57,17 @@ static inline const char *quote(char *buf, size_t size, const char *text)
     snprintf(buf + at, size - at, "%s'", n < len ? "..." : "");
     return buf;
 }
+/* Has text no control character (C0, DEL), so that a message may show it
+ * as it is? A name the daemon logs again and again (its socket, its files)
+ * is refused otherwise, where it is given. */
+static inline bool has_no_control(const char *text)
+{
+    for (; *text; text++)
+        if ((unsigned char)*text < 0x20 || *text == 0x7f)
+            return false;
+    return true;
+}
+
 /* quote() into a buffer that lives until the end of the enclosing block:
  * die(RC_USAGE, "NAME: %s is not a name", QUOTED(word)). */
 #define QUOTED(text) quote((char[QUOTE_SIZE]){0}, QUOTE_SIZE, (text))

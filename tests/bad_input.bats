@@ -195,7 +195,8 @@ one_line_escaped() {
     one_line_escaped run --tcp A "$v"
     one_line_escaped -127 run --env A -- "$v"
     has_linux_mechanism serve || return 0
-    for opt in --address --pool --socket-mode --max-leases-per-uid --max-connections-per-uid; do
+    for opt in --address --pool --socket-mode --max-leases-per-uid --max-connections-per-uid \
+        --state --pidfile; do
         one_line_escaped serve "$opt" "$v"
     done
     one_line_escaped serve "$v"
