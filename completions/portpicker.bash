@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # bash completion for portpicker and its applet links (pick, check, serve,
 # release, run).
 # make install-links also installs this file under each applet's name, which

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portpicker_defaults.h: the defaults the port server and its clients
  * share, each defined once: `portpicker serve` and `pick` take them from
  * here, so do the C client (portpicker_client.h) and every --help that

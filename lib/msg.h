@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* msg.h: the one writer of lines to stderr (lib/msg.c), and quote(), how
  * a line shows what a user typed. */
 #ifndef PORTPICKER_MSG_H

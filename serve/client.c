@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* client.c: one connection, from accept (accept.c) to reply.
  *
  * Clients are kept in accept order, which is also deadline order (each has

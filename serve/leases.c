@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* leases.c: the pool, its free queue, the lease table and the owners.
  *
  * Everything is sized once from the pool and indexed by a port's position

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* leases.h: the pool: free queue, lease table by port, owners
  * (serve/leases.c). Other files read the table only through the functions
  * below: the arrays are leases.c's to walk. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* owner.h: what /proc says about a process (serve/owner.c). Each returns
  * 0, or -1 with errno set, unless its comment says otherwise. */
 #ifndef SERVE_OWNER_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.c: the server's work: resolving owners, granting, reclaiming,
  * and the timers that retry, poll and sync (run.c starts and stops it).
  *

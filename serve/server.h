@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.h: the port server: its options, its state, and the parts that
  * share it.
  *
