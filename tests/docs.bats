@@ -296,6 +296,8 @@ words() { printf '%s\n' "$@" | grep -vxE -e '-.*' -e 'help|version' | sort | xar
     done
     [ "$(words $(sed -nE 's/^_portpicker_([a-z]+)\(\) \{$/\1/p' "$z"))" = "$applets" ]
     [ "$(words $(sed -nE 's/^#   for a in ([a-z ]+); do$/\1/p' "$z"))" = "$applets" ]
+    # and the man page gives the same advice
+    [ "$(words $(sed -nE 's/^for a in ([a-z ]+); do$/\1/p' "$TOP/portpicker.1"))" = "$applets" ]
     command -v fish >/dev/null || skip "fish is not installed"
     f=$TOP/completions/portpicker.fish
     [ "$(words $(fish --no-config -c "source '$f'; complete -C 'portpicker '" | cut -f1))" = "$applets" ]
