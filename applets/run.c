@@ -32,8 +32,8 @@ SERVER_OPTION_USAGE
 COMMON_OPTION_USAGE("     ")
 "\n"
 "A NAME is " PROTO_NAME_RULE ".\n"
-"At most " PROTO_STR(RUN_MAX_NAMES) " NAMEs. COMMAND runs in place of portpicker (same pid,\n"
-"signals and exit status).\n"
+"At most " PROTO_STR(RUN_MAX_NAMES) " NAMEs. COMMAND runs in place of "
+"portpicker (same pid,\nsignals and exit status).\n"
 "Exit codes, before COMMAND runs (then its own):\n";
 
 static const int exits[] = {

@@ -34,7 +34,8 @@ static const char usage[] =
 "      --debug          the same as --verbose, as portserver.py spells it\n"
 COMMON_OPTION_USAGE("        ")
 "\n"
-"A connection that sends no request within " PROTO_STR(PORTPICKER_IDLE_TIMEOUT_S) " s is closed.\n"
+"A connection that sends no request within "
+PROTO_STR(PORTPICKER_IDLE_TIMEOUT_S) " s is closed.\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
 "Exit codes (0: stopped by a signal):\n";
 
@@ -94,19 +95,23 @@ static void parse_args(int argc, char **argv)
     TT.o.address = PORTPICKER_DEFAULT_ADDRESS;
     TT.o.socket_mode = -1;
     TT.o.max_per_uid = TT.o.max_conns_per_uid = -1;
-    portset_add(&TT.o.pool, PORTPICKER_DEFAULT_POOL_LO, PORTPICKER_DEFAULT_POOL_HI);
+    portset_add(&TT.o.pool, PORTPICKER_DEFAULT_POOL_LO,
+                PORTPICKER_DEFAULT_POOL_HI);
     while ((id = args_next(&a, specs)) != ARGS_END) {
         switch (id) {
         case OPT_ADDRESS: TT.o.address = a.value; break;
         case OPT_POOL: add_pool(a.spelled, a.value); break;
         case OPT_STATE: TT.o.state = a.value; break;
         case OPT_PIDFILE: TT.o.pidfile = a.value; break;
-        case OPT_MODE: TT.o.socket_mode = (int)parse_arg(a.spelled, a.value, 8, 0, 0777); break;
+        case OPT_MODE:
+            TT.o.socket_mode = (int)parse_arg(a.spelled, a.value, 8, 0, 0777);
+            break;
         case OPT_MAX_UID:
             TT.o.max_per_uid = (long)parse_arg(a.spelled, a.value, 10, 0, 65535);
             break;
         case OPT_MAX_CONNS:
-            TT.o.max_conns_per_uid = (long)parse_arg(a.spelled, a.value, 10, 0, INT_MAX);
+            TT.o.max_conns_per_uid =
+                (long)parse_arg(a.spelled, a.value, 10, 0, INT_MAX);
             break;
         case OPT_NO_PIDFD: TT.o.no_pidfd = true; break;
         case OPT_QUIET: TT.quiet = true; break;

@@ -58,14 +58,15 @@
             "age=4294967295 names= cmd=\n") - 1 + PROTO_NAME_MAX + 4 * PROTO_CMD_MAX)
 
 /* The NAME rule, [A-Za-z_][A-Za-z0-9_]* of 1 to PROTO_NAME_MAX characters,
- * in the words every message and --help use (portpicker.1 and
- * docs/protocol.md repeat them; tests/docs.bats compares). */
+ * in the words every message and --help use (portpicker.1 repeats them;
+ * tests/docs.bats compares). */
 #define PROTO_NAME_RULE                                                       \
     "letters, digits and _, not starting with a digit, "                      \
     PROTO_STR(PROTO_NAME_MAX) " at most"
 
-/* Does word (NUL-terminated) follow the NAME rule? Written out by character range, not with
- * <ctype.h>, so the locale never changes what a server accepts. */
+/* Does word (NUL-terminated) follow the NAME rule? Written out by
+ * character range, not with <ctype.h>, so the locale never changes what a
+ * server accepts. */
 static inline bool proto_is_name(const char *word)
 {
     unsigned long i = 0;

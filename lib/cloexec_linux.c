@@ -26,7 +26,8 @@ static int cloexec_walk(int low)
         if (!parse_ulong_in(entry->d_name, 10, (unsigned long)low, INT_MAX, &fd,
                             NULL, 0) &&
             (int)fd != dirfd(dir) &&
-            fd_set_flag((int)fd, F_GETFD, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+            fd_set_flag((int)fd, F_GETFD, F_SETFD, FD_CLOEXEC) < 0 &&
+            errno != EBADF)
             status = -1;
     }
     int saved = errno;

@@ -58,6 +58,11 @@ static inline const char *quote(char *buf, size_t size, const char *text)
     snprintf(buf + at, size - at, "%s'", n < len ? "..." : "");
     return buf;
 }
+
+/* quote() into a buffer that lives until the end of the enclosing block:
+ * die(RC_USAGE, "NAME: %s is not a name", QUOTED(word)). */
+#define QUOTED(text) quote((char[QUOTE_SIZE]){0}, QUOTE_SIZE, (text))
+
 /* Has text no control character (C0, DEL), so that a message may show it
  * as it is? A name the daemon logs again and again (its socket, its files)
  * is refused otherwise, where it is given. */
@@ -68,9 +73,5 @@ static inline bool has_no_control(const char *text)
             return false;
     return true;
 }
-
-/* quote() into a buffer that lives until the end of the enclosing block:
- * die(RC_USAGE, "NAME: %s is not a name", QUOTED(word)). */
-#define QUOTED(text) quote((char[QUOTE_SIZE]){0}, QUOTE_SIZE, (text))
 
 #endif

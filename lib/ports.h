@@ -79,9 +79,9 @@ bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
 /* Write "15000-24999" style text of r into buf (truncated with "..."). */
 void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 
-/* The ports to pick from, into pool: range (PORTPICKER_DEFAULT_POOL_LO-HI
- * of include/portpicker_defaults.h when it is NULL or empty) less the kernel's ephemeral and reserved ports and less exclude
- * (NULL: nothing). Returns how many; 0 with a message naming the range in
+/* The ports to pick from, into pool: range (when it is NULL or empty, the
+ * default pool of include/portpicker_defaults.h) less the kernel's
+ * ephemeral and reserved ports and less exclude (NULL: nothing). Returns how many; 0 with a message naming the range in
  * err. *guessed (unless NULL) is NULL, or when the kernel's ephemeral range
  * was unreadable and its default left out, a sentence saying so, which the
  * caller warns with. */
