@@ -341,10 +341,10 @@ build/loop_test: $(LOOP_SRCS) $(HDRS)
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
 FUZZERS := proto journal ranges reply
-proto_SRCS := lib/proto.c lib/proto_reply.c
+proto_SRCS := lib/proto.c lib/proto_reply.c lib/msg.c
 proto_CORPUS := fuzz/corpus
 proto_MAXLEN := 8192
-journal_SRCS := serve/journal.c lib/proto.c
+journal_SRCS := serve/journal.c lib/proto.c lib/msg.c
 journal_CORPUS := fuzz/journal-corpus
 journal_MAXLEN := 4096
 ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/msg.c \

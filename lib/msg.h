@@ -7,10 +7,6 @@
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
-#include <stdio.h>
-#include <string.h>
-
-#include "include/portpicker_proto.h"
 
 /* The format checking of printf-like functions: C99's printf (%zu). The
  * Windows build says gnu_printf, since mingw-w64's gcc takes "printf" for
@@ -46,18 +42,7 @@ void warn(const char *fmt, ...) __attribute__((format(PRINTF_FORMAT, 1, 2)));
  * message stays one line whatever was typed. Writes into buf (size bytes;
  * QUOTE_SIZE holds any value) and returns it. */
 enum { QUOTE_BYTES = 48, QUOTE_SIZE = 6 * QUOTE_BYTES + 6 };
-static inline const char *quote(char *buf, size_t size, const char *text)
-{
-    size_t len = strlen(text), n = len > QUOTE_BYTES ? QUOTE_BYTES : len;
-    if (size < 6) /* '' and ... */
-        return size ? (*buf = '\0', buf) : "";
-    buf[0] = '\'';
-    /* proto_escape never cuts an escape in two; a UTF-8 character cut at
-     * QUOTE_BYTES shows as \xHH bytes. */
-    size_t at = 1 + proto_escape(buf + 1, size - 5, text, n, PROTO_ESCAPE_TEXT);
-    snprintf(buf + at, size - at, "%s'", n < len ? "..." : "");
-    return buf;
-}
+const char *quote(char *buf, size_t size, const char *text);
 
 /* quote() into a buffer that lives until the end of the enclosing block:
  * die(RC_USAGE, "NAME: %s is not a name", QUOTED(word)). */
