@@ -179,3 +179,31 @@ maint_dpkg() {
     dpkg_locked --purge portpicker
     INSTALLED=
 }
+
+@test "dpkg --purge takes away the leases the server kept in its StateDirectory" {
+    exec {lock}>/tmp/portpicker-package-test.lock
+    flock -w 300 "$lock"
+    ! dpkg-query -W -f='${Status}' portpicker 2>/dev/null | grep -q 'installed' ||
+        skip "a portpicker package is installed already; this test would replace it"
+    [ ! -e /var/lib/portpicker ] && [ ! -e /var/lib/private/portpicker ] ||
+        skip "/var/lib/portpicker exists: a server's leases, not this test's"
+    dpkg_locked -i "$DEB"
+    INSTALLED=1
+    # what systemd makes for the unit's DynamicUser and StateDirectory
+    made_private=
+    [ -d /var/lib/private ] || { mkdir -m 700 /var/lib/private; made_private=1; }
+    mkdir /var/lib/private/portpicker
+    echo "lease" >/var/lib/private/portpicker/leases
+    ln -s private/portpicker /var/lib/portpicker
+    dpkg_locked -r portpicker
+    # removed, not purged: the leases stay for a reinstall
+    [ -f /var/lib/portpicker/leases ]
+    dpkg_locked --purge portpicker
+    INSTALLED=
+    gone=true
+    [ ! -e /var/lib/portpicker ] && [ ! -L /var/lib/portpicker ] || gone=false
+    [ ! -e /var/lib/private/portpicker ] || gone=false
+    rm -rf /var/lib/portpicker /var/lib/private/portpicker
+    [ -z "$made_private" ] || rmdir /var/lib/private
+    $gone
+}
