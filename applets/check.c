@@ -29,11 +29,12 @@ COMMON_OPTION_USAGE("     ")
 "\n"
 "--server ADDR without PORT or --leases asks --server-up, as it always did.\n"
 "\n"
-"Exit: 0 yes (free, listening, server up), 1 no (in use, not listening, no\n"
-"server up), 2 usage error, 3 system error (e.g. EACCES on a privileged port,\n"
-"EMFILE); 7 no server address; --leases and --metrics: 7 no server answers,\n"
-"8 timeout, 11 legacy server (or one without metrics); --server-up, --leases\n"
-"and --metrics: 9 bad reply (nothing printed).\n";
+"Exit codes:\n";
+
+static const int exits[] = {
+    RC_OK, RC_NO, RC_USAGE, RC_SYSTEM, RC_REFUSED, RC_UNREACHABLE, RC_TIMEOUT,
+    RC_BAD_REPLY, RC_UNSUPPORTED, RC_SERVER_FAILED, -1,
+};
 
 #include <stdio.h>
 #include <string.h>
@@ -93,8 +94,8 @@ static void settle_server_mode(void)
         die(RC_USAGE, "cannot use %s with %s", mode,
             TT.listening ? "--listening" : "--wait");
     if (TT.nwords > 0)
-        die(RC_USAGE, "unexpected argument '%s': %s takes no words (give the "
-            "server's address with --server ADDR)", TT.item[0].word, mode);
+        die(RC_USAGE, "unexpected argument %s: %s takes no words (give the "
+            "server's address with --server ADDR)", QUOTED(TT.item[0].word), mode);
     server_args_finish(&TT.server);
     server_args_require(&TT.server);
 }
@@ -117,7 +118,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     while ((id = args_next(&a, specs)) != ARGS_END) {

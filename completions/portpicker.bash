@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# bash completion for portpicker and its applet links (pick, check, serve, release).
+# bash completion for portpicker and its applet links (pick, check, serve,
+# release, run).
 # make install-links also installs this file under each applet's name, which
 # is where bash-completion's on-demand loader looks; it binds only the name it
 # was loaded as, so another package's `pick` keeps its own completion.

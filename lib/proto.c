@@ -7,6 +7,7 @@
  * timeout. Unlike portserver.py's single read(100), a pid that arrives in
  * pieces is parsed whole. portserver.py's int() also takes '_' between
  * digits; no client sends that, so it is refused here. */
+#include "lib/msg.h"
 #include "lib/proto.h"
 
 #include <limits.h>
@@ -312,9 +313,8 @@ int proto_format_request(const struct request *r, char *buf, size_t len,
             APPEND(buf, len, used, " %lld %u", r->pid, r->count);
         for (unsigned i = 0; r->verb == VERB_PICK && i < r->nnames; i++) {
             if (!proto_is_name(r->names[i])) {
-                snprintf(err, errlen, "NAME '%.40s' is not a name (letters, "
-                         "digits and _, not starting with a digit, %d at most)",
-                         r->names[i], PROTO_NAME_MAX);
+                snprintf(err, errlen, "NAME %s is not a name (" PROTO_NAME_RULE
+                         ")", QUOTED(r->names[i]));
                 return -1;
             }
             APPEND(buf, len, used, " %s", r->names[i]);

@@ -73,15 +73,14 @@ int proto_format_request(const struct request *r, char *buf, size_t len,
 
 /* ---- replies ---- */
 
-enum proto_err {
-    ERR_BAD_REQUEST, ERR_NO_SUCH_PID, ERR_EXHAUSTED, ERR_QUOTA,
-    ERR_NOT_LEASED, ERR_NOT_OWNER, ERR_UNSUPPORTED, ERR_PID_REFUSED,
-    ERR_SERVER,         /* the server failed: its state file, a system call */
-    ERR_BUSY,           /* the caller's uid is at its connection cap */
-    ERR_UNKNOWN, /* last: a code this client does not know */
-};
+/* ERR_BAD_REQUEST ... ERR_BUSY, in the order of PROTO_ERRORS
+ * (include/portpicker_proto.h), then ERR_UNKNOWN: a code this client does
+ * not know. */
+#define PROTO_ERR_ENUM(name, word) ERR_##name,
+enum proto_err { PROTO_ERRORS(PROTO_ERR_ENUM) ERR_UNKNOWN };
+#undef PROTO_ERR_ENUM
 
-/* The code's word on the wire ("bad-request", ...). */
+/* The code's word on the wire, from PROTO_ERRORS; "unknown" for ERR_UNKNOWN. */
 const char *proto_err_name(enum proto_err code);
 
 /* The reply formatters write into buf and return the length written, or

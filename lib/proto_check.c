@@ -108,7 +108,7 @@ static bool check_lease(char *line, struct lease_view *v, char *why,
     else if (!number(f.age, 4294967295ul, &v->age))
         bad = "age not a 32-bit number";
     else if (!names_ok(f.names))
-        bad = "names= not '-' or NAMEs ([A-Za-z_][A-Za-z0-9_]*) joined by commas";
+        bad = "names= not '-' or NAMEs (" PROTO_NAME_RULE ") joined by commas";
     if (bad) {
         snprintf(why, whylen, "%s", bad);
         return false;

@@ -17,6 +17,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -139,10 +140,22 @@ int listen_unix(const char *addr, int mode, char *err, size_t errlen)
 int listen_activated(int *fd_out, char *err, size_t errlen)
 {
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    unsigned long for_pid, nfds;
+    char why[QUOTE_SIZE + 64];
     *fd_out = -1;
-    if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
+    /* Not a pid, or another process's: the variables are not for us. */
+    if (!pid || !fds ||
+        parse_ulong_in(pid, 10, 1, PROTO_PID_MAX, &for_pid, why, sizeof(why)) ||
+        for_pid != (unsigned long)getpid())
         return 0;
-    if (atoi(fds) > 1)
+    if (parse_ulong_in(fds, 10, 0, INT_MAX - 3, &nfds, why, sizeof(why))) {
+        snprintf(err, errlen, "LISTEN_FDS: %s", why);
+        errno = EINVAL;
+        return -1;
+    }
+    if (nfds == 0)
+        return 0;
+    if (nfds > 1)
         slog(LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
              fds);
     unsetenv("LISTEN_PID");

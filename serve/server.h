@@ -134,7 +134,7 @@ struct server {
 
 /* Milliseconds a client has to send its request: a connection that sends
  * nothing is closed after this idle timeout (docs/serve.md). */
-#define CLIENT_TIMEOUT_MS 3000
+#define CLIENT_TIMEOUT_MS (PORTPICKER_IDLE_TIMEOUT_S * 1000)
 
 /* ---- serve/accept.c: the listener and per-uid connection caps ---- */
 

@@ -49,6 +49,7 @@ foreign_intact() {
         cat <<FILES
 /usr/local/bin/portpicker
 /usr/local/include/portpicker_client.h
+/usr/local/include/portpicker_defaults.h
 /usr/local/include/portpicker_proto.h
 $units/portpicker.service
 $units/portpicker.socket
@@ -143,8 +144,11 @@ FILES
     [ "$(grep -c '^skipped .*/bin/pick: not our link' <<<"$output")" -eq 1 ]
     [ "$(grep -c '^skipped .*/bin/serve: not our link' <<<"$output")" -eq 1 ]
     foreign_intact
-    [ "$(readlink "$BIN/check")" = portpicker ]
-    [ "$(readlink "$BIN/release")" = portpicker ]
+    # every applet of the table but the two foreign names, run included
+    for applet in $(table_applets); do
+        [ "$applet" = pick ] || [ "$applet" = serve ] || [ "$(readlink "$BIN/$applet")" = portpicker ] ||
+            { echo "no link for $applet"; return 1; }
+    done
     run "$BIN/check" --help
     [[ "$output" == "usage: portpicker check"* ]]
     # The completions follow the links that were made, and only those: a
