@@ -90,6 +90,14 @@ int server_up(const struct server_opts *server, bool quiet, bool json)
                  "of more than one line: not in the protocol", server->address);
         rc = RC_BAD_REPLY;
     }
+    /* "ok\n" passes ask_query's check, but a status has words after it:
+     * the text below is the reply from its fourth byte on. */
+    if (rc == RC_OK && !legacy && !json && len <= 3) {
+        snprintf(err, sizeof(err), "the port server at %s sent a status reply "
+                 "that is not in the protocol: no server name and version",
+                 server->address);
+        rc = RC_BAD_REPLY;
+    }
     if (rc == RC_OK && !legacy && json) {
         reply[len] = '\0';
         if (!proto_check_status(reply, &view, why, sizeof(why))) {
@@ -98,9 +106,9 @@ int server_up(const struct server_opts *server, bool quiet, bool json)
             rc = RC_BAD_REPLY;
         }
     }
-    /* JSON or nothing on stdout: a reply not in the protocol is said on
-     * stderr. */
-    if (rc == RC_BAD_REPLY && json)
+    /* A reply not in the protocol is said on stderr, with nothing on
+     * stdout (JSON or text): it is not an answer. */
+    if (rc == RC_BAD_REPLY)
         warn("%s", err);
     else if (rc != RC_OK && !quiet && json)
         print_json_status(server->address, false, false, NULL, err);

@@ -242,8 +242,11 @@ int file_replace(const char *path, const char *text, size_t len)
     int fd = file_create(tmp, O_WRONLY | O_CLOEXEC, 0644);
     if (fd < 0)
         return -1;
-    /* close can report a write that failed late (NFS, a full quota). */
-    if (write_all(fd, text, len) < 0)
+    /* 0644 whatever the umask (the unit's is 0077): node_exporter runs as
+     * another user, and the metrics are no secret (v1 metrics answers
+     * every local user). close can report a write that failed late (NFS,
+     * a full quota). */
+    if (fchmod(fd, 0644) < 0 || write_all(fd, text, len) < 0)
         close_keep_errno(fd);
     else if (close(fd) == 0 && rename(tmp, path) == 0)
         return 0;

@@ -33,7 +33,7 @@ int file_create(const char *path, int flags, mode_t mode);
 int write_all(int fd, const char *buf, size_t len);
 
 /* Replace path with len bytes of text at once: written to path.tmp
- * (file_create, mode 0644 less the umask), then renamed over path, so a
+ * (file_create, mode 0644 whatever the umask), then renamed over path, so a
  * reader sees the old file or the new one, never a part. Returns 0, or -1
  * with errno set (path.tmp removed, path as it was). */
 int file_replace(const char *path, const char *text, size_t len);

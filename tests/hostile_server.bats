@@ -193,6 +193,15 @@ assert lease["cmd"] == "caf\u00e9", lease'
     [[ "$output" == *"a status reply of more than one line"* ]]
 }
 
+@test "check --server-up given a bare 'ok' status is exit 9, with or without --json" {
+    # No NAME VERSION: the text path once printed from before its buffer
+    # (the status after "ok " taken as -1 bytes long) and crashed.
+    answers 'ok\n'
+    refused_whole check --server-up -s "$ADDR"
+    [[ "$stderr" == *"not in the protocol"* ]]
+    refused_whole check --server-up --json -s "$ADDR"
+}
+
 @test "a listing shorter than COUNT and ended by an empty line is whole: leases ended meanwhile" {
     answers 'ok 3\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\n\n'
     run --separate-stderr pp check --leases --json -s "$ADDR"

@@ -125,6 +125,17 @@ FILES
     [ ! -e "$ROOT/usr/local/share/man" ]
 }
 
+@test "a make install that cannot make a directory leaves none it made" {
+    ROOT=$BATS_TEST_TMPDIR/blocked
+    # a file where the man directory goes: install fails after making bin
+    mkdir -p "$ROOT/usr/local/share"
+    touch "$ROOT/usr/local/share/man"
+    before=$(cd "$ROOT" && find . | sort)
+    run make_in install
+    [ "$status" -ne 0 ]
+    [ "$(cd "$ROOT" && find . | sort)" = "$before" ]
+}
+
 @test "make install-links links the applets but leaves another package's pick and serve alone, naming each" {
     make_in install
     run make_in install-links

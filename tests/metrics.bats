@@ -230,7 +230,17 @@ formatted() {
     done
     [ "$(stat -c %i "$file")" != "$first" ]
     [ ! -e "$file.tmp" ]
-    [ "$(stat -c %a "$file")" = 644 ] || [ "$(umask)" != 0022 ]
+    [ "$(stat -c %a "$file")" = 644 ]
+}
+
+@test "the metrics file is readable by node_exporter's user whatever the server's umask (the unit's is 0077)" {
+    file=$BATS_TEST_TMPDIR/portpicker.prom
+    old=$(umask)
+    umask 077
+    start_server --pool 23120-23129 --metrics-file "$file"
+    umask "$old"
+    wait_for test -s "$file"
+    [ "$(stat -c %a "$file")" = 644 ]
 }
 
 @test "a metrics file that cannot be written is logged once and counted, and the server goes on serving" {

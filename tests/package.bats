@@ -135,3 +135,75 @@ dpkg_locked() {
     INSTALLED=
     ! dpkg-query -W -f='${Status}' portpicker 2>/dev/null | grep -q installed
 }
+
+# maint_dpkg LOG ARGS...: dpkg ARGS as if systemd ran (/run/systemd/system,
+# in a mount namespace of its own), with systemctl and deb-systemd-invoke
+# replaced by stubs that append their arguments to LOG: what the maintainer
+# scripts ask of systemd, on a host without it.
+maint_dpkg() {
+    local log=$1 bin=$BATS_TEST_TMPDIR/bin
+    shift
+    mkdir -p "$bin"
+    for stub in systemctl deb-systemd-invoke; do
+        printf '#!/bin/sh\necho "%s $*" >>"%s"\n' "$stub" "$log" >"$bin/$stub"
+        chmod +x "$bin/$stub"
+    done
+    PATH=$bin:$PATH unshare --mount sh -c \
+        'mount -t tmpfs tmpfs /run && mkdir -p /run/systemd/system && exec "$0" "$@"' \
+        "$(command -v dpkg)" "$@"
+}
+
+@test "a server the admin enabled is stopped when the package is removed, and running again after an upgrade" {
+    command -v unshare >/dev/null || skip "unshare is not installed (util-linux)"
+    exec {lock}>/tmp/portpicker-package-test.lock
+    flock -w 300 "$lock"
+    ! dpkg-query -W -f='${Status}' portpicker 2>/dev/null | grep -q 'installed' ||
+        skip "a portpicker package is installed already; this test would replace it"
+    log=$BATS_TEST_TMPDIR/systemd.log
+    maint_dpkg "$log" -i "$DEB"
+    INSTALLED=1
+    echo "install:"; cat "$log"
+    # deb-systemd-invoke starts only enabled units: nothing, on a new install
+    ! grep -q "^deb-systemd-invoke stop" "$log"
+    : >"$log"
+    maint_dpkg "$log" -i "$DEB"
+    echo "upgrade:"; cat "$log"
+    # what the preinst stopped, the postinst starts again (enabled units)
+    if grep -q "^deb-systemd-invoke stop .*portpicker.socket" "$log"; then
+        grep -q "^deb-systemd-invoke \(start\|restart\) .*portpicker.socket" "$log"
+    fi
+    : >"$log"
+    maint_dpkg "$log" -r portpicker
+    echo "remove:"; cat "$log"
+    grep -q "^deb-systemd-invoke stop .*portpicker.service.*portpicker.socket" "$log"
+    dpkg_locked --purge portpicker
+    INSTALLED=
+}
+
+@test "dpkg --purge takes away the leases the server kept in its StateDirectory" {
+    exec {lock}>/tmp/portpicker-package-test.lock
+    flock -w 300 "$lock"
+    ! dpkg-query -W -f='${Status}' portpicker 2>/dev/null | grep -q 'installed' ||
+        skip "a portpicker package is installed already; this test would replace it"
+    [ ! -e /var/lib/portpicker ] && [ ! -e /var/lib/private/portpicker ] ||
+        skip "/var/lib/portpicker exists: a server's leases, not this test's"
+    dpkg_locked -i "$DEB"
+    INSTALLED=1
+    # what systemd makes for the unit's DynamicUser and StateDirectory
+    made_private=
+    [ -d /var/lib/private ] || { mkdir -m 700 /var/lib/private; made_private=1; }
+    mkdir /var/lib/private/portpicker
+    echo "lease" >/var/lib/private/portpicker/leases
+    ln -s private/portpicker /var/lib/portpicker
+    dpkg_locked -r portpicker
+    # removed, not purged: the leases stay for a reinstall
+    [ -f /var/lib/portpicker/leases ]
+    dpkg_locked --purge portpicker
+    INSTALLED=
+    gone=true
+    [ ! -e /var/lib/portpicker ] && [ ! -L /var/lib/portpicker ] || gone=false
+    [ ! -e /var/lib/private/portpicker ] || gone=false
+    rm -rf /var/lib/portpicker /var/lib/private/portpicker
+    [ -z "$made_private" ] || rmdir /var/lib/private
+    $gone
+}

@@ -687,3 +687,43 @@ PY
     echo "cmdline reads: $reads"
     [ "$reads" -le 8 ]
 }
+
+# The test above failed about 1 run in 8: with other processes starting
+# meanwhile, two of its 8 owners' pids can be equal modulo 64, and the
+# command-line cache (serve/answer.c, cmdline_of) is indexed by pid % 64,
+# one entry a slot, so two such owners whose leases alternate evict each
+# other at every line: 6 + 2 * 10 = 26 reads. Here two owners are given
+# pids 64 apart (ns_last_pid, in a pid namespace of the test's own).
+@test "a lease listing reads each owner's command line once, though their pids are equal modulo 64" {
+    skip "fails until cmdline_of (serve/answer.c) indexes its cache by the owner's slot (leases' l->owner), not its pid (attack report, issue 19)"
+    command -v strace >/dev/null || skip "strace is not installed"
+    unshare --pid --fork --mount-proc true 2>/dev/null ||
+        skip "cannot make a pid namespace (needs root)"
+    cat >"$BATS_TEST_TMPDIR/collide.sh" <<'SCRIPT'
+pp=$1 addr=$2 trace=$3
+"$pp" serve --address "$addr" --pool 23200-23219 --quiet 2>/dev/null & server=$!
+for _ in $(seq 50); do "$pp" check --server-up -s "$addr" >/dev/null && break; sleep 0.1; done
+echo 999 >/proc/sys/kernel/ns_last_pid; sleep 300 & a=$!
+echo 1063 >/proc/sys/kernel/ns_last_pid; sleep 300 & b=$!
+echo "owners $a $b"
+for _ in $(seq 10); do
+    "$pp" pick -s "$addr" "$a" >/dev/null
+    "$pp" pick -s "$addr" "$b" >/dev/null
+done
+strace -qq -e trace=openat -o "$trace" -p "$server" & tracer=$!
+sleep 0.5
+echo "listed $("$pp" check --leases -s "$addr" | grep -c ' sleep 300')"
+sleep 0.3
+kill "$tracer" "$server" "$a" "$b"
+wait
+SCRIPT
+    # everything it starts lives in the namespace, and dies with it
+    run unshare --pid --fork --mount-proc timeout 60 bash "$BATS_TEST_TMPDIR/collide.sh" \
+        "$PORTPICKER" "$(new_address)" "$BATS_TEST_TMPDIR/trace"
+    echo "$output"
+    [[ "$output" == *"owners 1000 1064"* ]]
+    [[ "$output" == *"listed 20"* ]]
+    reads=$(grep -c '/cmdline"' "$BATS_TEST_TMPDIR/trace" || true)
+    echo "cmdline reads: $reads"
+    [ "$reads" -le 2 ]
+}
