@@ -19,7 +19,7 @@
  * (an unprivileged server, another uid's caller) gets no map: its pids
  * other than the caller's line are refused, never taken for ours. */
 #include "portpicker.h"
-#include "serve/owner.h"
+#include "serve/proc.h"
 #include "serve/pidns.h"
 
 #include <dirent.h>

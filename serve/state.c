@@ -23,7 +23,8 @@
 #include "serve/daemon.h"
 #include "serve/journal.h"
 #include "serve/log.h"
-#include "serve/owner.h"
+#include "serve/owner_slots.h"
+#include "serve/proc.h"
 #include "serve/state.h"
 
 #include <errno.h>
@@ -75,7 +76,7 @@ static int sync_dir(const char *path)
     return rc;
 }
 
-/* The grant record of port, as the lease table has it. */
+/* The grant record of port, as the lease table has it (a rewrite). */
 static void grant_of(const struct leases *ls, unsigned port, struct journal_record *r)
 {
     const struct lease *l = leases_lease(ls, port);
@@ -110,7 +111,7 @@ static ssize_t write_snapshot(int fd, const struct leases *ls, const char *boot)
     return (ssize_t)(total + n);
 }
 
-int journal_compact(struct journal *j, const struct leases *ls, char *err,
+int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
                     size_t errlen)
 {
     char tmp[4096];
@@ -155,7 +156,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
 
 /* Cut the file back to its last whole record after a failed append; if
  * that fails too, nothing is appended until a rewrite. errno is kept. */
-static void cut_back(struct journal *j)
+static void cut_back(struct state_file *j)
 {
     int saved = errno;
     if (ftruncate(j->fd, (off_t)j->good) < 0) {
@@ -168,7 +169,7 @@ static void cut_back(struct journal *j)
 }
 
 /* Append len bytes of whole records; on failure cut them off again. */
-static int append(struct journal *j, const char *buf, size_t len, size_t records)
+static int append(struct state_file *j, const char *buf, size_t len, size_t records)
 {
     if (write_all(j->fd, buf, len) < 0) {
         cut_back(j);
@@ -180,12 +181,12 @@ static int append(struct journal *j, const char *buf, size_t len, size_t records
     return 0;
 }
 
-int journal_grant(struct journal *j, const struct leases *ls,
-                  const unsigned *ports, unsigned count, char *err, size_t errlen)
+int state_append_grants(struct state_file *j, const struct grants *g,
+                        const struct leases *ls, char *err, size_t errlen)
 {
     char buf[8192];
     size_t n = 0, pending = 0;
-    struct journal_record r;
+    struct journal_record r = {'G', 0, g->pid, g->start, g->uid, ""};
     if (j->fd < 0)
         return 0;
     if (j->must_rewrite) {
@@ -194,14 +195,15 @@ int journal_grant(struct journal *j, const struct leases *ls,
     }
     /* Never grow the file past what a restart would read: rewrite it (the
      * table already holds these grants) instead. */
-    if (j->good + (size_t)count * JOURNAL_RECORD_MAX > JOURNAL_MAX_BYTES)
-        return journal_compact(j, ls, err, errlen);
+    if (j->good + (size_t)g->count * JOURNAL_RECORD_MAX > JOURNAL_MAX_BYTES)
+        return state_rewrite(j, ls, err, errlen);
     size_t start = j->good;
-    for (unsigned i = 0; i < count; i++) {
-        grant_of(ls, ports[i], &r);
+    for (unsigned i = 0; i < g->count; i++) {
+        r.port = g->ports[i];
+        snprintf(r.name, sizeof(r.name), "%s", g->names ? g->names[i] : "");
         n += journal_record(buf + n, sizeof(buf) - n, &r);
         pending++;
-        if (i + 1 < count && n + JOURNAL_RECORD_MAX <= sizeof(buf))
+        if (i + 1 < g->count && n + JOURNAL_RECORD_MAX <= sizeof(buf))
             continue;
         if (append(j, buf, n, pending) < 0) {
             /* All or none: records of this batch already written go too. */
@@ -216,7 +218,7 @@ int journal_grant(struct journal *j, const struct leases *ls,
     return 0;
 }
 
-int journal_end(struct journal *j, unsigned port)
+int state_append_end(struct state_file *j, unsigned port)
 {
     char line[JOURNAL_RECORD_MAX];
     struct journal_record r = {.type = 'R', .port = port};
@@ -229,7 +231,7 @@ int journal_end(struct journal *j, unsigned port)
     return 0;
 }
 
-int journal_tick(struct journal *j, const struct leases *ls, char *err,
+int state_tick(struct state_file *j, const struct leases *ls, char *err,
                  size_t errlen)
 {
     *err = '\0';
@@ -238,7 +240,7 @@ int journal_tick(struct journal *j, const struct leases *ls, char *err,
     if (j->must_rewrite || j->stale || j->records > 2 * ls->nleases + 64) {
         bool repair = j->must_rewrite;
         int was = j->error;
-        if (journal_compact(j, ls, err, errlen) < 0) {
+        if (state_rewrite(j, ls, err, errlen) < 0) {
             if (j->error && was == j->error)
                 *err = '\0'; /* said already, a second ago */
             return repair || j->stale ? -1 : 0;
@@ -258,7 +260,7 @@ int journal_tick(struct journal *j, const struct leases *ls, char *err,
     return 0;
 }
 
-void journal_close(struct journal *j)
+void state_close(struct state_file *j)
 {
     if (j->fd >= 0)
         close(j->fd);

@@ -2,10 +2,11 @@
  * following a link, lock it (one server per file), read it whole and hand
  * the live leases it records to the server; a torn tail is cut off. What
  * happens to it afterwards is state.c's. */
+#include "lib/sys.h"
 #include "serve/daemon.h"
 #include "serve/journal.h"
 #include "serve/log.h"
-#include "serve/owner.h"
+#include "serve/proc.h"
 #include "serve/state.h"
 
 #include <errno.h>
@@ -153,7 +154,7 @@ static int restore(const char *text, size_t len, const char *boot,
     return rp.rc;
 }
 
-int journal_open(struct journal *j,
+int state_open(struct state_file *j,
                  int (*add)(void *arg, unsigned port, pid_t pid,
                             uint64_t start, uid_t uid, const char *name),
                  void *arg, char *err, size_t errlen)

@@ -1,4 +1,4 @@
-/* owner.c: what /proc says about a lease owner. Linux only.
+/* proc.c: what /proc says about a lease owner. Linux only.
  *
  * A process is named by (pid, start time): the start time, in clock ticks
  * since boot, tells a reused pid from the process that owned a lease, but
@@ -7,7 +7,7 @@
  * directory (proc_open) stops answering once its process is reaped, even
  * when the pid is reused at once, which is what polling reads through. */
 #include "portpicker.h"
-#include "serve/owner.h"
+#include "serve/proc.h"
 
 #include <dirent.h>
 #include <errno.h>
