@@ -6,6 +6,8 @@
  * here blocks: a client that sends nothing, or a byte a second, costs a
  * list entry and an fd until its time is up.
  *
+ * The set of connections, their memory and closing one are clients.c's.
+ *
  * A grant is mostly syscalls, so a connection makes as few as it can:
  * its request is read at once after accept, and only one that has not come
  * whole is watched in the loop; the close alone takes an fd out of epoll
@@ -13,8 +15,7 @@
  * a reply is written on the stack, so no malloc runs per connection. */
 #include "lib/sys.h"
 #include "serve/answer.h"
-#include "serve/client.h"
-#include "serve/listing.h"
+#include "serve/conn.h"
 #include "serve/log.h"
 #include "serve/loop.h"
 #include "serve/pidns.h"
@@ -23,105 +24,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Closed clients kept for the next ones, at most this many (the accept
- * batch): a struct client is 6 KB, which musl's allocator gives back to
- * the kernel on free (madvise, munmap) and maps again on the next malloc,
- * two or three syscalls a connection (measured: 2.5). */
-#define SPARE_CLIENTS 64
-
-struct client {
-    struct clients *cs;
-    int fd;
-    struct caller who;  /* its peer; who.asked 0: no more waiting */
-    size_t len;
-    int64_t deadline;
-    bool waiting;       /* its request waits for the pid map */
-    struct client *prev, *next;
-    /* Once the request is answered, buf holds what is left of the reply:
-     * buf[out_off..out_len); a leases reply's lines follow as the socket
-     * drains (listing.c): a client that never reads costs this struct. */
-    bool writing;
-    size_t out_len, out_off;
-    struct listing listing;
-    char buf[PROTO_REQUEST_MAX + 2];   /* a line, its newline, one byte more */
-};
-_Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
-               "a client's buffer holds at least two lease lines");
-
-struct clients {
-    struct loop *loop;
-    struct server *server;
-    const struct leases *leases;
-    struct pidns *pidns;
-    client_closed_fn *closed;
-    void *closed_arg;
-    struct client *first, *last;    /* in accept order = deadline order */
-    size_t n;
-    struct client *spare;           /* closed clients kept, by next */
-    size_t nspare;
-    int t_expire, t_pidns;
-};
-
-/* A client's memory: a spare one, else a new one; NULL when out of memory. */
-static struct client *client_alloc(struct clients *cs)
-{
-    struct client *c = cs->spare;
-    if (!c)
-        return malloc(sizeof(*c));
-    cs->spare = c->next;
-    cs->nspare--;
-    return c;
-}
-
-/* Keep c for the next client, or free it when enough are kept. */
-static void client_free(struct clients *cs, struct client *c)
-{
-    if (cs->nspare == SPARE_CLIENTS) {
-        free(c);
-        return;
-    }
-    c->next = cs->spare;
-    cs->spare = c;
-    cs->nspare++;
-}
-
-/* Close c and keep its memory for the next client. */
-static void client_close(struct client *c)
-{
-    struct clients *cs = c->cs;
-    uid_t uid = c->who.uid;
-    /* Accepted fds are ours alone (no fork, no dup): close takes the fd
-     * out of epoll without an EPOLL_CTL_DEL. */
-    loop_forget(cs->loop, c->fd);
-    close(c->fd);
-    *(c->prev ? &c->prev->next : &cs->first) = c->next;
-    *(c->next ? &c->next->prev : &cs->last) = c->prev;
-    cs->n--;
-    client_free(cs, c);
-    cs->closed(cs->closed_arg, uid);
-}
-
-/* Read and drop what the client has sent beyond what we read: closing a
- * unix socket with unread data resets the peer (ECONNRESET), and a client
- * that sent a long request (a v1 verb, say) must see a clean refusal. */
-static void drain(int fd)
-{
-    char junk[512];
-    for (int i = 0; i < 8 && read(fd, junk, sizeof(junk)) > 0; i++)
-        continue;
-}
-
-void client_say_err(int fd, enum proto_err code, const char *why)
-{
-    char line[256];
-    int n = proto_format_err(line, sizeof(line), code, why);
-    drain(fd);
-    /* Best effort: the connection closes next, said or not. */
-    if (n > 0 && send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
-        slog(LOG_DEBUG, "err %s not sent: %s", proto_err_name(code),
-             strerror(errno));
-}
 
 /* Send what is left of the reply, refilling buf with lease lines while a
  * leases reply has more; close once it is out, or the client is gone. One
@@ -183,7 +85,7 @@ static void send_reply(struct client *c, struct reply *reply)
 {
     bool refused = reply->refusal.refused;
     if (refused)
-        drain(c->fd);
+        client_drain(c->fd);
     if (refused && reply->mute) {
         client_close(c);
         return;
@@ -328,24 +230,16 @@ static int64_t pid_map_made(struct loop *l, void *data)
 
 bool client_new(struct clients *cs, int fd, const struct ucred *cred)
 {
-    struct client *c = client_alloc(cs);
+    struct client *c = client_alloc(cs, fd);
     if (!c) {
         slog(LOG_ERROR, "new client: %s", strerror(errno));
         close(fd);
         cs->closed(cs->closed_arg, cred->uid);
         return false;
     }
-    /* All but the buffer, which len says is empty. */
-    memset(c, 0, offsetof(struct client, buf));
-    c->cs = cs;
-    c->fd = fd;
     c->who = (struct caller){.pid = cred->pid, .uid = cred->uid,
                              .asked = monotonic_ms()};
     c->deadline = c->who.asked + CLIENT_TIMEOUT_MS;
-    c->prev = cs->last;
-    *(cs->last ? &cs->last->next : &cs->first) = c;
-    cs->last = c;
-    cs->n++;
     loop_timer_within(cs->loop, cs->t_expire, CLIENT_TIMEOUT_MS);
     slog(LOG_DEBUG, "connection from pid %d (uid %u)", (int)c->who.pid,
          (unsigned)c->who.uid);
@@ -357,24 +251,6 @@ bool client_new(struct clients *cs, int fd, const struct ucred *cred)
     slog(LOG_ERROR, "new client: %s", strerror(errno));
     client_close(c);
     return false;
-}
-
-bool clients_close_idle(struct clients *cs, uid_t uid, const char *why)
-{
-    for (struct client *c = cs->first; c; c = c->next) {
-        if (c->who.uid == uid && !c->writing) {
-            if (!c->len || proto_is_versioned(c->buf, c->len))
-                client_say_err(c->fd, ERR_BUSY, why);
-            client_close(c);
-            return true;
-        }
-    }
-    return false;
-}
-
-size_t clients_count(const struct clients *cs)
-{
-    return cs->n;
 }
 
 struct clients *clients_new(struct loop *l, struct server *s,
@@ -391,16 +267,3 @@ struct clients *clients_new(struct loop *l, struct server *s,
     return cs;
 }
 
-void clients_free(struct clients *cs)
-{
-    if (!cs)
-        return;
-    while (cs->first)
-        client_close(cs->first);
-    while (cs->spare) {
-        struct client *c = cs->spare;
-        cs->spare = c->next;
-        free(c);
-    }
-    free(cs);
-}

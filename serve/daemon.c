@@ -9,7 +9,8 @@
  * follows a link it did not make: files are created exclusively with
  * O_NOFOLLOW, and a socket gets its mode from the umask at bind(2), never
  * from a chmod by path that a swapped-in link would redirect. */
-#include "portpicker.h"
+#include "lib/client.h"
+#include "lib/sys.h"
 #include "serve/daemon.h"
 #include "serve/log.h"
 
@@ -24,14 +25,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-static int close_keep_errno(int fd)
-{
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
-}
 
 /* Does a server accept connections at sun? 1 yes, 0 no (ECONNREFUSED: a
  * socket file nobody listens on), -1 with errno on another failure. */

@@ -3,7 +3,8 @@
  * Lines go through lib/msg.c's vmsg, built whole and sent with one
  * write(2). Under systemd (JOURNAL_STREAM set) the journal stamps lines
  * itself; elsewhere each line starts with the local time. */
-#include "portpicker.h"
+#include "lib/msg.h"
+
 #include "serve/log.h"
 
 #include <errno.h>

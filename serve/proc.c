@@ -6,10 +6,9 @@
  * lets the event loop learn of a death at once; an open /proc/PID
  * directory (proc_open) stops answering once its process is reaped, even
  * when the pid is reused at once, which is what polling reads through. */
-#include "portpicker.h"
+#include "lib/sys.h"
 #include "serve/proc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -36,11 +35,10 @@ static ssize_t read_proc(pid_t pid, int dirfd, const char *name, char *buf,
     if (fd < 0)
         return -1;
     ssize_t n = read(fd, buf, len - 1);
-    int saved = errno;
+    if (n < 0)
+        return close_keep_errno(fd);
     close(fd);
-    errno = saved;
-    if (n >= 0)
-        buf[n] = '\0';
+    buf[n] = '\0';
     return n;
 }
 

@@ -20,20 +20,18 @@
  * to exit (a rewrite locks the new file before renaming it into place), and
  * a second server finds it locked and exits. Nothing here follows a symbolic
  * link or opens anything but a regular file. */
+#include "lib/sys.h"
 #include "serve/daemon.h"
 #include "serve/journal.h"
 #include "serve/log.h"
 #include "serve/owner_slots.h"
-#include "serve/proc.h"
 #include "serve/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 static int write_all(int fd, const char *buf, size_t len)
@@ -69,11 +67,9 @@ static int sync_dir(const char *path)
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    int rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
+    if (fsync(fd) < 0)
+        return close_keep_errno(fd);
+    return close(fd);
 }
 
 /* The grant record of port, as the lease table has it (a rewrite). */

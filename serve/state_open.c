@@ -3,7 +3,6 @@
  * the live leases it records to the server; a torn tail is cut off. What
  * happens to it afterwards is state.c's. */
 #include "lib/sys.h"
-#include "serve/daemon.h"
 #include "serve/journal.h"
 #include "serve/log.h"
 #include "serve/proc.h"
@@ -18,11 +17,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Close fd after a failure, and say what failed: "WHAT: strerror". */
 static int close_fail(int fd, char *err, size_t errlen, const char *what)
 {
-    int saved = errno;
-    close(fd);
-    errno = saved;
+    close_keep_errno(fd);
     return state_fail(err, errlen, what);
 }
 
