@@ -73,7 +73,7 @@ static void resume_accepting(struct listener *li)
 }
 
 /* The pause is over (a timer_fn). */
-static int64_t resume_timer(struct loop *l, void *data)
+static int64_t end_pause(struct loop *l, void *data)
 {
     struct listener *li = data;
     (void)l;
@@ -201,7 +201,7 @@ struct listener *listener_new(struct loop *l, int fd_top, struct uid_limits cap)
     if (!li)
         return NULL;
     *li = (struct listener){.loop = l, .fd = -1, .fd_top = fd_top, .cap = cap};
-    li->t_resume = loop_timer(l, resume_timer, li);
+    li->t_resume = loop_timer(l, end_pause, li);
     return li;
 }
 

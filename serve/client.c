@@ -126,7 +126,7 @@ static void parse(const char *buf, size_t line_len, char *line,
  * Frame, parse, answer, send: each step once, in this order. Returns false
  * when the request is not whole yet (c is still open), true when c was
  * answered or waits for the pid map (c->waiting: the pid map's timer
- * answers it, or expire() at its deadline). */
+ * answers it, or expire_clients() at its deadline). */
 static bool decide(struct client *c, bool done)
 {
     struct clients *cs = c->cs;
@@ -146,7 +146,7 @@ static bool decide(struct client *c, bool done)
     if (reply.wait) {
         c->waiting = true;
         loop_del(cs->loop, c->fd);
-        loop_timer_within(cs->loop, cs->t_pidns, 0);
+        loop_timer_within(cs->loop, cs->t_pid_map, 0);
         return true;
     }
     send_reply(c, &reply);
@@ -187,7 +187,7 @@ static void client_read(struct loop *l, int fd, void *data, int mask)
 }
 
 /* Close or answer the clients whose time is up (a timer_fn). */
-static int64_t expire(struct loop *l, void *data)
+static int64_t expire_clients(struct loop *l, void *data)
 {
     struct clients *cs = data;
     int64_t now = monotonic_ms();
@@ -209,7 +209,7 @@ static int64_t expire(struct loop *l, void *data)
 
 /* Make the pid map a slice further; once it is new, answer the requests
  * that waited for it (a timer_fn, armed by decide). */
-static int64_t pid_map_made(struct loop *l, void *data)
+static int64_t build_pid_map(struct loop *l, void *data)
 {
     struct clients *cs = data;
     (void)l;
@@ -262,8 +262,8 @@ struct clients *clients_new(struct loop *l, struct server *s,
         return NULL;
     *cs = (struct clients){.loop = l, .server = s, .leases = ls, .pidns = pidns,
                            .closed = closed, .closed_arg = arg};
-    cs->t_expire = loop_timer(l, expire, cs);
-    cs->t_pidns = loop_timer(l, pid_map_made, cs);
+    cs->t_expire = loop_timer(l, expire_clients, cs);
+    cs->t_pid_map = loop_timer(l, build_pid_map, cs);
     return cs;
 }
 

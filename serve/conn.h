@@ -42,7 +42,7 @@ struct clients {
     size_t n;
     struct client *spare;           /* closed clients kept, by next */
     size_t nspare;
-    int t_expire, t_pidns;
+    int t_expire, t_pid_map;
 };
 
 /* A new client on fd, last in the list (its deadline the latest), with

@@ -13,6 +13,7 @@
 #include "lib/sys.h"
 #include "serve/daemon.h"
 #include "serve/log.h"
+#include "serve/notes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -58,7 +59,8 @@ static int fail(char *err, size_t errlen, const char *path, const char *what,
  * it was removed, or -1 with a message and errno (EADDRINUSE: a live
  * server answers). */
 static int remove_stale(const char *path, const struct sockaddr_un *sun,
-                        socklen_t len, char *err, size_t errlen)
+                        socklen_t len, struct notes *ns, char *err,
+                        size_t errlen)
 {
     struct stat st;
     int live = answers(sun, len);
@@ -74,7 +76,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *sun,
     }
     if (unlink(path) < 0)
         return fail(err, errlen, path, "cannot remove stale socket", true);
-    slog(LOG_INFO, "%s: replaced a stale socket", path);
+    note(ns, LOG_INFO, "%s: replaced a stale socket", path);
     return 0;
 }
 
@@ -93,7 +95,8 @@ static int bind_mode(int fd, const struct sockaddr_un *sun, socklen_t len, int m
     return rc;
 }
 
-int listen_unix(const char *addr, int mode, char *err, size_t errlen)
+int listen_unix(const char *addr, int mode, struct notes *ns, char *err,
+                size_t errlen)
 {
     struct sockaddr_un sun;
     socklen_t len = unix_address(addr, &sun, err, errlen);
@@ -107,7 +110,7 @@ int listen_unix(const char *addr, int mode, char *err, size_t errlen)
     bool path = addr[0] != '@';
     int bound = bind_mode(fd, &sun, len, path ? mode : -1);
     if (bound < 0 && errno == EADDRINUSE && path) {
-        if (remove_stale(addr, &sun, len, err, errlen) < 0)
+        if (remove_stale(addr, &sun, len, ns, err, errlen) < 0)
             return close_keep_errno(fd);
         bound = bind_mode(fd, &sun, len, mode);
     }
@@ -127,14 +130,14 @@ int listen_unix(const char *addr, int mode, char *err, size_t errlen)
     return fd;
 }
 
-int listen_activated(int *fd_out, char *err, size_t errlen)
+int listen_activated(int *fd_out, struct notes *ns, char *err, size_t errlen)
 {
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
     *fd_out = -1;
     if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
         return 0;
     if (atoi(fds) > 1)
-        slog(LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
+        note(ns, LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
              fds);
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
@@ -179,7 +182,7 @@ int sd_notify_state(const char *state)
     return 0;
 }
 
-int file_create(const char *path, int flags, mode_t mode)
+int file_create(const char *path, int flags, mode_t mode, struct notes *ns)
 {
     flags |= O_CREAT | O_EXCL | O_NOFOLLOW;
     int fd = open(path, flags, mode);
@@ -187,7 +190,7 @@ int file_create(const char *path, int flags, mode_t mode)
         return fd;
     struct stat st;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-        slog(LOG_WARN, "%s: a symbolic link was there: removed, not followed",
+        note(ns, LOG_WARN, "%s: a symbolic link was there: removed, not followed",
              path);
     if (unlink(path) < 0 && errno != ENOENT)
         return -1;
@@ -196,11 +199,11 @@ int file_create(const char *path, int flags, mode_t mode)
     return open(path, flags, mode);
 }
 
-int pidfile_write(const char *path)
+int pidfile_write(const char *path, struct notes *ns)
 {
     char line[32];
     int len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-    int fd = file_create(path, O_WRONLY | O_CLOEXEC, 0644);
+    int fd = file_create(path, O_WRONLY | O_CLOEXEC, 0644, ns);
     if (fd < 0)
         return -1;
     ssize_t n = write(fd, line, (size_t)len);

@@ -111,7 +111,9 @@ static bool lease(struct server *s, const struct caller *c, struct owner *o,
                  ports[i], names[i]);
     }
     loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
-    if (state_append_grants(&s->state, &g, &s->leases, err, sizeof(err)) == 0)
+    int rc = state_append_grants(&s->state, &g, &s->leases, err, sizeof(err));
+    log_notes(&s->state.notes);
+    if (rc == 0)
         return true;
     for (unsigned i = 0; i < r->count; i++)
         owners_end_lease(&s->owners, ports[i], true);
@@ -204,6 +206,7 @@ static void end_recorded(struct server *s, unsigned port, bool undo)
     owners_end_lease(&s->owners, port, undo);
     if (state_append_end(&s->state, port) < 0)
         slog(LOG_ERROR, "%s: %s", s->opts->state, strerror(errno));
+    log_notes(&s->state.notes);
     loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
 }
 

@@ -6,6 +6,7 @@
 #include "lib/msg.h"
 
 #include "serve/log.h"
+#include "serve/notes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,4 +45,11 @@ void slog(int level, const char *fmt, ...)
     vmsg(when, level_names[level], 0, fmt, ap);
     va_end(ap);
     errno = saved;
+}
+
+void log_notes(struct notes *ns)
+{
+    for (int i = 0; i < ns->n; i++)
+        slog(ns->at[i].level, "%s", ns->at[i].text);
+    ns->n = 0;
 }

@@ -12,6 +12,7 @@
 #include "serve/daemon.h"
 #include "serve/grant.h"
 #include "serve/log.h"
+#include "serve/notes.h"
 #include "serve/pool.h"
 #include "serve/proc.h"
 #include "serve/server.h"
@@ -53,7 +54,9 @@ static int failed(int rc, const char *what, const char *err)
 static int start_state(struct server *s)
 {
     char err[512];
-    if (state_rewrite(&s->state, &s->leases, err, sizeof(err)) == 0)
+    int rc = state_rewrite(&s->state, &s->leases, err, sizeof(err));
+    log_notes(&s->state.notes);
+    if (rc == 0)
         return 0;
     if (s->state.error != ENOSPC && s->state.error != EDQUOT)
         return failed(-1, err, "");
@@ -180,17 +183,26 @@ static int start(struct server *s)
         s->pidns.ours = 0; /* no /proc: callers are taken to share our pids */
     if (wire(s) < 0)
         return failed(RC_SYSTEM, strerror(errno), "");
-    if (opts->state &&
-        state_open(&s->state, grant_restore, s, err, sizeof(err)) < 0)
-        return failed(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM, err, "");
+    if (opts->state) {
+        rc = state_open(&s->state, grant_restore, s, err, sizeof(err));
+        log_notes(&s->state.notes);
+        if (rc < 0)
+            return failed(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM,
+                          err, "");
+    }
     pool_fill(&s->leases);
 
     int fd;
-    if (listen_activated(&fd, err, sizeof(err)) < 0)
+    struct notes notes = {0};
+    rc = listen_activated(&fd, &notes, err, sizeof(err));
+    log_notes(&notes);
+    if (rc < 0)
         return failed(RC_SYSTEM, err, "");
     s->activated = fd >= 0;
     if (fd < 0) {
-        fd = listen_unix(opts->address, opts->socket_mode, err, sizeof(err));
+        fd = listen_unix(opts->address, opts->socket_mode, &notes, err,
+                         sizeof(err));
+        log_notes(&notes);
         if (fd < 0)
             return failed(errno == EADDRINUSE ? RC_ADDR_IN_USE : RC_SYSTEM,
                           err, "");
@@ -207,7 +219,9 @@ static int start(struct server *s)
         loop_add(&s->loop, s->sig_fd, on_signal, NULL, s) < 0)
         return failed(RC_SYSTEM, "signals", strerror(errno));
     if (opts->pidfile) {
-        if (pidfile_write(opts->pidfile) < 0)
+        rc = pidfile_write(opts->pidfile, &notes);
+        log_notes(&notes);
+        if (rc < 0)
             return failed(RC_SYSTEM, opts->pidfile, strerror(errno));
         s->pidfile = true;
     }
@@ -235,6 +249,7 @@ static void stop(struct server *s)
     if (s->state.fd >= 0 && s->listening &&
         state_rewrite(&s->state, &s->leases, err, sizeof(err)) < 0)
         slog(LOG_ERROR, "%s", err);
+    log_notes(&s->state.notes);
     state_close(&s->state);
     if (s->owners.leases)
         owners_fini(&s->owners);

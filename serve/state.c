@@ -115,7 +115,7 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
         errno = ENAMETOOLONG;
         return state_fail(err, errlen, j->path);
     }
-    int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
+    int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644, &j->notes);
     if (fd < 0) {
         j->error = errno;
         return state_fail(err, errlen, tmp);
@@ -143,7 +143,7 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
      * failure, which a grant would undo in the table alone: rewrite again
      * at the next tick. */
     if (sync_dir(j->path) < 0) {
-        slog(LOG_WARN, "%s: fsync of its directory: %s: rewritten again soon",
+        note(&j->notes, LOG_WARN, "%s: fsync of its directory: %s: rewritten again soon",
              j->path, strerror(errno));
         j->stale = true;
     }
@@ -156,7 +156,7 @@ static void cut_back(struct state_file *j)
 {
     int saved = errno;
     if (ftruncate(j->fd, (off_t)j->good) < 0) {
-        slog(LOG_ERROR, "%s: cannot cut a torn record off: %s: no grant until "
+        note(&j->notes, LOG_ERROR, "%s: cannot cut a torn record off: %s: no grant until "
              "the file is rewritten", j->path, strerror(errno));
         j->must_rewrite = true;
         j->error = errno;
@@ -242,7 +242,7 @@ int state_tick(struct state_file *j, const struct leases *ls, char *err,
             return repair || j->stale ? -1 : 0;
         }
         if (repair)
-            slog(LOG_NOTICE, "%s: rewritten: grants are recorded again", j->path);
+            note(&j->notes, LOG_NOTICE, "%s: rewritten: grants are recorded again", j->path);
         return 0;
     }
     if (!j->dirty)

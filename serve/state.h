@@ -4,6 +4,7 @@
 #define SERVE_STATE_H
 
 #include "serve/leases.h"
+#include "serve/notes.h"
 
 struct state_file {
     int fd;             /* -1: no --state; else the locked file, appending */
@@ -17,6 +18,7 @@ struct state_file {
     bool stale;         /* the file may lag the table (an end record lost,
                          * a rename not yet durable): rewrite when possible */
     int error;          /* errno of the last failed rewrite, 0 if none */
+    struct notes notes; /* lines for the caller to log (log_notes) */
     char boot[64];      /* this boot's id, read once by state_open; ""
                          * when unknown: saved leases are kept then */
 };

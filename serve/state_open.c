@@ -161,7 +161,7 @@ int state_open(struct state_file *j,
     size_t len;
     struct journal_scan scan;
     if (boot_id(j->boot, sizeof(j->boot)) < 0)
-        slog(LOG_WARN, "boot id: %s: unknown; saved leases whose owners live "
+        note(&j->notes, LOG_WARN, "boot id: %s: unknown; saved leases whose owners live "
              "are kept", strerror(errno));
     int fd = open_locked(j->path, err, errlen);
     if (fd < 0)
@@ -179,12 +179,12 @@ int state_open(struct state_file *j,
         return -1;
     }
     if (scan.verdict == JOURNAL_OTHER_BOOT)
-        slog(LOG_INFO, "%s: written before the last boot: no lease kept", j->path);
+        note(&j->notes, LOG_INFO, "%s: written before the last boot: no lease kept", j->path);
     if (scan.corrupt)
-        slog(LOG_WARN, "%s: %zu corrupt records skipped, the first at byte %zu",
+        note(&j->notes, LOG_WARN, "%s: %zu corrupt records skipped, the first at byte %zu",
              j->path, scan.corrupt, scan.corrupt_at);
     if (scan.verdict == JOURNAL_OK && len > scan.good) {
-        slog(LOG_WARN, "%s: %zu bytes after the last whole record (a write cut "
+        note(&j->notes, LOG_WARN, "%s: %zu bytes after the last whole record (a write cut "
              "short) cut off", j->path, len - scan.good);
         if (ftruncate(fd, (off_t)scan.good) < 0)
             return close_fail(fd, err, errlen, j->path);

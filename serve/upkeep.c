@@ -43,6 +43,7 @@ static int64_t sync_state(struct loop *l, void *data)
     char err[256];
     (void)l;
     int rc = state_tick(&s->state, &s->leases, err, sizeof(err));
+    log_notes(&s->state.notes);
     if (*err)
         slog(LOG_ERROR, "%s", err);
     return rc < 0 ? SYNC_MS : LOOP_DONE;
