@@ -140,9 +140,9 @@ static bool room_for(struct listener *li, uid_t uid)
 }
 
 /* The peer's credentials into *cred, and room for one more connection of
- * its uid, counted; false (fd closed) when they cannot be had, or when the
- * uid is at its cap with every one of its connections being answered. A
- * peer of unknown uid is never served: its uid would read as unknown. */
+ * its uid; false (fd closed) when they cannot be had, or when the uid is at
+ * its cap with every one of its connections being answered. A peer of
+ * unknown uid is never served: its uid would read as unknown. */
 static bool admit(struct listener *li, int fd, struct ucred *cred)
 {
     socklen_t len = sizeof(*cred);
@@ -153,9 +153,7 @@ static bool admit(struct listener *li, int fd, struct ucred *cred)
         slog(LOG_WARN, "%s: connection closed", why);
         client_say_err(fd, ERR_SERVER, why);
     } else if (room_for(li, cred->uid)) {
-        if (conns_up(li, cred->uid))
-            return true;
-        slog(LOG_ERROR, "new client: %s", strerror(errno));
+        return true;
     }
     close(fd);
     return false;
@@ -183,6 +181,12 @@ static void on_accept(struct loop *l, int fd, void *data, int mask)
         struct ucred cred;
         if (!admit(li, cfd, &cred))
             continue;
+        if (!conns_up(li, cred.uid)) {
+            slog(LOG_ERROR, "new client: %s", strerror(errno));
+            close(cfd);
+            pause_accepting(li, LISTEN_BACKOFF);
+            return;
+        }
         if (!client_new(li->clients, cfd, &cred)) {
             pause_accepting(li, LISTEN_BACKOFF);
             return;

@@ -14,7 +14,8 @@ struct loop;
 /* A listener in loop l for clients, pausing when an accepted fd reaches
  * fd_top, each uid held to cap connections. NULL when out of memory. */
 struct listener *listener_new(struct loop *l, int fd_top, struct uid_limits cap);
-/* Accept connections on fd for clients. Returns 0, or -1 with errno set. */
+/* Accept connections on fd for clients; fd is li's from now on, closed by
+ * listener_stop. Returns 0, or -1 with errno set. */
 int listener_start(struct listener *li, int fd, struct clients *clients);
 /* A connection of uid closed (client.h's client_closed_fn, arg the
  * listener): one fewer for uid, and accept again after a pause for fds. */

@@ -209,10 +209,8 @@ static int start(struct server *s)
         s->bound = opts->address[0] != '@';
     }
     s->listening = true;
-    if (listener_start(s->listener, fd, s->clients) < 0) {
-        close(fd);
+    if (listener_start(s->listener, fd, s->clients) < 0)
         return failed(RC_SYSTEM, "epoll_ctl", strerror(errno));
-    }
     if (opts->state && start_state(s) < 0)
         return RC_SYSTEM;
     if ((s->sig_fd = signals_fd()) < 0 ||

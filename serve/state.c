@@ -124,10 +124,10 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
     ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1
                   : write_snapshot(fd, ls, j->boot);
     if (len < 0 || fsync(fd) < 0 || rename(tmp, j->path) < 0) {
-        int saved = errno;
-        close(fd);
+        close_keep_errno(fd);
+        j->error = errno;
         unlink(tmp);
-        errno = j->error = saved;
+        errno = j->error;
         return state_fail(err, errlen, tmp);
     }
     if (j->fd >= 0)
