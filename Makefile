@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # portpicker: one static binary, applets linked in. `make help` lists targets.
 #
 # PLATFORM picks, for each mechanism that differs by system (lib/os.h), the
@@ -31,7 +32,13 @@ MANDIR  ?= $(PREFIX)/share/man/man1
 BASHCOMPDIR ?= $(PREFIX)/share/bash-completion/completions
 ZSHCOMPDIR  ?= $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR ?= $(PREFIX)/share/fish/vendor_completions.d
-UNITDIR     ?= $(PREFIX)/lib/systemd/system
+# The units go where systemd's pkg-config file says (/lib/systemd/system on
+# Debian 12), else under PREFIX; UNITDIR= decides. Asked only when used.
+PKG_CONFIG  ?= pkg-config
+ifeq ($(origin UNITDIR),undefined)
+UNITDIR      = $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),$(PREFIX)/lib/systemd/system)
+endif
+DOCDIR      ?= $(PREFIX)/share/doc/portpicker
 INCLUDEDIR  ?= $(PREFIX)/include
 PCDIR       ?= $(PREFIX)/share/pkgconfig
 # The version, once: portpicker.h's PORTPICKER_VERSION.
@@ -71,7 +78,7 @@ HDRS    := portpicker.h $(wildcard include/*.h) $(wildcard lib/*.h) $(wildcard a
 # bats from PATH, else the copy tests/get-bats installed from npm.
 BATS    ?= $(shell command -v bats 2>/dev/null || echo $(CURDIR)/build/bats)
 
-.PHONY: all test test-ipv6-off test-faults coverage test-posix cross asan asan-test clean install install-links uninstall bench help release
+.PHONY: all test test-ipv6-off test-faults coverage test-posix cross asan asan-test clean install install-strip install-links uninstall bench help release version
 
 all: portpicker
 
@@ -119,7 +126,8 @@ list-sources:
 # fallback in use. Tests that need one skip, naming it (needs_linux_mechanism
 # in tests/helpers.bash, from portpicker --features). Servers the client
 # tests start are ./portpicker serve (Linux), reached by a socket path.
-SERVER_TESTS := serve protocol pool security failures service container loop fuzz install
+SERVER_TESTS := serve protocol pool security failures service container loop fuzz install \
+                package unit_sandbox
 POSIX_TESTS  := $(filter-out $(SERVER_TESTS:%=tests/%.bats),$(wildcard tests/*.bats))
 build/posix/portpicker: $(ALL_SRCS) $(HDRS) build/cc
 	@mkdir -p $(@D)
@@ -228,23 +236,37 @@ coverage: build/cov/portpicker
 	python3 tests/coverage.py build/cov serve lib >build/coverage.txt
 	@sed -n '/^total/,$$p;/^TOTAL/p' build/coverage.txt | head -n 3
 
-# What make install ships: ./portpicker without debug info or symbols.
+# ./portpicker without debug info or symbols (make install-strip installs it
+# so; make install keeps them, for a packager's -dbgsym).
 release: portpicker-release
 portpicker-release: portpicker
 	strip -o $@ portpicker
+	@echo "$@: $$(wc -c <$@) bytes, stripped ($(LIBC))"
+
+# The version, for scripts: docker build --build-arg, a release tarball.
+version:
+	@echo $(VERSION)
 
 # Installs only files named portpicker*: never a name another package may own.
 # The applet links (and the completions under their names) come with
 # install-links, which skips any name that is not already our link.
-# contrib/links does the checking for install-links and uninstall.
+# contrib/links does the checking for install-links and uninstall;
+# contrib/dirs records the directories install created (DIRS_MANIFEST), so
+# that uninstall removes those and no other. The binary is installed as
+# built, symbols and debug info kept: make install-strip (or INSTALL_STRIP=-s)
+# strips it.
 UNITS := portpicker.service portpicker.socket
 LINKDIRS = $(DESTDIR)$(BINDIR):portpicker \
 	$(DESTDIR)$(BASHCOMPDIR):portpicker $(DESTDIR)$(FISHCOMPDIR):portpicker.fish
+INSTALL_STRIP ?=
+DOCS := README.md CHANGELOG.md LICENSE
+INSTALL_DIRS = $(BINDIR) $(MANDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(UNITDIR) \
+	$(INCLUDEDIR) $(PCDIR) $(DOCDIR)/docs $(DOCDIR)/examples
+DIRS_MANIFEST = $(DOCDIR)/installed-dirs
 
 install: portpicker
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR) $(DESTDIR)$(BASHCOMPDIR) \
-	  $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) $(DESTDIR)$(UNITDIR)
-	install -m 755 -s portpicker $(DESTDIR)$(BINDIR)/portpicker
+	DESTDIR='$(DESTDIR)' contrib/dirs make $(DIRS_MANIFEST) $(INSTALL_DIRS)
+	install -m 755 $(INSTALL_STRIP) portpicker $(DESTDIR)$(BINDIR)/portpicker
 	install -m 644 portpicker.1 $(DESTDIR)$(MANDIR)/portpicker.1
 	install -m 644 completions/portpicker.bash $(DESTDIR)$(BASHCOMPDIR)/portpicker
 	install -m 644 completions/_portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
@@ -252,9 +274,15 @@ install: portpicker
 	for u in $(UNITS); do \
 	  sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u.in >$(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
-	install -d $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PCDIR)
 	install -m 644 include/portpicker_proto.h include/portpicker_client.h $(DESTDIR)$(INCLUDEDIR)
 	sed -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' portpicker.pc.in >$(DESTDIR)$(PCDIR)/portpicker.pc
+	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)
+	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs
+	install -m 644 examples/pick_ports.c $(DESTDIR)$(DOCDIR)/examples
+
+# make install, the binary stripped (the variable holds for install too).
+install-strip: INSTALL_STRIP = -s
+install-strip: install
 
 install-links: install
 	contrib/links add $(LINKDIRS) -- $(APPLETS)
@@ -267,6 +295,9 @@ uninstall:
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
 	rm -f $(DESTDIR)$(INCLUDEDIR)/portpicker_proto.h $(DESTDIR)$(INCLUDEDIR)/portpicker_client.h
 	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
+	rm -f $(DOCS:%=$(DESTDIR)$(DOCDIR)/%) $(DESTDIR)$(DOCDIR)/docs/*.md \
+	  $(DESTDIR)$(DOCDIR)/examples/pick_ports.c
+	DESTDIR='$(DESTDIR)' contrib/dirs remove $(DIRS_MANIFEST)
 
 clean:
 	rm -f portpicker portpicker-asan portpicker-release portpicker.exe bench/loadgen bench/results.json
@@ -274,7 +305,8 @@ clean:
 
 help:
 	@echo "make            build ./portpicker (static; musl-gcc if installed, else cc with glibc)"
-	@echo "make release    ./portpicker-release: the same, stripped (as make install ships it)"
+	@echo "make release    ./portpicker-release: the same, stripped (as make install-strip installs it)"
+	@echo "make version    print the version (portpicker.h's PORTPICKER_VERSION)"
 	@echo "make CC=clang   the same with clang"
 	@echo "make test       run the bats suite (installs bats from Debian if missing)"
 	@echo "make asan       build with ASan+UBSan and run the whole suite"
@@ -287,9 +319,10 @@ help:
 	@echo "make test-windows   tests/windows.bats on portpicker.exe under wine64"
 	@echo "make PLATFORM=posix build the portable fallbacks (also: linux, macos, freebsd)"
 	@echo "make bench      benchmarks against python_portpicker, as ratios"
-	@echo "make install PREFIX=/usr/local   binary, man page, completions, systemd units"
+	@echo "make install PREFIX=/usr/local   binary (unstripped), man page, completions, units, C client, docs"
+	@echo "make install-strip               the same with the binary stripped"
 	@echo "make install-links               also pick, check, ... (never over another's file)"
-	@echo "make uninstall                   removes only what is ours"
+	@echo "make uninstall                   removes only what is ours, and the directories install made"
 
 # The event loop alone, for tests/loop.bats (with ASan and UBSan).
 LOOP_SRCS := tests/loop_test.c serve/loop.c lib/clock.c lib/clock_syscall_linux.c

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portpicker.c: the multicall entry point.
  *
  * The applet is named by the link the binary was called through

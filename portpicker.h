@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portpicker.h: what lib/ offers every applet and the server; include
  * this one header. Each group has its own header, the module behind each
  * function named above it:
@@ -28,7 +29,7 @@
 #include "lib/proto.h"
 #include "lib/sys.h"
 
-#define PORTPICKER_VERSION "0.1.0"
+#define PORTPICKER_VERSION "0.2.0"
 
 /* Exit codes, the same for every applet: the RC_* enum. */
 #include "lib/exit_codes.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* applets.h: the applets' entry points, for portpicker.c's table, and
  * what check borrows from check_server.c. */
 #ifndef PORTPICKER_APPLETS_H

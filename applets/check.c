@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check.c: is a port free? is something listening on it? */
 #include "applets/applets.h"
 #include "portpicker.h"

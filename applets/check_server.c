@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* check_server.c: check's questions to a port server, --server (is it up?)
  * and --leases (who holds what?). */
 #include "applets/applets.h"

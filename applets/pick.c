@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pick.c: print unused ports. */
 #include "applets/applets.h"
 #include "portpicker.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* release.c: give ports back to the port server before their owner exits. */
 #include "applets/applets.h"
 #include "portpicker.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.c: pick ports, bind them, and exec a command that inherits the bound
  * sockets by systemd's socket activation protocol (sd_listen_fds(3)), so no
  * other program can take a port between its pick and its use. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run_fds.c: lay out the descriptors run's command inherits, as sd_listen_fds(3)
  * expects: the passed sockets at 3, 4, ... without close-on-exec, nothing
  * else above 2. Descriptors 0-2 belong to the caller and are left alone.

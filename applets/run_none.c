@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run_none.c: run's place in the applet table on Windows. run binds the
  * sockets, then execs the command with them as fds 3 and up (applets/
  * run.c, run_fds.c): Windows has neither exec nor inherited fd numbers. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* serve.c: the port server, wire-compatible with python_portpicker's
  * portserver.py. The daemon itself lives in serve/. */
 #include "applets/applets.h"

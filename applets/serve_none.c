@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* serve_none.c: the port server's place in the applet table off Linux.
  * The daemon (applets/serve.c, serve/) stays Linux-only: it watches each
  * owner through a pidfd in epoll, takes signals from a signalfd, asks the

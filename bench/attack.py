@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """attack.py: attacks 2 and 4 of docs/security.md against a running server,
 printing the server's VmHWM and the worst latency of a normal request.
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* floor: the physical limits the bench compares against, and its process timer.
  *
  * usage: floor                          exit 0 at once (the static no-op)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loadgen: drive a port server over python_portpicker's wire protocol.
  *
  * usage: loadgen -a ADDRESS [-c CONNS] [-n MAX] [-t SECONDS] [-o live|dying] [-F] [-w]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stats.h: latency samples and their percentiles, shared by the bench tools.
  *
  * Header-only so each tool stays one `cc file.c` away from being built. */

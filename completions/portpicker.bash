@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # bash completion for portpicker and its applet links (pick, check, serve, release).
 # make install-links also installs this file under each applet's name, which
 # is where bash-completion's on-demand loader looks; it binds only the name it

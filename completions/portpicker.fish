@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # fish completion for portpicker. make install-links also installs this file
 # as pick.fish, check.fish, ... so that fish loads it for the applet links;
 # it then completes the command it was loaded for (the file's name), and

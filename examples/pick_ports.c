@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pick_ports.c: what a C or C++ test suite does with portpicker_client.h.
  *
  *   pick_ports              one port, the legacy request (any port server)

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal_fuzz.c: libFuzzer target for the lease journal's reader
  * (serve/journal.c), which a restart trusts with every lease.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto_fuzz.c: libFuzzer target for the protocol module (lib/proto.h), in
  * both directions.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ranges_fuzz.c: libFuzzer target for the port range parser
  * (lib/ranges.c's portset_parse, on top of lib/args.c's parse_ulong_in),
  * which reads --pool, --range and --exclude: it returns, never dies, so a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* reply_fuzz.c: libFuzzer target for what clients do with a server's
  * reply: the reply parsers (lib/proto_reply.c), the checks made before
  * anything is printed (lib/proto_check.c) and the escaper every printer

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portpicker_client.h: a header-only C and C++ client for the port server
  * protocol (docs/protocol.md): python_portpicker's portserver.py and
  * `portpicker serve` both answer it. libc only; C99 or C++.

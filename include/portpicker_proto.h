@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portpicker_proto.h: the limits and the NAME rule of the port server
  * protocol (docs/protocol.md), defined once.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* abstract_linux.c: Linux's abstract unix socket names, "@NAME" written
  * with a NUL for the @ and no NUL after. (Elsewhere: abstract_none.c.) */
 #include "portpicker.h"

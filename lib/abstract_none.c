@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* abstract_none.c: no abstract unix socket names off Linux; "@NAME" is
  * refused rather than taken for a file named @NAME in the working
  * directory. (Linux: abstract_linux.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* args.c: the one option parser every applet uses, and the number parsers.
  *
  * Spec: an applet passes a table of struct option_spec ending with a zero

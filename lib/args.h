@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* args.h: the command line: one option parser for every applet, the
  * number parsers, and the option groups several applets share. */
 #ifndef PORTPICKER_ARGS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ask.c: the client side of the port server protocol (docs/protocol.md):
  * one request per connection, the reply read until the server closes, all
  * within one deadline so a hung server cannot hang the caller

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ask_pipe_windows.c: the client side of the port server protocol on
  * Windows, over a named pipe, as python_portpicker's Windows client (1.5.0,
  * its PR #25): the address "@NAME" is the pipe \\.\pipe\NAME. One request

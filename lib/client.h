@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* client.h: the client side of docs/protocol.md: talking to a port
  * server. */
 #ifndef PORTPICKER_CLIENT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clock.c: the one monotonic clock, for timeouts, timers and ages. */
 #include "portpicker.h"
 

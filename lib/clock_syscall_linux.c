@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clock_syscall_linux.c: the monotonic clock by a raw system call, not the
  * vDSO (see monotonic_seconds_syscall in lib/sys.h). (Elsewhere:
  * clock_syscall_posix.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clock_syscall_posix.c: clock_gettime as the C library does it; the
  * vDSO's page faults that the Linux file avoids are Linux's.
  * (Linux: clock_syscall_linux.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cloexec_linux.c: descriptors from N up close-on-exec, by close_range(2)
  * in one syscall, else as /proc/self/fd lists them, else every number up
  * to the limit. (Elsewhere: cloexec_posix.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cloexec_posix.c: descriptors from N up close-on-exec without
  * close_range(2): every number up to the limit, as POSIX allows nothing
  * better (FreeBSD 13's close_range and macOS's /dev/fd are left unused).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* cloexec_windows.c: nothing to mark on Windows: every socket is made
  * uninheritable (win/socket.c) and no program is exec'd (applets/
  * run_none.c). (Linux: cloexec_linux.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* detach_none.c: no fork on Windows, so no child keeps a pick's sockets
  * after it prints: pick PID BIND_TIMEOUT is refused. (POSIX:
  * detach_fork.c.) */

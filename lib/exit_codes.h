@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* exit_codes.h: every exit code of every applet, defined once.
  *
  * Each row is X(NAME, CODE, MEANING). The RC_* enum is made from it, and so

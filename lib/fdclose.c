@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fdclose.c: closing an fd on a failure path, the failure's errno kept. */
 #include "lib/sys.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fdflags.c: set one flag of a descriptor, for systems and paths where it
  * cannot be asked for when the descriptor is made. */
 #include "portpicker.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fdlimit.c: room for more open files.
  *
  * Both the daemon (a pidfd per owner) and pick -n (four sockets a port)

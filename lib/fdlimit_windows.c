@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* fdlimit_windows.c: Windows has no limit on open sockets to raise (they
  * are handles, bounded by memory): *now is what was asked for. (POSIX:
  * fdlimit.c.) */

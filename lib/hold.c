@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* hold.c: keep a picked port reserved for a while, python_portpicker's
  * BIND_TIMEOUT, without locking out the program the port was picked for.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipv6_linux.c: is IPv6 on, so that a dual-stack socket can stand for both
  * wildcards in a probe (lib/probe.c)? (Elsewhere: ipv6_posix.c.) */
 #include "portpicker.h"

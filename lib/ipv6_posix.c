@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipv6_posix.c: no dual-stack shortcut in probes (lib/probe.c) off Linux.
  * What a v4-mapped bind conflicts with differs between the BSDs' in6_pcb.c
  * and Linux, and docs/platforms.md checks only the meaning of the four

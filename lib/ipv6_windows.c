@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ipv6_windows.c: a dual-mode socket (IPv6 wildcard, IPV6_V6ONLY off)
  * binds the IPv4 wildcard too, and with SO_EXCLUSIVEADDRUSE (lib/
  * socket_windows.c) fails on any holder of either family, so the probe

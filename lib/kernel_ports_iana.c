@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kernel_ports_iana.c: a system that cannot be asked for its ephemeral
  * range (the POSIX build): IANA's 49152-65535 (RFC 6335), with a warning,
  * and no reserved ports. (Linux: kernel_ports_linux.c; macOS and FreeBSD:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kernel_ports_linux.c: the ports Linux keeps for itself, from /proc.
  * (Elsewhere: kernel_ports_sysctl.c, kernel_ports_iana.c.) */
 #include "portpicker.h"

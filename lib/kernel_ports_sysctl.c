@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kernel_ports_sysctl.c: the ephemeral range of macOS and FreeBSD, from
  * sysctl net.inet.ip.portrange.first and .last (IANA's 49152-65535 by
  * default on both). They keep no list of reserved ports in that sense.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* kernel_ports_windows.c: Windows' dynamic port range, 49152-65535, the
  * default since Vista (`netsh int ipv4 show dynamicport tcp`; KB929851).
  * Not read from the system: an administrator's `netsh int ipv4 set

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* msg.c: the one writer of lines to stderr: the applets' messages and
  * exits here, and the daemon's log (serve/log.c).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* msg.h: the one writer of lines to stderr (lib/msg.c). */
 #ifndef PORTPICKER_MSG_H
 #define PORTPICKER_MSG_H

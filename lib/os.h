@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* os.h: each mechanism that differs by system, behind one function. Every
  * function here has one file per way of doing it, and the Makefile builds
  * exactly one of them for the PLATFORM (linux, macos, freebsd, posix,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pages.c: big zeroed tables that cost memory only where they are written.
  *
  * calloc may write every byte of what it returns (musl's does, to clear a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ports.h: sets of ports: intervals for picking (lib/ranges.c), a bitmap
  * for the server's pool (lib/portset.c). Probing is lib/probe.h's. */
 #ifndef PORTPICKER_PORTS_H

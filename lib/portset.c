@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* portset.c: sets of ports as a bitmap of all 65,536 (8 KiB), for the
  * server's pool: membership in O(1), and a word of 64 ports at a time to
  * walk it. pick uses the intervals of ranges.c instead. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* probe.c: is a port free, and is something listening on it?
  *
  * "Free" means what python_portpicker means (bindable for TCP with listen,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* probe.h: is a port free, is something listening, and holding a port:
  * the probe core that pick, check, run and the server share, over the
  * kernel's socket diag (lib/sockdiag.c, or sockdiag_none.c off Linux;

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* probe_args.c: --tcp, --udp, -4, -6 and --host, the same for every applet
  * that probes. Each narrows; naming both of a pair means both. */
 #include "portpicker.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto.c: requests of the port server protocol (lib/proto.h): framing,
  * the one parser, and formatting with the limits checked.
  *

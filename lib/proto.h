@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto.h: the port server protocol of docs/protocol.md, in one place.
  *
  * Every limit, the NAME rule, the request grammar and the reply lines live

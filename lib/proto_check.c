@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto_check.c: what a client checks in a server's reply before it prints
  * or runs anything (docs/protocol.md, "What clients check"). A hostile or
  * broken server gets its reply refused whole, with a reason; it never gets

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proto_reply.c: replies of the port server protocol (lib/proto.h): the
  * server formats them here, the clients parse them here, so both read the
  * same grammar. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* random.c: where pick starts its scan. Not for secrets; only spread. */
 #include "portpicker.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* ranges.c: sets of ports as sorted intervals, the "LO-HI,LO-HI" syntax,
  * and the ports the kernel keeps for itself.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* readfile.c: read a small /proc file whole, with plain syscalls. */
 #include "portpicker.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seed_getentropy.c: random bytes from getentropy(3): POSIX 2024, in
  * macOS 10.12, FreeBSD 12, OpenBSD, glibc 2.25 and musl. (Linux:
  * seed_getrandom.c.) */

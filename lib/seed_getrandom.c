@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seed_getrandom.c: random bytes from getrandom(2), without blocking.
  * (Elsewhere: seed_getentropy.c.) */
 #include "portpicker.h"

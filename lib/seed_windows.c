@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* seed_windows.c: random bytes from BCryptGenRandom, the system's
  * preferred generator (bcrypt.dll, Vista and later). (Linux:
  * seed_getrandom.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server_args.c: --server and --timeout, the same for every applet that
  * talks to a port server, and where the address comes from otherwise. */
 #include "portpicker.h"

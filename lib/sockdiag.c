@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sockdiag.c: which sockets Linux has on a port, asked over
  * NETLINK_SOCK_DIAG (what ss(8) uses) instead of reading the /proc/net files.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sockdiag_none.c: no socket diag off Linux. Every count fails, so the
  * probe takes a TCP port whose plain bind fails for taken (TIME_WAIT
  * included), and every hold fences (lib/hold.c). (Linux: sockdiag.c.) */

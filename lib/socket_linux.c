@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* socket_linux.c: close-on-exec and non-blocking as socket(2) flags, and
  * MSG_NOSIGNAL: no syscall more than the socket and the send themselves.
  * (Elsewhere: socket_posix.c.) */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* socket_posix.c: close-on-exec and non-blocking set by fcntl after
  * socket(2), and SIGPIPE held off by blocking it around send(2): POSIX
  * alone, so the POSIX build that the tests run (make test-posix) runs this

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* socket_windows.c: sockets on Windows (win/socket.c starts Winsock and
  * makes them uninheritable, close-on-exec's counterpart). Every IP socket
  * is SO_EXCLUSIVEADDRUSE: Microsoft's "Using SO_REUSEADDR and

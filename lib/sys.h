@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sys.h: small wrappers around the system: time, fd limits and flags,
  * /proc files, randomness, lazily backed tables. What differs by system is
  * in lib/os.h. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* verbs.c: each request of docs/protocol.md as a function that returns an
  * exit code (RC_OK or why not) and, on failure, one line for the user. The
  * replies are checked strictly: a port is returned only when the server

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* accept.c: the listener and the per-uid connection counts: accepting in
  * bounded batches, pausing when fds run short or accept fails, and making
  * room for a uid at its cap by closing its own oldest idle connection.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* accept.h: the listener and the per-uid connection counts
  * (serve/accept.c). */
 #ifndef SERVE_ACCEPT_H

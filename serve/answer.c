@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* answer.c: one dispatch from a parsed request to its reply, for legacy
  * and v1 requests alike (docs/protocol.md). The reply text is written by
  * lib/proto.h's formatters; client.c frames, parses, sends and closes.

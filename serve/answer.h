@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* answer.h: a request's reply (serve/answer.c): one dispatch from a parsed
  * request to its reply text, for legacy and v1 requests alike. */
 #ifndef SERVE_ANSWER_H

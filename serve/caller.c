@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* caller.c: deny(), the one writer of a refusal (serve/caller.h). */
 #include "serve/caller.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* caller.h: who asks (a connection's peer, as SO_PEERCRED told us), what
  * a uid may hold, and why a request is refused: the one refusal channel,
  * written by deny() alone (serve/caller.c). */

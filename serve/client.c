@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* client.c: one connection, from accept (accept.c) to reply: read, frame,
  * parse, answer (answer.c), send, close.
  *

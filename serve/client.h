@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* client.h: the connections, from accept to reply (serve/client.c). */
 #ifndef SERVE_CLIENT_H
 #define SERVE_CLIENT_H

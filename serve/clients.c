@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* clients.c: the set of open connections: their memory (closed ones are
  * kept for the next), their list in accept order, which is also deadline
  * order, closing one, and making room for a uid at its cap. What one

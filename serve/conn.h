@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* conn.h: a connection's state, shared by client.c (its request and
  * reply) and clients.c (the set of them); no other file sees it. */
 #ifndef SERVE_CONN_H

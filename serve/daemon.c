@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* daemon.c: what makes the server a good daemon. Linux first.
  *
  * The listening socket (abstract "@name" or a path; a path left by a dead

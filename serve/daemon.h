@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* daemon.h: what makes a process a service: sockets, systemd activation
  * and notification, pidfile, signals (serve/daemon.c). */
 #ifndef SERVE_DAEMON_H

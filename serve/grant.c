@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* grant.c: a grant, in a straight line: resolve the pid into ours, find or
  * check its owner (owners.c), take the ports (pool.c), lease them
  * (leases.c) and write them to the state file (state.c); ending a lease

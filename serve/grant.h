@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* grant.h: leasing ports to an owner, and ending leases early
  * (serve/grant.c): resolve the pid, find or check its owner, take the
  * ports, write them to the state file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal.c: the lease journal's format. Pure: no file, no clock, no log,
  * so fuzz/journal_fuzz.c can drive it alone.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* journal.h: the lease journal's format (serve/journal.c), pure: bytes in,
  * records out, and records to bytes. state.c does the files. */
 #ifndef SERVE_JOURNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* leases.c: the lease table: a state byte and a 12-byte lease a pool
  * port, each owner's leases linked through it, names and per-uid counts.
  *

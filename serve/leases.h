@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* leases.h: the lease table, by a port's position in the pool, and the
  * owners' slots (serve/leases.c; serve/owner_slots.h has the owners, and
  * serve/pool.h the queues of ports not leased). The arrays are these three

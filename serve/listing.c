@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* listing.c: the lines of a leases reply (docs/protocol.md, "leases"),
  * written a buffer at a time as the client drains its socket (client.c),
  * so a client that never reads costs its buffer and no more. */

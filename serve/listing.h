@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* listing.h: the lines of a leases reply, written as the client reads them
  * (serve/listing.c). */
 #ifndef SERVE_LISTING_H

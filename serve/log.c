@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log.c: the server's log, one line per event on stderr.
  *
  * Lines go through lib/msg.c's vmsg, built whole and sent with one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* log.h: the server's log, one write(2) per line (serve/log.c). */
 #ifndef SERVE_LOG_H
 #define SERVE_LOG_H

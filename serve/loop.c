@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loop.c: the event loop, redis ae shaped and smaller still.
  *
  * Handlers live in an array indexed by fd; one epoll_wait, whose timeout is

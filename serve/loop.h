@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loop.h: the event loop (serve/loop.c), redis ae shaped and smaller still.
  *
  * Handlers are found by fd; one epoll_wait, whose timeout is the nearest

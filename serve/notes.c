@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* notes.c: keeping a line for the daemon's edge to log (serve/notes.h). */
 #include "serve/notes.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* notes.h: lines a module below the daemon's edge (daemon.c, state.c,
  * state_open.c) leaves for the edge to log: it never logs itself
  * (serve/notes.c; the edge logs them with log_notes, serve/log.h). */

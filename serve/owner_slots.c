@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* owner_slots.c: owner records: one slot a pool port (and a spare), since
  * an owner holds at least one lease between requests, handed out from a
  * high-water mark, and found by pid in an open-addressing table. */

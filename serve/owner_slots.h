@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* owner_slots.h: owner records by slot, found by pid (serve/owner_slots.c). */
 #ifndef SERVE_OWNER_SLOTS_H
 #define SERVE_OWNER_SLOTS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* owners.c: the processes that own leases: checked once, watched until
  * they exit, their leases ended then.
  *

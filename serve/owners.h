@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* owners.h: the processes that own leases (serve/owners.c): found or
  * checked and recorded, watched until they exit, and their leases ended
  * then. The records themselves are serve/owner_slots.h's. */

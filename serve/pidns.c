@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pidns.c: which of our processes a caller in another pid namespace means.
  *
  * A caller names an owner by its pid as the caller sees it. SO_PEERCRED

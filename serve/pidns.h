@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pidns.h: a caller's pid, as it names it, into ours (serve/pidns.c). */
 #ifndef SERVE_PIDNS_H
 #define SERVE_PIDNS_H

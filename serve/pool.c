@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pool.c: the ports not leased: the free queue, the resting queue (ports
  * found bound by someone else, retried) and the dying queue (ports whose
  * lease ended, probed before they are free again).

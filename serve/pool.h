@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pool.h: the ports not leased: the free queue, the resting and dying
  * queues, and their probes (serve/pool.c). Taking a port pops the head of
  * the free queue; a port back from a lease joins the tail, so it rests as

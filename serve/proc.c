@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proc.c: what /proc says about a lease owner. Linux only.
  *
  * A process is named by (pid, start time): the start time, in clock ticks

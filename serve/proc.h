@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* proc.h: what /proc says about a process (serve/proc.c). Each returns
  * 0, or -1 with errno set, unless its comment says otherwise. */
 #ifndef SERVE_PROC_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.c: the server's life: set up, run the loop, tear down.
  *
  * Order matters: the state file is locked and read before the socket is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* run.h: the port server's options, and running it (serve/run.c). */
 #ifndef SERVE_RUN_H
 #define SERVE_RUN_H

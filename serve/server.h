@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* server.h: the server's state, shared by what grants and reclaims
  * (grant.c, answer.c, upkeep.c, stats.c) and what starts and stops it
  * (run.c). The connections (client.h) and the listener (accept.h) keep

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* state.c: the state file behind --state: appended, rewritten (opening,
  * locking and reading it is state_open.c's). Its format is
  * serve/journal.c's.

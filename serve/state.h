@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* state.h: the state file behind --state (serve/state_open.c: lock, read;
  * serve/state.c: append, rewrite); its record format is serve/journal.h's. */
 #ifndef SERVE_STATE_H

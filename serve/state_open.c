@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* state_open.c: the state file behind --state, at start: open it without
  * following a link, lock it (one server per file), read it whole and hand
  * the live leases it records to the server; a torn tail is cut off. What

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stats.c: reading the server's counters, and logging them (SIGUSR1, and
  * at exit). */
 #include "serve/log.h"

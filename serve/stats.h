@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* stats.h: the server's counters, in one struct, and the one way to read
  * them with the table's counts (serve/stats.c). */
 #ifndef SERVE_STATS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* upkeep.c: the server's work between requests, on timers: ports whose
  * lease ended are probed before they are free again (settle), ports found
  * bound by others are retried each second, and the state file is synced

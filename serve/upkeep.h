@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* upkeep.h: the server's work between requests (serve/upkeep.c). */
 #ifndef SERVE_UPKEEP_H
 #define SERVE_UPKEEP_H

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """A server that binds nothing: it serves on the sockets `portpicker run`
 passes (sd_listen_fds(3)): TCP as an HTTP server, UDP by echoing each
 datagram upper-cased. It checks LISTEN_PID and LISTEN_FDS as a

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Every bad argument: one line on stderr naming the applet, the argument and
 # the problem; exit 2; nothing on stdout.
 

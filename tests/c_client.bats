@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # include/portpicker_client.h: examples/pick_ports.c built as C99 and as C++,
 # run against our server, against Debian's portserver.py and against a
 # hostile fake server (tests/fake_server.py).
@@ -112,7 +113,7 @@ names_in_pool() {
 
 @test "make install puts the client header and a portpicker.pc with the prefix" {
     command -v pkg-config >/dev/null || skip "pkg-config is not installed"
-    make -C "$TOP" -s install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/pp >/dev/null
+    make -C "$TOP" -s -o portpicker install DESTDIR="$BATS_TEST_TMPDIR/root" PREFIX=/opt/pp >/dev/null
     pc=$BATS_TEST_TMPDIR/root/opt/pp/share/pkgconfig
     [ "$(PKG_CONFIG_PATH=$pc pkg-config --cflags portpicker | xargs)" = "-I/opt/pp/include" ]
     [ "$(PKG_CONFIG_PATH=$pc pkg-config --modversion portpicker)" = "$(pp --version | grep -oE '[0-9]+\.[0-9]+\.[0-9]+')" ]

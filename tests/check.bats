@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # check: free or in use, listening or not, with real sockets on the port.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The multicall binary: applets by argument and by link name.
 
 load helpers

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # pick, release and check as clients of a port server that misbehaves: each
 # failure is a clear error with its own exit code, and no port is printed
 # that the server did not grant.

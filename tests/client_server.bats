@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # pick, release and check against real servers: ours, and Debian's
 # portserver.py (python3-portpicker).
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # What the Dockerfile's FROM scratch image does, proved without Docker: the
 # binary alone in an empty directory, run with unshare (new pid, mount and
 # network namespaces) and chroot.
@@ -14,11 +15,14 @@ setup() {
     cp "$PORTPICKER" "$ROOT/portpicker"
 }
 
-# in_container SCRIPT: SCRIPT runs in sh (the host's, outside the chroot) as
-# pid 1 of new pid, mount and network namespaces, with $1 the empty root.
-# Everything it starts dies with it.
+# in_container SCRIPT [ARG...]: SCRIPT runs in sh (the host's, outside the
+# chroot) as pid 1 of new pid, mount and network namespaces, with $1 the
+# empty root, $2 the test's directory, $3... the ARGs. Everything it starts
+# dies with it.
 in_container() {
-    timeout 30 unshare --pid --fork --mount --net sh -c "$1" sh "$ROOT" "$BATS_TEST_TMPDIR"
+    local script=$1
+    shift
+    timeout 30 unshare --pid --fork --mount --net sh -c "$script" sh "$ROOT" "$BATS_TEST_TMPDIR" "$@"
 }
 
 # Serve from the root at /pp.sock, with OWNER a process of the namespace
@@ -89,4 +93,29 @@ SERVE_AND_PICK='
     done
     pp check --leases --server "$BATS_TEST_TMPDIR/run/pp.sock"
     return 1
+}
+
+@test "as the image's USER, not root, a container reaches the host's socket (mode 666, as the unit makes it) and leases to its own process" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    [ "$(id -u)" = 0 ] || skip "switching to the image's uid needs root"
+    user=$(sed -n 's/^USER \([0-9]*:[0-9]*\)$/\1/p' "$BATS_TEST_DIRNAME/../Dockerfile")
+    [ -n "$user" ]
+    [ "${user%%:*}" != 0 ]
+    mkdir -m 755 "$BATS_TEST_TMPDIR/run" "$ROOT/run"
+    "$PORTPICKER" serve --quiet --address "$BATS_TEST_TMPDIR/run/pp.sock" --socket-mode 666 \
+        --pool 20130-20139 2>/dev/null &
+    track_pid $!
+    for _ in $(seq 200); do [ -S "$BATS_TEST_TMPDIR/run/pp.sock" ] && break; sleep 0.02; done
+    # The owner is a process of the container's user (a lease is tied to a
+    # process of the caller's uid), the caller the binary run as that user.
+    run in_container 'mount --bind "$2/run" "$1/run" || exit 90
+        u=${3%%:*} g=${3#*:}
+        setpriv --reuid=$u --regid=$g --clear-groups sleep 30 & owner=$!
+        chroot --userspec="$3" "$1" /portpicker pick --server /run/pp.sock $owner; echo "rc=$?"
+        chroot --userspec="$3" "$1" /portpicker check --leases --server /run/pp.sock' "$user"
+    echo "$output"
+    [ "$status" -eq 0 ]
+    [[ "${lines[0]}" =~ ^2013[0-9]$ ]]
+    [ "${lines[1]}" = rc=0 ]
+    grep -qE "^${lines[0]} +[0-9]+ +${user%%:*} .*sleep 30" <<<"$output"
 }

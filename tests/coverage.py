@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """coverage.py OBJDIR DIR...: line and branch coverage of the sources in
 each DIR (serve, lib), from the gcov notes and counts `make coverage` left
 in OBJDIR. Prints, per file and in total, lines and branches executed, then

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # --help is the one source: every option it lists must be in the man page and
 # both completions, and the completions offer nothing --help does not list.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # failures.bats: the server under a failed system call (strace injects it,
 # one fault a test) keeps every lease of a live owner and says what failed;
 # each test drives a path that once broke that promise (issue 17).

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """A port server that misbehaves on purpose, for the client's error paths.
 
 usage: fake_server.py ADDRESS MODE [ARG]

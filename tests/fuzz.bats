@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The libFuzzer targets (`make fuzz`): the protocol module (fuzz/proto_fuzz.c,
 # seeds in fuzz/corpus) and the journal reader (fuzz/journal_fuzz.c, seeds
 # in fuzz/journal-corpus), the port range parser (fuzz/ranges_fuzz.c, seeds

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # helpers.bash: shared by every .bats file. `load helpers` at the top.
 #
 # PORTPICKER is the binary under test (make test sets it; make asan points it

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Clients trust nothing a server sends (docs/protocol.md, "What clients
 # check"): against tests/fake_server.py sending crafted replies, pick,
 # release, run and check refuse a reply that is not in the protocol whole

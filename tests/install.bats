@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # make install, install-links and uninstall into a DESTDIR that already holds
 # another package's `pick` and `serve`: ours never replaces or removes them.
 
@@ -16,7 +17,17 @@ setup() {
     ln -s ../lib/node_modules/serve/cli.js "$BIN/serve"
 }
 
-make_in() { make -s -C "$TOP" "$@" DESTDIR="$ROOT"; }
+# -o portpicker: install the binary under test as it is; a suite run with
+# CC=gcc must not have it rebuilt by make's default compiler.
+make_in() { make -s -C "$TOP" -o portpicker "$@" DESTDIR="$ROOT"; }
+
+# Where make puts the units when UNITDIR is not given: systemd's pkg-config
+# answer, else under PREFIX.
+unitdir() {
+    local d
+    d=$(pkg-config --variable=systemdsystemunitdir systemd 2>/dev/null)
+    echo "${d:-$1/lib/systemd/system}"
+}
 
 # Every file and link under DESTDIR, one a line, links with their target.
 listing() {
@@ -30,25 +41,87 @@ foreign_intact() {
     [ "$(readlink "$BIN/serve")" = ../lib/node_modules/serve/cli.js ]
 }
 
-@test "make install puts the binary, man page, completions, units and the C client under PREFIX, and no applet link" {
+@test "make install puts the binary, man page, completions, units, the C client and the docs under PREFIX, and no applet link" {
     make_in install
+    units=$(unitdir /usr/local)
     listing | tee "$BATS_TEST_TMPDIR/list" | sed 's/^/# /' >&3
-    diff - <(grep -v -e '/bin/pick$' -e '/bin/serve ->' "$BATS_TEST_TMPDIR/list") <<'LIST'
+    {
+        cat <<FILES
 /usr/local/bin/portpicker
 /usr/local/include/portpicker_client.h
 /usr/local/include/portpicker_proto.h
-/usr/local/lib/systemd/system/portpicker.service
-/usr/local/lib/systemd/system/portpicker.socket
+$units/portpicker.service
+$units/portpicker.socket
 /usr/local/share/bash-completion/completions/portpicker
+/usr/local/share/doc/portpicker/CHANGELOG.md
+/usr/local/share/doc/portpicker/LICENSE
+/usr/local/share/doc/portpicker/README.md
+/usr/local/share/doc/portpicker/examples/pick_ports.c
+/usr/local/share/doc/portpicker/installed-dirs
 /usr/local/share/fish/vendor_completions.d/portpicker.fish
 /usr/local/share/man/man1/portpicker.1
 /usr/local/share/pkgconfig/portpicker.pc
 /usr/local/share/zsh/site-functions/_portpicker
-LIST
+FILES
+        for d in "$TOP"/docs/*.md; do echo "/usr/local/share/doc/portpicker/docs/${d##*/}"; done
+    } | LC_ALL=C sort >"$BATS_TEST_TMPDIR/want"
+    grep -v -e '/bin/pick$' -e '/bin/serve ->' "$BATS_TEST_TMPDIR/list" | LC_ALL=C sort |
+        diff "$BATS_TEST_TMPDIR/want" -
     foreign_intact
-    [ ! -e "$BIN/check" ] && [ ! -e "$BIN/release" ]
+    [ ! -e "$BIN/check" ]
+    [ ! -e "$BIN/release" ]
     run "$BIN/portpicker" check --help
     [[ "$output" == "usage: portpicker check"* ]]
+    cmp "$TOP/LICENSE" "$ROOT/usr/local/share/doc/portpicker/LICENSE"
+}
+
+@test "make install keeps the binary's symbols and debug info; make install-strip strips them" {
+    command -v readelf >/dev/null || skip "readelf (binutils) is not installed"
+    make_in install
+    sections=$(readelf -S --wide "$BIN/portpicker")
+    grep -q ' \.symtab ' <<<"$sections"
+    grep -q ' \.debug_info ' <<<"$sections"
+    cmp "$TOP/portpicker" "$BIN/portpicker"
+    make_in install-strip
+    sections=$(readelf -S --wide "$BIN/portpicker")
+    ! grep -q -e ' \.symtab ' -e ' \.debug_' <<<"$sections"
+    "$BIN/portpicker" --version
+}
+
+@test "UNITDIR is what systemd's pkg-config file says, else PREFIX/lib/systemd/system, else what is given" {
+    fake=$BATS_TEST_TMPDIR/pkg-config
+    printf '#!/bin/sh\n[ "$*" = "--variable=systemdsystemunitdir systemd" ] && echo /opt/units\n' >"$fake"
+    chmod 755 "$fake"
+    make_in install PKG_CONFIG="$fake"
+    [ -f "$ROOT/opt/units/portpicker.service" ]
+    [ -f "$ROOT/opt/units/portpicker.socket" ]
+    make_in uninstall PKG_CONFIG="$fake"
+    [ ! -e "$ROOT/opt" ]
+    # pkg-config without systemd's file answers nothing, and fails
+    make_in install PKG_CONFIG=false PREFIX=/opt/pp
+    [ -f "$ROOT/opt/pp/lib/systemd/system/portpicker.service" ]
+    make_in install PKG_CONFIG="$fake" UNITDIR=/etc/systemd/system
+    [ -f "$ROOT/etc/systemd/system/portpicker.socket" ]
+}
+
+@test "make uninstall removes every directory make install created, and none it found" {
+    ROOT=$BATS_TEST_TMPDIR/fresh
+    # found: an empty include directory, and a bin holding another's file
+    mkdir -p "$ROOT/usr/local/include" "$ROOT/usr/local/bin"
+    touch "$ROOT/usr/local/bin/other"
+    before=$(cd "$ROOT" && find . | sort)
+    make_in install-links
+    make_in install-links
+    [ -d "$ROOT/usr/local/share/doc/portpicker/docs" ]
+    make_in uninstall
+    [ "$(cd "$ROOT" && find . | sort)" = "$before" ]
+    # another package's file in a directory we created keeps that directory
+    make_in install
+    touch "$ROOT/usr/local/share/zsh/site-functions/_other"
+    make_in uninstall
+    [ -f "$ROOT/usr/local/share/zsh/site-functions/_other" ]
+    [ ! -e "$ROOT/usr/local/share/doc" ]
+    [ ! -e "$ROOT/usr/local/share/man" ]
 }
 
 @test "make install-links links the applets but leaves another package's pick and serve alone, naming each" {
@@ -59,7 +132,8 @@ LIST
     [ "$(grep -c '^skipped .*/bin/pick: not our link' <<<"$output")" -eq 1 ]
     [ "$(grep -c '^skipped .*/bin/serve: not our link' <<<"$output")" -eq 1 ]
     foreign_intact
-    [ "$(readlink "$BIN/check")" = portpicker ] && [ "$(readlink "$BIN/release")" = portpicker ]
+    [ "$(readlink "$BIN/check")" = portpicker ]
+    [ "$(readlink "$BIN/release")" = portpicker ]
     run "$BIN/check" --help
     [[ "$output" == "usage: portpicker check"* ]]
     # The completions follow the links that were made, and only those: a
@@ -99,9 +173,10 @@ LIST
 }
 
 @test "BINDIR and PREFIX choose where the binary, its links and the unit's ExecStart go" {
-    make -s -C "$TOP" install-links DESTDIR="$ROOT" PREFIX=/opt/pp BINDIR=/opt/pp/sbin
-    [ -x "$ROOT/opt/pp/sbin/portpicker" ] && [ -L "$ROOT/opt/pp/sbin/pick" ]
-    grep -q '^ExecStart=/opt/pp/sbin/portpicker serve ' "$ROOT/opt/pp/lib/systemd/system/portpicker.service"
+    make_in install-links PREFIX=/opt/pp BINDIR=/opt/pp/sbin
+    [ -x "$ROOT/opt/pp/sbin/portpicker" ]
+    [ -L "$ROOT/opt/pp/sbin/pick" ]
+    grep -q '^ExecStart=/opt/pp/sbin/portpicker serve ' "$ROOT$(unitdir /opt/pp)/portpicker.service"
     [ -f "$ROOT/opt/pp/share/man/man1/portpicker.1" ]
     foreign_intact
 }
@@ -137,4 +212,16 @@ SH
         "set fish_complete_path $ROOT/usr/local/share/fish/vendor_completions.d; complete -C 'check --li'; complete -C 'portpicker check --js'"
     [ "${lines[0]}" = "--listening"$'\t'"is something accepting TCP connections?" ]
     [ "${lines[1]}" = "--json"$'\t'"with --leases: JSON" ]
+}
+
+@test "fish finds the completion under PREFIX/share only with XDG_DATA_DIRS naming it, as the README says" {
+    command -v fish >/dev/null || skip "fish is not installed"
+    make_in install
+    share=$ROOT/usr/local/share
+    grep -q 'XDG_DATA_DIRS=/usr/local/share:/usr/share' "$TOP/README.md"
+    # fish's own search path (--no-config would empty it), no user's config
+    run env -u XDG_DATA_DIRS HOME="$BATS_TEST_TMPDIR" PATH="$BIN:$PATH" fish -c "complete -C 'portpicker check --li'"
+    [ -z "$output" ]
+    run env XDG_DATA_DIRS="$share:/usr/share" HOME="$BATS_TEST_TMPDIR" PATH="$BIN:$PATH" fish -c "complete -C 'portpicker check --li'"
+    [ "$output" = "--listening"$'\t'"is something accepting TCP connections?" ]
 }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The server's event loop (serve/loop.c), driven directly by
 # tests/loop_test.c: promises a flood of clients could only hit by chance.
 

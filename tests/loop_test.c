@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* loop_test.c: the event loop's promises (serve/loop.h), one case per run:
  * `loop_test both|reuse|reuse-forget|timer` exits 0 when the promise holds, else 1 with
  * a line saying what broke. Built by tests/loop.bats through `make`. */

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # portpicker.1 beyond the options (docs.bats checks those): examples for
 # every applet, the environment and files the code really uses, mandoc-clean.
 

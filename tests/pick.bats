@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # pick without a server: one free port, or N, from a range.
 
 load helpers

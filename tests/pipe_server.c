@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* pipe_server.c: a port server over a named pipe for tests/windows.bats,
  * built with mingw-w64 (make build/pipe_server.exe) and run under Wine.
  *

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The server's pool: what it costs in memory, pools made of several
 # intervals, and a restart whose pool has changed (docs/serve.md, "Limits").
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The portable core stays portable: what only Linux has is used only in the
 # files the Makefile builds for Linux (lib/*_linux.c, lib/sockdiag.c, the
 # server), never in the files every system builds (lib/os.h).

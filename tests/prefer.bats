@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # pick --prefer: a preferred port when it is free, else the usual pick, said
 # on stderr.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The v1 protocol (docs/protocol.md) between our clients and our server:
 # atomic multi-port leases, named ports, release, status and the lease table.
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # Side by side with python_portpicker (Debian's python3-portpicker): where we
 # match it and where we knowingly do better.
 

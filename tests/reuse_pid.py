@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """reuse_pid.py ADDRESS: lease a port to a child, kill it, and give its pid
 to a new child started in the same clock tick, as a pid reuse attack on
 --no-pidfd would. Run as root in a pid namespace of its own, where

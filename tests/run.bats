@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # run: pick ports, bind them, and exec a command on the bound sockets
 # (systemd socket activation), so no one can take a port in between.
 

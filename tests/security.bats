@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The attacks of docs/security.md, tried as a hostile local user (setpriv to
 # nobody), a full disk (a small tmpfs) or a crash (kill -9) would try them.
 # Each test proves the attack does no harm, and that the server still

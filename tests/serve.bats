@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # portpicker serve: the port server, against the real Python client and raw
 # sockets. Every server listens on its own abstract name with a small pool
 # and is stopped by pid in teardown.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Talk to a port server the raw way, for the tests.
 
 usage: serve_client.py ADDR [--delay S] [--keep-open] [--wait S] [--repr]

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # serve_helpers.bash: start, talk to and stop port servers in tests.
 # `load helpers` first: this uses PYTHON, pp, track_pid.
 

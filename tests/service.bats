@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The systemd units make install writes: valid, hardened, and pointing at the
 # installed binary and man page.
 
@@ -12,7 +13,7 @@ setup() {
     [ "$(basename "$PORTPICKER")" = portpicker ] || skip "installs the release build only"
     # No DESTDIR: verify checks that ExecStart and the man page exist.
     USR=$BATS_TEST_TMPDIR/usr
-    make -s -C "$TOP" install PREFIX="$USR"
+    make -s -C "$TOP" -o portpicker install PREFIX="$USR" UNITDIR="$USR/lib/systemd/system"
     UNITS=$USR/lib/systemd/system
 }
 

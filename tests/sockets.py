@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """Hold a real socket on a port for the tests, print "ready", then wait.
 
 usage: sockets.py KIND PORT [SECONDS]

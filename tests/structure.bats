@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # The server reads in a straight line (HACKING.md, "A request's path"):
 # small files with one job that call down, headers that say what a module
 # offers, one way to close an fd on a failure path. These read the code.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bats
+# SPDX-License-Identifier: Apache-2.0
 # windows.bats: portpicker.exe (make windows) under Wine, run by make
 # test-windows with PORTPICKER=tests/wine-portpicker. The holders are Linux
 # processes (tests/sockets.py): Wine's Winsock binds through the Linux

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* process.c: the process calls of unistd.h that mingw-w64 lacks, for the
  * Windows build (win/include/unistd.h). */
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* socket.c: the POSIX socket calls of the core over Winsock, for the
  * Windows build (win/include/sys/socket.h renames each call here). A
  * descriptor is the SOCKET as an int (Winsock's handles are small

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # common.sh: sourced by the attack scripts of tests/attack/ (set -eu, HERE
 # set). Starts the server, waits for the hostile user, and stops both by
 # pid on exit.

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """hostile.py: the hostile user of the attacks in tests/attack/ (run it as
 that user, e.g. under setpriv). Every process it starts is its child and
 is killed by pid when it ends (after SECONDS, or on SIGTERM).

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # owners_fds.sh: can one user's owners and idle connections lock others out?
 #
 # usage: tests/attack/owners_fds.sh [OWNERS [IDLE]]   (defaults 3000 and 50)

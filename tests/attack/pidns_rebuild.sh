@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: Apache-2.0
 # pidns_rebuild.sh: can one user's pid namespace make the server scan /proc
 # on every request?
 #

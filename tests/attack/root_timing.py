@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """root_timing.py: time a normal user's requests while an attack runs.
 
 usage: root_timing.py ADDR SERVER_PID COUNT INTERVAL_MS

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """check.py: what a run of the fault sweep must show, whatever the fault.
 
 The server's one promise: no port goes to two live owners and no live

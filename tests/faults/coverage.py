@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """coverage.py: gcov counts of the faulted servers, for `make coverage`.
 
 A fault injected into a gcov build may land in gcov's own dump at exit (a

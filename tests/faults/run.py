@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """run.py: one run of the sweep (workload.py's servers, check.py's
 checks), with a fault, or without one to count a system call's
 occurrences (a profile run)."""

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: Apache-2.0
 """sweep.py: the fault sweep and the crash sweep of `portpicker serve`
 (`make test-faults`; HACKING.md, "The fault sweep").
 

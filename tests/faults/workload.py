@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 """workload.py: one run of the fault sweep: a port server driven through a
 fixed workload, with at most one fault injected by strace, then restarted
 without one on the same --state file.

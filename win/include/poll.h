@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* poll.h for the Windows build: WSAPoll (sockets only), errno set. */
 #ifndef PORTPICKER_WIN_POLL_H
 #define PORTPICKER_WIN_POLL_H

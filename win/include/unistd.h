@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* unistd.h for the Windows build: mingw-w64's, and the few calls it lacks
  * (win/process.c): no fork, so pick's detached hold is refused before it
  * would be called (lib/os.h, background_hold_missing). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: Apache-2.0 */
 /* sys/socket.h for the Windows build (make windows, -Iwin/include): the
  * POSIX socket calls the portable core makes, over Winsock. Each call is
  * renamed to a wrapper in win/socket.c that sets errno from
