@@ -1,8 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* leases.h: the lease table, by a port's position in the pool, and the
- * owners' slots (serve/leases.c; serve/owner_slots.h has the owners, and
- * serve/pool.h the queues of ports not leased). The arrays are these three
- * files' to walk: others read the table through the functions below. */
+/* leases.h: the lease table, by a port's position in the pool (leases.c;
+ * owner_slots.h has the owners, pool.h the free, resting, dying queues).
+ * Only those three files walk the arrays: others use the functions below. */
 #ifndef SERVE_LEASES_H
 #define SERVE_LEASES_H
 
