@@ -107,6 +107,17 @@ static void send_reply(struct client *c, struct reply *reply)
     client_close(c);
 }
 
+/* An empty reply, mute or not, its text and ports left as they are: a
+ * reply is 12 KB, and a request uses a line of it. */
+static void reply_start(struct reply *r, bool mute)
+{
+    r->refusal.refused = false;
+    r->mute = mute;
+    r->wait = r->leases = r->failed = false;
+    r->count = r->len = 0;
+    r->nports = 0;
+}
+
 /* Parse the request line of buf (line_len bytes, framed) into r, cut into
  * words in line, a copy: a request that waits for the pid map is parsed
  * again from buf. A bad one is refused in why. */
@@ -138,7 +149,8 @@ static bool decide(struct client *c, bool done)
     enum proto_frame framed = proto_frame(c->buf, c->len, done, &line_len, &why);
     if (framed == FRAME_MORE)
         return false;
-    struct reply reply = {.mute = !proto_is_versioned(c->buf, c->len)};
+    struct reply reply;
+    reply_start(&reply, !proto_is_versioned(c->buf, c->len));
     if (framed == FRAME_BAD)
         deny(&reply.refusal, ERR_BAD_REQUEST, "%s", why);
     else
@@ -158,7 +170,8 @@ static bool decide(struct client *c, bool done)
  * word. */
 static void drop(struct client *c, const char *why)
 {
-    struct reply reply = {.mute = true};
+    struct reply reply;
+    reply_start(&reply, true);
     deny(&reply.refusal, ERR_BAD_REQUEST, "%s", why);
     answer(c->cs->server, &c->who, NULL, &reply);
     send_reply(c, &reply);
