@@ -44,7 +44,8 @@ PCDIR       ?= $(PREFIX)/share/pkgconfig
 # The version, once: portpicker.h's PORTPICKER_VERSION.
 VERSION     := $(shell sed -n 's/.*PORTPICKER_VERSION "\(.*\)"/\1/p' portpicker.h)
 
-APPLETS := pick check serve release
+# The applets, from the table in portpicker.c: the links install-links makes.
+APPLETS := $(shell sed -nE 's/^ *\{"([a-z]+)", [a-z]+_main, .*/\1/p' portpicker.c)
 # Each system's files (lib/os.h): the Linux ones, with the server, and the
 # portable fallbacks, all of them in the POSIX build.
 OS_linux    := lib/sockdiag.c lib/kernel_ports_linux.c lib/ipv6_linux.c \
@@ -256,6 +257,8 @@ version:
 # built, symbols and debug info kept: make install-strip (or INSTALL_STRIP=-s)
 # strips it.
 UNITS := portpicker.service portpicker.socket
+# The C client and the headers it includes: all of include/.
+CLIENT_HDRS := $(wildcard include/portpicker_*.h)
 LINKDIRS = $(DESTDIR)$(BINDIR):portpicker \
 	$(DESTDIR)$(BASHCOMPDIR):portpicker $(DESTDIR)$(FISHCOMPDIR):portpicker.fish
 INSTALL_STRIP ?=
@@ -274,7 +277,7 @@ install: portpicker
 	for u in $(UNITS); do \
 	  sed 's|@BINDIR@|$(BINDIR)|g' contrib/$$u.in >$(DESTDIR)$(UNITDIR)/$$u || exit 1; \
 	  chmod 644 $(DESTDIR)$(UNITDIR)/$$u; done
-	install -m 644 include/portpicker_proto.h include/portpicker_client.h $(DESTDIR)$(INCLUDEDIR)
+	install -m 644 $(CLIENT_HDRS) $(DESTDIR)$(INCLUDEDIR)
 	sed -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' portpicker.pc.in >$(DESTDIR)$(PCDIR)/portpicker.pc
 	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs
@@ -293,7 +296,7 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/portpicker $(DESTDIR)$(ZSHCOMPDIR)/_portpicker
 	rm -f $(DESTDIR)$(FISHCOMPDIR)/portpicker.fish
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
-	rm -f $(DESTDIR)$(INCLUDEDIR)/portpicker_proto.h $(DESTDIR)$(INCLUDEDIR)/portpicker_client.h
+	rm -f $(CLIENT_HDRS:include/%=$(DESTDIR)$(INCLUDEDIR)/%)
 	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
 	rm -f $(DOCS:%=$(DESTDIR)$(DOCDIR)/%) $(DESTDIR)$(DOCDIR)/docs/*.md \
 	  $(DESTDIR)$(DOCDIR)/examples/pick_ports.c
@@ -331,6 +334,13 @@ build/loop_test: $(LOOP_SRCS) $(HDRS)
 	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all $(LOOP_SRCS) -o $@
 
+# The metrics formatter alone, for tests/metrics.bats.
+METRICS_SRCS := tests/metrics_format.c serve/metrics.c lib/proto_reply.c lib/msg.c
+build/metrics_format: $(METRICS_SRCS) $(HDRS)
+	@mkdir -p build
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all $(METRICS_SRCS) -o $@
+
 # libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a
 # seed corpus (inputs that once broke a promise stay there, as regression
 # seeds; tests/fuzz.bats replays them all). `make fuzz` runs each target
@@ -338,10 +348,10 @@ build/loop_test: $(LOOP_SRCS) $(HDRS)
 .PHONY: fuzz
 FUZZ_SECONDS ?= 60
 FUZZERS := proto journal ranges reply
-proto_SRCS := lib/proto.c lib/proto_reply.c
+proto_SRCS := lib/proto.c lib/proto_reply.c lib/msg.c
 proto_CORPUS := fuzz/corpus
 proto_MAXLEN := 8192
-journal_SRCS := serve/journal.c lib/proto.c
+journal_SRCS := serve/journal.c lib/proto.c lib/msg.c
 journal_CORPUS := fuzz/journal-corpus
 journal_MAXLEN := 4096
 ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/fdclose.c lib/msg.c \

@@ -42,12 +42,9 @@ static const char usage_middle[] =
     "\n"
     "Exit codes, the same for every applet:\n";
 
-#define EXIT_CODE_ROW(name, code, meaning) {code, meaning},
-static const struct {
-    int code;
-    const char *meaning;
-} exit_codes[] = {EXIT_CODES(EXIT_CODE_ROW)};
-#undef EXIT_CODE_ROW
+#define EXIT_CODE_ONLY(name, code, meaning) code,
+static const int exit_codes[] = {EXIT_CODES(EXIT_CODE_ONLY) -1};
+#undef EXIT_CODE_ONLY
 
 static void append(char *buf, size_t size, size_t *len, const char *fmt, ...)
 {
@@ -77,9 +74,8 @@ static char *usage(void)
         append(text, SIZE, &len, "  %-8s %s\n", applets[i].name,
                applets[i].summary);
     append(text, SIZE, &len, "%s", usage_middle);
-    for (size_t i = 0; i < sizeof(exit_codes) / sizeof(exit_codes[0]); i++)
-        append(text, SIZE, &len, "  %3d  %s\n", exit_codes[i].code,
-               exit_codes[i].meaning);
+    if (len < SIZE)
+        exit_codes_format(text + len, SIZE - len, exit_codes);
     return text;
 }
 
@@ -95,7 +91,8 @@ static const struct applet *applet_or_die(const char *name)
 {
     const struct applet *applet = find_applet(name);
     if (!applet)
-        die(RC_NO_APPLET, "unknown applet '%s' (see 'portpicker --help')", name);
+        die(RC_NO_APPLET, "unknown applet %s (see 'portpicker --help')",
+            QUOTED(name));
     return applet;
 }
 
@@ -115,7 +112,7 @@ static void answer_option(int argc, char **argv)
     struct args a;
     char *text = usage();
     /* args_next prints it and exits, text still in scope. */
-    args_init(&a, argc, argv, text ? text : usage_head);
+    args_init(&a, argc, argv, text ? text : usage_head, NULL);
     args_next(&a, no_options);
 }
 
@@ -125,7 +122,7 @@ static int help_or_version(int argc, char **argv)
 {
     bool help = !strcmp(argv[1], "help");
     if (argc > (help ? 3 : 2))
-        die(RC_USAGE, "too many arguments: '%s' (%s)", argv[argc - 1],
+        die(RC_USAGE, "too many arguments: %s (%s)", QUOTED(argv[argc - 1]),
             help ? "help takes one APPLET at most" : "version takes none");
     if (argc == 3) {
         char *words[] = {argv[2], "--help", NULL};

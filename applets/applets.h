@@ -12,9 +12,10 @@ int serve_main(int argc, char **argv);
 int release_main(int argc, char **argv);
 int run_main(int argc, char **argv);
 
-/* applets/check_server.c: check --server and check --leases. */
-int server_up(const struct server_opts *server, bool quiet);
+/* applets/check_server.c: check --server-up, --leases and --metrics. */
+int server_up(const struct server_opts *server, bool quiet, bool json);
 int print_leases(const struct server_opts *server, bool json);
+int print_metrics(const struct server_opts *server);
 
 /* applets/run_fds.c: the descriptors run hands to its command. Move fds[0..n-1]
  * to 3, 4, ... (updating fds), inheritable, and make every other descriptor

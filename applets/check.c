@@ -5,8 +5,9 @@
 
 static const char usage[] =
 "usage: portpicker check [OPTIONS] PORT...\n"
-"       portpicker check --server-up [-s ADDR]\n"
+"       portpicker check --server-up [--json] [-s ADDR]\n"
 "       portpicker check --leases [--json] [-s ADDR]\n"
+"       portpicker check --metrics [-s ADDR]\n"
 "\n"
 "Is every PORT free: bindable for TCP and UDP over IPv4 and IPv6? Prints one\n"
 "line per port (\"15000 free\", \"15000 in use (tcp on ::)\").\n"
@@ -19,17 +20,21 @@ static const char usage[] =
 "      --server-up   is a port server up? One line, and the exit code\n"
 "      --leases      print the server's live leases: port, owner pid, uid,\n"
 "                    names, age in seconds, owner command line\n"
-"      --json        with --leases: one JSON array, for scripts\n"
+"      --metrics     print the server's metrics as OpenMetrics text\n"
+"      --json        with --leases: one JSON array; with --server-up: one\n"
+"                    JSON object (address, up, version, status fields)\n"
 SERVER_OPTION_USAGE
 PROBE_OPTION_USAGE
 COMMON_OPTION_USAGE("     ")
 "\n"
 "--server ADDR without PORT or --leases asks --server-up, as it always did.\n"
 "\n"
-"Exit: 0 yes (free, listening, server up), 1 no (in use, not listening, no\n"
-"server up), 2 usage error, 3 system error (e.g. EACCES on a privileged port,\n"
-"EMFILE); 7 no server address; --leases: 7 no server answers, 8 timeout,\n"
-"11 legacy server; --server-up and --leases: 9 bad reply (nothing printed).\n";
+"Exit codes:\n";
+
+static const int exits[] = {
+    RC_OK, RC_NO, RC_USAGE, RC_SYSTEM, RC_REFUSED, RC_UNREACHABLE, RC_TIMEOUT,
+    RC_BAD_REPLY, RC_UNSUPPORTED, RC_SERVER_FAILED, -1,
+};
 
 #include <stdio.h>
 #include <string.h>
@@ -39,7 +44,10 @@ COMMON_OPTION_USAGE("     ")
 #define WAIT_POLL_MS 50
 #define CONNECT_TIMEOUT_MS 1000
 
-enum { OPT_LISTENING = 1, OPT_WAIT, OPT_QUIET, OPT_SERVER_UP, OPT_LEASES, OPT_JSON };
+enum {
+    OPT_LISTENING = 1, OPT_WAIT, OPT_QUIET, OPT_SERVER_UP, OPT_LEASES,
+    OPT_METRICS, OPT_JSON,
+};
 
 static const struct option_spec specs[] = {
     {"listening", 'l', ARG_NONE, OPT_LISTENING},
@@ -47,6 +55,7 @@ static const struct option_spec specs[] = {
     {"quiet", 'q', ARG_NONE, OPT_QUIET},
     {"server-up", 0, ARG_NONE, OPT_SERVER_UP},
     {"leases", 0, ARG_NONE, OPT_LEASES},
+    {"metrics", 0, ARG_NONE, OPT_METRICS},
     {"json", 0, ARG_NONE, OPT_JSON},
     SERVER_OPTION_SPECS,
     PROBE_OPTION_SPECS,
@@ -55,7 +64,7 @@ static const struct option_spec specs[] = {
 
 static struct {
     struct probe_opts probe;
-    bool listening, quiet, server_up, leases, json;
+    bool listening, quiet, server_up, leases, metrics, json;
     double wait;
     struct server_opts server;
     unsigned nwords, nports;
@@ -69,19 +78,24 @@ static struct {
     } item[MAX_PORTS];
 } TT;
 
-/* --server-up and --leases ask the server at --server ADDR (else at
- * $PORTSERVER_ADDRESS); nothing is probed here. */
+/* --server-up, --leases and --metrics ask the server at --server ADDR
+ * (else at $PORTSERVER_ADDRESS); nothing is probed here. */
 static void settle_server_mode(void)
 {
-    const char *mode = TT.server_up ? "--server-up" : "--leases";
-    if (TT.server_up && TT.leases)
-        die(RC_USAGE, "cannot use --server-up with --leases: choose one question");
+    const char *mode = TT.server_up ? "--server-up" : TT.leases ? "--leases"
+                                                                : "--metrics";
+    if (TT.server_up + TT.leases + TT.metrics > 1)
+        die(RC_USAGE, "cannot use %s with %s: choose one question", mode,
+            TT.metrics ? "--metrics" : "--leases");
+    if (TT.metrics && TT.json)
+        die(RC_USAGE, "cannot use --metrics with --json: the metrics are "
+            "OpenMetrics text");
     if (TT.listening || TT.wait > 0)
         die(RC_USAGE, "cannot use %s with %s", mode,
             TT.listening ? "--listening" : "--wait");
     if (TT.nwords > 0)
-        die(RC_USAGE, "unexpected argument '%s': %s takes no words (give the "
-            "server's address with --server ADDR)", TT.item[0].word, mode);
+        die(RC_USAGE, "unexpected argument %s: %s takes no words (give the "
+            "server's address with --server ADDR)", QUOTED(TT.item[0].word), mode);
     server_args_finish(&TT.server);
     server_args_require(&TT.server);
 }
@@ -89,7 +103,7 @@ static void settle_server_mode(void)
 static void settle_port_mode(void)
 {
     if (TT.json)
-        die(RC_USAGE, "--json goes with --leases only");
+        die(RC_USAGE, "--json goes with --leases or --server-up");
     if (TT.nwords == 0)
         die(RC_USAGE, "missing PORT (see --help)");
     for (unsigned i = 0; i < TT.nwords; i++)
@@ -104,7 +118,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     while ((id = args_next(&a, specs)) != ARGS_END) {
@@ -117,6 +131,7 @@ static void parse_args(int argc, char **argv)
         case OPT_QUIET: TT.quiet = true; break;
         case OPT_SERVER_UP: TT.server_up = true; break;
         case OPT_LEASES: TT.leases = true; break;
+        case OPT_METRICS: TT.metrics = true; break;
         case OPT_JSON: TT.json = true; break;
         case ARGS_POSITIONAL:
             if (TT.nwords == MAX_PORTS)
@@ -125,13 +140,13 @@ static void parse_args(int argc, char **argv)
         }
     }
     /* "check --server ADDR" alone asked "is it up?" before --server-up. */
-    if (TT.server.address && !TT.leases && !TT.server_up) {
+    if (TT.server.address && !TT.leases && !TT.server_up && !TT.metrics) {
         if (TT.nwords > 0)
             die(RC_USAGE, "cannot use --server with PORT: ports are probed "
-                "here; ask the server with --server-up or --leases");
+                "here; ask the server with --server-up, --leases or --metrics");
         TT.server_up = true;
     }
-    if (TT.server_up || TT.leases)
+    if (TT.server_up || TT.leases || TT.metrics)
         settle_server_mode();
     else
         settle_port_mode();
@@ -189,9 +204,11 @@ int check_main(int argc, char **argv)
 {
     parse_args(argc, argv);
     if (TT.server_up)
-        return server_up(&TT.server, TT.quiet);
+        return server_up(&TT.server, TT.quiet, TT.json);
     if (TT.leases)
         return print_leases(&TT.server, TT.json);
+    if (TT.metrics)
+        return print_metrics(&TT.server);
     bool all_yes = poll_ports();
     if (!TT.quiet) {
         for (unsigned i = 0; i < TT.nports; i++)

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* check_server.c: check's questions to a port server, --server (is it up?)
- * and --leases (who holds what?). */
+/* check_server.c: check's questions to a port server, --server-up (is it
+ * up?), --leases (who holds what?) and --metrics (how has it done?). */
 #include "applets/applets.h"
 #include "portpicker.h"
 
@@ -33,9 +33,54 @@ static void put_escaped(const char *s, size_t len, enum proto_escape_style style
     }
 }
 
-int server_up(const struct server_opts *server, bool quiet)
+static void put_json_string(const char *s, size_t len)
 {
-    char reply[1024], err[512];
+    putchar('"');
+    put_escaped(s, len, PROTO_ESCAPE_JSON);
+    putchar('"');
+}
+
+/* The status as one JSON object: the address, up, legacy, and for a v1
+ * server its name, version and every key=value field (a number when the
+ * value is one that JSON keeps exactly, else a string). */
+static void print_json_status(const char *address, bool up, bool legacy,
+                              const struct status_view *v, const char *err)
+{
+    fputs("{\"address\": ", stdout);
+    put_json_string(address, strlen(address));
+    printf(", \"up\": %s", up ? "true" : "false");
+    if (!up) {
+        fputs(", \"error\": ", stdout);
+        put_json_string(err, strlen(err));
+    } else {
+        printf(", \"legacy\": %s", legacy ? "true" : "false");
+    }
+    if (up && !legacy) {
+        fputs(", \"server\": ", stdout);
+        put_json_string(v->server, strlen(v->server));
+        fputs(", \"version\": ", stdout);
+        put_json_string(v->version, strlen(v->version));
+        fputs(", \"status\": {", stdout);
+        for (size_t i = 0; i < v->nfields; i++) {
+            const char *value = v->field[i].value;
+            size_t digits = strspn(value, "0123456789");
+            fputs(i ? ", " : "", stdout);
+            put_json_string(v->field[i].key, strlen(v->field[i].key));
+            fputs(": ", stdout);
+            if (!value[digits] && digits <= 15 && (value[0] != '0' || digits == 1))
+                fputs(value, stdout);
+            else
+                put_json_string(value, strlen(value));
+        }
+        putchar('}');
+    }
+    puts("}");
+}
+
+int server_up(const struct server_opts *server, bool quiet, bool json)
+{
+    char reply[1024], err[512], why[160];
+    struct status_view view;
     bool legacy;
     int rc = ask_query(server->address, VERB_STATUS, reply, sizeof(reply),
                        &legacy, server->timeout, err, sizeof(err));
@@ -45,13 +90,28 @@ int server_up(const struct server_opts *server, bool quiet)
                  "of more than one line: not in the protocol", server->address);
         rc = RC_BAD_REPLY;
     }
-    if (rc != RC_OK) {
-        if (!quiet)
-            printf("%s\n", err);
+    if (rc == RC_OK && !legacy && json) {
+        reply[len] = '\0';
+        if (!proto_check_status(reply, &view, why, sizeof(why))) {
+            snprintf(err, sizeof(err), "the port server at %s sent a status "
+                     "reply that is not in the protocol: %s", server->address, why);
+            rc = RC_BAD_REPLY;
+        }
+    }
+    /* JSON or nothing on stdout: a reply not in the protocol is said on
+     * stderr. */
+    if (rc == RC_BAD_REPLY && json)
+        warn("%s", err);
+    else if (rc != RC_OK && !quiet && json)
+        print_json_status(server->address, false, false, NULL, err);
+    else if (rc != RC_OK && !quiet)
+        printf("%s\n", err);
+    if (rc != RC_OK)
         /* a reply not in the protocol is not "no server up" */
         return rc == RC_BAD_REPLY ? rc : RC_NO;
-    }
-    if (!quiet && legacy) {
+    if (!quiet && json) {
+        print_json_status(server->address, true, legacy, &view, "");
+    } else if (!quiet && legacy) {
         printf("port server at %s is up: legacy server (answers pids only)\n",
                server->address);
     } else if (!quiet) {
@@ -60,13 +120,6 @@ int server_up(const struct server_opts *server, bool quiet)
         putchar('\n');
     }
     return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
-}
-
-static void put_json_string(const char *s, size_t len)
-{
-    putchar('"');
-    put_escaped(s, len, PROTO_ESCAPE_JSON);
-    putchar('"');
 }
 
 static void print_json_lease(const struct lease_view *l, bool first)
@@ -146,6 +199,42 @@ int print_leases(const struct server_opts *server, bool json)
     if (json)
         fputs(n ? "\n]\n" : "]\n", stdout);
     free(views);
+    free(reply);
+    return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
+}
+
+/* Replies to "v1 metrics": about 6 KB from our server. */
+#define METRICS_REPLY_MAX (64u << 10)
+
+int print_metrics(const struct server_opts *server)
+{
+    char err[512], why[160];
+    const char *text;
+    bool legacy;
+    char *reply = malloc(METRICS_REPLY_MAX);
+    if (!reply)
+        die_errno(RC_SYSTEM, "malloc");
+    int rc = ask_query(server->address, VERB_METRICS, reply, METRICS_REPLY_MAX,
+                       &legacy, server->timeout, err, sizeof(err));
+    if (rc == RC_OK && legacy)
+        rc = RC_UNSUPPORTED;
+    if (rc == RC_OK && !proto_check_metrics(reply, strlen(reply), &text, why,
+                                            sizeof(why))) {
+        snprintf(err, sizeof(err), "the port server at %s sent a metrics reply "
+                 "that is not in the protocol: %s; nothing printed",
+                 server->address, why);
+        rc = RC_BAD_REPLY;
+    }
+    if (rc != RC_OK) {
+        free(reply);
+        die(rc, "%s", err);
+    }
+    /* Checked to be lines of printable ASCII: escaping changes nothing,
+     * and is there for the day the check takes more. */
+    for (const char *nl; (nl = strchr(text, '\n')); text = nl + 1) {
+        put_escaped(text, (size_t)(nl - text), PROTO_ESCAPE_TEXT);
+        putchar('\n');
+    }
     free(reply);
     return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
 }

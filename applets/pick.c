@@ -24,7 +24,7 @@ SERVER_OPTION_USAGE
 "  -f, --fallback    if the server fails, warn and pick locally instead\n"
 "  -n, --count N     print N distinct ports, one per line (1-" PROTO_STR(PROTO_MAX_PORTS) ")\n"
 "  -r, --range LIST  pick from LIST: LO-HI or PORT, comma-separated\n"
-"                    (default 15000-24999); the kernel's ephemeral range and\n"
+"                    (default " DEFAULT_POOL "); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out\n"
 "  -x, --exclude LIST  never pick these ports (repeatable)\n"
 "      --prefer PORT[,PORT...]  the first of these that is free, in this\n"
@@ -36,9 +36,13 @@ SERVER_OPTION_USAGE
 PROBE_OPTION_USAGE
 COMMON_OPTION_USAGE("     ")
 "\n"
-"Exit: 0 printed, 2 usage error, 3 system error, 4 no free port in the range,\n"
-"6 server refused, 7 no server answers, 8 server timeout, 9 bad reply,\n"
-"11 the server is too old for -n or --env.\n";
+"A NAME is " PROTO_NAME_RULE ".\n"
+"Exit codes:\n";
+
+static const int exits[] = {
+    RC_OK, RC_USAGE, RC_SYSTEM, RC_EXHAUSTED, RC_REFUSED, RC_UNREACHABLE,
+    RC_TIMEOUT, RC_BAD_REPLY, RC_UNSUPPORTED, RC_SERVER_FAILED, -1,
+};
 
 #include <errno.h>
 #include <fcntl.h>
@@ -129,11 +133,12 @@ static void add_list(struct port_ranges *set, bool *given, const char *option,
 /* --prefer PORT[,PORT...], appended in order (repeatable). */
 static void add_preferred(const char *text)
 {
-    char buf[16];
+    char buf[QUOTE_BYTES + 2];
     for (const char *p = text;; p++) {
         size_t len = strcspn(p, ",");
+        /* a longer one is cut: parse_port refuses it, quoting its start */
         if (len >= sizeof(buf))
-            die(RC_USAGE, "--prefer: '%.*s' is not a port", (int)len, p);
+            len = sizeof(buf) - 1;
         memcpy(buf, p, len);
         buf[len] = '\0';
         if (!TT.prefer)
@@ -152,8 +157,8 @@ static void take_positional(const char *word, int *numbers)
 {
     if (TT.env && (word[0] < '0' || word[0] > '9') && word[0] != '-' && word[0] != '.') {
         if (!proto_is_name(word))
-            die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, "
-                          "not starting with a digit, %d at most)", word, PROTO_NAME_MAX);
+            die(RC_USAGE, "NAME: %s is not a name (" PROTO_NAME_RULE ")",
+                QUOTED(word));
         if (TT.nnames == MAX_COUNT)
             die(RC_USAGE, "too many NAMEs: %d at most", MAX_COUNT);
         TT.names[TT.nnames++] = (char *)word;
@@ -164,7 +169,8 @@ static void take_positional(const char *word, int *numbers)
     else if (*numbers == 1)
         TT.bind_timeout = parse_seconds("BIND_TIMEOUT", word, 86400);
     else
-        die(RC_USAGE, "too many arguments: '%s' (expected PID and BIND_TIMEOUT at most)", word);
+        die(RC_USAGE, "too many arguments: %s (expected PID and BIND_TIMEOUT "
+            "at most)", QUOTED(word));
     (*numbers)++;
 }
 
@@ -198,7 +204,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     TT.count = 1;
@@ -211,7 +217,7 @@ static void parse_args(int argc, char **argv)
             continue;
         switch (id) {
         case OPT_COUNT:
-            TT.count = (unsigned)parse_long("--count", a.value, 1, MAX_COUNT);
+            TT.count = (unsigned)parse_arg("--count", a.value, 10, 1, MAX_COUNT);
             TT.has_count = true;
             break;
         case OPT_RANGE:
@@ -226,7 +232,7 @@ static void parse_args(int argc, char **argv)
         case OPT_PREFER: add_preferred(a.value); break;
         case ARGS_POSITIONAL:
             if (TT.nwords == MAX_COUNT + 2)
-                die(RC_USAGE, "too many arguments: '%s'", a.value);
+                die(RC_USAGE, "too many arguments: %s", QUOTED(a.value));
             TT.words[TT.nwords++] = a.value;
             break;
         }

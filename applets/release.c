@@ -12,10 +12,12 @@ static const char usage[] =
 SERVER_OPTION_USAGE
 COMMON_OPTION_USAGE("     ")
 "\n"
-"Exit: 0 released, 2 usage error, 3 system error, 7 no server (no address, or\n"
-"none answers), 8 server timeout, 9 bad reply, 10 a port is not leased, or\n"
-"leased by another user (nothing was released), 11 the server is too old to\n"
-"release.\n";
+"Exit codes:\n";
+
+static const int exits[] = {
+    RC_OK, RC_USAGE, RC_SYSTEM, RC_NOT_HELD, RC_REFUSED, RC_UNREACHABLE,
+    RC_TIMEOUT, RC_BAD_REPLY, RC_UNSUPPORTED, RC_SERVER_FAILED, -1,
+};
 
 #include <stdio.h>
 
@@ -35,7 +37,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     server_args_init(&TT.server);
     while ((id = args_next(&a, specs)) != ARGS_END) {
         if (server_args_take(&TT.server, id, a.value))

@@ -5,6 +5,9 @@
 #include "applets/applets.h"
 #include "portpicker.h"
 
+/* The sockets and NAMEs one run passes. */
+#define RUN_MAX_NAMES 16
+
 static const char usage[] =
 "usage: portpicker run [OPTIONS] -- COMMAND [ARG...]\n"
 "\n"
@@ -28,12 +31,16 @@ static const char usage[] =
 SERVER_OPTION_USAGE
 COMMON_OPTION_USAGE("     ")
 "\n"
-"At most 16 NAMEs; each is letters, digits and _, not starting with a digit.\n"
-"COMMAND runs in place of portpicker (same pid, signals and exit status).\n"
-"Exit, before COMMAND runs: 2 usage error, 3 system error, 4 no free port,\n"
-"6 server refused, 7 no server, 8 server timeout, 9 bad reply, 11 server too\n"
-"old (run asks for named ports), 126 COMMAND cannot be executed, 127 no such\n"
-"COMMAND.\n";
+"A NAME is " PROTO_NAME_RULE ".\n"
+"At most " PROTO_STR(RUN_MAX_NAMES) " NAMEs. COMMAND runs in place of "
+"portpicker (same pid,\nsignals and exit status).\n"
+"Exit codes, before COMMAND runs (then its own):\n";
+
+static const int exits[] = {
+    RC_USAGE, RC_SYSTEM, RC_EXHAUSTED, RC_REFUSED, RC_UNREACHABLE, RC_TIMEOUT,
+    RC_BAD_REPLY, RC_UNSUPPORTED, RC_SERVER_FAILED, RC_CANNOT_EXEC,
+    RC_NO_APPLET, -1,
+};
 
 #include <errno.h>
 #include <netinet/in.h>
@@ -41,8 +48,6 @@ COMMON_OPTION_USAGE("     ")
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-#define RUN_MAX_NAMES 16
 
 enum kind { KIND_TCP, KIND_UDP, KIND_ENV };
 
@@ -76,11 +81,11 @@ static struct {
 static void add_name(enum kind kind, const char *name)
 {
     if (!proto_is_name(name))
-        die(RC_USAGE, "NAME: '%s' is not a name (letters, digits and _, not "
-            "starting with a digit, %d at most)", name, PROTO_NAME_MAX);
+        die(RC_USAGE, "NAME: %s is not a name (" PROTO_NAME_RULE ")",
+            QUOTED(name));
     for (unsigned i = 0; i < TT.nnames; i++)
         if (!strcmp(TT.names[i], name))
-            die(RC_USAGE, "NAME: '%s' is given twice", name);
+            die(RC_USAGE, "NAME: %s is given twice", QUOTED(name));
     if (TT.nnames == RUN_MAX_NAMES)
         die(RC_USAGE, "too many NAMEs: %d at most", RUN_MAX_NAMES);
     TT.kinds[TT.nnames] = kind;
@@ -91,7 +96,8 @@ static void add_name(enum kind kind, const char *name)
 static void take_command(struct args *a)
 {
     if (!a->only_positional)
-        die(RC_USAGE, "'%s': the command goes after '--' (see --help)", a->value);
+        die(RC_USAGE, "%s: the command goes after '--' (see --help)",
+            QUOTED(a->value));
     TT.command = a->argv + a->next - 1;
 }
 
@@ -100,7 +106,7 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
+    args_init(&a, argc, argv, usage, exits);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
     TT.backlog = SOMAXCONN;
@@ -113,7 +119,7 @@ static void parse_args(int argc, char **argv)
         case OPT_RUN_UDP: add_name(KIND_UDP, a.value); break;
         case OPT_RUN_ENV: add_name(KIND_ENV, a.value); break;
         case OPT_BACKLOG:
-            TT.backlog = (int)parse_long("--backlog", a.value, 1, 65535);
+            TT.backlog = (int)parse_arg("--backlog", a.value, 10, 1, 65535);
             break;
         case ARGS_POSITIONAL: take_command(&a); break;
         }
@@ -280,5 +286,5 @@ int run_main(int argc, char **argv)
         die_errno(RC_SYSTEM, "%s", why);
     execvp(TT.command[0], TT.command);
     die_errno(errno == ENOENT ? RC_NO_APPLET : RC_CANNOT_EXEC,
-              "cannot run '%s'", TT.command[0]);
+              "cannot run %s", QUOTED(TT.command[0]));
 }

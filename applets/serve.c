@@ -15,14 +15,17 @@ static const char usage[] =
 "portserver.py: clients set PORTSERVER_ADDRESS to ADDR.\n"
 "\n"
 "  -a, --address ADDR   listen on ADDR: @NAME (Linux abstract socket) or a\n"
-"                       socket path (default @unittest-portserver)\n"
+"                       socket path (default " PORTPICKER_DEFAULT_ADDRESS ")\n"
 "      --portserver_address ADDR, --portserver_unix_socket_address ADDR\n"
 "                       the same, as portserver.py spells it\n"
 "  -p, --pool LIST      ports to hand out: LO-HI or PORT, comma-separated,\n"
-"                       repeatable (default 15000-24999)\n"
+"                       repeatable (default " DEFAULT_POOL ")\n"
 "      --portserver_static_pool LIST  the same, as portserver.py spells it\n"
 "      --state FILE     keep leases in FILE across restarts and crashes\n"
 "      --pidfile FILE   write the server's pid to FILE\n"
+"      --metrics-file FILE  rewrite FILE every 5 s with the server's metrics\n"
+"                       (OpenMetrics text, for node_exporter's textfile\n"
+"                       collector: name it *.prom in its directory)\n"
 "      --socket-mode MODE  octal permissions of a socket path (e.g. 660)\n"
 "      --max-leases-per-uid N  leases one user may hold at once (0: no limit;\n"
 "                       default half the pool, root exempt)\n"
@@ -36,10 +39,13 @@ static const char usage[] =
 "      --debug          the same as --verbose, as portserver.py spells it\n"
 COMMON_OPTION_USAGE("        ")
 "\n"
-"A connection that sends no request within 3 s is closed.\n"
+"A connection that sends no request within "
+PROTO_STR(PORTPICKER_IDLE_TIMEOUT_S) " s is closed.\n"
 "Signals: USR1 logs the counters; TERM and INT stop, saving the state.\n"
-"Exit: 0 stopped by a signal, 2 usage error, 3 system error,\n"
-"5 a server already answers at ADDR or holds the --state FILE.\n";
+"Metrics: portpicker check --metrics asks a running server (v1 metrics).\n"
+"Exit codes (0: stopped by a signal):\n";
+
+static const int exits[] = {RC_OK, RC_USAGE, RC_SYSTEM, RC_ADDR_IN_USE, -1};
 
 #include <limits.h>
 #include <stdio.h>
@@ -51,6 +57,7 @@ const bool have_serve = true; /* applets/serve_none.c off Linux */
 enum {
     OPT_ADDRESS = 1, OPT_POOL, OPT_STATE, OPT_PIDFILE, OPT_MODE,
     OPT_MAX_UID, OPT_MAX_CONNS, OPT_NO_PIDFD, OPT_QUIET, OPT_VERBOSE,
+    OPT_METRICS_FILE,
 };
 
 static const struct option_spec specs[] = {
@@ -61,6 +68,7 @@ static const struct option_spec specs[] = {
     {"portserver_static_pool", 0, ARG_REQUIRED, OPT_POOL},
     {"state", 0, ARG_REQUIRED, OPT_STATE},
     {"pidfile", 0, ARG_REQUIRED, OPT_PIDFILE},
+    {"metrics-file", 0, ARG_REQUIRED, OPT_METRICS_FILE},
     {"socket-mode", 0, ARG_REQUIRED, OPT_MODE},
     {"max-leases-per-uid", 0, ARG_REQUIRED, OPT_MAX_UID},
     {"max-connections-per-uid", 0, ARG_REQUIRED, OPT_MAX_CONNS},
@@ -75,15 +83,6 @@ static struct {
     struct serve_opts o;
     bool has_pool, quiet, verbose;
 } TT;
-
-static int parse_mode(const char *text)
-{
-    char *end;
-    long mode = strtol(text, &end, 8);
-    if (!*text || *end || mode < 0 || mode > 0777)
-        die(RC_USAGE, "--socket-mode: '%s' is not an octal mode (0-777)", text);
-    return (int)mode;
-}
 
 static void add_pool(const char *spelled, const char *text)
 {
@@ -100,30 +99,45 @@ static void parse_args(int argc, char **argv)
     struct args a;
     int id;
 
-    args_init(&a, argc, argv, usage);
-    TT.o.address = "@unittest-portserver";
+    args_init(&a, argc, argv, usage, exits);
+    TT.o.address = PORTPICKER_DEFAULT_ADDRESS;
     TT.o.socket_mode = -1;
     TT.o.max_per_uid = TT.o.max_conns_per_uid = -1;
-    portset_add(&TT.o.pool, 15000, 24999);
+    portset_add(&TT.o.pool, PORTPICKER_DEFAULT_POOL_LO,
+                PORTPICKER_DEFAULT_POOL_HI);
     while ((id = args_next(&a, specs)) != ARGS_END) {
         switch (id) {
         case OPT_ADDRESS: TT.o.address = a.value; break;
         case OPT_POOL: add_pool(a.spelled, a.value); break;
         case OPT_STATE: TT.o.state = a.value; break;
         case OPT_PIDFILE: TT.o.pidfile = a.value; break;
-        case OPT_MODE: TT.o.socket_mode = parse_mode(a.value); break;
+        case OPT_METRICS_FILE: TT.o.metrics_file = a.value; break;
+        case OPT_MODE:
+            TT.o.socket_mode = (int)parse_arg(a.spelled, a.value, 8, 0, 0777);
+            break;
         case OPT_MAX_UID:
-            TT.o.max_per_uid = parse_long(a.spelled, a.value, 0, 65535);
+            TT.o.max_per_uid = (long)parse_arg(a.spelled, a.value, 10, 0, 65535);
             break;
         case OPT_MAX_CONNS:
-            TT.o.max_conns_per_uid = parse_long(a.spelled, a.value, 0, INT_MAX);
+            TT.o.max_conns_per_uid =
+                (long)parse_arg(a.spelled, a.value, 10, 0, INT_MAX);
             break;
         case OPT_NO_PIDFD: TT.o.no_pidfd = true; break;
         case OPT_QUIET: TT.quiet = true; break;
         case OPT_VERBOSE: TT.verbose = true; break;
-        default: die(RC_USAGE, "unexpected argument '%s'", a.value);
+        default: die(RC_USAGE, "unexpected argument %s", QUOTED(a.value));
         }
     }
+}
+
+/* A file the daemon will name in its log lines: one line each, so no
+ * control character (unix_address says the same of --address). */
+static void check_file_name(const char *option, const char *name)
+{
+    if (name && !name[0])
+        die(RC_USAGE, "%s: empty file name", option);
+    if (name && !has_no_control(name))
+        die(RC_USAGE, "%s: %s has a control character", option, QUOTED(name));
 }
 
 /* Conflicts, stated plainly, before anything is bound. */
@@ -140,11 +154,10 @@ static void check_args(void)
         die(RC_USAGE, "--address: %s", err);
     if (TT.o.socket_mode >= 0 && TT.o.address[0] == '@')
         die(RC_USAGE, "--socket-mode needs a socket path, not the abstract "
-                      "address '%s'", TT.o.address);
-    if (TT.o.state && !TT.o.state[0])
-        die(RC_USAGE, "--state: empty file name");
-    if (TT.o.pidfile && !TT.o.pidfile[0])
-        die(RC_USAGE, "--pidfile: empty file name");
+                      "address %s", QUOTED(TT.o.address));
+    check_file_name("--state", TT.o.state);
+    check_file_name("--pidfile", TT.o.pidfile);
+    check_file_name("--metrics-file", TT.o.metrics_file);
 }
 
 int serve_main(int argc, char **argv)

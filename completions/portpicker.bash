@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: Apache-2.0
-# bash completion for portpicker and its applet links (pick, check, serve, release).
+# bash completion for portpicker and its applet links (pick, check, serve,
+# release, run).
 # make install-links also installs this file under each applet's name, which
 # is where bash-completion's on-demand loader looks; it binds only the name it
 # was loaded as, so another package's `pick` keeps its own completion.
@@ -7,9 +8,9 @@
 _portpicker_options() {
     case $1 in
     pick) echo "-h --help -V --version -n --count -r --range -x --exclude --prefer --fence -e --env -s --server -t --timeout -f --fallback --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
-    check) echo "-h --help -V --version -l --listening -w --wait -q --quiet --server-up --leases --json -s --server -t --timeout --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
+    check) echo "-h --help -V --version -l --listening -w --wait -q --quiet --server-up --leases --metrics --json -s --server -t --timeout --tcp --udp -4 --ipv4 -6 --ipv6 --host" ;;
     # BEGIN serve
-    serve) echo "-h --help -V --version -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --socket-mode --max-leases-per-uid --max-connections-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
+    serve) echo "-h --help -V --version -a --address --portserver_address --portserver_unix_socket_address -p --pool --portserver_static_pool --state --pidfile --metrics-file --socket-mode --max-leases-per-uid --max-connections-per-uid --no-pidfd -q --quiet -v --verbose --debug" ;;
     # END serve
     release) echo "-h --help -V --version -s --server -t --timeout" ;;
     run) echo "-h --help -V --version --tcp --udp -e --env --backlog --host -4 --ipv4 -6 --ipv6 -s --server -t --timeout" ;;
@@ -24,7 +25,7 @@ _portpicker_takes_value() {
     # BEGIN serve values
     -a|--address|--portserver_address|--portserver_unix_socket_address) return 0 ;;
     -p|--pool|--portserver_static_pool|--socket-mode|--max-leases-per-uid|--max-connections-per-uid) return 0 ;;
-    --state|--pidfile) return 0 ;;
+    --state|--pidfile|--metrics-file) return 0 ;;
     # END serve values
     esac
     return 1
@@ -44,7 +45,7 @@ _portpicker_value() {
         mapfile -t COMPREPLY < <(compgen -W "${PORTSERVER_ADDRESS-} @unittest-portserver" -- "$cur")
         [[ $cur == @* ]] || _portpicker_files "$cur"
         ;;
-    --state|--pidfile) COMPREPLY=(); _portpicker_files "$cur" ;;
+    --state|--pidfile|--metrics-file) COMPREPLY=(); _portpicker_files "$cur" ;;
     *) _portpicker_takes_value "$1" ;;
     esac
 }

@@ -44,14 +44,15 @@ if test $cmd = portpicker
     complete -c portpicker -n __fish_use_subcommand -f -s V -l version -d 'show the version'
     complete -c portpicker -n __fish_use_subcommand -f -a help -d 'show help, or an applet\'s'
     complete -c portpicker -n __fish_use_subcommand -f -a version -d 'show the version'
-    complete -c portpicker -n '__fish_seen_subcommand_from help' -f -a 'pick check serve release'
+    complete -c portpicker -n '__fish_seen_subcommand_from help' -f -a 'pick check serve release run'
     complete -c portpicker -n __fish_use_subcommand -f -a pick -d 'print an unused port'
     complete -c portpicker -n __fish_use_subcommand -f -a check -d 'is a port free? is something listening?'
     complete -c portpicker -n __fish_use_subcommand -f -a serve -d 'run the port server daemon'
     complete -c portpicker -n __fish_use_subcommand -f -a release -d 'give a port back to the port server'
+    complete -c portpicker -n __fish_use_subcommand -f -a run -d 'run a command on bound sockets'
 end
 
-for applet in pick check serve release
+for applet in pick check serve release run
     __portpicker_opt $cmd $applet h help '' 'show help'
     __portpicker_opt $cmd $applet V version '' 'show the version'
 end
@@ -62,10 +63,8 @@ for applet in pick check
     __portpicker_opt $cmd $applet 6 ipv6 '' 'probe IPv6 only'
     __portpicker_opt $cmd $applet '' host addr 'probe this numeric address'
 end
-for applet in pick check release
+for applet in pick check release run
     __portpicker_opt $cmd $applet s server address 'the port server address'
-end
-for applet in pick check release
     __portpicker_opt $cmd $applet t timeout seconds 'give up on the server after SECONDS'
 end
 
@@ -82,7 +81,8 @@ __portpicker_opt $cmd check w wait seconds 'poll until yes or SECONDS pass'
 __portpicker_opt $cmd check q quiet '' 'print nothing; the exit code answers'
 __portpicker_opt $cmd check '' server-up '' 'is a port server up?'
 __portpicker_opt $cmd check '' leases '' 'print the live leases'
-__portpicker_opt $cmd check '' json '' 'with --leases: JSON'
+__portpicker_opt $cmd check '' metrics '' 'print the metrics as OpenMetrics text'
+__portpicker_opt $cmd check '' json '' 'with --leases or --server-up: JSON'
 
 __portpicker_opt $cmd serve a address address 'listen on @NAME or a socket path'
 __portpicker_opt $cmd serve '' portserver_address address 'the same as --address'
@@ -91,6 +91,7 @@ __portpicker_opt $cmd serve p pool list 'ports to hand out (LO-HI,...)'
 __portpicker_opt $cmd serve '' portserver_static_pool list 'the same as --pool'
 __portpicker_opt $cmd serve '' state file 'keep leases in FILE across restarts'
 __portpicker_opt $cmd serve '' pidfile file 'write the pid to FILE'
+__portpicker_opt $cmd serve '' metrics-file file 'rewrite FILE with the metrics every 5 s'
 __portpicker_opt $cmd serve '' socket-mode mode 'octal permissions of a socket path'
 __portpicker_opt $cmd serve '' max-leases-per-uid n 'leases one user may hold'
 __portpicker_opt $cmd serve '' max-connections-per-uid n 'connections one user may hold open'
@@ -98,3 +99,11 @@ __portpicker_opt $cmd serve '' no-pidfd '' 'poll /proc start times instead of pi
 __portpicker_opt $cmd serve q quiet '' 'log only start, stop, counters, warnings, errors'
 __portpicker_opt $cmd serve v verbose '' 'also log debug lines'
 __portpicker_opt $cmd serve '' debug '' 'the same as --verbose'
+
+__portpicker_opt $cmd run '' tcp name 'a TCP socket at the next fd, bound and listening'
+__portpicker_opt $cmd run '' udp name 'a UDP socket at the next fd, bound'
+__portpicker_opt $cmd run e env name 'a port for NAME_PORT only, no socket'
+__portpicker_opt $cmd run '' backlog n 'listen backlog of the TCP sockets'
+__portpicker_opt $cmd run '' host addr 'bind this numeric address'
+__portpicker_opt $cmd run 4 ipv4 '' 'bind IPv4 only'
+__portpicker_opt $cmd run 6 ipv6 '' 'bind IPv6 only'

@@ -78,7 +78,7 @@ static void check_round_trip(const struct request *r)
 
 static void check_parsed(const struct request *r, const char *line, size_t len)
 {
-    CHECK(r->verb <= VERB_LEASES);
+    CHECK(r->verb <= VERB_METRICS);
     if (r->legacy) {
         CHECK(r->verb == VERB_PICK && r->count == 1 && r->nnames == 0 &&
               r->nprefer == 0);

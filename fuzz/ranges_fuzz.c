@@ -34,7 +34,7 @@ static void check_number(const char *s)
 {
     char err[160] = "";
     unsigned long v = 0;
-    if (parse_ulong_in(s, 0, 65535, &v, err, sizeof(err)) == 0) {
+    if (parse_ulong_in(s, 10, 0, 65535, &v, err, sizeof(err)) == 0) {
         char *end;
         CHECK(strtoul(s, &end, 10) == v && v <= 65535);
     } else {

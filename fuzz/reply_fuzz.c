@@ -15,7 +15,12 @@
  *   - an err reply's text lies inside the reply and holds no newline;
  *   - a leases reply that proto_check_leases takes as whole has at most
  *     COUNT lines in port order, each in range, and each formatted again
- *     by the server's proto_format_lease checks back to the same lease.
+ *     by the server's proto_format_lease checks back to the same lease;
+ *   - a metrics reply that proto_check_metrics takes is left as it came,
+ *     "ok" and lines of printable ASCII ending with "# EOF";
+ *   - a status line that proto_check_status takes splits into a name, a
+ *     version and distinct keys by the label name rule, each with a value,
+ *     all printable ASCII without spaces.
  *
  *   make fuzz                  every target, FUZZ_SECONDS each */
 #include "lib/proto.h"
@@ -213,6 +218,51 @@ static void check_leases_reply(const uint8_t *data, size_t len)
     free(reply);
 }
 
+static void check_metrics_reply(const uint8_t *data, size_t len)
+{
+    char *reply = copy_of(data, len);
+    const char *text;
+    char why[256];
+    if (!proto_check_metrics(reply, len, &text, why, sizeof(why))) {
+        CHECK(why[0] != '\0' && !strchr(why, '\n'));
+    } else {
+        CHECK(!memcmp(reply, data, len) && text == reply + 3);
+        CHECK(len >= 9 && !strcmp(reply + len - 6, "# EOF\n"));
+        for (const char *c = text; *c; c++)
+            CHECK(*c == '\n' || (*c >= 0x20 && *c <= 0x7e));
+    }
+    free(reply);
+}
+
+static bool printable_word(const char *s)
+{
+    for (; *s; s++)
+        if (*s < 0x21 || *s > 0x7e)
+            return false;
+    return true;
+}
+
+static void check_status_line(const uint8_t *data, size_t len)
+{
+    char *line = copy_of(data, len);
+    struct status_view v;
+    char why[256];
+    if (!proto_check_status(line, &v, why, sizeof(why))) {
+        CHECK(why[0] != '\0' && !strchr(why, '\n'));
+    } else {
+        CHECK(*v.server && printable_word(v.server) && !strchr(v.server, '='));
+        CHECK(*v.version && printable_word(v.version) && !strchr(v.version, '='));
+        CHECK(v.nfields <= PROTO_STATUS_FIELDS_MAX);
+        for (size_t i = 0; i < v.nfields; i++) {
+            CHECK(proto_is_name(v.field[i].key) || strlen(v.field[i].key) > PROTO_NAME_MAX);
+            CHECK(*v.field[i].value && printable_word(v.field[i].value));
+            for (size_t j = 0; j < i; j++)
+                CHECK(strcmp(v.field[i].key, v.field[j].key));
+        }
+    }
+    free(line);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
 {
     check_escape((const char *)data, len, PROTO_ESCAPE_TEXT);
@@ -221,5 +271,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t len)
     check_pick_reply(reply);
     free(reply);
     check_leases_reply(data, len);
+    check_metrics_reply(data, len);
+    check_status_line(data, len);
     return 0;
 }

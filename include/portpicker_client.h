@@ -26,6 +26,7 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include "portpicker_defaults.h"
 #include "portpicker_proto.h"
 
 #include <errno.h>
@@ -46,8 +47,7 @@
 #error "portpicker_client.h: include it before any libc header, or build with -D_POSIX_C_SOURCE=200809L"
 #endif
 
-#define PORTPICKER_DEFAULT_ADDRESS "@unittest-portserver"
-#define PORTPICKER_DEFAULT_TIMEOUT_MS 5000
+#define PORTPICKER_DEFAULT_TIMEOUT_MS (PORTPICKER_DEFAULT_TIMEOUT_S * 1000)
 
 enum portpicker_result {
     PORTPICKER_OK = 0,
@@ -203,17 +203,23 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
     return (long)got;
 }
 
+/* The codes of PROTO_ERRORS, in its order: PORTPICKER__ERR_BUSY, ... */
+#define PORTPICKER__ERR_ENUM(name, word) PORTPICKER__ERR_##name,
+enum portpicker__err { PROTO_ERRORS(PORTPICKER__ERR_ENUM) };
+#undef PORTPICKER__ERR_ENUM
+
 /* "err CODE TEXT\n" into a result, with TEXT in pp->error. */
 static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
 {
-    const char *code = reply + 4, *text = strchr(code, ' ');
-    int failed = !strncmp(code, "server-error ", 13);
-    int rc = !strncmp(code, "unsupported ", 12) ? PORTPICKER_UNSUPPORTED
+    const char *text = strchr(reply + 4, ' ');
+    int code = proto_err_index(reply + 4);
+    int failed = code == PORTPICKER__ERR_SERVER;
+    int rc = code == PORTPICKER__ERR_UNSUPPORTED ? PORTPICKER_UNSUPPORTED
              : failed ? PORTPICKER_SERVER_FAILED
-             : !strncmp(code, "not-leased ", 11) || !strncmp(code, "not-owner ", 10)
+             : code == PORTPICKER__ERR_NOT_LEASED || code == PORTPICKER__ERR_NOT_OWNER
              ? PORTPICKER_NOT_HELD : PORTPICKER_REFUSED;
     return portpicker__fail(pp, rc, failed ? "the port server failed"
-                            : !strncmp(code, "busy ", 5)
+                            : code == PORTPICKER__ERR_BUSY
                             ? "the port server closed this connection"
                             : "the port server refused", text ? text + 1 : "");
 }
@@ -262,10 +268,8 @@ static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned coun
                            : "v1 pick %ld %u", pid, count);
     for (unsigned i = 0; names && i < count; i++) {
         if (!proto_is_name(names[i]))
-            return portpicker__fail(pp, PORTPICKER_INVALID, "not a NAME "
-                                    "([A-Za-z_][A-Za-z0-9_]*, at most "
-                                    PROTO_STR(PROTO_NAME_MAX) " characters)",
-                                    names[i]);
+            return portpicker__fail(pp, PORTPICKER_INVALID, "not a NAME ("
+                                    PROTO_NAME_RULE ")", names[i]);
         len += (size_t)snprintf(request + len, sizeof(request) - len, " %s", names[i]);
     }
     if (!legacy)

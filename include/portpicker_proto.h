@@ -57,9 +57,16 @@
     (sizeof("port=65535 pid=" PROTO_STR(PROTO_PID_MAX) " uid=4294967295 "     \
             "age=4294967295 names= cmd=\n") - 1 + PROTO_NAME_MAX + 4 * PROTO_CMD_MAX)
 
-/* Does word (NUL-terminated) follow the NAME rule: [A-Za-z_][A-Za-z0-9_]*,
- * 1 to PROTO_NAME_MAX characters? Written out by character range, not with
- * <ctype.h>, so the locale never changes what a server accepts. */
+/* The NAME rule, [A-Za-z_][A-Za-z0-9_]* of 1 to PROTO_NAME_MAX characters,
+ * in the words every message and --help use (portpicker.1 repeats them;
+ * tests/docs.bats compares). */
+#define PROTO_NAME_RULE                                                       \
+    "letters, digits and _, not starting with a digit, "                      \
+    PROTO_STR(PROTO_NAME_MAX) " at most"
+
+/* Does word (NUL-terminated) follow the NAME rule? Written out by
+ * character range, not with <ctype.h>, so the locale never changes what a
+ * server accepts. */
 static inline bool proto_is_name(const char *word)
 {
     unsigned long i = 0;
@@ -71,6 +78,43 @@ static inline bool proto_is_name(const char *word)
             return false;
     }
     return i > 0 && i <= PROTO_NAME_MAX;
+}
+
+/* The CODE words of an "err CODE TEXT" reply (docs/protocol.md, "Errors"),
+ * each X(NAME, WORD) once: lib/proto.h makes the ERR_* codes the server
+ * sends and the applets read from this list, and portpicker_client.h reads
+ * the words with proto_err_index. tests/docs.bats compares it with
+ * docs/protocol.md. */
+#define PROTO_ERRORS(X)                                                       \
+    X(BAD_REQUEST, "bad-request")                                             \
+    X(NO_SUCH_PID, "no-such-pid")                                             \
+    X(EXHAUSTED, "exhausted")                                                 \
+    X(QUOTA, "quota")                                                         \
+    X(NOT_LEASED, "not-leased")                                               \
+    X(NOT_OWNER, "not-owner")                                                 \
+    X(UNSUPPORTED, "unsupported")                                             \
+    X(PID_REFUSED, "pid-refused")                                             \
+    X(SERVER, "server-error") /* the server failed, not the request */        \
+    X(BUSY, "busy")           /* the uid is at its connection cap */
+
+#define PROTO_ERR_WORD(name, word) word,
+
+/* The place in PROTO_ERRORS of the CODE that code (an err reply after
+ * "err ") starts with, ended by a space; -1 for a word not in the list. */
+static inline int proto_err_index(const char *code)
+{
+    static const char *const words[] = {PROTO_ERRORS(PROTO_ERR_WORD)};
+    size_t len = 0;
+    while (code[len] && code[len] != ' ' && code[len] != '\n')
+        len++;
+    for (int i = 0; code[len] == ' ' && i < (int)(sizeof(words) / sizeof(words[0])); i++) {
+        size_t w = 0;
+        while (words[i][w] && w < len && words[i][w] == code[w])
+            w++;
+        if (w == len && !words[i][w])
+            return i;
+    }
+    return -1;
 }
 
 /* ---- showing what a server sent: one rule for every client ----

@@ -13,7 +13,8 @@ socklen_t unix_abstract(struct sockaddr_un *sun, const char *name,
                         size_t len, char *err, size_t errlen)
 {
     (void)sun;
-    snprintf(err, errlen, "'%.*s' is a Linux abstract socket name, and this "
-             "system has none: use a socket path", (int)len, name);
+    (void)len;
+    snprintf(err, errlen, "%s is a Linux abstract socket name, and this "
+             "system has none: use a socket path", QUOTED(name));
     return 0;
 }

@@ -24,13 +24,38 @@
 #include <string.h>
 #include <unistd.h>
 
-void args_init(struct args *a, int argc, char **argv, const char *usage)
+void args_init(struct args *a, int argc, char **argv, const char *usage,
+               const int *exits)
 {
     memset(a, 0, sizeof(*a));
     a->argc = argc;
     a->argv = argv;
     a->next = 1;
     a->usage = usage;
+    a->exits = exits;
+}
+
+#define EXIT_CODE_ROW(name, code, meaning) {code, meaning},
+static const struct {
+    int code;
+    const char *meaning;
+} exit_rows[] = {EXIT_CODES(EXIT_CODE_ROW)};
+#undef EXIT_CODE_ROW
+
+size_t exit_codes_format(char *buf, size_t size, const int *codes)
+{
+    size_t len = 0;
+    buf[0] = '\0';
+    /* in the table's order, whatever the order of codes */
+    for (size_t i = 0; i < sizeof(exit_rows) / sizeof(exit_rows[0]); i++)
+        for (const int *c = codes; *c >= 0 && len < size - 1; c++) {
+            if (*c != exit_rows[i].code)
+                continue;
+            int n = snprintf(buf + len, size - len, "  %3d  %s\n",
+                             exit_rows[i].code, exit_rows[i].meaning);
+            len = n < 0 ? len : len + (size_t)n < size ? len + (size_t)n : size - 1;
+        }
+    return len;
 }
 
 /* The options of every applet; their ids never reach the applet. */
@@ -42,11 +67,19 @@ static const struct option_spec builtin_specs[] = {
     {0, 0, 0, 0},
 };
 
-static _Noreturn void print_and_exit(const char *text)
+static void print(const char *text, size_t len)
 {
-    size_t len = strlen(text);
     if (write(STDOUT_FILENO, text, len) != (ssize_t)len)
         die_errno(RC_SYSTEM, "writing to stdout");
+}
+
+/* --help: the usage text, then its exit codes. */
+static _Noreturn void print_help(const struct args *a)
+{
+    char codes[2048];
+    print(a->usage, strlen(a->usage));
+    if (a->exits)
+        print(codes, exit_codes_format(codes, sizeof(codes), a->exits));
     exit(RC_OK);
 }
 
@@ -93,10 +126,13 @@ static const struct option_spec *lookup_short(const struct option_spec *specs,
 /* The option's id for the applet; help and version are answered here. */
 static int deliver(const struct args *a, int id)
 {
+    static const char version[] = "portpicker " PORTPICKER_VERSION "\n";
     if (id == BUILTIN_HELP)
-        print_and_exit(a->usage);
-    if (id == BUILTIN_VERSION)
-        print_and_exit("portpicker " PORTPICKER_VERSION "\n");
+        print_help(a);
+    if (id == BUILTIN_VERSION) {
+        print(version, sizeof(version) - 1);
+        exit(RC_OK);
+    }
     return id;
 }
 
@@ -106,8 +142,8 @@ static int take_value(struct args *a, const struct option_spec *spec,
 {
     if (spec->has_arg == ARG_NONE) {
         if (inline_value)
-            die(RC_USAGE, "option '%s' takes no value (got '%s')", a->spelled,
-                inline_value);
+            die(RC_USAGE, "option '%s' takes no value (got %s)", a->spelled,
+                QUOTED(inline_value));
         a->value = NULL;
         return spec->id;
     }
@@ -147,78 +183,75 @@ int args_next(struct args *a, const struct option_spec *specs)
         a->spelled = spelled;
         const struct option_spec *spec = lookup_long(specs, name, len);
         if (!spec)
-            die(RC_USAGE, "unknown option '%s' (see --help)", spelled);
+            die(RC_USAGE, "unknown option %s (see --help)", QUOTED(spelled));
         return deliver(a, take_value(a, spec, eq ? eq + 1 : NULL));
     }
     snprintf(spelled, sizeof(spelled), "-%c", word[1]);
     a->spelled = spelled;
     const struct option_spec *spec = lookup_short(specs, word[1]);
     if (!spec)
-        die(RC_USAGE, "unknown option '%s' (see --help)", spelled);
+        die(RC_USAGE, "unknown option %s (see --help)", QUOTED(spelled));
     if (spec->has_arg == ARG_NONE && word[2])
-        die(RC_USAGE, "unknown option '%s' (one flag per word; see --help)",
-            word);
+        die(RC_USAGE, "unknown option %s (one flag per word; see --help)",
+            QUOTED(word));
     return deliver(a, take_value(a, spec, word[2] ? word + 2 : NULL));
 }
 
-/* A newline in a bad value once broke a message's one line (found by
- * fuzz/ranges_fuzz.c): messages quote only this much of it. */
-int quotable(const char *text, size_t len)
+/* A digit of base (8 or 10)? */
+static bool is_digit_in(char c, int base)
 {
-    size_t n = 0;
-    while (n < len && n < 40 && text[n] >= 0x20 && text[n] < 0x7f)
-        n++;
-    return (int)n;
+    return c >= '0' && c < '0' + base;
 }
 
-int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
-                   unsigned long *out, char *err, size_t errlen)
+int parse_ulong_in(const char *text, int base, unsigned long lo,
+                   unsigned long hi, unsigned long *out, char *err,
+                   size_t errlen)
 {
-    const char *p = text;
-    int q = quotable(text, strlen(text));
-    const char *more = text[q] ? "..." : "";
+    const char *p = text, *kind = base == 8 ? "an octal" : "a whole";
     if (*p == '\0') {
         snprintf(err, errlen, "is empty");
         return -1;
     }
-    if (*p == '-' && isdigit((unsigned char)p[1])) {
-        snprintf(err, errlen, "'%.*s%s' is negative", q, text, more);
+    if (*p == '-' && is_digit_in(p[1], base)) {
+        snprintf(err, errlen, "%s is negative", QUOTED(text));
         return -1;
     }
+    /* Digits only: strtoul would also take blanks, a sign and 0x. */
     for (; *p; p++)
-        if (!isdigit((unsigned char)*p)) {
-            snprintf(err, errlen, "'%.*s%s' is not a whole number", q, text, more);
+        if (!is_digit_in(*p, base)) {
+            snprintf(err, errlen, "%s is not %s number", QUOTED(text), kind);
             return -1;
         }
     errno = 0;
-    unsigned long value = strtoul(text, NULL, 10);
+    unsigned long value = strtoul(text, NULL, base);
     if (errno == ERANGE || value < lo || value > hi) {
-        snprintf(err, errlen, "'%.*s%s' is out of range %lu-%lu", q, text, more, lo, hi);
+        snprintf(err, errlen, base == 8 ? "%s is out of range %lo-%lo"
+                 : "%s is out of range %lu-%lu", QUOTED(text), lo, hi);
         return -1;
     }
     *out = value;
     return 0;
 }
 
-long parse_long(const char *what, const char *text, long lo, long hi)
+unsigned long parse_arg(const char *what, const char *text, int base,
+                        unsigned long lo, unsigned long hi)
 {
-    char err[160];
+    char err[QUOTE_SIZE + 64];
     unsigned long value;
-    if (parse_ulong_in(text, (unsigned long)lo, (unsigned long)hi, &value, err,
-                       sizeof(err)))
+    if (parse_ulong_in(text, base, lo, hi, &value, err, sizeof(err)))
         die(RC_USAGE, "%s: %s", what, err);
-    return (long)value;
+    return value;
 }
 
 unsigned parse_port(const char *what, const char *text)
 {
-    return (unsigned)parse_long(what, text, 1, PORT_MAX);
+    return (unsigned)parse_arg(what, text, 10, 1, PORT_MAX);
 }
 
 pid_t parse_pid(const char *what, const char *text)
 {
     /* 2^22 is Linux's PID_MAX_LIMIT; other systems stay below INT_MAX. */
-    return (pid_t)parse_long(what, text, 1, 2147483647L);
+    return (pid_t)parse_arg(what, text, 10, 1, PROTO_PID_MAX);
 }
 
 double parse_seconds(const char *what, const char *text, double max)
@@ -228,8 +261,9 @@ double parse_seconds(const char *what, const char *text, double max)
     double value = strtod(text, &end);
     if (*text == '\0' || *end != '\0' || isspace((unsigned char)*text) ||
         !isfinite(value) || errno == ERANGE)
-        die(RC_USAGE, "%s: '%s' is not a number of seconds", what, text);
+        die(RC_USAGE, "%s: %s is not a number of seconds", what, QUOTED(text));
     if (value < 0 || value > max)
-        die(RC_USAGE, "%s: '%s' is out of range 0-%g seconds", what, text, max);
+        die(RC_USAGE, "%s: %s is out of range 0-%g seconds", what, QUOTED(text),
+            max);
     return value;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
+#include "include/portpicker_defaults.h"
 #include "lib/ports.h"
 #include "lib/probe.h"
 
@@ -30,6 +31,7 @@ struct args {
     int argc;
     char **argv;
     const char *usage;  /* printed by --help */
+    const int *exits;   /* and these exit codes after it */
     int next;           /* index of the next argv element to look at */
     bool only_positional; /* after "--" */
     const char *value;  /* the option's value, or the positional argument */
@@ -39,8 +41,21 @@ struct args {
 #define ARGS_END 0
 #define ARGS_POSITIONAL (-1)
 
-/* Start at argv[1]. usage is the applet's whole --help text. */
-void args_init(struct args *a, int argc, char **argv, const char *usage);
+/* Start at argv[1]. usage is the applet's --help text, ending with the
+ * heading of its exit codes ("Exit codes:\n"); exits are the codes the
+ * applet may end with (RC_* values, ended by -1), which --help lists after
+ * it with their meanings, by exit_codes_format. */
+void args_init(struct args *a, int argc, char **argv, const char *usage,
+               const int *exits);
+
+/* "  CODE  MEANING\n" for each of codes (ended by -1), in the order and
+ * the words of lib/exit_codes.h, into buf (size > 0; NUL-terminated, cut
+ * when it does not fit). Returns the length written. */
+size_t exit_codes_format(char *buf, size_t size, const int *codes);
+
+/* The default pool in a help text: "15000-24999". */
+#define DEFAULT_POOL                                                          \
+    PROTO_STR(PORTPICKER_DEFAULT_POOL_LO) "-" PROTO_STR(PORTPICKER_DEFAULT_POOL_HI)
 
 /* The usage lines of the options args_next() answers for every applet;
  * pad is the spaces that line the text up with the applet's other options. */
@@ -58,24 +73,24 @@ void args_init(struct args *a, int argc, char **argv, const char *usage);
  * missing value, or a value given to a flag. */
 int args_next(struct args *a, const struct option_spec *specs);
 
-/* Number parsers for command-line values. `what` names the argument in the
- * message ("PID", "--range"); each dies with RC_USAGE naming the applet, the
- * argument, its text and what is wrong. */
+/* The one number parser, for options, arguments, environment variables
+ * and files alike: text is digits of base (8 or 10) and nothing else (no
+ * blank, sign or 0x, which strtoul would take), lo <= value <= hi. Returns
+ * 0 with *out, or -1 with a message such as "'x' is not a whole number"
+ * (the value quoted by quote()) in err (which may be NULL if errlen is 0). */
+int parse_ulong_in(const char *text, int base, unsigned long lo,
+                   unsigned long hi, unsigned long *out, char *err,
+                   size_t errlen);
+
+/* parse_ulong_in for a command-line value: dies with RC_USAGE, the message
+ * naming the applet and what (the argument: "PID", "--count"). */
+unsigned long parse_arg(const char *what, const char *text, int base,
+                        unsigned long lo, unsigned long hi);
+/* parse_arg for a port, 1-65535, and a pid, 1-PROTO_PID_MAX. */
 unsigned parse_port(const char *what, const char *text);
-long parse_long(const char *what, const char *text, long lo, long hi);
 pid_t parse_pid(const char *what, const char *text);
-/* Seconds, fractional allowed, 0 <= value <= max. */
+/* Seconds, fractional allowed, 0 <= value <= max; dies as parse_arg. */
 double parse_seconds(const char *what, const char *text, double max);
-
-/* How many bytes of the value text[0..len) a message quotes: its
- * printable prefix, at most 40, so the message stays one line; callers add
- * "..." when it is shorter than len. */
-int quotable(const char *text, size_t len);
-
-/* Return-not-die variant for the daemon and for ranges: 0 and *out, or -1
- * with a message such as "'x' is not a number" in err. */
-int parse_ulong_in(const char *text, unsigned long lo, unsigned long hi,
-                   unsigned long *out, char *err, size_t errlen);
 
 /* ---- lib/probe_args.c: the probe options pick and check share ---- */
 
@@ -114,7 +129,8 @@ enum { OPT_SERVER = 1100, OPT_TIMEOUT };
 #define SERVER_OPTION_USAGE                                                   \
     "  -s, --server ADDR the port server's address (@name: abstract socket);\n" \
     "                    default: $PORTSERVER_ADDRESS\n"                      \
-    "  -t, --timeout SECONDS  give up on the server after SECONDS (default 5)\n"
+    "  -t, --timeout SECONDS  give up on the server after SECONDS (default "  \
+    PROTO_STR(PORTPICKER_DEFAULT_TIMEOUT_S) ")\n"
 
 struct server_opts {
     const char *address;    /* NULL: no server */

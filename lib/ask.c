@@ -21,12 +21,19 @@ socklen_t unix_address(const char *address, struct sockaddr_un *sun, char *err,
     sun->sun_family = AF_UNIX;
     /* A path needs room for its NUL; an abstract name starts with one. */
     if (len == 0 || (address[0] == '@' && len == 1)) {
-        snprintf(err, errlen, "empty socket address '%s'", address);
+        snprintf(err, errlen, "empty socket address %s", QUOTED(address));
         return 0;
     }
     if (len >= sizeof(sun->sun_path)) {
-        snprintf(err, errlen, "socket address '%.40s...' is longer than %zu bytes",
-                 address, sizeof(sun->sun_path) - 1);
+        snprintf(err, errlen, "socket address %s is longer than %zu bytes",
+                 QUOTED(address), sizeof(sun->sun_path) - 1);
+        return 0;
+    }
+    /* Refused here, so that every message after may name the address as
+     * it is and stay one line. */
+    if (!has_no_control(address)) {
+        snprintf(err, errlen, "socket address %s has a control character",
+                 QUOTED(address));
         return 0;
     }
     if (address[0] == '@')

@@ -20,6 +20,13 @@ int64_t monotonic_ms(void)
     return ms_of(&ts);
 }
 
+int64_t monotonic_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
 double monotonic_seconds(void)
 {
     return (double)monotonic_ms() / 1000;

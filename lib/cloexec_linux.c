@@ -7,7 +7,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <stdlib.h>
+#include <limits.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -22,9 +22,12 @@ static int cloexec_walk(int low)
     int status = 0;
     struct dirent *entry;
     while (status == 0 && (entry = readdir(dir))) {
-        int fd = atoi(entry->d_name);
-        if (fd >= low && fd != dirfd(dir) &&
-            fd_set_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC) < 0 && errno != EBADF)
+        unsigned long fd; /* "." and ".." are no number */
+        if (!parse_ulong_in(entry->d_name, 10, (unsigned long)low, INT_MAX, &fd,
+                            NULL, 0) &&
+            (int)fd != dirfd(dir) &&
+            fd_set_flag((int)fd, F_GETFD, F_SETFD, FD_CLOEXEC) < 0 &&
+            errno != EBADF)
             status = -1;
     }
     int saved = errno;

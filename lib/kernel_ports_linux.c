@@ -3,18 +3,29 @@
  * (Elsewhere: kernel_ports_sysctl.c, kernel_ports_iana.c.) */
 #include "portpicker.h"
 
-#include <stdlib.h>
+#include <string.h>
 
 const bool have_proc_ports = true;
+
+/* The number of up to 5 digits at *text, into *out; *text moves past it
+ * and the blanks after. */
+static bool take_port_number(const char **text, unsigned long *out)
+{
+    char digits[6];
+    size_t n = strcspn(*text, " \t\n");
+    if (n == 0 || n >= sizeof(digits))
+        return false;
+    memcpy(digits, *text, n);
+    digits[n] = '\0';
+    *text += n + strspn(*text + n, " \t\n");
+    return parse_ulong_in(digits, 10, 0, PORT_MAX, out, NULL, 0) == 0;
+}
 
 /* The kernel's ephemeral range, "32768\t60999\n", into *lo and *hi. */
 static bool parse_ephemeral(const char *text, unsigned *lo, unsigned *hi)
 {
-    char *end;
-    unsigned long a = strtoul(text, &end, 10);
-    const char *from = end;
-    unsigned long b = strtoul(from, &end, 10);
-    if (from == text || end == from || a > PORT_MAX || b > PORT_MAX)
+    unsigned long a, b;
+    if (!take_port_number(&text, &a) || !take_port_number(&text, &b) || *text)
         return false;
     *lo = (unsigned)a;
     *hi = (unsigned)b;

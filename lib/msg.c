@@ -66,3 +66,16 @@ _Noreturn void die_errno(int code, const char *fmt, ...)
     va_end(ap);
     exit(code);
 }
+
+const char *quote(char *buf, size_t size, const char *text)
+{
+    size_t len = strlen(text), n = len > QUOTE_BYTES ? QUOTE_BYTES : len;
+    if (size < 6) /* '' and ... */
+        return size ? (*buf = '\0', buf) : "";
+    buf[0] = '\'';
+    /* proto_escape never cuts an escape in two; a UTF-8 character cut at
+     * QUOTE_BYTES shows as \xHH bytes. */
+    size_t at = 1 + proto_escape(buf + 1, size - 5, text, n, PROTO_ESCAPE_TEXT);
+    snprintf(buf + at, size - at, "%s'", n < len ? "..." : "");
+    return buf;
+}

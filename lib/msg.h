@@ -1,9 +1,12 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* msg.h: the one writer of lines to stderr (lib/msg.c). */
+/* msg.h: the one writer of lines to stderr (lib/msg.c), and quote(), how
+ * a line shows what a user typed. */
 #ifndef PORTPICKER_MSG_H
 #define PORTPICKER_MSG_H
 
 #include <stdarg.h>
+#include <stdbool.h>
+#include <stddef.h>
 
 /* The format checking of printf-like functions: C99's printf (%zu). The
  * Windows build says gnu_printf, since mingw-w64's gcc takes "printf" for
@@ -31,5 +34,29 @@ _Noreturn void die_errno(int code, const char *fmt, ...)
     __attribute__((format(PRINTF_FORMAT, 2, 3)));
 /* Same line as die(), without exiting. */
 void warn(const char *fmt, ...) __attribute__((format(PRINTF_FORMAT, 1, 2)));
+
+/* How every message shows a value a user gave (an argument, an option's
+ * value, an environment variable, a file name): 'TEXT' in single quotes,
+ * escaped as proto_escape's text style (a newline as \n, any other control
+ * byte as \xHH), and its first QUOTE_BYTES bytes only, then "...". So a
+ * message stays one line whatever was typed. Writes into buf (size bytes;
+ * QUOTE_SIZE holds any value) and returns it. */
+enum { QUOTE_BYTES = 48, QUOTE_SIZE = 6 * QUOTE_BYTES + 6 };
+const char *quote(char *buf, size_t size, const char *text);
+
+/* quote() into a buffer that lives until the end of the enclosing block:
+ * die(RC_USAGE, "NAME: %s is not a name", QUOTED(word)). */
+#define QUOTED(text) quote((char[QUOTE_SIZE]){0}, QUOTE_SIZE, (text))
+
+/* Has text no control character (C0, DEL), so that a message may show it
+ * as it is? A name the daemon logs again and again (its socket, its files)
+ * is refused otherwise, where it is given. */
+static inline bool has_no_control(const char *text)
+{
+    for (; *text; text++)
+        if ((unsigned char)*text < 0x20 || *text == 0x7f)
+            return false;
+    return true;
+}
 
 #endif

@@ -10,6 +10,8 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include "include/portpicker_defaults.h"
+
 /* ---- lib/ranges.c: sets of ports as intervals, and their syntax ---- */
 
 #define PORT_MAX 65535u
@@ -77,13 +79,9 @@ bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
 /* Write "15000-24999" style text of r into buf (truncated with "..."). */
 void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 
-/* pick's default range, python_portpicker's. */
-#define PICK_RANGE_LO 15000u
-#define PICK_RANGE_HI 24999u
-
-/* The ports to pick from, into pool: range (pick's default range when it is
- * NULL or empty) less the kernel's ephemeral and reserved ports and less exclude
- * (NULL: nothing). Returns how many; 0 with a message naming the range in
+/* The ports to pick from, into pool: range (when it is NULL or empty, the
+ * default pool of include/portpicker_defaults.h) less the kernel's
+ * ephemeral and reserved ports and less exclude (NULL: nothing). Returns how many; 0 with a message naming the range in
  * err. *guessed (unless NULL) is NULL, or when the kernel's ephemeral range
  * was unreadable and its default left out, a sentence saying so, which the
  * caller warns with. */

@@ -54,8 +54,8 @@ int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
     else if (inet_pton(AF_INET6, host, opts->host_addr) == 1)
         opts->host_family = AF_INET6;
     else {
-        snprintf(err, errlen, "'%s' is not a numeric IPv4 or IPv6 address",
-                 host);
+        snprintf(err, errlen, "%s is not a numeric IPv4 or IPv6 address",
+                 QUOTED(host));
         return -1;
     }
     opts->has_host = true;

@@ -7,6 +7,7 @@
  * timeout. Unlike portserver.py's single read(100), a pid that arrives in
  * pieces is parsed whole. portserver.py's int() also takes '_' between
  * digits; no client sends that, so it is refused here. */
+#include "lib/msg.h"
 #include "lib/proto.h"
 
 #include <limits.h>
@@ -22,6 +23,16 @@ static bool is_space(char c)
 static bool is_digit(char c)
 {
     return c >= '0' && c <= '9';
+}
+
+const char *proto_verb_name(enum proto_verb verb)
+{
+    static const char *const verbs[] = {
+        [VERB_PICK] = "pick", [VERB_RELEASE] = "release",
+        [VERB_STATUS] = "status", [VERB_LEASES] = "leases",
+        [VERB_METRICS] = "metrics",
+    };
+    return verb <= VERB_METRICS ? verbs[verb] : "unknown";
 }
 
 bool proto_is_versioned(const char *buf, size_t len)
@@ -225,8 +236,13 @@ static enum proto_status parse_v1(char *line, struct request *r, char *why,
         r->verb = VERB_RELEASE;
         return parse_release(w, n, r, why, whylen);
     }
-    if (n >= 2 && (!strcmp(w[1], "status") || !strcmp(w[1], "leases"))) {
-        r->verb = w[1][0] == 's' ? VERB_STATUS : VERB_LEASES;
+    /* The questions: a verb alone, no arguments. */
+    static const enum proto_verb questions[] = {VERB_STATUS, VERB_LEASES,
+                                                VERB_METRICS};
+    for (size_t i = 0; n >= 2 && i < sizeof(questions) / sizeof(questions[0]); i++) {
+        if (strcmp(w[1], proto_verb_name(questions[i])))
+            continue;
+        r->verb = questions[i];
         if (n == 2)
             return PROTO_OK;
         snprintf(why, whylen, "%s takes no arguments", w[1]);
@@ -282,7 +298,6 @@ static const char *request_error(const struct request *r, char *err,
 int proto_format_request(const struct request *r, char *buf, size_t len,
                          char *err, size_t errlen)
 {
-    static const char *const verbs[] = {"pick", "release", "status", "leases"};
     const char *why = request_error(r, err, errlen);
     size_t used = 0;
     if (why) {
@@ -293,14 +308,13 @@ int proto_format_request(const struct request *r, char *buf, size_t len,
     if (r->legacy) {
         APPEND(buf, len, used, "%lld\n", r->pid);
     } else {
-        APPEND(buf, len, used, "v1 %s", verbs[r->verb]);
+        APPEND(buf, len, used, "v1 %s", proto_verb_name(r->verb));
         if (r->verb == VERB_PICK)
             APPEND(buf, len, used, " %lld %u", r->pid, r->count);
         for (unsigned i = 0; r->verb == VERB_PICK && i < r->nnames; i++) {
             if (!proto_is_name(r->names[i])) {
-                snprintf(err, errlen, "NAME '%.40s' is not a name (letters, "
-                         "digits and _, not starting with a digit, %d at most)",
-                         r->names[i], PROTO_NAME_MAX);
+                snprintf(err, errlen, "NAME %s is not a name (" PROTO_NAME_RULE
+                         ")", QUOTED(r->names[i]));
                 return -1;
             }
             APPEND(buf, len, used, " %s", r->names[i]);

@@ -22,7 +22,10 @@
 
 /* ---- requests ---- */
 
-enum proto_verb { VERB_PICK, VERB_RELEASE, VERB_STATUS, VERB_LEASES };
+enum proto_verb { VERB_PICK, VERB_RELEASE, VERB_STATUS, VERB_LEASES, VERB_METRICS };
+
+/* The verb's word on the wire ("pick", ...). */
+const char *proto_verb_name(enum proto_verb verb);
 
 struct request {
     enum proto_verb verb;
@@ -72,15 +75,14 @@ int proto_format_request(const struct request *r, char *buf, size_t len,
 
 /* ---- replies ---- */
 
-enum proto_err {
-    ERR_BAD_REQUEST, ERR_NO_SUCH_PID, ERR_EXHAUSTED, ERR_QUOTA,
-    ERR_NOT_LEASED, ERR_NOT_OWNER, ERR_UNSUPPORTED, ERR_PID_REFUSED,
-    ERR_SERVER,         /* the server failed: its state file, a system call */
-    ERR_BUSY,           /* the caller's uid is at its connection cap */
-    ERR_UNKNOWN, /* last: a code this client does not know */
-};
+/* ERR_BAD_REQUEST ... ERR_BUSY, in the order of PROTO_ERRORS
+ * (include/portpicker_proto.h), then ERR_UNKNOWN: a code this client does
+ * not know. */
+#define PROTO_ERR_ENUM(name, word) ERR_##name,
+enum proto_err { PROTO_ERRORS(PROTO_ERR_ENUM) ERR_UNKNOWN };
+#undef PROTO_ERR_ENUM
 
-/* The code's word on the wire ("bad-request", ...). */
+/* The code's word on the wire, from PROTO_ERRORS; "unknown" for ERR_UNKNOWN. */
 const char *proto_err_name(enum proto_err code);
 
 /* The reply formatters write into buf and return the length written, or
@@ -166,5 +168,32 @@ enum proto_leases { LEASES_WHOLE, LEASES_BAD, LEASES_CUT };
 enum proto_leases proto_check_leases(char *reply, size_t len,
                                      struct lease_view *views, size_t cap,
                                      size_t *n, char *why, size_t whylen);
+
+/* Check a whole "v1 metrics" reply of len bytes (NUL-terminated): "ok",
+ * then OpenMetrics lines, each printable ASCII and at most 1024 bytes: #
+ * HELP, # TYPE (a known type) or # UNIT of a metric name, or a sample
+ * NAME[{LABEL="VALUE",...}] VALUE without a timestamp; "# EOF" last and
+ * nothing after it. true with *text the metrics (after "ok\n"); false
+ * with why naming the line and what is wrong. The reply is left as it was. */
+bool proto_check_metrics(char *reply, size_t len, const char **text,
+                         char *why, size_t whylen);
+
+/* A status line, checked and split ("ok NAME VERSION key=value...",
+ * newline removed): NAME and VERSION, then each field. */
+#define PROTO_STATUS_FIELDS_MAX 32
+struct status_view {
+    const char *server, *version;
+    size_t nfields;
+    struct {
+        const char *key, *value;
+    } field[PROTO_STATUS_FIELDS_MAX];
+};
+/* Check and split line in place: words of printable ASCII between single
+ * spaces; NAME and VERSION without '='; then at most
+ * PROTO_STATUS_FIELDS_MAX fields key=value, the key by the label name rule
+ * ([A-Za-z_][A-Za-z0-9_]*), the value not empty, no key twice. false with
+ * why naming what is wrong. */
+bool proto_check_status(char *line, struct status_view *v, char *why,
+                        size_t whylen);
 
 #endif

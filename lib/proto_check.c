@@ -108,7 +108,7 @@ static bool check_lease(char *line, struct lease_view *v, char *why,
     else if (!number(f.age, 4294967295ul, &v->age))
         bad = "age not a 32-bit number";
     else if (!names_ok(f.names))
-        bad = "names= not '-' or NAMEs ([A-Za-z_][A-Za-z0-9_]*) joined by commas";
+        bad = "names= not '-' or NAMEs (" PROTO_NAME_RULE ") joined by commas";
     if (bad) {
         snprintf(why, whylen, "%s", bad);
         return false;
@@ -181,4 +181,209 @@ enum proto_leases proto_check_leases(char *reply, size_t len,
     snprintf(why, whylen, "the listing was cut short: %zu of %lu lease lines "
              "came%s", *n, count, p < end ? " (and part of one more)" : "");
     return LEASES_CUT;
+}
+
+/* ---- a metrics reply: "ok", then OpenMetrics text as our server writes
+ * it (docs/protocol.md, "v1 metrics") ---- */
+
+/* Longest line of a metrics reply a client takes, newline excluded. */
+#define METRICS_LINE_MAX 1024
+
+static bool name_char(char c, bool first, bool colon)
+{
+    return c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+           (colon && c == ':') || (!first && c >= '0' && c <= '9');
+}
+
+/* The length of the name at s (a metric name with colon, else a label
+ * name), 0 when there is none. */
+static size_t name_len(const char *s, bool colon)
+{
+    size_t n = 0;
+    while (name_char(s[n], n == 0, colon))
+        n++;
+    return n;
+}
+
+/* A sample value: a decimal number (sign, fraction, exponent allowed),
+ * +Inf, -Inf or NaN, up to the end of s. */
+static bool sample_value(const char *s)
+{
+    if (!strcmp(s, "+Inf") || !strcmp(s, "-Inf") || !strcmp(s, "NaN"))
+        return true;
+    s += *s == '-' || *s == '+';
+    size_t digits = strspn(s, "0123456789");
+    if (!digits)
+        return false;
+    s += digits;
+    if (*s == '.') {
+        digits = strspn(++s, "0123456789");
+        if (!digits)
+            return false;
+        s += digits;
+    }
+    if (*s == 'e' || *s == 'E') {
+        s++;
+        s += *s == '-' || *s == '+';
+        digits = strspn(s, "0123456789");
+        if (!digits)
+            return false;
+        s += digits;
+    }
+    return !*s;
+}
+
+/* {name="value",...} at s: returns the length, 0 when it is not one.
+ * Values escape only \\, \" and \n. */
+static size_t label_set(const char *s)
+{
+    const char *p = s + 1;
+    if (*p == '}')
+        return 2;
+    for (;;) {
+        size_t n = name_len(p, false);
+        if (!n || p[n] != '=' || p[n + 1] != '"')
+            return 0;
+        for (p += n + 2; *p != '"'; p++) {
+            if (!*p || (*p == '\\' && p[1] != '\\' && p[1] != '"' && p[1] != 'n'))
+                return 0;
+            p += *p == '\\';
+        }
+        p++;
+        if (*p == '}')
+            return (size_t)(p + 1 - s);
+        if (*p++ != ',')
+            return 0;
+    }
+}
+
+/* One line (no newline, printable ASCII): metadata or a sample. NULL, or
+ * what is wrong with it. */
+static const char *metrics_line(const char *line)
+{
+    static const char *const types[] = {
+        "counter", "gauge", "histogram", "gaugehistogram", "summary", "info",
+        "stateset", "unknown", NULL,
+    };
+    if (line[0] == '#') {
+        bool type = !strncmp(line, "# TYPE ", 7);
+        if (!type && strncmp(line, "# HELP ", 7) && strncmp(line, "# UNIT ", 7))
+            return "a '#' line that is not # HELP, # TYPE, # UNIT or # EOF";
+        size_t n = name_len(line + 7, true);
+        if (!n || (line[7 + n] != ' ' && line[7 + n] != '\0'))
+            return "metadata without a metric name";
+        for (int i = 0; type && types[i]; i++)
+            if (line[7 + n] && !strcmp(line + 8 + n, types[i]))
+                return NULL;
+        return type ? "# TYPE of an unknown type" : NULL;
+    }
+    size_t n = name_len(line, true);
+    if (!n)
+        return "a sample without a metric name";
+    if (line[n] == '{') {
+        size_t labels = label_set(line + n);
+        if (!labels)
+            return "a sample whose labels are not {name=\"value\",...}";
+        n += labels;
+    }
+    if (line[n] != ' ' || !sample_value(line + n + 1))
+        return "a sample whose value is not a number";
+    return NULL;
+}
+
+bool proto_check_metrics(char *reply, size_t len, const char **text,
+                         char *why, size_t whylen)
+{
+    size_t line = 1;    /* of the reply, "ok" being the first */
+    const char *bad = NULL;
+    if (strlen(reply) != len || strncmp(reply, "ok\n", 3)) {
+        snprintf(why, whylen, "%s", strlen(reply) != len ? "a NUL byte"
+                 : "not 'ok' and the metrics");
+        return false;
+    }
+    *text = reply + 3;
+    for (char *p = reply + 3, *nl; !bad; p = nl + 1) {
+        line++;
+        nl = memchr(p, '\n', len - (size_t)(p - reply));
+        if (!nl) {
+            bad = p == reply + len ? "no '# EOF' line at the end" : "a line "
+                  "without a newline";
+            break;
+        }
+        for (const char *c = p; c < nl && !bad; c++)
+            if (*c < 0x20 || *c > 0x7e)
+                bad = "a byte that is not printable ASCII";
+        if (!bad && nl - p > METRICS_LINE_MAX)
+            bad = "a line longer than " PROTO_STR(METRICS_LINE_MAX) " bytes";
+        if (bad)
+            break;
+        *nl = '\0';
+        bool eof = !strcmp(p, "# EOF");
+        *nl = '\n';
+        if (eof && nl + 1 != reply + len)
+            bad = "bytes after the '# EOF' line";
+        if (eof)
+            break;
+        *nl = '\0';
+        bad = metrics_line(p);
+        *nl = '\n';
+    }
+    if (bad)
+        snprintf(why, whylen, "line %zu: %s", line, bad);
+    return !bad;
+}
+
+bool proto_check_status(char *line, struct status_view *v, char *why,
+                        size_t whylen)
+{
+    const char *bad = NULL;
+    char *word[2 + PROTO_STATUS_FIELDS_MAX];
+    size_t n = 0;
+    if (strncmp(line, "ok ", 3)) {
+        snprintf(why, whylen, "not 'ok NAME VERSION key=value...'");
+        return false;
+    }
+    for (char *p = line + 3; *p && !bad; n++) {
+        if (n == sizeof(word) / sizeof(word[0])) {
+            bad = "more than " PROTO_STR(PROTO_STATUS_FIELDS_MAX) " key=value fields";
+            break;
+        }
+        word[n] = p;
+        p += strcspn(p, " ");
+        if (p == word[n])
+            bad = "two spaces in a row, or one at the end";
+        if (*p)
+            *p++ = '\0';
+    }
+    v->nfields = 0;
+    for (size_t i = 0; i < n && !bad; i++) {
+        for (const char *c = word[i]; *c && !bad; c++)
+            if (*c < 0x21 || *c > 0x7e)
+                bad = "a byte that is not printable ASCII";
+        char *eq = strchr(word[i], '=');
+        if (i < 2 && eq)
+            bad = "no server name and version before the key=value fields";
+        if (i < 2 || bad)
+            continue;
+        if (!eq || eq == word[i] || (size_t)(eq - word[i]) != name_len(word[i], false) ||
+            !eq[1]) {
+            bad = "a field that is not key=value (key: letters, digits, _)";
+            break;
+        }
+        *eq = '\0';
+        for (size_t j = 0; j < v->nfields && !bad; j++)
+            if (!strcmp(v->field[j].key, word[i]))
+                bad = "a key given twice";
+        v->field[v->nfields].key = word[i];
+        v->field[v->nfields++].value = eq + 1;
+    }
+    if (!bad && n < 2)
+        bad = "no server name and version";
+    if (bad) {
+        snprintf(why, whylen, "%s", bad);
+        return false;
+    }
+    v->server = word[0];
+    v->version = word[1];
+    return true;
 }

@@ -10,14 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const err_names[] = {
-    [ERR_BAD_REQUEST] = "bad-request", [ERR_NO_SUCH_PID] = "no-such-pid",
-    [ERR_EXHAUSTED] = "exhausted",     [ERR_QUOTA] = "quota",
-    [ERR_NOT_LEASED] = "not-leased",   [ERR_NOT_OWNER] = "not-owner",
-    [ERR_UNSUPPORTED] = "unsupported", [ERR_PID_REFUSED] = "pid-refused",
-    [ERR_SERVER] = "server-error",     [ERR_BUSY] = "busy",
-    [ERR_UNKNOWN] = "unknown",
-};
+static const char *const err_names[] = {PROTO_ERRORS(PROTO_ERR_WORD) "unknown"};
 
 const char *proto_err_name(enum proto_err code)
 {
@@ -152,12 +145,8 @@ bool proto_parse_err(const char *reply, enum proto_err *code,
         return false;
     const char *word = reply + 4;
     size_t wlen = strcspn(word, " \n");
-    *code = ERR_UNKNOWN;
-    for (int i = 0; i < ERR_UNKNOWN; i++)
-        if (strlen(err_names[i]) == wlen && !strncmp(word, err_names[i], wlen))
-            *code = (enum proto_err)i;
-    if (word[wlen] != ' ')
-        *code = ERR_UNKNOWN;
+    int i = proto_err_index(word);
+    *code = i < 0 ? ERR_UNKNOWN : (enum proto_err)i;
     *text = word[wlen] == ' ' ? word + wlen + 1 : word + wlen;
     *textlen = strcspn(*text, "\n");
     return true;

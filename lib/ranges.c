@@ -107,11 +107,13 @@ void ranges_next(const struct port_ranges *r, struct ranges_cursor *c)
 static int parse_part(const char *part, size_t len, unsigned *lo, unsigned *hi,
                       char *err, size_t errlen)
 {
-    char text[32], why[96];
-    int q = quotable(part, len);
-    const char *more = (size_t)q < len ? "..." : "";
+    char text[32], why[QUOTE_SIZE + 64], whole[QUOTE_BYTES + 2];
+    /* the part alone, for messages: enough of it for quote() to cut */
+    size_t wlen = len < sizeof(whole) - 1 ? len : sizeof(whole) - 1;
+    memcpy(whole, part, wlen);
+    whole[wlen] = '\0';
     if (len == 0 || len >= sizeof(text)) {
-        snprintf(err, errlen, "'%.*s%s' is not PORT or LO-HI", q, part, more);
+        snprintf(err, errlen, "%s is not PORT or LO-HI", QUOTED(whole));
         return -1;
     }
     memcpy(text, part, len);
@@ -120,16 +122,16 @@ static int parse_part(const char *part, size_t len, unsigned *lo, unsigned *hi,
     if (dash)
         *dash = '\0';
     unsigned long a, b;
-    if (parse_ulong_in(text, 1, PORT_MAX, &a, why, sizeof(why)) ||
-        (dash && parse_ulong_in(dash + 1, 1, PORT_MAX, &b, why, sizeof(why)))) {
-        snprintf(err, errlen, "in '%.*s%s': port %s", q, part, more, why);
+    if (parse_ulong_in(text, 10, 1, PORT_MAX, &a, why, sizeof(why)) ||
+        (dash && parse_ulong_in(dash + 1, 10, 1, PORT_MAX, &b, why, sizeof(why)))) {
+        snprintf(err, errlen, "in %s: port %s", QUOTED(whole), why);
         return -1;
     }
     if (!dash)
         b = a;
     if (a > b) {
-        snprintf(err, errlen, "'%.*s' is inverted (low end above high end)",
-                 (int)len, part);
+        snprintf(err, errlen, "%s is inverted (low end above high end)",
+                 QUOTED(whole));
         return -1;
     }
     *lo = (unsigned)a;
@@ -247,7 +249,7 @@ size_t ranges_candidates(struct port_ranges *pool,
 {
     pool->n = 0;
     if (!range || range->n == 0)
-        ranges_add(pool, PICK_RANGE_LO, PICK_RANGE_HI);
+        ranges_add(pool, PORTPICKER_DEFAULT_POOL_LO, PORTPICKER_DEFAULT_POOL_HI);
     for (size_t i = 0; range && i < range->n; i++)
         ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
     const char *guess = NULL;
@@ -262,7 +264,8 @@ size_t ranges_candidates(struct port_ranges *pool,
         if (range && range->n)
             ranges_format(range, text, sizeof(text));
         else
-            snprintf(text, sizeof(text), "%u-%u", PICK_RANGE_LO, PICK_RANGE_HI);
+            snprintf(text, sizeof(text), "%u-%u", PORTPICKER_DEFAULT_POOL_LO,
+                     PORTPICKER_DEFAULT_POOL_HI);
         snprintf(err, errlen, "no port left to pick in %s once excludes, the "
                  "ephemeral range and reserved ports are left out", text);
     }

@@ -9,7 +9,7 @@
 void server_args_init(struct server_opts *opts)
 {
     memset(opts, 0, sizeof(*opts));
-    opts->timeout = 5;
+    opts->timeout = PORTPICKER_DEFAULT_TIMEOUT_S;
 }
 
 bool server_args_take(struct server_opts *opts, int id, const char *value)
@@ -20,7 +20,7 @@ bool server_args_take(struct server_opts *opts, int id, const char *value)
          * the environment; now the -q would be taken for the address. */
         if (value[0] == '-')
             die(RC_USAGE, "--server needs an address (@NAME or a socket path), "
-                "not '%s'", value);
+                "not %s", QUOTED(value));
         opts->address = value;
         return true;
     case OPT_TIMEOUT:

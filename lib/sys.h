@@ -29,6 +29,9 @@ void pages_free(void *p, size_t n, size_t size);
 
 /* Milliseconds on CLOCK_MONOTONIC, never 0: for deadlines, not for dates. */
 int64_t monotonic_ms(void);
+/* The same clock in nanoseconds (from an arbitrary start): for durations
+ * shorter than a millisecond. */
+int64_t monotonic_ns(void);
 /* The same clock in seconds. */
 double monotonic_seconds(void);
 /* The same clock, read by a system call rather than the vDSO: for a

@@ -172,7 +172,7 @@ int ask_query(const char *address, enum proto_verb verb, char *reply,
               size_t errlen)
 {
     const struct request r = {.verb = verb};
-    const char *what = verb == VERB_STATUS ? "status" : "leases";
+    const char *what = proto_verb_name(verb);
     char request[64];
     int rc = build(&r, request, sizeof(request), err, errlen);
     if (rc != RC_OK)

@@ -36,6 +36,7 @@ struct listener {
     int fd;
     int fd_top;                 /* pause when an accepted fd is this high */
     struct uid_limits cap;      /* connections per uid */
+    uint64_t *refused;          /* connections closed by the cap (stats) */
     struct conns *conns;        /* open connections per uid, nconns uids */
     size_t nconns;
     enum pause_reason paused;
@@ -130,6 +131,7 @@ static bool room_for(struct listener *li, uid_t uid)
     const struct conns *u = conns_of(li, uid);
     if (!cap || !u || u->count < cap)
         return true;
+    ++*li->refused;
     snprintf(why, sizeof(why), "uid %u holds %u connections "
              "(--max-connections-per-uid): this one, waiting for its "
              "request, was closed for a newer one", (unsigned)uid, cap);
@@ -200,12 +202,14 @@ static void on_accept(struct loop *l, int fd, void *data, int mask)
     }
 }
 
-struct listener *listener_new(struct loop *l, int fd_top, struct uid_limits cap)
+struct listener *listener_new(struct loop *l, int fd_top, struct uid_limits cap,
+                              uint64_t *refused)
 {
     struct listener *li = calloc(1, sizeof(*li));
     if (!li)
         return NULL;
-    *li = (struct listener){.loop = l, .fd = -1, .fd_top = fd_top, .cap = cap};
+    *li = (struct listener){.loop = l, .fd = -1, .fd_top = fd_top, .cap = cap,
+                            .refused = refused};
     li->t_resume = loop_timer(l, end_pause, li);
     return li;
 }

@@ -6,6 +6,7 @@
 
 #include "serve/caller.h"
 
+#include <stdint.h>
 #include <sys/types.h>
 
 struct clients;
@@ -13,8 +14,10 @@ struct listener;
 struct loop;
 
 /* A listener in loop l for clients, pausing when an accepted fd reaches
- * fd_top, each uid held to cap connections. NULL when out of memory. */
-struct listener *listener_new(struct loop *l, int fd_top, struct uid_limits cap);
+ * fd_top, each uid held to cap connections (*refused counts those closed
+ * for it). NULL when out of memory. */
+struct listener *listener_new(struct loop *l, int fd_top, struct uid_limits cap,
+                              uint64_t *refused);
 /* Accept connections on fd for clients; fd is li's from now on, closed by
  * listener_stop. Returns 0, or -1 with errno set. */
 int listener_start(struct listener *li, int fd, struct clients *clients);

@@ -8,6 +8,7 @@
 #include "serve/grant.h"
 #include "serve/log.h"
 #include "serve/server.h"
+#include "serve/server_metrics.h"
 
 #include "portpicker.h"
 
@@ -28,11 +29,8 @@ static void wrote(struct reply *out, int n)
 static void refuse(struct server *s, const struct caller *c, struct reply *out)
 {
     const struct refusal *r = &out->refusal;
-    bool bad = r->code == ERR_BAD_REQUEST || r->code == ERR_UNSUPPORTED;
-    if (bad)
-        s->stats.request_errors++;
-    else
-        s->stats.denied++;
+    bool bad = refusal_is_bad_request(r->code);
+    s->stats.refused[out->mute ? DIALECT_LEGACY : DIALECT_V1][r->code]++;
     slog(LOG_INFO, "%s from pid %d (uid %u): %s", bad ? "bad request" : "denied",
          (int)c->pid, (unsigned)c->uid, r->why);
     out->len = 0;
@@ -51,6 +49,7 @@ static void pick(struct server *s, const struct caller *c,
         return;
     case GRANTED:
         out->nports = r->count;
+        s->stats.grants[r->legacy ? DIALECT_LEGACY : DIALECT_V1]++;
         wrote(out, proto_format_ports(ROOM(out), r->legacy, out->ports, r->count));
         return;
     }
@@ -96,6 +95,15 @@ static void status(struct server *s, struct reply *out)
     wrote(out, proto_format_status(ROOM(out), &st));
 }
 
+/* "ok", then the metrics text: at most METRICS_TEXT_MAX bytes, which fit
+ * REPLY_ROOM and, should the socket take only a part, the client's buffer. */
+static void metrics(struct server *s, struct reply *out)
+{
+    wrote(out, proto_format_ok(ROOM(out)));
+    if (!out->failed)
+        wrote(out, server_metrics_format(s, ROOM(out)));
+}
+
 /* Only the head: the lines are written as the client reads them
  * (serve/listing.c), so a client that never reads costs no more than one
  * that does. */
@@ -122,6 +130,9 @@ static void dispatch(struct server *s, const struct caller *c,
         return;
     case VERB_LEASES:
         leases(s, out);
+        return;
+    case VERB_METRICS:
+        metrics(s, out);
         return;
     }
 }

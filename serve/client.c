@@ -149,6 +149,7 @@ static bool decide(struct client *c, bool done)
     enum proto_frame framed = proto_frame(c->buf, c->len, done, &line_len, &why);
     if (framed == FRAME_MORE)
         return false;
+    int64_t began = monotonic_ns();
     struct reply reply;
     reply_start(&reply, !proto_is_versioned(c->buf, c->len));
     if (framed == FRAME_BAD)
@@ -163,6 +164,7 @@ static bool decide(struct client *c, bool done)
         return true;
     }
     send_reply(c, &reply);
+    metrics_observe(cs->request_time, (uint64_t)(monotonic_ns() - began));
     return true;
 }
 
@@ -269,12 +271,14 @@ bool client_new(struct clients *cs, int fd, const struct ucred *cred)
 
 struct clients *clients_new(struct loop *l, struct server *s,
                             const struct leases *ls, struct pidns *pidns,
-                            client_closed_fn *closed, void *arg)
+                            struct metrics_histogram *request_time,
+                            size_t *open, client_closed_fn *closed, void *arg)
 {
     struct clients *cs = calloc(1, sizeof(*cs));
     if (!cs)
         return NULL;
     *cs = (struct clients){.loop = l, .server = s, .leases = ls, .pidns = pidns,
+                           .request_time = request_time, .n = open,
                            .closed = closed, .closed_arg = arg};
     cs->t_expire = loop_timer(l, expire_clients, cs);
     cs->t_pid_map = loop_timer(l, build_pid_map, cs);

@@ -3,6 +3,7 @@
 #ifndef SERVE_CLIENT_H
 #define SERVE_CLIENT_H
 
+#include "include/portpicker_defaults.h"
 #include "lib/proto.h"
 
 #include <stdbool.h>
@@ -12,11 +13,12 @@
 
 /* Milliseconds a client has to send its request: a connection that sends
  * nothing is closed after this idle timeout (docs/serve.md). */
-#define CLIENT_TIMEOUT_MS 3000
+#define CLIENT_TIMEOUT_MS (PORTPICKER_IDLE_TIMEOUT_S * 1000)
 
 struct clients;
 struct leases;
 struct loop;
+struct metrics_histogram;
 struct pidns;
 struct server;
 
@@ -24,11 +26,13 @@ struct server;
 typedef void client_closed_fn(void *arg, uid_t uid);
 
 /* The connections of server s, in loop l: requests are answered through
- * s, leases listings read from ls, waits for the pid map made with pidns;
- * closed(arg, uid) is told of each close. NULL when out of memory. */
+ * s, leases listings read from ls, waits for the pid map made with pidns,
+ * each request's time counted in request_time, the connections open in
+ * *open; closed(arg, uid) is told of each close. NULL when out of memory. */
 struct clients *clients_new(struct loop *l, struct server *s,
                             const struct leases *ls, struct pidns *pidns,
-                            client_closed_fn *closed, void *arg);
+                            struct metrics_histogram *request_time,
+                            size_t *open, client_closed_fn *closed, void *arg);
 /* Close every connection and free cs (at shutdown). */
 void clients_free(struct clients *cs);
 /* Connections open. */

@@ -52,7 +52,7 @@ void client_close(struct client *c)
     close(c->fd);
     *(c->prev ? &c->prev->next : &cs->first) = c->next;
     *(c->next ? &c->next->prev : &cs->last) = c->prev;
-    cs->n--;
+    --*cs->n;
     client_free(cs, c);
     cs->closed(cs->closed_arg, uid);
 }
@@ -69,7 +69,7 @@ struct client *client_alloc(struct clients *cs, int fd)
     c->prev = cs->last;
     *(cs->last ? &cs->last->next : &cs->first) = c;
     cs->last = c;
-    cs->n++;
+    ++*cs->n;
     return c;
 }
 
@@ -109,7 +109,7 @@ bool clients_close_idle(struct clients *cs, uid_t uid, const char *why)
 
 size_t clients_count(const struct clients *cs)
 {
-    return cs->n;
+    return *cs->n;
 }
 
 void clients_free(struct clients *cs)

@@ -8,6 +8,7 @@
 #include "serve/caller.h"
 #include "serve/client.h"
 #include "serve/listing.h"
+#include "serve/metrics.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -31,16 +32,19 @@ struct client {
 };
 _Static_assert(PROTO_REQUEST_MAX + 2 >= 2 * PROTO_LEASE_LINE_MAX,
                "a client's buffer holds at least two lease lines");
+_Static_assert(PROTO_REQUEST_MAX + 2 >= sizeof("ok\n") + METRICS_TEXT_MAX,
+               "a client's buffer holds a whole metrics reply");
 
 struct clients {
     struct loop *loop;
     struct server *server;
     const struct leases *leases;
     struct pidns *pidns;
+    struct metrics_histogram *request_time;
     client_closed_fn *closed;
     void *closed_arg;
     struct client *first, *last;    /* in accept order = deadline order */
-    size_t n;
+    size_t *n;                      /* open: the caller's gauge (metrics) */
     struct client *spare;           /* closed clients kept, by next */
     size_t nspare;
     int t_expire, t_pid_map;

@@ -3,14 +3,17 @@
  *
  * The listening socket (abstract "@name" or a path; a path left by a dead
  * server is replaced), systemd socket activation and readiness (written by
- * hand: no libsystemd), the pidfile and the signalfd. These helpers never
+ * hand: no libsystemd), the pidfile, files replaced whole (the metrics
+ * file) and the signalfd. These helpers never
  * exit: they return -1 and a message, and the caller decides.
  *
  * Paths may sit in a directory another user can write, so nothing here
  * follows a link it did not make: files are created exclusively with
  * O_NOFOLLOW, and a socket gets its mode from the umask at bind(2), never
  * from a chmod by path that a swapped-in link would redirect. */
+#include "lib/args.h"
 #include "lib/client.h"
+#include "lib/msg.h"
 #include "lib/sys.h"
 #include "serve/daemon.h"
 #include "serve/log.h"
@@ -18,6 +21,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -134,10 +138,22 @@ int listen_unix(const char *addr, int mode, struct notes *ns, char *err,
 int listen_activated(int *fd_out, struct notes *ns, char *err, size_t errlen)
 {
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+    unsigned long for_pid, nfds;
+    char why[QUOTE_SIZE + 64];
     *fd_out = -1;
-    if (!pid || !fds || atol(pid) != (long)getpid() || atoi(fds) < 1)
+    /* Not a pid, or another process's: the variables are not for us. */
+    if (!pid || !fds ||
+        parse_ulong_in(pid, 10, 1, PROTO_PID_MAX, &for_pid, why, sizeof(why)) ||
+        for_pid != (unsigned long)getpid())
         return 0;
-    if (atoi(fds) > 1)
+    if (parse_ulong_in(fds, 10, 0, INT_MAX - 3, &nfds, why, sizeof(why))) {
+        snprintf(err, errlen, "LISTEN_FDS: %s", why);
+        errno = EINVAL;
+        return -1;
+    }
+    if (nfds == 0)
+        return 0;
+    if (nfds > 1)
         note(ns, LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
              fds);
     unsetenv("LISTEN_PID");
@@ -198,6 +214,42 @@ int file_create(const char *path, int flags, mode_t mode, struct notes *ns)
     /* If something is back already, another process writes here: give up
      * (EEXIST) rather than race it. */
     return open(path, flags, mode);
+}
+
+int write_all(int fd, const char *buf, size_t len)
+{
+    while (len) {
+        ssize_t n = write(fd, buf, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n < 0)
+            return -1;
+        buf += n;
+        len -= (size_t)n;
+    }
+    return 0;
+}
+
+int file_replace(const char *path, const char *text, size_t len,
+                 struct notes *ns)
+{
+    char tmp[4096];
+    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = file_create(tmp, O_WRONLY | O_CLOEXEC, 0644, ns);
+    if (fd < 0)
+        return -1;
+    /* close can report a write that failed late (NFS, a full quota). */
+    if (write_all(fd, text, len) < 0)
+        close_keep_errno(fd);
+    else if (close(fd) == 0 && rename(tmp, path) == 0)
+        return 0;
+    int saved = errno;
+    unlink(tmp);
+    errno = saved;
+    return -1;
 }
 
 int pidfile_write(const char *path, struct notes *ns)

@@ -32,6 +32,17 @@ int sd_notify_state(const char *state);
  * followed, and a second try made. Returns the fd, or -1 with errno set. */
 int file_create(const char *path, int flags, mode_t mode, struct notes *ns);
 
+/* Write all len bytes of buf to fd, resuming after EINTR and short
+ * writes. Returns 0, or -1 with errno set. */
+int write_all(int fd, const char *buf, size_t len);
+
+/* Replace path with len bytes of text at once: written to path.tmp
+ * (file_create, mode 0644 less the umask), then renamed over path, so a
+ * reader sees the old file or the new one, never a part. Returns 0, or -1
+ * with errno set (path.tmp removed, path as it was). */
+int file_replace(const char *path, const char *text, size_t len,
+                 struct notes *ns);
+
 /* Write our pid to path (file_create). Returns 0, or -1 with errno set. */
 int pidfile_write(const char *path, struct notes *ns);
 

@@ -218,6 +218,7 @@ void grant_undo(struct server *s, unsigned port)
 
 void grant_release(struct server *s, unsigned port)
 {
+    s->stats.released++;
     end_recorded(s, port, false);
     loop_timer_within(&s->loop, s->t_settle, 0);
 }

@@ -28,7 +28,7 @@ struct handler {
     uint32_t gen;       /* bumped by loop_del: stale events are dropped */
 };
 
-enum { LOOP_TIMERS = 8 };
+enum { LOOP_TIMERS = 10 };
 
 struct timer {
     int64_t when;       /* monotonic_ms(); 0 means not armed */

@@ -17,6 +17,7 @@
 #include "serve/pool.h"
 #include "serve/proc.h"
 #include "serve/server.h"
+#include "serve/server_metrics.h"
 #include "serve/upkeep.h"
 
 #include <errno.h>
@@ -160,9 +161,16 @@ static int wire(struct server *s)
     s->owners.t_settle = s->t_settle;
     s->owners.fd_top = s->fd_limit - FD_HEADROOM;
     owners_init(&s->owners);
-    s->listener = listener_new(&s->loop, s->fd_limit - FD_HEADROOM, conn_cap);
+    if (s->opts->metrics_file) {
+        s->t_metrics = loop_timer(&s->loop, metrics_file_timer, s);
+        loop_timer_within(&s->loop, s->t_metrics, 0);
+    }
+    s->listener = listener_new(&s->loop, s->fd_limit - FD_HEADROOM, conn_cap,
+                               &s->stats.conns_refused);
     s->clients = s->listener ? clients_new(&s->loop, s, &s->leases, &s->pidns,
-                                           listener_closed, s->listener)
+                                           &s->stats.request_time,
+                                           &s->connections, listener_closed,
+                                           s->listener)
                              : NULL;
     return s->clients ? 0 : -1;
 }
@@ -252,6 +260,8 @@ static void stop(struct server *s)
     state_close(&s->state);
     if (s->owners.leases)
         owners_fini(&s->owners);
+    if (s->listening)
+        metrics_file_remove(s);
     if (s->pidfile && unlink(s->opts->pidfile) < 0)
         slog(LOG_WARN, "%s: %s", s->opts->pidfile, strerror(errno));
     if (s->sig_fd >= 0)

@@ -11,6 +11,7 @@ struct serve_opts {
     const char *address;
     const char *state;
     const char *pidfile;
+    const char *metrics_file;   /* rewritten every few seconds, or NULL */
     struct portset pool;
     int socket_mode;            /* -1: leave as umask made it */
     long max_per_uid;           /* leases a uid may hold; 0: no limit,

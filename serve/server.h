@@ -47,7 +47,9 @@ struct server {
     bool pidfile;               /* we wrote opts->pidfile: remove it */
     bool listening;             /* we got a listening fd: the state file is ours */
     size_t dropped;             /* saved leases of dead owners */
-    int t_retry, t_settle, t_sync;
+    size_t connections;         /* open: client.c keeps it (clients_new) */
+    int t_retry, t_settle, t_sync, t_metrics;
+    int metrics_errno;          /* of the last failed metrics file write */
 };
 
 #endif

@@ -35,20 +35,6 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int state_fail(char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "%s: %s", what, strerror(errno));
@@ -119,6 +105,7 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
     int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644, &j->notes);
     if (fd < 0) {
         j->error = errno;
+        j->write_errors++;
         return state_fail(err, errlen, tmp);
     }
     /* Locked before it is renamed into place: the lock never lapses. */
@@ -127,6 +114,7 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
     if (len < 0 || fsync(fd) < 0 || rename(tmp, j->path) < 0) {
         close_keep_errno(fd);
         j->error = errno;
+        j->write_errors++;
         unlink(tmp);
         errno = j->error;
         return state_fail(err, errlen, tmp);
@@ -138,6 +126,7 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
     j->records = ls->nleases;
     j->dirty = j->must_rewrite = j->stale = false;
     j->error = 0;
+    j->compactions++;
     /* The new file is in place, whole and fsync'd, and it is what the
      * table holds: a rewrite done, whose rename alone a power loss might
      * undo (back to the old file, as good as the last rewrite). So not a
@@ -169,9 +158,11 @@ static void cut_back(struct state_file *j)
 static int append(struct state_file *j, const char *buf, size_t len, size_t records)
 {
     if (write_all(j->fd, buf, len) < 0) {
+        j->write_errors++;
         cut_back(j);
         return -1;
     }
+    j->appends++;
     j->good += len;
     j->records += records;
     j->dirty = true;
@@ -250,6 +241,7 @@ int state_tick(struct state_file *j, const struct leases *ls, char *err,
         return 0;
     j->dirty = false;
     if (fsync(j->fd) < 0) {
+        j->write_errors++;
         j->stale = true; /* written pages may be lost: rewrite them */
         state_fail(err, errlen, j->path);
         return -1;

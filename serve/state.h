@@ -18,7 +18,9 @@ struct state_file {
                          * until state_rewrite succeeds */
     bool stale;         /* the file may lag the table (an end record lost,
                          * a rename not yet durable): rewrite when possible */
-    int error;          /* errno of the last failed rewrite, 0 if none */
+    int error;
+    uint64_t appends, compactions, write_errors;   /* since the start, for
+                                                    * the metrics */          /* errno of the last failed rewrite, 0 if none */
     struct notes notes; /* lines for the caller to log (log_notes) */
     char boot[64];      /* this boot's id, read once by state_open; ""
                          * when unknown: saved leases are kept then */

@@ -8,6 +8,7 @@
 void stats_read(const struct server *s, struct stats_view *v)
 {
     v->counters = s->stats;
+    v->counters.polled_owners = s->owners.npolled;
     v->leases = leases_counts(&s->leases);
 }
 
@@ -19,8 +20,13 @@ void stats_log(const struct server *s, const char *when)
     const struct lease_counts *ls = &v.leases;
     slog(LOG_NOTICE, "counters (%s):", when);
     /* portserver.py's names and format first, one counter a line. */
-    slog(LOG_NOTICE, "client-request-errors %llu", (unsigned long long)st->request_errors);
-    slog(LOG_NOTICE, "denied-allocations %llu", (unsigned long long)st->denied);
+    uint64_t bad = 0, denied = 0;
+    for (int d = 0; d < DIALECTS; d++)
+        for (int code = 0; code < ERR_UNKNOWN; code++)
+            *(refusal_is_bad_request((enum proto_err)code) ? &bad : &denied) +=
+                st->refused[d][code];
+    slog(LOG_NOTICE, "client-request-errors %llu", (unsigned long long)bad);
+    slog(LOG_NOTICE, "denied-allocations %llu", (unsigned long long)denied);
     slog(LOG_NOTICE, "num-ports-managed %zu", ls->pool);
     slog(LOG_NOTICE, "num-ports-checked-for-last-request %llu",
          (unsigned long long)st->checked_last);

@@ -128,3 +128,77 @@ refuses() {
 @test "a bad --timeout is refused" {
     refuses "portpicker pick: --timeout: 'x' is not a number of seconds" pick --timeout x
 }
+
+@test "serve --socket-mode takes octal digits only: a blank, a sign or an 8 is refused" {
+    needs_linux_mechanism serve
+    refuses "portpicker serve: --socket-mode: ' 777' is not an octal number" serve --socket-mode ' 777' --address /nonexistent/pp.sock
+    refuses "portpicker serve: --socket-mode: '+777' is not an octal number" serve --socket-mode +777 --address /nonexistent/pp.sock
+    refuses "portpicker serve: --socket-mode: '778' is not an octal number" serve --socket-mode 778 --address /nonexistent/pp.sock
+    refuses "portpicker serve: --socket-mode: '1000' is out of range 0-777" serve --socket-mode 1000 --address /nonexistent/pp.sock
+}
+
+# serve_pid BEFORE AFTER LISTEN_FDS: serve with LISTEN_PID its own pid
+# (the shell's, by exec) between BEFORE and AFTER, on a socket path it
+# cannot bind, so that it stops at once if it listens itself.
+serve_pid() {
+    run --separate-stderr sh -c 'LISTEN_PID="$1$$$2" LISTEN_FDS=$3 exec "$0" serve \
+        --address /nonexistent/pp.sock 3>&-' "$PORTPICKER" "$@"
+    echo "stderr: $stderr" >&2
+}
+
+@test "serve reads LISTEN_PID and LISTEN_FDS as whole numbers, not their leading digits" {
+    needs_linux_mechanism serve
+    serve_pid '' '' 1x
+    [ "$status" -eq 3 ]
+    [[ "$stderr" == *"error: LISTEN_FDS: '1x' is not a whole number" ]]
+    # a LISTEN_PID that is not a pid is someone else's: serve listens itself
+    for around in '+ ""' '" " ""' '"" x'; do
+        eval serve_pid "$around" 1
+        [ "$status" -eq 3 ]
+        [[ "$stderr" == *"/nonexistent/pp.sock"* ]]
+    done
+}
+
+# one_line_escaped [-127] ARGS...: ARGS fail (with 127: no such applet or
+# command) with one line on stderr that shows the value a\nb as 'a\nb'.
+one_line_escaped() {
+    if [ "$1" = -127 ]; then
+        shift
+        run -127 --separate-stderr pp "$@"
+    else
+        run ! --separate-stderr pp "$@"
+    fi
+    echo "$* -> $status: $stderr" >&2
+    [ "$(printf '%s\n' "$stderr" | wc -l)" -eq 1 ]
+    [[ "$stderr" == *"'a\\nb'"* || "$stderr" == *"'--a\\nb'"* ]]
+}
+
+@test "a value with a newline is shown escaped, so every message stays one line" {
+    v=$'a\nb'
+    one_line_escaped -127 "$v"
+    one_line_escaped -127 help "$v"
+    one_line_escaped pick --env "$v"
+    one_line_escaped pick "$v"
+    one_line_escaped pick 1 2 "$v"
+    one_line_escaped pick "--$v"
+    one_line_escaped pick --fence="$v"
+    for opt in --range --exclude --prefer --count --host --timeout --server; do
+        one_line_escaped pick "$opt" "$v"
+    done
+    PORTSERVER_ADDRESS=$v one_line_escaped release 15000
+    one_line_escaped check "$v"
+    one_line_escaped check --wait "$v" 15000
+    one_line_escaped check --server-up "$v"
+    one_line_escaped release "$v"
+    for opt in --tcp --udp --env --backlog; do
+        one_line_escaped run "$opt" "$v" -- true
+    done
+    one_line_escaped run --tcp A "$v"
+    one_line_escaped -127 run --env A -- "$v"
+    has_linux_mechanism serve || return 0
+    for opt in --address --pool --socket-mode --max-leases-per-uid --max-connections-per-uid \
+        --state --pidfile; do
+        one_line_escaped serve "$opt" "$v"
+    done
+    one_line_escaped serve "$v"
+}

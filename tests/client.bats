@@ -221,7 +221,7 @@ setup() {
 @test "check --server with a PORT is a usage error that names --server-up" {
     run --separate-stderr pp check --server "$ADDR" 15000
     [ "$status" -eq 2 ]
-    [ "$stderr" = "portpicker check: cannot use --server with PORT: ports are probed here; ask the server with --server-up or --leases" ]
+    [ "$stderr" = "portpicker check: cannot use --server with PORT: ports are probed here; ask the server with --server-up, --leases or --metrics" ]
 }
 
 @test "--server takes an address, never the option after it" {

@@ -19,7 +19,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the man page" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/portpicker.1" "$opt" || { echo "portpicker.1 lacks $applet $opt"; return 1; }
         done
@@ -27,7 +27,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the bash completion" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash")
         for opt in $(help_options "$applet"); do
             [[ " ${words//\"/ } " == *" $opt "* ]] || { echo "bash completion lacks $applet $opt"; return 1; }
@@ -36,7 +36,7 @@ has_word() {
 }
 
 @test "the bash completion offers no option that --help does not list" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         known=" $(help_options "$applet" | tr '\n' ' ') "
         words=$(grep -E "^ *$applet\) echo" "$TOP/completions/portpicker.bash" | sed 's/.*echo "//; s/".*//')
         for opt in $words; do
@@ -46,7 +46,7 @@ has_word() {
 }
 
 @test "every option in each applet's --help is in the zsh completion" {
-    for applet in $(built_applets pick check serve release run); do
+    for applet in $(built_applets $(table_applets)); do
         for opt in $(help_options "$applet"); do
             has_word "$TOP/completions/_portpicker" "$opt" || { echo "zsh completion lacks $applet $opt"; return 1; }
         done
@@ -71,7 +71,7 @@ fish_options() {
 
 @test "the fish completion offers exactly each applet's --help options, values where --help has them" {
     command -v fish >/dev/null || skip "fish is not installed"
-    for applet in $(built_applets pick check serve release); do
+    for applet in $(built_applets $(table_applets)); do
         diff <(help_options "$applet") <(fish_options "$applet") ||
             { echo "fish completion of $applet differs from its --help (< help, > fish)"; return 1; }
         diff <(help_value_options "$applet") <(fish_options "$applet" values) ||
@@ -160,16 +160,17 @@ exit_codes() {
     diff <(exit_codes) <(echo "$got")
 }
 
-@test "each applet's --help names only exit codes that exist" {
-    codes=" $(exit_codes | cut -f1 | tr '\n' ' ') "
-    applets=$(pp --help | awk '/Applets:/ { on = 1; next } /^$/ { on = 0 } on { print $1 }')
-    [ -n "$applets" ]
-    for applet in $applets; do
-        for code in $(pp "$applet" --help | sed -n '/^Exit:/,$p' |
-                      grep -oE '(^|[ ,;:])[0-9]+ [A-Za-z]' | grep -oE '[0-9]+'); do
-            [[ "$codes" == *" $code "* ]] || { echo "$applet --help names exit $code"; return 1; }
-        done
+@test "each applet's --help lists its exit codes from lib/exit_codes.h, code by code and word by word" {
+    for applet in $(built_applets $(table_applets)); do
+        got=$(pp "$applet" --help | sed -n '/^Exit codes/,$p' | sed 1d)
+        rows=$(sed -nE 's/^ +([0-9]+)  (.*)$/\1\t\2/p' <<<"$got")
+        [ "$(wc -l <<<"$rows")" -ge 4 ] && [ "$(wc -l <<<"$rows")" -eq "$(wc -l <<<"$got")" ] ||
+            { echo "$applet --help: not a list of exit codes: $got"; return 1; }
+        # each a row of the table, word for word, in its order
+        diff <(echo "$rows") <(exit_codes | grep -xF "$rows")
     done
+    # no applet words its own
+    ! grep -n '"Exit:' "$TOP"/applets/*.c
 }
 
 @test "the README's first screen gives the two commands" {
@@ -218,4 +219,87 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
     grep -q '#include "include/portpicker_proto.h"' "$TOP"/lib/proto.h
     ! grep -nE "V1_MAX|V1_NAME_MAX|WIRE_MAX|define MAX_NAME" "$TOP"/portpicker.h "$TOP"/lib/*.[ch] \
         "$TOP"/serve/*.[ch] "$TOP"/applets/*.c "$TOP"/include/*.h
+}
+
+@test "the NAME rule is worded once, and pick, run and the man page say it in those words" {
+    rule=$(pp run --help | sed -n 's/^A NAME is \(.*\)\.$/\1/p')
+    [ -n "$rule" ]
+    pp pick --help | grep -qxF "A NAME is $rule."
+    [ "$(sed 's/\\-/-/g' "$TOP/portpicker.1" | tr '\n' ' ' | grep -oF "$rule" | wc -l)" -eq 2 ]
+    run pp pick --env web-1
+    [[ "$output" == *"($rule)" ]]
+    # the words themselves in one place only
+    n=$(cat "$TOP"/portpicker.h "$TOP"/include/*.h "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] \
+        "$TOP"/applets/*.c "$TOP"/portpicker.c | grep -c "not starting with a digit")
+    [ "$n" -eq 1 ]
+}
+
+# default MACRO: its value in include/portpicker_defaults.h.
+default() { sed -nE "s/^#define $1 \"?([^\"]*)\"?\$/\\1/p" "$TOP/include/portpicker_defaults.h"; }
+
+@test "the defaults are defined once, in include/portpicker_defaults.h, and --help and the man page say them" {
+    lo=$(default PORTPICKER_DEFAULT_POOL_LO) hi=$(default PORTPICKER_DEFAULT_POOL_HI)
+    addr=$(default PORTPICKER_DEFAULT_ADDRESS) timeout=$(default PORTPICKER_DEFAULT_TIMEOUT_S)
+    idle=$(default PORTPICKER_IDLE_TIMEOUT_S)
+    [ -n "$lo" ] && [ -n "$hi" ] && [ -n "$addr" ] && [ -n "$timeout" ] && [ -n "$idle" ]
+    # no other file of the code types one
+    ! cat "$TOP"/portpicker.[ch] "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c \
+        "$TOP"/include/portpicker_client.h "$TOP"/include/portpicker_proto.h |
+        grep -nE "$lo-|$hi|$addr|timeout = [0-9]|TIMEOUT_MS +[0-9]"
+    grep -q '#include "portpicker_defaults.h"' "$TOP/include/portpicker_client.h"
+    pp pick --help | grep -qF "(default $lo-$hi)"
+    for applet in $(built_applets pick check release run); do
+        pp "$applet" --help | grep -qF "give up on the server after SECONDS (default $timeout)"
+    done
+    if has_linux_mechanism serve; then
+        pp serve --help | grep -qF "(default $lo-$hi)"
+        pp serve --help | grep -qF "(default $addr)"
+        pp serve --help | grep -qxF "A connection that sends no request within $idle s is closed."
+    fi
+    man=$(sed 's/\\-/-/g; s/\\f[BIR]//g' "$TOP/portpicker.1" | tr '\n' ' ')
+    [[ "$man" == *"range is $lo-$hi;"* ]]
+    [[ "$man" == *"repeatable (default $lo-$hi)"* ]]
+    [[ "$man" == *"(default $addr)"* ]]
+    [[ "$man" == *"within $idle seconds is closed"* ]]
+    [ "$(grep -oF "(default $timeout)" <<<"$man" | wc -l)" -eq 4 ]
+    grep -qF "default range is \`$lo-$hi\`" "$TOP/README.md"
+}
+
+@test "the error words of the wire are defined once, the C client's included, and docs/protocol.md lists exactly them" {
+    words=$(sed -nE 's/^ +X\([A-Z_]+, "([a-z-]+)"\).*/\1/p' "$TOP/include/portpicker_proto.h")
+    [ "$(wc -l <<<"$words")" -ge 10 ]
+    diff <(echo "$words") <(sed -nE 's/^\| `([a-z-]+)` \| .*/\1/p' "$TOP/docs/protocol.md")
+    for w in $words; do
+        n=$(cat "$TOP"/portpicker.[ch] "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c \
+            "$TOP"/include/*.h | grep -c "\"$w[ \"]")
+        [ "$n" -eq 1 ] || { echo "\"$w\" typed $n times"; return 1; }
+    done
+}
+
+# words WORD...: the words sorted, on one line, without help, version and options.
+words() { printf '%s\n' "$@" | grep -vxE -e '-.*' -e 'help|version' | sort | xargs; }
+
+@test "the bash, zsh and fish completions offer exactly the applets of portpicker.c's table" {
+    applets=$(words $(table_applets))
+    [[ " $applets " == *" run "* ]]
+    source "$TOP/completions/portpicker.bash"
+    COMP_WORDS=(portpicker ""); COMP_CWORD=1; _portpicker
+    [ "$(words "${COMPREPLY[@]}")" = "$applets" ]
+    COMP_WORDS=(portpicker help ""); COMP_CWORD=2; _portpicker
+    [ "$(words "${COMPREPLY[@]}")" = "$applets" ]
+    for a in $applets; do
+        [ -n "$(_portpicker_options "$a")" ] || { echo "bash: no options for $a"; return 1; }
+    done
+    z=$TOP/completions/_portpicker
+    for n in 1 2; do
+        [ "$(words $(sed -nE 's/.*_values applet ([a-z ]+).*/\1/p' "$z" | sed -n ${n}p))" = "$applets" ]
+    done
+    [ "$(words $(sed -nE 's/^_portpicker_([a-z]+)\(\) \{$/\1/p' "$z"))" = "$applets" ]
+    [ "$(words $(sed -nE 's/^#   for a in ([a-z ]+); do$/\1/p' "$z"))" = "$applets" ]
+    # and the man page gives the same advice
+    [ "$(words $(sed -nE 's/^for a in ([a-z ]+); do$/\1/p' "$TOP/portpicker.1"))" = "$applets" ]
+    command -v fish >/dev/null || skip "fish is not installed"
+    f=$TOP/completions/portpicker.fish
+    [ "$(words $(fish --no-config -c "source '$f'; complete -C 'portpicker '" | cut -f1))" = "$applets" ]
+    [ "$(words $(fish --no-config -c "source '$f'; complete -C 'portpicker help '" | cut -f1))" = "$applets" ]
 }

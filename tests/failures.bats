@@ -354,3 +354,14 @@ print(data.count(b"\n"))
     [ "$(counter leases-held)" -eq 1000 ]
     [ "$(leases_of "$OWNER")" -eq 1000 ]
 }
+
+@test "a write the state file refuses shows in the metrics as a journal write error and a server-error refusal" {
+    start_owner
+    start_faulty -P "$STATE" -e inject=write:error=ENOSPC:when=1 -- \
+        --pool 21890-21899 --state "$STATE"
+    run -12 pp pick -s "$ADDR" -n 2 "$OWNER"
+    run -0 pp check --metrics -s "$ADDR"
+    grep -qx 'portpicker_journal_write_errors_total 1' <<<"$output"
+    grep -qx 'portpicker_refusals_total{dialect="v1",reason="server-error"} 1' <<<"$output"
+    grep -qx 'portpicker_journal_appends_total 0' <<<"$output"
+}

@@ -33,6 +33,12 @@ needs_fallback() {
         skip "tests the portable fallback for $1, which this Linux build does not use"
 }
 
+# The applets of portpicker.c's table, as portpicker --help lists them, one
+# a line.
+table_applets() {
+    pp --help | awk '/Applets:$/ { on = 1; next } /^$/ { on = 0 } on { print $1 }'
+}
+
 # built_applets APPLET...: those of the applets the build has (no serve off
 # Linux).
 built_applets() {

@@ -49,6 +49,7 @@ foreign_intact() {
         cat <<FILES
 /usr/local/bin/portpicker
 /usr/local/include/portpicker_client.h
+/usr/local/include/portpicker_defaults.h
 /usr/local/include/portpicker_proto.h
 $units/portpicker.service
 $units/portpicker.socket
@@ -132,8 +133,11 @@ FILES
     [ "$(grep -c '^skipped .*/bin/pick: not our link' <<<"$output")" -eq 1 ]
     [ "$(grep -c '^skipped .*/bin/serve: not our link' <<<"$output")" -eq 1 ]
     foreign_intact
-    [ "$(readlink "$BIN/check")" = portpicker ]
-    [ "$(readlink "$BIN/release")" = portpicker ]
+    # every applet of the table but the two foreign names, run included
+    for applet in $(table_applets); do
+        [ "$applet" = pick ] || [ "$applet" = serve ] || [ "$(readlink "$BIN/$applet")" = portpicker ] ||
+            { echo "no link for $applet"; return 1; }
+    done
     run "$BIN/check" --help
     [[ "$output" == "usage: portpicker check"* ]]
     # The completions follow the links that were made, and only those: a
@@ -211,7 +215,7 @@ SH
     run env PATH="$BIN:$PATH" fish --no-config -c \
         "set fish_complete_path $ROOT/usr/local/share/fish/vendor_completions.d; complete -C 'check --li'; complete -C 'portpicker check --js'"
     [ "${lines[0]}" = "--listening"$'\t'"is something accepting TCP connections?" ]
-    [ "${lines[1]}" = "--json"$'\t'"with --leases: JSON" ]
+    [ "${lines[1]}" = "--json"$'\t'"with --leases or --server-up: JSON" ]
 }
 
 @test "fish finds the completion under PREFIX/share only with XDG_DATA_DIRS naming it, as the README says" {

@@ -24,11 +24,11 @@ import subprocess
 
 
 def documented_exits(binary):
-    """The exit codes `serve --help` documents, from its `Exit:` paragraph."""
+    """The exit codes `serve --help` lists, under its "Exit codes" heading."""
     text = subprocess.run([binary, "serve", "--help"], capture_output=True,
                           text=True).stdout
-    tail = text[text.index("Exit:"):]
-    return {int(c) for c in re.findall(r"(?:^|[:,]\s*)(\d+) ", tail, re.M)}
+    tail = text[text.index("\nExit codes"):]
+    return {int(c) for c in re.findall(r"^ +(\d+)  ", tail, re.M)}
 
 
 def parse_listing(lines):
