@@ -360,7 +360,7 @@ proto_MAXLEN := 8192
 journal_SRCS := serve/journal.c lib/proto.c lib/msg.c
 journal_CORPUS := fuzz/journal-corpus
 journal_MAXLEN := 4096
-ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/msg.c \
+ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/fdclose.c lib/msg.c \
                lib/kernel_ports_linux.c
 ranges_CORPUS := fuzz/ranges-corpus
 ranges_MAXLEN := 4096

@@ -167,10 +167,7 @@ static int bind_port(enum kind kind, unsigned port, bool leased)
         bind(fd, (struct sockaddr *)&sa, len) < 0 ||
         (type == SOCK_STREAM && listen(fd, TT.backlog) < 0) ||
         (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
+        return close_keep_errno(fd);
     }
     return fd;
 }

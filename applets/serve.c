@@ -2,7 +2,9 @@
 /* serve.c: the port server, wire-compatible with python_portpicker's
  * portserver.py. The daemon itself lives in serve/. */
 #include "applets/applets.h"
-#include "serve/server.h"
+#include "portpicker.h"
+#include "serve/log.h"
+#include "serve/run.h"
 
 static const char usage[] =
 "usage: portpicker serve [OPTIONS]\n"

@@ -122,8 +122,8 @@ static void parse_line(const char *data, size_t len)
         CHECK(memchr(why, '\0', sizeof(why)) && why[0] && why[0] != 'X');
     } else {
         char *pristine = copy_of(data, len);
-        CHECK(proto_is_v1(data, len) || len <= PROTO_LEGACY_MAX);
-        CHECK(!proto_is_v1(data, len) || len <= PROTO_REQUEST_MAX);
+        CHECK(proto_is_versioned(data, len) || len <= PROTO_LEGACY_MAX);
+        CHECK(!proto_is_versioned(data, len) || len <= PROTO_REQUEST_MAX);
         check_parsed(&r, r.legacy ? pristine : line, len);
         check_round_trip(&r);
         free(pristine);

@@ -152,8 +152,8 @@ enum ask_result ask_server(const char *address, const char *request,
         stage = 2;
         r = read_all(fd, reply, replylen - 1, &got, deadline);
     }
+    close_keep_errno(fd);
     int saved = errno;
-    close(fd);
     reply[got] = '\0';
     if (r == ASK_TIMEOUT)
         snprintf(err, errlen, "no answer from the port server at %s within %g s "

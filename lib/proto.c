@@ -35,7 +35,7 @@ const char *proto_verb_name(enum proto_verb verb)
     return verb <= VERB_METRICS ? verbs[verb] : "unknown";
 }
 
-bool proto_is_v1(const char *buf, size_t len)
+bool proto_is_versioned(const char *buf, size_t len)
 {
     return len > 0 && buf[0] == 'v';
 }
@@ -43,7 +43,7 @@ bool proto_is_v1(const char *buf, size_t len)
 enum proto_frame proto_frame(const char *buf, size_t len, bool done,
                              size_t *line_len, const char **why)
 {
-    bool v1 = proto_is_v1(buf, len);
+    bool v1 = proto_is_versioned(buf, len);
     const char *nl = memchr(buf, '\n', len);
     size_t end = nl ? (size_t)(nl - buf) : len;
     if (!v1 && len > PROTO_LEGACY_MAX) {
@@ -255,10 +255,10 @@ static enum proto_status parse_v1(char *line, struct request *r, char *why,
 enum proto_status proto_parse(char *line, size_t len, struct request *r,
                               char *why, size_t whylen)
 {
-    if (!proto_is_v1(line, len) && len > PROTO_LEGACY_MAX)
+    if (!proto_is_versioned(line, len) && len > PROTO_LEGACY_MAX)
         return bad(why, whylen, "longer than " PROTO_STR(PROTO_LEGACY_MAX)
                    " bytes (PROTO_LEGACY_MAX)");
-    if (!proto_is_v1(line, len))
+    if (!proto_is_versioned(line, len))
         return parse_legacy(line, len, r, why, whylen);
     if (len > PROTO_REQUEST_MAX || strlen(line) != len)
         return bad(why, whylen, "not one v1 request line");

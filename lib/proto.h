@@ -43,8 +43,10 @@ struct request {
 
 enum proto_frame { FRAME_MORE, FRAME_LINE, FRAME_BAD };
 
-/* Is what a client sent so far a v1 request (else legacy)? */
-bool proto_is_v1(const char *buf, size_t len);
+/* Does what a client sent so far name a protocol version ("v1 ...", or a
+ * later "vN" a server refuses as unsupported), rather than a legacy bare
+ * pid? */
+bool proto_is_versioned(const char *buf, size_t len);
 
 /* Frame the len bytes a client has sent: a request ends at its first
  * newline, or with done (EOF or timeout) at the end. FRAME_LINE: the line

@@ -19,10 +19,7 @@ ssize_t read_small_file(const char *path, char *buf, size_t len)
         if (n < 0 && errno == EINTR)
             continue;
         if (n < 0) {
-            int saved = errno;
-            close(fd);
-            errno = saved;
-            return -1;
+            return close_keep_errno(fd);
         }
         if (n == 0)
             break;

@@ -24,10 +24,7 @@ int socket_cloexec(int family, int type, bool nonblock)
         return -1;
     if (fd_set_flag(fd, F_GETFD, F_SETFD, FD_CLOEXEC) < 0 ||
         (nonblock && fd_set_flag(fd, F_GETFL, F_SETFL, O_NONBLOCK) < 0)) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
+        return close_keep_errno(fd);
     }
     return fd;
 }

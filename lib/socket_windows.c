@@ -24,10 +24,7 @@ int socket_cloexec(int family, int type, bool nonblock)
     if (((family == AF_INET || family == AF_INET6) &&
          setsockopt(fd, SOL_SOCKET, SO_EXCLUSIVEADDRUSE, &one, sizeof(one)) < 0) ||
         (nonblock && win_set_nonblock(fd) < 0)) {
-        int saved = errno;
-        close(fd);
-        errno = saved;
-        return -1;
+        return close_keep_errno(fd);
     }
     return fd;
 }

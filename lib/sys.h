@@ -69,4 +69,8 @@ int cloexec_below_limit(int low);
 /* A uniformly distributed number in [0, bound), bound > 0. */
 uint32_t random_below(uint32_t bound);
 
+/* Close fd on a failure path, keeping errno as the failure left it.
+ * Returns -1, for `return close_keep_errno(fd);`. */
+int close_keep_errno(int fd);
+
 #endif

@@ -4,39 +4,16 @@
  * lib/proto.h's formatters; client.c frames, parses, sends and closes.
  * Every refusal, whatever found it, is counted and logged here, in
  * refuse(), and nowhere else. */
-#include "serve/owner.h"
+#include "serve/answer.h"
+#include "serve/grant.h"
+#include "serve/log.h"
 #include "serve/server.h"
+#include "serve/server_metrics.h"
 
-#include <stdarg.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-/* Make room for one more line; false (out->failed) when out of memory. */
-static bool reserve(struct reply *out)
-{
-    if (out->failed)
-        return false;
-    if (out->cap - out->len >= REPLY_ROOM)
-        return true;
-    size_t cap = out->cap ? out->cap * 2 : REPLY_ROOM;
-    while (cap - out->len < REPLY_ROOM)
-        cap *= 2;
-    char *text = realloc(out->heap ? out->text : NULL, cap);
-    if (!text) {
-        out->failed = true;
-        return false;
-    }
-    if (!out->heap && out->len)
-        memcpy(text, out->text, out->len);
-    out->text = text;
-    out->cap = cap;
-    out->heap = true;
-    return true;
-}
+#include "portpicker.h"
 
 /* Account for a formatter's result (-1: it did not fit, which REPLY_ROOM
- * rules out; treated as a failed reply rather than trusted). */
+ * rules out; taken as a failed reply rather than trusted). */
 static void wrote(struct reply *out, int n)
 {
     if (n < 0)
@@ -45,51 +22,41 @@ static void wrote(struct reply *out, int n)
         out->len += (size_t)n;
 }
 
-#define ROOM(out) ((out)->text + (out)->len), ((out)->cap - (out)->len)
-
-void reply_refuse(struct reply *out, enum proto_err code, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(out->why, sizeof(out->why), fmt, ap);
-    va_end(ap);
-    out->refused = true;
-    out->code = code;
-}
+#define ROOM(out) ((out)->text + (out)->len), (sizeof((out)->text) - (out)->len)
 
 /* The one place a refusal is counted and logged; a v1 refusal says why in
  * an err line, a legacy one is a close without a word (portserver.py). */
-static void refuse(struct server *s, const struct client *c, struct reply *out)
+static void refuse(struct server *s, const struct caller *c, struct reply *out)
 {
-    bool bad = refusal_is_bad_request(out->code);
-    s->stats.refused[out->legacy ? DIALECT_LEGACY : DIALECT_V1][out->code]++;
+    const struct refusal *r = &out->refusal;
+    bool bad = refusal_is_bad_request(r->code);
+    s->stats.refused[out->mute ? DIALECT_LEGACY : DIALECT_V1][r->code]++;
     slog(LOG_INFO, "%s from pid %d (uid %u): %s", bad ? "bad request" : "denied",
-         (int)c->peer_pid, (unsigned)c->uid, out->why);
+         (int)c->pid, (unsigned)c->uid, r->why);
     out->len = 0;
-    if (!out->legacy && reserve(out))
-        wrote(out, proto_format_err(ROOM(out), out->code, out->why));
+    if (!out->mute)
+        wrote(out, proto_format_err(ROOM(out), r->code, r->why));
 }
 
-static void pick(struct server *s, const struct client *c,
+static void pick(struct server *s, const struct caller *c,
                  const struct request *r, struct reply *out)
 {
-    enum proto_err code;
-    if (!server_grant_n(s, c, r->pid, r->count, r->nnames ? r->names : NULL,
-                        r->prefer, r->nprefer, out->ports, &code)) {
-        if (s->pid_wait)
-            out->wait = true;
-        else
-            reply_refuse(out, code, "%s", s->why);
+    switch (grant(s, c, r, out->ports, &out->refusal)) {
+    case WAIT:
+        out->wait = true;
+        return;
+    case REFUSED:
+        return;
+    case GRANTED:
+        out->nports = r->count;
+        s->stats.grants[r->legacy ? DIALECT_LEGACY : DIALECT_V1]++;
+        wrote(out, proto_format_ports(ROOM(out), r->legacy, out->ports, r->count));
         return;
     }
-    out->nports = r->count;
-    s->stats.grants[r->legacy ? DIALECT_LEGACY : DIALECT_V1]++;
-    if (reserve(out))
-        wrote(out, proto_format_ports(ROOM(out), r->legacy, out->ports, r->count));
 }
 
 /* Every port must be leased, to c's uid unless c is root: else nothing. */
-static void release(struct server *s, const struct client *c,
+static void release(struct server *s, const struct caller *c,
                     const struct request *r, struct reply *out)
 {
     const struct leases *ls = &s->leases;
@@ -97,127 +64,90 @@ static void release(struct server *s, const struct client *c,
         unsigned port = r->ports[i];
         const struct lease *l = leases_lease(ls, port);
         if (!l) {
-            reply_refuse(out, ERR_NOT_LEASED, "port %u is not leased", port);
+            deny(&out->refusal, ERR_NOT_LEASED, "port %u is not leased", port);
             return;
         }
         if (c->uid != 0 && l->uid != c->uid) {
-            reply_refuse(out, ERR_NOT_OWNER, "port %u is leased by another "
-                         "user (uid %u)", port, (unsigned)l->uid);
+            deny(&out->refusal, ERR_NOT_OWNER, "port %u is leased by another "
+                 "user (uid %u)", port, (unsigned)l->uid);
             return;
         }
     }
     for (unsigned i = 0; i < r->count; i++) {
         /* A port named twice in one request is released once. */
         if (leases_lease(ls, r->ports[i]))
-            server_release(s, r->ports[i]);
+            grant_release(s, r->ports[i]);
     }
     slog(LOG_INFO, "%u ports released by pid %d (uid %u)", r->count,
-         (int)c->peer_pid, (unsigned)c->uid);
-    if (reserve(out))
-        wrote(out, proto_format_ok(ROOM(out)));
+         (int)c->pid, (unsigned)c->uid);
+    wrote(out, proto_format_ok(ROOM(out)));
 }
 
 static void status(struct server *s, struct reply *out)
 {
     char pool[256];
-    const struct leases *ls = &s->leases;
+    struct lease_counts n = leases_counts(&s->leases);
     portset_format(&s->opts->pool, pool, sizeof(pool));
     struct status_line st = {
-        .version = PORTPICKER_VERSION, .pool = pool, .managed = ls->npool,
-        .free = ls->free.len, .leased = ls->nleases, .owners = ls->nowners,
+        .version = PORTPICKER_VERSION, .pool = pool, .managed = n.pool,
+        .free = n.free, .leased = n.leased, .owners = n.owners,
     };
-    if (reserve(out))
-        wrote(out, proto_format_status(ROOM(out), &st));
+    wrote(out, proto_format_status(ROOM(out), &st));
 }
 
 /* "ok", then the metrics text: at most METRICS_TEXT_MAX bytes, which fit
  * REPLY_ROOM and, should the socket take only a part, the client's buffer. */
 static void metrics(struct server *s, struct reply *out)
 {
-    if (reserve(out))
-        wrote(out, proto_format_ok(ROOM(out)));
+    wrote(out, proto_format_ok(ROOM(out)));
     if (!out->failed)
         wrote(out, server_metrics_format(s, ROOM(out)));
 }
 
 /* Only the head: the lines are written as the client reads them
- * (answer_leases_more), so a client that never reads costs no more than
- * one that does. */
+ * (serve/listing.c), so a client that never reads costs no more than one
+ * that does. */
 static void leases(struct server *s, struct reply *out)
 {
     out->leases = true;
-    out->count = s->leases.nleases;
-    if (reserve(out))
-        wrote(out, proto_format_count(ROOM(out), out->count));
+    out->count = leases_counts(&s->leases).leased;
+    wrote(out, proto_format_count(ROOM(out), out->count));
 }
 
-/* o's command line, read from /proc once per process (s->cmds). */
-static const char *cmdline_of(struct server *s, const struct owner *o)
-{
-    struct cmd_entry *e = &s->cmds[(uint32_t)o->pid % CMD_CACHE];
-    if (e->pid != o->pid || e->start != o->start) {
-        proc_cmdline(o->pid, e->cmd, sizeof(e->cmd));
-        e->pid = o->pid;
-        e->start = o->start;
-    }
-    return e->cmd;
-}
-
-size_t answer_leases_more(struct server *s, struct client *c)
-{
-    const struct leases *ls = &s->leases;
-    uint32_t now = (uint32_t)(monotonic_ms() / 1000);
-    size_t len = 0;
-    while (c->lines_left && sizeof(c->buf) - len >= PROTO_LEASE_LINE_MAX) {
-        unsigned port = leases_next_leased(ls, c->cursor);
-        if (!port) {
-            /* Fewer than COUNT: some ended meanwhile. An empty line says
-             * the listing is whole, so a client tells it from one cut
-             * short (docs/protocol.md). */
-            c->buf[len++] = '\n';
-            c->lines_left = 0;
-            break;
-        }
-        const struct lease *l = leases_lease(ls, port);
-        const struct owner *o = leases_owner_of(ls, port);
-        /* A lease's command line (which may hold a password) goes to its
-         * uid and root; others get the port, uid and pid. */
-        bool shown = c->uid == 0 || c->uid == l->uid;
-        struct lease_line line = {
-            .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
-            .age = now - l->since, .names = leases_name_of(ls, port),
-            .cmd = shown ? cmdline_of(s, o) : "",
-        };
-        int n = proto_format_lease(c->buf + len, sizeof(c->buf) - len, &line);
-        if (n < 0)
-            break;
-        len += (size_t)n;
-        c->cursor = port;
-        c->lines_left--;
-    }
-    return len;
-}
-
-static void dispatch(struct server *s, const struct client *c,
+/* No default: -Wswitch names a verb added to lib/proto.h and not here. */
+static void dispatch(struct server *s, const struct caller *c,
                      const struct request *r, struct reply *out)
 {
-    if (r->verb == VERB_PICK)
+    switch (r->verb) {
+    case VERB_PICK:
         pick(s, c, r, out);
-    else if (r->verb == VERB_RELEASE)
+        return;
+    case VERB_RELEASE:
         release(s, c, r, out);
-    else if (r->verb == VERB_STATUS)
+        return;
+    case VERB_STATUS:
         status(s, out);
-    else if (r->verb == VERB_METRICS)
-        metrics(s, out);
-    else
+        return;
+    case VERB_LEASES:
         leases(s, out);
+        return;
+    case VERB_METRICS:
+        metrics(s, out);
+        return;
+    }
 }
 
-void answer(struct server *s, const struct client *c, const struct request *r,
+void answer(struct server *s, const struct caller *c, const struct request *r,
             struct reply *out)
 {
-    if (!out->refused)
+    if (!out->refusal.refused)
         dispatch(s, c, r, out);
-    if (out->refused)
+    if (out->refusal.refused)
         refuse(s, c, out);
+}
+
+void answer_undo(struct server *s, const struct reply *out)
+{
+    for (unsigned i = 0; i < out->nports; i++)
+        grant_undo(s, out->ports[i]);
 }

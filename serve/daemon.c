@@ -11,9 +11,13 @@
  * follows a link it did not make: files are created exclusively with
  * O_NOFOLLOW, and a socket gets its mode from the umask at bind(2), never
  * from a chmod by path that a swapped-in link would redirect. */
-#include "portpicker.h"
+#include "lib/args.h"
+#include "lib/client.h"
+#include "lib/msg.h"
+#include "lib/sys.h"
 #include "serve/daemon.h"
 #include "serve/log.h"
+#include "serve/notes.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -27,14 +31,6 @@
 #include <sys/stat.h>
 #include <sys/un.h>
 #include <unistd.h>
-
-static int close_keep_errno(int fd)
-{
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return -1;
-}
 
 /* Does a server accept connections at sun? 1 yes, 0 no (ECONNREFUSED: a
  * socket file nobody listens on), -1 with errno on another failure. */
@@ -68,7 +64,8 @@ static int fail(char *err, size_t errlen, const char *path, const char *what,
  * it was removed, or -1 with a message and errno (EADDRINUSE: a live
  * server answers). */
 static int remove_stale(const char *path, const struct sockaddr_un *sun,
-                        socklen_t len, char *err, size_t errlen)
+                        socklen_t len, struct notes *ns, char *err,
+                        size_t errlen)
 {
     struct stat st;
     int live = answers(sun, len);
@@ -84,7 +81,7 @@ static int remove_stale(const char *path, const struct sockaddr_un *sun,
     }
     if (unlink(path) < 0)
         return fail(err, errlen, path, "cannot remove stale socket", true);
-    slog(LOG_INFO, "%s: replaced a stale socket", path);
+    note(ns, LOG_INFO, "%s: replaced a stale socket", path);
     return 0;
 }
 
@@ -103,7 +100,8 @@ static int bind_mode(int fd, const struct sockaddr_un *sun, socklen_t len, int m
     return rc;
 }
 
-int listen_unix(const char *addr, int mode, char *err, size_t errlen)
+int listen_unix(const char *addr, int mode, struct notes *ns, char *err,
+                size_t errlen)
 {
     struct sockaddr_un sun;
     socklen_t len = unix_address(addr, &sun, err, errlen);
@@ -117,7 +115,7 @@ int listen_unix(const char *addr, int mode, char *err, size_t errlen)
     bool path = addr[0] != '@';
     int bound = bind_mode(fd, &sun, len, path ? mode : -1);
     if (bound < 0 && errno == EADDRINUSE && path) {
-        if (remove_stale(addr, &sun, len, err, errlen) < 0)
+        if (remove_stale(addr, &sun, len, ns, err, errlen) < 0)
             return close_keep_errno(fd);
         bound = bind_mode(fd, &sun, len, mode);
     }
@@ -137,7 +135,7 @@ int listen_unix(const char *addr, int mode, char *err, size_t errlen)
     return fd;
 }
 
-int listen_activated(int *fd_out, char *err, size_t errlen)
+int listen_activated(int *fd_out, struct notes *ns, char *err, size_t errlen)
 {
     const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
     unsigned long for_pid, nfds;
@@ -156,7 +154,7 @@ int listen_activated(int *fd_out, char *err, size_t errlen)
     if (nfds == 0)
         return 0;
     if (nfds > 1)
-        slog(LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
+        note(ns, LOG_WARN, "LISTEN_FDS=%s: only the first socket (fd 3) is used",
              fds);
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
@@ -201,7 +199,7 @@ int sd_notify_state(const char *state)
     return 0;
 }
 
-int file_create(const char *path, int flags, mode_t mode)
+int file_create(const char *path, int flags, mode_t mode, struct notes *ns)
 {
     flags |= O_CREAT | O_EXCL | O_NOFOLLOW;
     int fd = open(path, flags, mode);
@@ -209,7 +207,7 @@ int file_create(const char *path, int flags, mode_t mode)
         return fd;
     struct stat st;
     if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode))
-        slog(LOG_WARN, "%s: a symbolic link was there: removed, not followed",
+        note(ns, LOG_WARN, "%s: a symbolic link was there: removed, not followed",
              path);
     if (unlink(path) < 0 && errno != ENOENT)
         return -1;
@@ -232,14 +230,15 @@ int write_all(int fd, const char *buf, size_t len)
     return 0;
 }
 
-int file_replace(const char *path, const char *text, size_t len)
+int file_replace(const char *path, const char *text, size_t len,
+                 struct notes *ns)
 {
     char tmp[4096];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
         errno = ENAMETOOLONG;
         return -1;
     }
-    int fd = file_create(tmp, O_WRONLY | O_CLOEXEC, 0644);
+    int fd = file_create(tmp, O_WRONLY | O_CLOEXEC, 0644, ns);
     if (fd < 0)
         return -1;
     /* 0644 whatever the umask (the unit's is 0077): node_exporter runs as
@@ -256,11 +255,11 @@ int file_replace(const char *path, const char *text, size_t len)
     return -1;
 }
 
-int pidfile_write(const char *path)
+int pidfile_write(const char *path, struct notes *ns)
 {
     char line[32];
     int len = snprintf(line, sizeof(line), "%d\n", (int)getpid());
-    int fd = file_create(path, O_WRONLY | O_CLOEXEC, 0644);
+    int fd = file_create(path, O_WRONLY | O_CLOEXEC, 0644, ns);
     if (fd < 0)
         return -1;
     ssize_t n = write(fd, line, (size_t)len);

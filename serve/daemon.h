@@ -7,16 +7,20 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+struct notes;
+
 /* Listen on addr: "@name" (abstract) or a path. A path held by a dead
- * server's socket is replaced. Returns the fd, or -1 with errno set
- * (EADDRINUSE: a live server answers there) and a message in err. */
-int listen_unix(const char *addr, int mode, char *err, size_t errlen);
+ * server's socket is replaced (a line in ns says so). Returns the fd, or
+ * -1 with errno set (EADDRINUSE: a live server answers there) and a
+ * message in err. */
+int listen_unix(const char *addr, int mode, struct notes *ns, char *err,
+                size_t errlen);
 
 /* The socket systemd passed (LISTEN_PID/LISTEN_FDS, fd 3), made
  * non-blocking, into *fd (-1 when not socket-activated). Returns 0, or -1
  * with errno set and a message in err when fd 3 is not a listening AF_UNIX
  * stream socket. */
-int listen_activated(int *fd, char *err, size_t errlen);
+int listen_activated(int *fd, struct notes *ns, char *err, size_t errlen);
 
 /* Tell systemd (NOTIFY_SOCKET) state such as "READY=1"; nothing without
  * NOTIFY_SOCKET. Returns 0, or -1 with errno set. */
@@ -24,9 +28,9 @@ int sd_notify_state(const char *state);
 
 /* Create path for writing (open flags plus O_CREAT | O_EXCL | O_NOFOLLOW),
  * never through a link: whatever is at path (a stale file, a symbolic link
- * planted by another user) is removed, not followed, and a second try made.
- * Returns the fd, or -1 with errno set. */
-int file_create(const char *path, int flags, mode_t mode);
+ * planted by another user: a line in ns says so) is removed, not
+ * followed, and a second try made. Returns the fd, or -1 with errno set. */
+int file_create(const char *path, int flags, mode_t mode, struct notes *ns);
 
 /* Write all len bytes of buf to fd, resuming after EINTR and short
  * writes. Returns 0, or -1 with errno set. */
@@ -36,10 +40,11 @@ int write_all(int fd, const char *buf, size_t len);
  * (file_create, mode 0644 whatever the umask), then renamed over path, so a
  * reader sees the old file or the new one, never a part. Returns 0, or -1
  * with errno set (path.tmp removed, path as it was). */
-int file_replace(const char *path, const char *text, size_t len);
+int file_replace(const char *path, const char *text, size_t len,
+                 struct notes *ns);
 
 /* Write our pid to path (file_create). Returns 0, or -1 with errno set. */
-int pidfile_write(const char *path);
+int pidfile_write(const char *path, struct notes *ns);
 
 /* Block SIGTERM, SIGINT and SIGUSR1 and return a signalfd for them;
  * SIGPIPE is ignored. Returns -1 with errno set on failure. */

@@ -1,119 +1,25 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* leases.c: the pool, its free queue, the lease table and the owners.
+/* leases.c: the lease table: a state byte and a 12-byte lease a pool
+ * port, each owner's leases linked through it, names and per-uid counts.
  *
  * Everything is sized once from the pool and indexed by a port's position
- * in it: a state byte and a 12-byte lease a pool port, three rings of ports
- * and one owner slot per pool port (and one spare), since an owner holds at
- * least one lease between requests. No malloc per lease. The tables are
- * mapped zeroed (all free, no owner) and the kernel backs a page only when
- * it is first written: an idle server holds its free queue and little else,
- * and owner slots are handed out from a high-water mark.
- * Taking a port pops the head of the free queue; a released port joins the
- * tail, so it rests as long as possible before reuse. A preferred port is
- * taken from where it sits, found by the free queue's index by position. */
+ * in it; no malloc per lease. The tables are mapped zeroed (all free, no
+ * owner) and the kernel backs a page only when it is first written: an
+ * idle server holds its free queue and little else. The queues of ports
+ * not leased are pool.c's, the owner records owner_slots.c's. */
+#include "lib/sys.h"
 #include "serve/leases.h"
+#include "serve/owner_slots.h"
+#include "serve/pool.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
-static bool in_pool(const struct leases *ls, unsigned port)
-{
-    return portset_has(&ls->pool, port);
-}
-
-/* The position of pool port among the pool's ports, in O(1). */
-static size_t pos(const struct leases *ls, unsigned port)
-{
-    uint64_t word = ls->pool.bits[port / 64];
-    uint64_t below = word & ((UINT64_C(1) << (port % 64)) - 1);
-    return ls->below[port / 64] + (size_t)__builtin_popcountll(below);
-}
-
-/* Put port at index i of r, and note where (the free queue). */
-static void ring_set(const struct leases *ls, struct ring *r, size_t i,
-                     unsigned port)
-{
-    r->port[i] = (uint16_t)port;
-    if (r->at)
-        r->at[pos(ls, port)] = (uint16_t)i;
-}
-
-static void ring_push(const struct leases *ls, struct ring *r, unsigned port)
-{
-    ring_set(ls, r, (r->head + r->len++) % r->cap, port);
-}
-
-static void ring_push_head(const struct leases *ls, struct ring *r,
-                           unsigned port)
-{
-    r->head = (r->head + r->cap - 1) % r->cap;
-    ring_set(ls, r, r->head, port);
-    r->len++;
-}
-
-static unsigned ring_pop(struct ring *r)
-{
-    unsigned port = r->port[r->head];
-    r->head = (r->head + 1) % r->cap;
-    r->len--;
-    return port;
-}
-
-/* Is pool port queued in r (which has an at index)? */
-static bool ring_has(const struct leases *ls, const struct ring *r,
-                     unsigned port)
-{
-    size_t i = r->at[pos(ls, port)];
-    return i < r->cap && r->port[i] == port &&
-           (i + r->cap - r->head) % r->cap < r->len;
-}
-
-/* Take queued port out of r: the head's port moves into its place, so the
- * oldest free port only waits longer, and no port is reused sooner. */
-static void ring_remove(const struct leases *ls, struct ring *r, unsigned port)
-{
-    ring_set(ls, r, r->at[pos(ls, port)], r->port[r->head]);
-    ring_pop(r);
-}
-
-static struct owner *slot(const struct leases *ls, uint32_t entry)
-{
-    return &ls->owners[entry - 1];
-}
-
-static size_t pid_slot(const struct leases *ls, pid_t pid)
-{
-    return ((uint32_t)pid * 2654435761u) & ls->by_pid_mask;
-}
-
-/* The by_pid slot holding pid, or the empty slot where it would go. */
-static size_t pid_find(const struct leases *ls, pid_t pid)
-{
-    size_t i = pid_slot(ls, pid);
-    while (ls->by_pid[i] && slot(ls, ls->by_pid[i])->pid != pid)
-        i = (i + 1) & ls->by_pid_mask;
-    return i;
-}
-
-/* Remove slot i, shifting back the entries after it (no tombstones). */
-static void pid_remove(struct leases *ls, size_t i)
-{
-    size_t j = i;
-    ls->by_pid[i] = 0;
-    for (;;) {
-        j = (j + 1) & ls->by_pid_mask;
-        if (!ls->by_pid[j])
-            return;
-        size_t home = pid_slot(ls, slot(ls, ls->by_pid[j])->pid);
-        /* Move j back to i unless its home lies cyclically in (i, j]. */
-        if (i <= j ? (home <= i || home > j) : (home <= i && home > j)) {
-            ls->by_pid[i] = ls->by_pid[j];
-            ls->by_pid[j] = 0;
-            i = j;
-        }
-    }
-}
+struct uid_count {
+    uid_t uid;
+    uint32_t count;
+};
 
 static struct uid_count *uid_entry(const struct leases *ls, uid_t uid)
 {
@@ -180,15 +86,6 @@ int leases_init(struct leases *ls, const struct portset *set)
     return 0;
 }
 
-void leases_fill(struct leases *ls)
-{
-    size_t i = 0;
-    for (unsigned port = portset_next(&ls->pool, 0); port;
-         port = portset_next(&ls->pool, port), i++)
-        if (ls->state[i] == PORT_FREE)
-            ring_push(ls, &ls->free, port);
-}
-
 void leases_fini(struct leases *ls)
 {
     size_t n = ls->npool;
@@ -207,105 +104,15 @@ void leases_fini(struct leases *ls)
     memset(ls, 0, sizeof(*ls));
 }
 
-struct owner *leases_owner(struct leases *ls, pid_t pid)
-{
-    uint32_t entry = ls->by_pid[pid_find(ls, pid)];
-    return entry ? slot(ls, entry) : NULL;
-}
-
-struct owner *leases_owner_new(struct leases *ls, pid_t pid, uint64_t start)
-{
-    uint32_t entry = ls->owner_free;
-    if (entry)
-        ls->owner_free = slot(ls, entry)->next_free;
-    else if (ls->owners_used < ls->nslots)
-        entry = (uint32_t)++ls->owners_used;
-    else
-        return NULL;
-    struct owner *o = slot(ls, entry);
-    *o = (struct owner){.pid = pid, .pidfd = -1, .start = start,
-                        .ruid = OWNER_UID_UNKNOWN, .euid = OWNER_UID_UNKNOWN};
-    ls->by_pid[pid_find(ls, pid)] = entry;
-    ls->nowners++;
-    return o;
-}
-
-static void owner_release(struct leases *ls, struct owner *o)
-{
-    pid_remove(ls, pid_find(ls, o->pid));
-    *o = (struct owner){.pidfd = -1, .next_free = ls->owner_free};
-    ls->owner_free = (uint32_t)(o - ls->owners) + 1;
-    ls->nowners--;
-}
-
-/* The lease of pool port, and its state. */
+/* The lease of pool port. */
 static struct lease *lease_at(const struct leases *ls, unsigned port)
 {
-    return &ls->lease[pos(ls, port)];
-}
-
-static void set_state(struct leases *ls, unsigned port, enum port_state state)
-{
-    ls->state[pos(ls, port)] = (uint8_t)state;
-}
-
-static enum port_state state_of(const struct leases *ls, unsigned port)
-{
-    return in_pool(ls, port) ? ls->state[pos(ls, port)] : PORT_OUTSIDE;
-}
-
-/* Port was found bound: it joins the tail of the resting queue. */
-static void rest(struct leases *ls, unsigned port)
-{
-    set_state(ls, port, PORT_RESTING);
-    ring_push(ls, &ls->resting, port);
-}
-
-unsigned leases_take(struct leases *ls, unsigned budget, unsigned *checked)
-{
-    *checked = 0;
-    while (ls->free.len && *checked < budget) {
-        unsigned port = ring_pop(&ls->free);
-        char why[64];
-        ++*checked;
-        enum probe_result r = probe_port(&ls->probe, port, why, sizeof(why));
-        if (r == PROBE_FREE)
-            return port;
-        if (r == PROBE_ERROR) {
-            int saved = errno;
-            ring_push_head(ls, &ls->free, port);
-            errno = saved;
-            return 0;
-        }
-        rest(ls, port);
-    }
-    errno = 0;
-    return 0;
-}
-
-int leases_take_port(struct leases *ls, unsigned port)
-{
-    char why[64];
-    if (state_of(ls, port) != PORT_FREE || !ring_has(ls, &ls->free, port))
-        return 0;
-    enum probe_result r = probe_port(&ls->probe, port, why, sizeof(why));
-    if (r == PROBE_ERROR)
-        return -1;
-    ring_remove(ls, &ls->free, port);
-    if (r == PROBE_FREE)
-        return 1;
-    rest(ls, port);
-    return 0;
-}
-
-void leases_untake(struct leases *ls, unsigned port)
-{
-    ring_push_head(ls, &ls->free, port);
+    return &ls->lease[leases_pos(ls, port)];
 }
 
 void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid)
 {
-    set_state(ls, port, PORT_LEASED);
+    leases_set_state(ls, port, PORT_LEASED);
     *lease_at(ls, port) = (struct lease){
         .uid = uid, .since = (uint32_t)(monotonic_ms() / 1000),
         .owner = (uint16_t)(o - ls->owners), .next = o->first};
@@ -319,7 +126,7 @@ void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid)
  * state. */
 static void lease_end(struct leases *ls, unsigned port, enum port_state state)
 {
-    size_t i = pos(ls, port);
+    size_t i = leases_pos(ls, port);
     if (ls->name) {
         free(ls->name[i]);
         ls->name[i] = NULL;
@@ -333,7 +140,7 @@ int leases_name(struct leases *ls, unsigned port, const char *name)
 {
     if (!ls->name && !(ls->name = pages_alloc(ls->npool, sizeof(*ls->name))))
         return -1;
-    size_t i = pos(ls, port);
+    size_t i = leases_pos(ls, port);
     free(ls->name[i]);
     ls->name[i] = strdup(name);
     return ls->name[i] ? 0 : -1;
@@ -341,7 +148,8 @@ int leases_name(struct leases *ls, unsigned port, const char *name)
 
 const char *leases_name_of(const struct leases *ls, unsigned port)
 {
-    return ls->name && in_pool(ls, port) ? ls->name[pos(ls, port)] : NULL;
+    return ls->name && portset_has(&ls->pool, port) ? ls->name[leases_pos(ls, port)]
+                                                    : NULL;
 }
 
 /* End port's lease, unlinked from its owner, with the port's new state;
@@ -358,21 +166,21 @@ static int lease_unlink(struct leases *ls, unsigned port, enum port_state state)
     if (--o->nleases)
         return -1;
     int pidfd = o->pidfd;
-    owner_release(ls, o);
+    leases_owner_free(ls, o);
     return pidfd;
 }
 
 int leases_ungrant(struct leases *ls, unsigned port)
 {
     int pidfd = lease_unlink(ls, port, PORT_FREE);
-    ring_push_head(ls, &ls->free, port);
+    pool_untake(ls, port);
     return pidfd;
 }
 
 int leases_release(struct leases *ls, unsigned port)
 {
     int pidfd = lease_unlink(ls, port, PORT_DYING);
-    ring_push(ls, &ls->dying, port);
+    pool_dying(ls, port);
     return pidfd;
 }
 
@@ -382,51 +190,24 @@ size_t leases_owner_died(struct leases *ls, struct owner *o)
     for (unsigned port = o->first; port; n++) {
         unsigned next = lease_at(ls, port)->next;
         lease_end(ls, port, PORT_DYING);
-        ring_push(ls, &ls->dying, port);
+        pool_dying(ls, port);
         port = next;
     }
-    owner_release(ls, o);
+    leases_owner_free(ls, o);
     return n;
 }
 
-/* Probe port: free, it joins the tail of the free queue (true); bound, it
- * joins the tail of the resting queue (false). */
-static bool settle(struct leases *ls, unsigned port)
+struct lease_counts leases_counts(const struct leases *ls)
 {
-    char why[64];
-    if (probe_port(&ls->probe, port, why, sizeof(why)) != PROBE_FREE) {
-        rest(ls, port);
-        return false;
-    }
-    set_state(ls, port, PORT_FREE);
-    ring_push(ls, &ls->free, port);
-    return true;
-}
-
-size_t leases_settle(struct leases *ls, size_t budget, size_t *bound)
-{
-    size_t freed = 0;
-    *bound = 0;
-    for (; ls->dying.len && budget; budget--) {
-        if (settle(ls, ring_pop(&ls->dying)))
-            freed++;
-        else
-            ++*bound;
-    }
-    return freed;
-}
-
-size_t leases_retry(struct leases *ls, size_t budget)
-{
-    size_t freed = 0;
-    for (size_t n = ls->resting.len < budget ? ls->resting.len : budget; n; n--)
-        freed += settle(ls, ring_pop(&ls->resting));
-    return freed;
+    return (struct lease_counts){
+        .pool = ls->npool, .leased = ls->nleases, .owners = ls->nowners,
+        .free = ls->free.len, .resting = ls->resting.len, .dying = ls->dying.len,
+    };
 }
 
 const struct lease *leases_lease(const struct leases *ls, unsigned port)
 {
-    if (state_of(ls, port) != PORT_LEASED)
+    if (leases_state(ls, port) != PORT_LEASED)
         return NULL;
     return lease_at(ls, port);
 }
@@ -437,32 +218,12 @@ struct owner *leases_owner_of(const struct leases *ls, unsigned port)
     return l ? &ls->owners[l->owner] : NULL;
 }
 
-bool leases_is_free(const struct leases *ls, unsigned port)
-{
-    return state_of(ls, port) == PORT_FREE;
-}
-
 unsigned leases_next_leased(const struct leases *ls, unsigned port)
 {
     port = portset_next(&ls->pool, port);
-    for (size_t i = port ? pos(ls, port) : 0; port;
+    for (size_t i = port ? leases_pos(ls, port) : 0; port;
          port = portset_next(&ls->pool, port), i++)
         if (ls->state[i] == PORT_LEASED)
             return port;
     return 0;
-}
-
-struct owner *leases_next_owner(const struct leases *ls, const struct owner *o)
-{
-    size_t i = o ? (size_t)(o - ls->owners) + 1 : 0;
-    for (; ls->owners && i < ls->owners_used; i++)
-        if (ls->owners[i].pid)
-            return &ls->owners[i];
-    return NULL;
-}
-
-unsigned leases_next_of_owner(const struct leases *ls, const struct owner *o,
-                              unsigned port)
-{
-    return port ? lease_at(ls, port)->next : o->first;
 }

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* leases.h: the pool: free queue, lease table by port, owners
- * (serve/leases.c). Other files read the table only through the functions
- * below: the arrays are leases.c's to walk. */
+/* leases.h: the lease table, by a port's position in the pool (leases.c;
+ * owner_slots.h has the owners, pool.h the free, resting, dying queues).
+ * Only those three files walk the arrays: others use the functions below. */
 #ifndef SERVE_LEASES_H
 #define SERVE_LEASES_H
 
-#include "portpicker.h"
+#include "lib/ports.h"
+#include "lib/probe.h"
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
 
 enum port_state {
     PORT_FREE = 0,      /* in the free queue (0: a fresh table is all free) */
@@ -24,40 +28,18 @@ struct lease {
     uint16_t next;      /* next port of the same owner, 0 at the end */
 };
 
-#define OWNER_UID_UNKNOWN ((uid_t)-1)
+struct owner;         /* serve/owner_slots.h */
 
-struct owner {
-    uint64_t start;     /* /proc start time */
-    pid_t pid;          /* in our pid namespace; 0: slot unused */
-    int pidfd;          /* a pidfd in the loop, or (polled) an open /proc/PID;
-                         * -1: polled by its start time alone */
-    uid_t ruid, euid;   /* its uids, OWNER_UID_UNKNOWN until needed */
-    union {
-        uint32_t nleases;   /* in use */
-        uint32_t next_free; /* unused: 1 + the next unused slot, 0: none */
-    };
-    uint16_t first;     /* first leased port, 0 when none */
-    bool polled;        /* checked every POLL_MS, not by the loop */
-};
-
-/* FIFO of ports, capacity fixed at the pool size. */
+/* FIFO of ports, capacity fixed at the pool size (serve/pool.c). */
 struct ring {
     uint16_t *port;
     size_t cap, head, len;
     uint16_t *at;       /* the free queue's only: by pool position, its
-                         * index in port[] (stale once it left), so that a
-                         * given port is taken out in O(1) */
+                         * index in port[] (stale once it left) */
 };
 
-struct uid_count {
-    uid_t uid;
-    uint32_t count;
-};
-
-/* Every table is sized to the pool and indexed by a port's position in it
- * (its rank among the pool's ports), never by port: a small pool costs
- * little whatever its ports. Tables are mapped zeroed and touched only as
- * they are used. */
+/* Every table is sized to the pool, indexed by a port's position in it
+ * (its rank among the pool's ports), mapped zeroed, touched as used. */
 struct leases {
     struct portset pool;
     uint16_t below[(PORT_MAX + 1) / 64]; /* pool ports below each word of
@@ -67,101 +49,71 @@ struct leases {
     struct lease *lease;        /* by position */
     struct ring free, resting, dying;
     struct owner *owners;       /* nslots: one a pool port, and a spare */
-    size_t nslots;
-    size_t owners_used;         /* slots ever used: the rest is untouched */
+    size_t nslots, owners_used; /* slots ever used: the rest is untouched */
     uint32_t owner_free;        /* 1 + the first released slot, 0: none */
     uint32_t *by_pid;           /* open addressing: 1 + owner index, 0 empty */
     size_t by_pid_mask;
-    struct uid_count *uids;
-    size_t nuids;
-    size_t nleases, nowners;
+    struct uid_count *uids;     /* leases by uid (leases.c) */
+    size_t nuids, nleases, nowners;
     struct probe_opts probe;
     char **name;        /* by position, NULL until the first named lease */
 };
 
+/* The position of pool port among the pool's ports, in O(1). */
+static inline size_t leases_pos(const struct leases *ls, unsigned port)
+{
+    uint64_t below = ls->pool.bits[port / 64] & ((UINT64_C(1) << (port % 64)) - 1);
+    return ls->below[port / 64] + (size_t)__builtin_popcountll(below);
+}
+
+static inline enum port_state leases_state(const struct leases *ls, unsigned port)
+{
+    return portset_has(&ls->pool, port) ? ls->state[leases_pos(ls, port)]
+                                        : PORT_OUTSIDE;
+}
+
+static inline void leases_set_state(struct leases *ls, unsigned port, enum port_state state)
+{
+    ls->state[leases_pos(ls, port)] = (uint8_t)state;
+}
+
 /* Build the pool from set (not empty), every port free but none queued
- * yet, so leases_grant can restore leases first. Returns 0, or -1 (ENOMEM)
- * with errno set. */
+ * yet (pool_fill), so leases restored from the state file come first.
+ * Returns 0, or -1 with errno ENOMEM. */
 int leases_init(struct leases *ls, const struct portset *set);
-/* Queue the free ports, in increasing order; once, after leases_init. */
-void leases_fill(struct leases *ls);
 void leases_fini(struct leases *ls);
 
-/* The owner with pid, or NULL. */
-struct owner *leases_owner(struct leases *ls, pid_t pid);
-/* A new owner record (pidfd -1, no leases). There is always a slot: owners
- * without leases are dropped at the end of each request. */
-struct owner *leases_owner_new(struct leases *ls, pid_t pid, uint64_t start);
-
-/* Leases held by uid. */
-uint32_t leases_of_uid(const struct leases *ls, uid_t uid);
-
-/* Take a free port: pop the free queue, probing at most `budget` ports;
- * ports found bound are moved to the resting queue. Returns the port, or 0
- * (pool exhausted, or budget spent); *checked counts the probes. A probe
- * that fails (EMFILE) puts its port back and stops: returns 0, errno set. */
-unsigned leases_take(struct leases *ls, unsigned budget, unsigned *checked);
-
-/* Take port itself out of the free queue, in O(1): 1 when it was queued
- * and probes free, 0 when it was not queued (outside the pool, leased,
- * resting, or taken already) or is bound (it then rests), -1 with errno
- * when the probe fails (it stays queued). */
-int leases_take_port(struct leases *ls, unsigned port);
-
-/* Put back a port just taken and not granted, at the head of the queue. */
-void leases_untake(struct leases *ls, unsigned port);
-
-/* Record the lease of port (just taken, or before leases_fill a free one
- * restored from the journal) to owner o for uid. */
+/* Record the lease of port (just taken, or before pool_fill a free one
+ * restored) to owner o for uid. */
 void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid);
-
 /* Name the lease of port (a copy is kept until the lease ends). Returns
  * 0, or -1 with errno ENOMEM (the lease stays, unnamed). */
 int leases_name(struct leases *ls, unsigned port, const char *name);
-/* The name of port's lease, or NULL. */
-const char *leases_name_of(const struct leases *ls, unsigned port);
 
-/* End the lease of port early (v1 release): the port waits in the dying
- * queue for leases_settle, like a dead owner's. Drops the owner if it has
- * no lease left and returns its pidfd to close, or -1. */
+/* End port's lease: released early (v1 release: the port is probed before
+ * it is free again) or undone (a grant whose reply could not be sent: back
+ * to the head of the free queue). Drops the owner if it has no lease left
+ * and returns its pidfd to close, or -1. */
 int leases_release(struct leases *ls, unsigned port);
-
-/* Undo a grant whose reply could not be sent: the port goes back to the
- * head of the free queue. Drops the owner if it has no lease left and
- * returns its pidfd to close, or -1. */
 int leases_ungrant(struct leases *ls, unsigned port);
-
-/* The owner died: end its leases, without a syscall (an owner may hold
- * thousands), and release its slot. Its ports wait in the dying queue for
- * leases_settle. Returns how many leases ended. */
+/* The owner died: end its leases, without a syscall, and free its slot.
+ * Its ports wait in the dying queue. Returns how many leases ended. */
 size_t leases_owner_died(struct leases *ls, struct owner *o);
 
-/* Probe up to budget dying ports: free ones join the tail of the free
- * queue, bound ones rest. Returns how many were freed; *bound counts the
- * others. */
-size_t leases_settle(struct leases *ls, size_t budget, size_t *bound);
-
-/* Probe up to budget resting ports; free ones join the free queue.
- * Returns how many were freed. */
-size_t leases_retry(struct leases *ls, size_t budget);
-
-/* ---- reading the table ---- */
-
+/* What the table holds, counted. */
+struct lease_counts {
+    size_t pool, leased, owners, free, resting, dying;
+};
+struct lease_counts leases_counts(const struct leases *ls);
+/* Leases held by uid. */
+uint32_t leases_of_uid(const struct leases *ls, uid_t uid);
 /* The lease of port, or NULL when port is not leased. */
 const struct lease *leases_lease(const struct leases *ls, unsigned port);
 /* The owner of port's lease, or NULL when port is not leased. */
 struct owner *leases_owner_of(const struct leases *ls, unsigned port);
-/* Is port in the pool and free (not leased, resting or dying)? */
-bool leases_is_free(const struct leases *ls, unsigned port);
-
-/* The leased port after port (0: the first), in increasing order; 0 at the
- * end: for (p = leases_next_leased(ls, 0); p; p = leases_next_leased(ls, p)) */
+/* The name of port's lease, or NULL. */
+const char *leases_name_of(const struct leases *ls, unsigned port);
+/* The leased port after port (0: the first), in order; 0 at the end. */
 unsigned leases_next_leased(const struct leases *ls, unsigned port);
-/* The owner after o (NULL: the first), in slot order; NULL at the end. o
- * may be dropped (leases_owner_died) before asking for the next. */
-struct owner *leases_next_owner(const struct leases *ls, const struct owner *o);
-/* The port of o's leases after port (0: the first); 0 at the end. */
-unsigned leases_next_of_owner(const struct leases *ls, const struct owner *o,
-                              unsigned port);
 
 #endif

@@ -4,8 +4,10 @@
  * Lines go through lib/msg.c's vmsg, built whole and sent with one
  * write(2). Under systemd (JOURNAL_STREAM set) the journal stamps lines
  * itself; elsewhere each line starts with the local time. */
-#include "portpicker.h"
+#include "lib/msg.h"
+
 #include "serve/log.h"
+#include "serve/notes.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -44,4 +46,11 @@ void slog(int level, const char *fmt, ...)
     vmsg(when, level_names[level], 0, fmt, ap);
     va_end(ap);
     errno = saved;
+}
+
+void log_notes(struct notes *ns)
+{
+    for (int i = 0; i < ns->n; i++)
+        slog(ns->at[i].level, "%s", ns->at[i].text);
+    ns->n = 0;
 }

@@ -14,4 +14,8 @@ extern int log_level;
  * errno is kept. */
 void slog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+struct notes;
+/* Log the lines a lower module left in ns (serve/notes.h), and forget them. */
+void log_notes(struct notes *ns);
+
 #endif

@@ -8,14 +8,14 @@
  * an fd whose number is reused before the rest of the batch runs cannot
  * have the old fd's events delivered to the new one. Linux only (epoll); a
  * port would swap this file for a poll(2) one with the same contract. */
-#include "portpicker.h"
+#include "lib/sys.h"
+
 #include "serve/loop.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <time.h>
 #include <unistd.h>
 
 int loop_init(struct loop *l, void *ctx)

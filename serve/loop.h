@@ -39,7 +39,8 @@ struct timer {
 struct loop {
     int epfd;
     bool stop;
-    void *ctx;                  /* the program's state, for handlers */
+    void *ctx;                  /* for handlers that need more than their
+                                 * data (run.c: the owners, for pidfds) */
     struct handler *fds;        /* indexed by fd */
     int nfds;
     struct timer timers[LOOP_TIMERS];

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* metrics.h: the server's counters, and its metrics as OpenMetrics text
  * (serve/metrics.c), pure: a snapshot in, text out. The counters are the
- * ones SIGUSR1 logs (server_stats) and `v1 metrics` and --metrics-file
+ * ones SIGUSR1 logs (stats_log) and `v1 metrics` and --metrics-file
  * show: one set. docs/serve.md, "Monitoring", lists the metrics. */
 #ifndef SERVE_METRICS_H
 #define SERVE_METRICS_H
@@ -44,7 +44,8 @@ struct stats {
     uint64_t reclaimed;         /* leases ended by their owner's death */
     uint64_t released;          /* leases ended by a v1 release */
     uint64_t outsiders;         /* probes that found a port bound */
-    uint64_t polled_owners;     /* owners now polled, not watched by fd */
+    uint64_t polled_owners;     /* owners now polled, not watched by fd:
+                                 * filled in by stats_read (owners.c counts) */
     uint64_t conns_refused;     /* connections closed by the per-uid cap */
     uint64_t metrics_file_errors;
     struct metrics_histogram request_time;

@@ -19,15 +19,15 @@
  * taken for the process it was. A namespace the server may not identify
  * (an unprivileged server, another uid's caller) gets no map: its pids
  * other than the caller's line are refused, never taken for ours. */
-#include "portpicker.h"
-#include "serve/owner.h"
+#include "lib/sys.h"
+
+#include "serve/proc.h"
 #include "serve/pidns.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 #include <unistd.h>
 
 int pidns_init(struct pidns *n)

@@ -6,9 +6,19 @@
  * answer anyone) but rewritten only after (a second server on a busy
  * address must not touch its file). Teardown frees everything, so ASan sees
  * no leak. */
+#include "lib/exit_codes.h"
+#include "lib/sys.h"
+#include "serve/accept.h"
+#include "serve/client.h"
 #include "serve/daemon.h"
-#include "serve/owner.h"
+#include "serve/grant.h"
+#include "serve/log.h"
+#include "serve/notes.h"
+#include "serve/pool.h"
+#include "serve/proc.h"
 #include "serve/server.h"
+#include "serve/server_metrics.h"
+#include "serve/upkeep.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -25,7 +35,7 @@ static void on_signal(struct loop *l, int fd, void *data, int mask)
     (void)mask;
     while (read(fd, &si, sizeof(si)) == (ssize_t)sizeof(si)) {
         if (si.ssi_signo == SIGUSR1) {
-            server_stats(s, "SIGUSR1");
+            stats_log(s, "SIGUSR1");
         } else {
             slog(LOG_NOTICE, "%s: stopping",
                  si.ssi_signo == SIGINT ? "SIGINT" : "SIGTERM");
@@ -43,14 +53,16 @@ static int failed(int rc, const char *what, const char *err)
 /* Rewrite the state file as we start. A full disk does not stop us: we
  * answer, refusing grants until the file can be written (the sync timer
  * retries each second); any other failure does. */
-static int start_journal(struct server *s)
+static int start_state(struct server *s)
 {
     char err[512];
-    if (journal_compact(&s->journal, &s->leases, err, sizeof(err)) == 0)
+    int rc = state_rewrite(&s->state, &s->leases, err, sizeof(err));
+    log_notes(&s->state.notes);
+    if (rc == 0)
         return 0;
-    if (s->journal.error != ENOSPC && s->journal.error != EDQUOT)
+    if (s->state.error != ENOSPC && s->state.error != EDQUOT)
         return failed(-1, err, "");
-    slog(LOG_ERROR, "%s%s", err, s->journal.must_rewrite
+    slog(LOG_ERROR, "%s%s", err, s->state.must_rewrite
          ? ": no grant until it can be written" : ": appending to it as it is");
     loop_timer_within(&s->loop, s->t_sync, 0);
     return 0;
@@ -64,7 +76,7 @@ static int start_journal(struct server *s)
 /* Is there a /proc? Only a failure that says so (ENOENT: none mounted;
  * EACCES, EPERM: hidden) means no; any other (EMFILE, ENOMEM, EIO) is
  * retried, and stops the server when it lasts: a passing failure must not
- * make it run without /proc for life. RC_OK with s->no_proc, or the exit
+ * make it run without /proc for life. RC_OK with s->owners.no_proc, or the exit
  * code to stop with. */
 static int find_proc(struct server *s)
 {
@@ -75,7 +87,7 @@ static int find_proc(struct server *s)
         if (read_small_file("/proc/self/stat", stat, sizeof(stat)) >= 0)
             return RC_OK;
         if (errno == ENOENT || errno == EACCES || errno == EPERM) {
-            s->no_proc = true;
+            s->owners.no_proc = true;
             return RC_OK;
         }
     }
@@ -89,9 +101,9 @@ static int find_proc(struct server *s)
 static int check_proc(struct server *s)
 {
     int rc = find_proc(s);
-    if (rc != RC_OK || !s->no_proc)
+    if (rc != RC_OK || !s->owners.no_proc)
         return rc;
-    if (s->opts->no_pidfd)
+    if (s->owners.no_pidfd)
         return failed(RC_SYSTEM, "no /proc: --no-pidfd cannot watch owners "
                       "(it polls /proc/PID/stat)", "");
     int fd = pidfd_open_pid(getpid());
@@ -120,17 +132,47 @@ static struct uid_limits uid_limits(long opt, size_t dflt)
  * user can neither empty the pool nor take every fd. Owners' pidfds may
  * take half the fds (docs/security.md, 4): the other half is for
  * connections whatever the number of owners, and owners beyond it are
- * polled. */
-static void fair_shares(struct server *s)
+ * polled. The connections' limit, into *conn_cap. */
+static void fair_shares(struct server *s, struct uid_limits *conn_cap)
 {
     size_t fds = s->fd_limit > 2 * FD_HEADROOM ? (size_t)(s->fd_limit - FD_HEADROOM) : FD_HEADROOM;
     s->quota = uid_limits(s->opts->max_per_uid, portset_count(&s->opts->pool) / 2);
-    s->conn_cap = uid_limits(s->opts->max_conns_per_uid, fds / 4);
-    s->owner_fd_max = (int)(fds / 2);
+    *conn_cap = uid_limits(s->opts->max_conns_per_uid, fds / 4);
+    s->owners.fd_max = (int)(fds / 2);
     slog(LOG_INFO, "per uid: %u leases, %u connections (0: no limit)",
-         s->quota.max, s->conn_cap.max);
+         s->quota.max, conn_cap->max);
     slog(LOG_INFO, "owners watched by fd: at most %d; beyond, polled",
-         s->owner_fd_max);
+         s->owners.fd_max);
+}
+
+/* The modules, wired: the owners (the loop's ctx, for their pidfds), the
+ * timers between requests, the listener and the connections. */
+static int wire(struct server *s)
+{
+    struct uid_limits conn_cap;
+    fair_shares(s, &conn_cap);
+    if (loop_init(&s->loop, &s->owners) < 0 ||
+        leases_init(&s->leases, &s->opts->pool) < 0)
+        return -1;
+    upkeep_timers(s);
+    s->owners.loop = &s->loop;
+    s->owners.leases = &s->leases;
+    s->owners.reclaimed = &s->stats.reclaimed;
+    s->owners.t_settle = s->t_settle;
+    s->owners.fd_top = s->fd_limit - FD_HEADROOM;
+    owners_init(&s->owners);
+    if (s->opts->metrics_file) {
+        s->t_metrics = loop_timer(&s->loop, metrics_file_timer, s);
+        loop_timer_within(&s->loop, s->t_metrics, 0);
+    }
+    s->listener = listener_new(&s->loop, s->fd_limit - FD_HEADROOM, conn_cap,
+                               &s->stats.conns_refused);
+    s->clients = s->listener ? clients_new(&s->loop, s, &s->leases, &s->pidns,
+                                           &s->stats.request_time,
+                                           &s->connections, listener_closed,
+                                           s->listener)
+                             : NULL;
+    return s->clients ? 0 : -1;
 }
 
 static int start(struct server *s)
@@ -148,48 +190,53 @@ static int start(struct server *s)
         return rc;
     if (pidns_init(&s->pidns) < 0)
         s->pidns.ours = 0; /* no /proc: callers are taken to share our pids */
-    fair_shares(s);
-    if (loop_init(&s->loop, s) < 0 || leases_init(&s->leases, &opts->pool) < 0)
+    if (wire(s) < 0)
         return failed(RC_SYSTEM, strerror(errno), "");
-    s->t_clients = loop_timer(&s->loop, client_expire, s);
-    s->t_listen = loop_timer(&s->loop, listen_timer, s);
-    server_timers(s);
-    if (opts->metrics_file) {
-        s->t_metrics = loop_timer(&s->loop, metrics_file_timer, s);
-        loop_timer_within(&s->loop, s->t_metrics, 0);
+    if (opts->state) {
+        rc = state_open(&s->state, grant_restore, s, err, sizeof(err));
+        log_notes(&s->state.notes);
+        if (rc < 0)
+            return failed(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM,
+                          err, "");
     }
-    if (opts->state &&
-        journal_open(&s->journal, server_restore, s, err, sizeof(err)) < 0)
-        return failed(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM, err, "");
-    leases_fill(&s->leases);
+    pool_fill(&s->leases);
 
     int fd;
-    if (listen_activated(&fd, err, sizeof(err)) < 0)
+    struct notes notes = {0};
+    rc = listen_activated(&fd, &notes, err, sizeof(err));
+    log_notes(&notes);
+    if (rc < 0)
         return failed(RC_SYSTEM, err, "");
     s->activated = fd >= 0;
     if (fd < 0) {
-        fd = listen_unix(opts->address, opts->socket_mode, err, sizeof(err));
+        fd = listen_unix(opts->address, opts->socket_mode, &notes, err,
+                         sizeof(err));
+        log_notes(&notes);
         if (fd < 0)
             return failed(errno == EADDRINUSE ? RC_ADDR_IN_USE : RC_SYSTEM,
                           err, "");
         s->bound = opts->address[0] != '@';
     }
-    s->listen_fd = fd;
-    if (opts->state && start_journal(s) < 0)
+    s->listening = true;
+    if (listener_start(s->listener, fd, s->clients) < 0)
+        return failed(RC_SYSTEM, "epoll_ctl", strerror(errno));
+    if (opts->state && start_state(s) < 0)
         return RC_SYSTEM;
     if ((s->sig_fd = signals_fd()) < 0 ||
-        loop_add(&s->loop, s->sig_fd, on_signal, NULL, s) < 0 ||
-        loop_add(&s->loop, fd, client_accept, NULL, s) < 0)
+        loop_add(&s->loop, s->sig_fd, on_signal, NULL, s) < 0)
         return failed(RC_SYSTEM, "signals", strerror(errno));
     if (opts->pidfile) {
-        if (pidfile_write(opts->pidfile) < 0)
+        rc = pidfile_write(opts->pidfile, &notes);
+        log_notes(&notes);
+        if (rc < 0)
             return failed(RC_SYSTEM, opts->pidfile, strerror(errno));
         s->pidfile = true;
     }
     portset_format(&opts->pool, pool, sizeof(pool));
     slog(LOG_NOTICE, "listening on %s, pool %s (%zu ports), %zu leases kept, "
          "%zu dropped", s->activated ? "the socket systemd passed" : opts->address,
-         pool, s->leases.npool, s->leases.nleases, s->dropped);
+         pool, leases_counts(&s->leases).pool, leases_counts(&s->leases).leased,
+         s->dropped);
     if (sd_notify_state("READY=1") < 0)
         slog(LOG_WARN, "NOTIFY_SOCKET: %s", strerror(errno));
     return RC_OK;
@@ -200,24 +247,20 @@ static void stop(struct server *s)
     char err[512];
     /* A server that never listened (another answers at its address: exit
      * 5) leaves the state file as it found it. */
-    bool listened = s->listen_fd >= 0;
-    if (listened) {
-        loop_del(&s->loop, s->listen_fd);
-        close(s->listen_fd);
-        if (s->bound && unlink(s->opts->address) < 0)
-            slog(LOG_WARN, "%s: %s", s->opts->address, strerror(errno));
-    }
-    s->paused = LISTEN_ON; /* closing clients must not resume accepting */
-    client_close_all(s);
-    if (s->journal.fd >= 0 && listened &&
-        journal_compact(&s->journal, &s->leases, err, sizeof(err)) < 0)
+    if (s->listener)
+        listener_stop(s->listener);
+    if (s->bound && unlink(s->opts->address) < 0)
+        slog(LOG_WARN, "%s: %s", s->opts->address, strerror(errno));
+    clients_free(s->clients);
+    listener_free(s->listener);
+    if (s->state.fd >= 0 && s->listening &&
+        state_rewrite(&s->state, &s->leases, err, sizeof(err)) < 0)
         slog(LOG_ERROR, "%s", err);
-    journal_close(&s->journal);
-    for (struct owner *o = leases_next_owner(&s->leases, NULL); o;
-         o = leases_next_owner(&s->leases, o))
-        if (o->pidfd >= 0)
-            close(o->pidfd);
-    if (listened)
+    log_notes(&s->state.notes);
+    state_close(&s->state);
+    if (s->owners.leases)
+        owners_fini(&s->owners);
+    if (s->listening)
         metrics_file_remove(s);
     if (s->pidfile && unlink(s->opts->pidfile) < 0)
         slog(LOG_WARN, "%s: %s", s->opts->pidfile, strerror(errno));
@@ -225,7 +268,6 @@ static void stop(struct server *s)
         close(s->sig_fd);
     leases_fini(&s->leases);
     pidns_fini(&s->pidns);
-    free(s->conns);
     loop_fini(&s->loop);
 }
 
@@ -237,8 +279,9 @@ int serve_run(const struct serve_opts *opts)
         return RC_SYSTEM;
     }
     s->opts = opts;
-    s->listen_fd = s->sig_fd = s->journal.fd = s->loop.epfd = -1;
-    s->journal.path = opts->state;
+    s->sig_fd = s->state.fd = s->loop.epfd = -1;
+    s->state.path = opts->state;
+    s->owners.no_pidfd = opts->no_pidfd;
     int rc = start(s);
     while (rc == RC_OK && !s->loop.stop) {
         if (loop_once(&s->loop) < 0)
@@ -246,7 +289,7 @@ int serve_run(const struct serve_opts *opts)
     }
     if (rc == RC_OK) {
         sd_notify_state("STOPPING=1");
-        server_stats(s, "final");
+        stats_log(s, "final");
     }
     stop(s);
     free(s);

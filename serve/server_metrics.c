@@ -5,8 +5,13 @@
  * textfile collector, so the server stays off the network. A failed write
  * is logged and counted, and the next one tried: it never stops the
  * server. */
+#include "portpicker.h"
 #include "serve/daemon.h"
+#include "serve/log.h"
+#include "serve/notes.h"
 #include "serve/server.h"
+#include "serve/server_metrics.h"
+#include "serve/stats.h"
 
 #include <errno.h>
 #include <string.h>
@@ -18,16 +23,17 @@
 
 int server_metrics_format(struct server *s, char *buf, size_t len)
 {
-    const struct leases *ls = &s->leases;
+    struct stats_view v;
+    stats_read(s, &v);
     const struct metrics m = {
-        .version = PORTPICKER_VERSION, .stats = &s->stats,
-        .leases = ls->nleases, .owners = ls->nowners,
-        .ports_managed = ls->npool, .ports_free = ls->free.len,
-        .ports_resting = ls->resting.len + ls->dying.len,
-        .connections_open = s->nclients,
-        .journal_appends = s->journal.appends,
-        .journal_compactions = s->journal.compactions,
-        .journal_errors = s->journal.write_errors,
+        .version = PORTPICKER_VERSION, .stats = &v.counters,
+        .leases = v.leases.leased, .owners = v.leases.owners,
+        .ports_managed = v.leases.pool, .ports_free = v.leases.free,
+        .ports_resting = v.leases.resting + v.leases.dying,
+        .connections_open = s->connections,
+        .journal_appends = s->state.appends,
+        .journal_compactions = s->state.compactions,
+        .journal_errors = s->state.write_errors,
     };
     /* Never more than a client's buffer holds (serve/server.h). */
     return metrics_format(buf, len < METRICS_TEXT_MAX ? len : METRICS_TEXT_MAX, &m);
@@ -42,7 +48,12 @@ int64_t metrics_file_timer(struct loop *l, void *data)
     int len = server_metrics_format(s, text, sizeof(text));
     if (len < 0)
         errno = EOVERFLOW;
-    if (len >= 0 && file_replace(path, text, (size_t)len) == 0) {
+    struct notes notes = {0};
+    int rc = len < 0 ? -1 : file_replace(path, text, (size_t)len, &notes);
+    int saved = errno;
+    log_notes(&notes);
+    errno = saved;
+    if (rc == 0) {
         if (s->metrics_errno)
             slog(LOG_NOTICE, "%s: written again", path);
         s->metrics_errno = 0;

@@ -21,19 +21,18 @@
  * to exit (a rewrite locks the new file before renaming it into place), and
  * a second server finds it locked and exits. Nothing here follows a symbolic
  * link or opens anything but a regular file. */
+#include "lib/sys.h"
 #include "serve/daemon.h"
 #include "serve/journal.h"
 #include "serve/log.h"
-#include "serve/owner.h"
+#include "serve/owner_slots.h"
 #include "serve/state.h"
 
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 int state_fail(char *err, size_t errlen, const char *what)
@@ -55,14 +54,12 @@ static int sync_dir(const char *path)
     int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (fd < 0)
         return -1;
-    int rc = fsync(fd);
-    int saved = errno;
-    close(fd);
-    errno = saved;
-    return rc;
+    if (fsync(fd) < 0)
+        return close_keep_errno(fd);
+    return close(fd);
 }
 
-/* The grant record of port, as the lease table has it. */
+/* The grant record of port, as the lease table has it (a rewrite). */
 static void grant_of(const struct leases *ls, unsigned port, struct journal_record *r)
 {
     const struct lease *l = leases_lease(ls, port);
@@ -97,7 +94,7 @@ static ssize_t write_snapshot(int fd, const struct leases *ls, const char *boot)
     return (ssize_t)(total + n);
 }
 
-int journal_compact(struct journal *j, const struct leases *ls, char *err,
+int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
                     size_t errlen)
 {
     char tmp[4096];
@@ -105,7 +102,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
         errno = ENAMETOOLONG;
         return state_fail(err, errlen, j->path);
     }
-    int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644);
+    int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644, &j->notes);
     if (fd < 0) {
         j->error = errno;
         j->write_errors++;
@@ -115,11 +112,11 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
     ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1
                   : write_snapshot(fd, ls, j->boot);
     if (len < 0 || fsync(fd) < 0 || rename(tmp, j->path) < 0) {
-        int saved = errno;
+        close_keep_errno(fd);
+        j->error = errno;
         j->write_errors++;
-        close(fd);
         unlink(tmp);
-        errno = j->error = saved;
+        errno = j->error;
         return state_fail(err, errlen, tmp);
     }
     if (j->fd >= 0)
@@ -136,7 +133,7 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
      * failure, which a grant would undo in the table alone: rewrite again
      * at the next tick. */
     if (sync_dir(j->path) < 0) {
-        slog(LOG_WARN, "%s: fsync of its directory: %s: rewritten again soon",
+        note(&j->notes, LOG_WARN, "%s: fsync of its directory: %s: rewritten again soon",
              j->path, strerror(errno));
         j->stale = true;
     }
@@ -145,11 +142,11 @@ int journal_compact(struct journal *j, const struct leases *ls, char *err,
 
 /* Cut the file back to its last whole record after a failed append; if
  * that fails too, nothing is appended until a rewrite. errno is kept. */
-static void cut_back(struct journal *j)
+static void cut_back(struct state_file *j)
 {
     int saved = errno;
     if (ftruncate(j->fd, (off_t)j->good) < 0) {
-        slog(LOG_ERROR, "%s: cannot cut a torn record off: %s: no grant until "
+        note(&j->notes, LOG_ERROR, "%s: cannot cut a torn record off: %s: no grant until "
              "the file is rewritten", j->path, strerror(errno));
         j->must_rewrite = true;
         j->error = errno;
@@ -158,7 +155,7 @@ static void cut_back(struct journal *j)
 }
 
 /* Append len bytes of whole records; on failure cut them off again. */
-static int append(struct journal *j, const char *buf, size_t len, size_t records)
+static int append(struct state_file *j, const char *buf, size_t len, size_t records)
 {
     if (write_all(j->fd, buf, len) < 0) {
         j->write_errors++;
@@ -172,12 +169,12 @@ static int append(struct journal *j, const char *buf, size_t len, size_t records
     return 0;
 }
 
-int journal_grant(struct journal *j, const struct leases *ls,
-                  const unsigned *ports, unsigned count, char *err, size_t errlen)
+int state_append_grants(struct state_file *j, const struct grants *g,
+                        const struct leases *ls, char *err, size_t errlen)
 {
     char buf[8192];
     size_t n = 0, pending = 0;
-    struct journal_record r;
+    struct journal_record r = {'G', 0, g->pid, g->start, g->uid, ""};
     if (j->fd < 0)
         return 0;
     if (j->must_rewrite) {
@@ -186,14 +183,15 @@ int journal_grant(struct journal *j, const struct leases *ls,
     }
     /* Never grow the file past what a restart would read: rewrite it (the
      * table already holds these grants) instead. */
-    if (j->good + (size_t)count * JOURNAL_RECORD_MAX > JOURNAL_MAX_BYTES)
-        return journal_compact(j, ls, err, errlen);
+    if (j->good + (size_t)g->count * JOURNAL_RECORD_MAX > JOURNAL_MAX_BYTES)
+        return state_rewrite(j, ls, err, errlen);
     size_t start = j->good;
-    for (unsigned i = 0; i < count; i++) {
-        grant_of(ls, ports[i], &r);
+    for (unsigned i = 0; i < g->count; i++) {
+        r.port = g->ports[i];
+        snprintf(r.name, sizeof(r.name), "%s", g->names ? g->names[i] : "");
         n += journal_record(buf + n, sizeof(buf) - n, &r);
         pending++;
-        if (i + 1 < count && n + JOURNAL_RECORD_MAX <= sizeof(buf))
+        if (i + 1 < g->count && n + JOURNAL_RECORD_MAX <= sizeof(buf))
             continue;
         if (append(j, buf, n, pending) < 0) {
             /* All or none: records of this batch already written go too. */
@@ -208,7 +206,7 @@ int journal_grant(struct journal *j, const struct leases *ls,
     return 0;
 }
 
-int journal_end(struct journal *j, unsigned port)
+int state_append_end(struct state_file *j, unsigned port)
 {
     char line[JOURNAL_RECORD_MAX];
     struct journal_record r = {.type = 'R', .port = port};
@@ -221,7 +219,7 @@ int journal_end(struct journal *j, unsigned port)
     return 0;
 }
 
-int journal_tick(struct journal *j, const struct leases *ls, char *err,
+int state_tick(struct state_file *j, const struct leases *ls, char *err,
                  size_t errlen)
 {
     *err = '\0';
@@ -230,13 +228,13 @@ int journal_tick(struct journal *j, const struct leases *ls, char *err,
     if (j->must_rewrite || j->stale || j->records > 2 * ls->nleases + 64) {
         bool repair = j->must_rewrite;
         int was = j->error;
-        if (journal_compact(j, ls, err, errlen) < 0) {
+        if (state_rewrite(j, ls, err, errlen) < 0) {
             if (j->error && was == j->error)
                 *err = '\0'; /* said already, a second ago */
             return repair || j->stale ? -1 : 0;
         }
         if (repair)
-            slog(LOG_NOTICE, "%s: rewritten: grants are recorded again", j->path);
+            note(&j->notes, LOG_NOTICE, "%s: rewritten: grants are recorded again", j->path);
         return 0;
     }
     if (!j->dirty)
@@ -251,7 +249,7 @@ int journal_tick(struct journal *j, const struct leases *ls, char *err,
     return 0;
 }
 
-void journal_close(struct journal *j)
+void state_close(struct state_file *j)
 {
     if (j->fd >= 0)
         close(j->fd);

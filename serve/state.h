@@ -5,8 +5,9 @@
 #define SERVE_STATE_H
 
 #include "serve/leases.h"
+#include "serve/notes.h"
 
-struct journal {
+struct state_file {
     int fd;             /* -1: no --state; else the locked file, appending */
     const char *path;
     size_t good;        /* bytes of whole records: a failed append is cut
@@ -14,13 +15,14 @@ struct journal {
     size_t records;     /* records in the file now */
     bool dirty;         /* written since the last fsync */
     bool must_rewrite;  /* the file cannot take appends: grants are refused
-                         * until journal_compact succeeds */
+                         * until state_rewrite succeeds */
     bool stale;         /* the file may lag the table (an end record lost,
                          * a rename not yet durable): rewrite when possible */
-    int error;          /* errno of the last failed rewrite, 0 if none */
+    int error;
     uint64_t appends, compactions, write_errors;   /* since the start, for
-                                                    * the metrics */
-    char boot[64];      /* this boot's id, read once by journal_open; ""
+                                                    * the metrics */          /* errno of the last failed rewrite, 0 if none */
+    struct notes notes; /* lines for the caller to log (log_notes) */
+    char boot[64];      /* this boot's id, read once by state_open; ""
                          * when unknown: saved leases are kept then */
 };
 
@@ -30,9 +32,9 @@ struct journal {
  * larger than JOURNAL_MAX_BYTES is refused), read it and call
  * add(arg, port, pid, start, uid, name) for each lease it records as live,
  * which add keeps or drops; name is NULL for an unnamed lease. A torn tail is cut off with a log line. The file stays open and
- * locked in j until journal_close. Returns 0, or -1 with a message in err
+ * locked in j until state_close. Returns 0, or -1 with a message in err
  * and errno set (EWOULDBLOCK: another server holds the file). */
-int journal_open(struct journal *j,
+int state_open(struct state_file *j,
                  int (*add)(void *arg, unsigned port, pid_t pid,
                             uint64_t start, uid_t uid, const char *name),
                  void *arg, char *err, size_t errlen);
@@ -43,27 +45,38 @@ int journal_open(struct journal *j,
  * in place (a failed fsync of the directory is logged and has the next
  * tick rewrite it again), or -1 with a message in err and j->error set (the
  * old file is left as it was). */
-int journal_compact(struct journal *j, const struct leases *ls, char *err,
+int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
                     size_t errlen);
 
-/* Append the grants of ports[0..count), as ls has them, in one write(2)
- * where they fit. All or none: on failure the file is cut back to where it
- * was. Returns 0, or -1 with a message in err. */
-int journal_grant(struct journal *j, const struct leases *ls,
-                  const unsigned *ports, unsigned count, char *err,
-                  size_t errlen);
+/* The grants of one request: count ports to one owner, named by names[i]
+ * (names NULL: unnamed). */
+struct grants {
+    pid_t pid;
+    uint64_t start;
+    uid_t uid;
+    unsigned count;
+    const unsigned *ports;
+    const char *const *names;
+};
+
+/* Append the records of g, in one write(2) where they fit. All or none: on
+ * failure the file is cut back to where it was. A file that would grow past
+ * JOURNAL_MAX_BYTES is rewritten from ls instead (which holds g already).
+ * Returns 0, or -1 with a message in err. */
+int state_append_grants(struct state_file *j, const struct grants *g,
+                        const struct leases *ls, char *err, size_t errlen);
 /* Append the early end ('R') of port's lease (its owner lives on; a death
  * needs no record: at start, leases of dead owners are dropped anyway).
  * Returns 0, or -1 with errno set (the file is rewritten later). */
-int journal_end(struct journal *j, unsigned port);
+int state_append_end(struct state_file *j, unsigned port);
 
 /* The journal's timer, SYNC_MS after a write: rewrite the file when it
  * must be repaired or dead records outnumber live ones, else fsync it.
  * Returns 0, or -1 to be called again later; err holds a message to log,
  * or "" when there is nothing new to say. */
-int journal_tick(struct journal *j, const struct leases *ls, char *err,
+int state_tick(struct state_file *j, const struct leases *ls, char *err,
                  size_t errlen);
-void journal_close(struct journal *j);
+void state_close(struct state_file *j);
 
 /* For serve/state.c and serve/state_open.c: "WHAT: strerror(errno)" into
  * err; returns -1. */

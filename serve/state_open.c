@@ -3,10 +3,10 @@
  * following a link, lock it (one server per file), read it whole and hand
  * the live leases it records to the server; a torn tail is cut off. What
  * happens to it afterwards is state.c's. */
-#include "serve/daemon.h"
+#include "lib/sys.h"
 #include "serve/journal.h"
 #include "serve/log.h"
-#include "serve/owner.h"
+#include "serve/proc.h"
 #include "serve/state.h"
 
 #include <errno.h>
@@ -18,11 +18,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Close fd after a failure, and say what failed: "WHAT: strerror". */
 static int close_fail(int fd, char *err, size_t errlen, const char *what)
 {
-    int saved = errno;
-    close(fd);
-    errno = saved;
+    close_keep_errno(fd);
     return state_fail(err, errlen, what);
 }
 
@@ -154,7 +153,7 @@ static int restore(const char *text, size_t len, const char *boot,
     return rp.rc;
 }
 
-int journal_open(struct journal *j,
+int state_open(struct state_file *j,
                  int (*add)(void *arg, unsigned port, pid_t pid,
                             uint64_t start, uid_t uid, const char *name),
                  void *arg, char *err, size_t errlen)
@@ -163,7 +162,7 @@ int journal_open(struct journal *j,
     size_t len;
     struct journal_scan scan;
     if (boot_id(j->boot, sizeof(j->boot)) < 0)
-        slog(LOG_WARN, "boot id: %s: unknown; saved leases whose owners live "
+        note(&j->notes, LOG_WARN, "boot id: %s: unknown; saved leases whose owners live "
              "are kept", strerror(errno));
     int fd = open_locked(j->path, err, errlen);
     if (fd < 0)
@@ -181,12 +180,12 @@ int journal_open(struct journal *j,
         return -1;
     }
     if (scan.verdict == JOURNAL_OTHER_BOOT)
-        slog(LOG_INFO, "%s: written before the last boot: no lease kept", j->path);
+        note(&j->notes, LOG_INFO, "%s: written before the last boot: no lease kept", j->path);
     if (scan.corrupt)
-        slog(LOG_WARN, "%s: %zu corrupt records skipped, the first at byte %zu",
+        note(&j->notes, LOG_WARN, "%s: %zu corrupt records skipped, the first at byte %zu",
              j->path, scan.corrupt, scan.corrupt_at);
     if (scan.verdict == JOURNAL_OK && len > scan.good) {
-        slog(LOG_WARN, "%s: %zu bytes after the last whole record (a write cut "
+        note(&j->notes, LOG_WARN, "%s: %zu bytes after the last whole record (a write cut "
              "short) cut off", j->path, len - scan.good);
         if (ftruncate(fd, (off_t)scan.good) < 0)
             return close_fail(fd, err, errlen, j->path);

@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* owner.c: what /proc says about a lease owner. Linux only.
+/* proc.c: what /proc says about a lease owner. Linux only.
  *
  * A process is named by (pid, start time): the start time, in clock ticks
  * since boot, tells a reused pid from the process that owned a lease, but
@@ -7,10 +7,9 @@
  * lets the event loop learn of a death at once; an open /proc/PID
  * directory (proc_open) stops answering once its process is reaped, even
  * when the pid is reused at once, which is what polling reads through. */
-#include "portpicker.h"
-#include "serve/owner.h"
+#include "lib/sys.h"
+#include "serve/proc.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -37,11 +36,10 @@ static ssize_t read_proc(pid_t pid, int dirfd, const char *name, char *buf,
     if (fd < 0)
         return -1;
     ssize_t n = read(fd, buf, len - 1);
-    int saved = errno;
+    if (n < 0)
+        return close_keep_errno(fd);
     close(fd);
-    errno = saved;
-    if (n >= 0)
-        buf[n] = '\0';
+    buf[n] = '\0';
     return n;
 }
 

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* owner.h: what /proc says about a process (serve/owner.c). Each returns
+/* proc.h: what /proc says about a process (serve/proc.c). Each returns
  * 0, or -1 with errno set, unless its comment says otherwise. */
-#ifndef SERVE_OWNER_H
-#define SERVE_OWNER_H
+#ifndef SERVE_PROC_H
+#define SERVE_PROC_H
 
 #include <stdbool.h>
 #include <stddef.h>

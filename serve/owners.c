@@ -1,0 +1,285 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* owners.c: the processes that own leases: checked once, watched until
+ * they exit, their leases ended then.
+ *
+ * An owner is watched by a pidfd in the event loop (Linux >= 5.3), so its
+ * leases end within milliseconds of its death, and a grant to an owner
+ * whose pidfd is quiet reads no /proc. With --no-pidfd, or where
+ * pidfd_open fails (ENOSYS before 5.3), the owner is polled every POLL_MS
+ * through an open /proc/PID, which stops answering once that process is
+ * gone, whoever has the pid now. Owners may hold at most fd_max fds (run.c's
+ * fair_shares: half of those the server may use), so that the rest is
+ * always there for accepting and answering; an owner beyond that is polled
+ * by pid and start time alone (exact to a clock tick), POLL_TURN owners a
+ * turn of the loop.
+ *
+ * Who may own a lease: a process of the caller's uid (root: any), never a
+ * kernel thread (docs/security.md, 1). */
+#include "serve/leases.h"
+#include "serve/log.h"
+#include "serve/loop.h"
+#include "serve/owner_slots.h"
+#include "serve/owners.h"
+#include "serve/proc.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <string.h>
+#include <unistd.h>
+
+#define POLL_MS 1000         /* owners without a pidfd are checked this often */
+#define POLL_TURN 64         /* polled owners checked in one turn of the loop
+                              * (under a millisecond); the next turn comes */
+#define POLL_TURN_MS 5       /* this much later, so clients get served */
+
+/* Close an owner's fd (none: -1), which leaves the owners' fd budget. */
+static void unwatch(struct owners *w, int fd)
+{
+    if (fd < 0)
+        return;
+    /* Ours alone (never dup'd, no fork): its close leaves epoll. */
+    loop_forget(w->loop, fd);
+    close(fd);
+    w->fds--;
+}
+
+/* The owner is gone (or has no lease left): end its leases. */
+static void owner_gone(struct owners *w, struct owner *o)
+{
+    pid_t pid = o->pid;
+    unwatch(w, o->pidfd);
+    if (o->polled)
+        w->npolled--;
+    size_t n = leases_owner_died(w->leases, o);
+    if (!n)
+        return;
+    *w->reclaimed += n;
+    slog(LOG_INFO, "pid %d exited: %zu leases ended", (int)pid, n);
+    loop_timer_within(w->loop, w->t_settle, 0);
+}
+
+/* A pidfd is readable once its process has exited. */
+static void owner_exited(struct loop *l, int fd, void *data, int mask)
+{
+    (void)fd;
+    (void)mask;
+    owner_gone(l->ctx, data);
+}
+
+/* Has the process of pidfd fd exited? 1 yes, 0 not yet, -1 with errno
+ * when poll failed, which says nothing of the process. */
+static int pidfd_exited(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, 0);
+    return n < 0 ? -1 : n > 0 && (p.revents & (POLLIN | POLLHUP));
+}
+
+/* Is o still the process it was? A pidfd that has not signalled proves it
+ * without /proc; an open /proc/PID answers only while its process lives;
+ * a start time alone is exact to a clock tick. Only an answer is a death:
+ * a failed poll or read (EINTR, ENOMEM, EMFILE) is "alive, ask again". */
+static bool owner_alive(const struct owner *o)
+{
+    uint64_t start;
+    if (!o->polled)
+        return pidfd_exited(o->pidfd) != 1;
+    if (proc_stat(o->pid, o->pidfd, &start, NULL) < 0)
+        return errno != ESRCH && errno != ENOENT;
+    return start == o->start;
+}
+
+/* Check the next POLL_TURN polled owners, from where the last turn
+ * stopped (w->poll_at); a round done, rest POLL_MS. */
+static int64_t poll_owners(struct loop *l, void *data)
+{
+    struct owners *w = data;
+    struct owner *o = w->poll_at;
+    unsigned checked = 0;
+    (void)l;
+    while ((o = leases_next_owner(w->leases, o))) {
+        if (!o->polled)
+            continue;
+        if (!owner_alive(o))
+            owner_gone(w, o);
+        if (++checked == POLL_TURN) {
+            w->poll_at = o;
+            return POLL_TURN_MS;
+        }
+    }
+    w->poll_at = NULL;
+    return w->npolled ? POLL_MS : LOOP_DONE;
+}
+
+/* A watch on a new owner: its pidfd in the loop if the owners' fd budget
+ * has room, else polling (through fd when it is an open /proc/PID). */
+static void watch(struct owners *w, struct owner *o, int fd, bool is_pidfd)
+{
+    if (fd >= 0 && (w->fds >= w->fd_max || fd >= w->fd_top)) {
+        close(fd);
+        fd = -1;
+    }
+    if (is_pidfd && fd >= 0 && loop_add(w->loop, fd, owner_exited, NULL, o) < 0) {
+        slog(LOG_WARN, "epoll_ctl: %s", strerror(errno));
+        close(fd);
+        fd = -1;
+    }
+    o->pidfd = fd;
+    if (fd >= 0)
+        w->fds++;
+    o->polled = !is_pidfd || fd < 0;
+    if (o->polled && w->npolled++ == 0)
+        loop_timer_within(w->loop, w->t_poll, POLL_MS);
+}
+
+/* May c name o's process as an owner? Root may name any; anyone else only
+ * a process running as its uid (real or effective), as kill(2) would. */
+static bool may_own(const struct caller *c, struct owner *o)
+{
+    struct proc_ids ids;
+    if (c->uid == 0 || o->ruid == c->uid || o->euid == c->uid)
+        return true;
+    if (o->ruid != OWNER_UID_UNKNOWN || proc_ids(o->pid, &ids) < 0)
+        return false;
+    o->ruid = ids.ruid;
+    o->euid = ids.euid;
+    return o->ruid == c->uid || o->euid == c->uid;
+}
+
+/* A handle on pid: a pidfd, or an open /proc/PID with --no-pidfd or before
+ * Linux 5.3 (*is_pidfd false); -1 with errno (ESRCH: no such process). */
+static int handle(const struct owners *w, pid_t pid, bool *is_pidfd)
+{
+    *is_pidfd = !w->no_pidfd;
+    if (*is_pidfd) {
+        int fd = pidfd_open_pid(pid);
+        if (fd >= 0 || errno != ENOSYS)
+            return fd;
+        *is_pidfd = false;
+    }
+    int fd = proc_open(pid);
+    if (fd < 0 && errno == ENOENT)
+        errno = ESRCH;
+    return fd;
+}
+
+/* What /proc says of pid (read through statfd when >= 0): its start time,
+ * whether it is a kernel thread, and its uids when c is not root and pid
+ * is not c itself (SO_PEERCRED told us c's). Without /proc, a pidfd is all
+ * there is: start time 0, and only c's own pid is known to be c's. */
+static int identify(const struct owners *w, const struct caller *c, pid_t pid,
+                    int statfd, uint64_t *start, bool *kthread,
+                    struct proc_ids *ids)
+{
+    bool mine = pid == c->pid;
+    *ids = (struct proc_ids){.ruid = mine ? c->uid : OWNER_UID_UNKNOWN,
+                             .euid = mine ? c->uid : OWNER_UID_UNKNOWN};
+    if (w->no_proc) {
+        *start = 0;
+        *kthread = false;
+        return 0;
+    }
+    if (proc_stat(pid, statfd, start, kthread) < 0)
+        return -1;
+    return *kthread || c->uid == 0 || mine ? 0 : proc_ids(pid, ids);
+}
+
+/* A new owner record for pid, checked: alive, no kernel thread; else NULL
+ * with a refusal in why. */
+static struct owner *owner_new(struct owners *w, const struct caller *c,
+                               pid_t pid, struct refusal *why)
+{
+    bool is_pidfd, kthread;
+    uint64_t start, again;
+    struct proc_ids ids;
+    int fd = handle(w, pid, &is_pidfd);
+    if (fd < 0 && errno == ESRCH) {
+        deny(why, ERR_NO_SUCH_PID, "no process %d", (int)pid);
+        return NULL;
+    }
+    int statfd = is_pidfd ? -1 : fd;
+    bool ok = identify(w, c, pid, statfd, &start, &kthread, &ids) == 0;
+    /* A read that failed (EMFILE, ENOMEM) says nothing of the process. */
+    int failed = ok || errno == ESRCH || errno == ENOENT ? 0 : errno;
+    /* The reads were of the process fd names if it is still there; with
+     * no fd, a start time unchanged is the best there is. */
+    if (ok && is_pidfd && fd >= 0) {
+        int exited = pidfd_exited(fd);
+        failed = exited < 0 ? errno : 0;
+        ok = exited == 0;
+    } else if (ok) {
+        ok = !w->no_proc && proc_stat(pid, statfd, &again, NULL) == 0 &&
+             again == start;
+    }
+    struct owner *o = ok && !kthread ? leases_owner_new(w->leases, pid, start)
+                                     : NULL;
+    if (!o) {
+        if (failed)
+            deny(why, ERR_SERVER, "cannot check pid %d: %s", (int)pid,
+                 strerror(failed));
+        else if (!ok)
+            deny(why, ERR_NO_SUCH_PID, "no process %d", (int)pid);
+        else if (kthread)
+            deny(why, ERR_PID_REFUSED,
+                 "pid %d is a kernel thread: it never exits", (int)pid);
+        else
+            deny(why, ERR_SERVER, "no room for another owner");
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    o->ruid = ids.ruid;
+    o->euid = ids.euid;
+    watch(w, o, fd, is_pidfd);
+    return o;
+}
+
+struct owner *owners_get(struct owners *w, const struct caller *c, pid_t pid,
+                         struct refusal *why)
+{
+    struct owner *o = leases_owner(w->leases, pid);
+    if (o && !owner_alive(o)) {
+        owner_gone(w, o); /* dead, or its pid reused */
+        o = NULL;
+    }
+    if (!o && !(o = owner_new(w, c, pid, why)))
+        return NULL;
+    if (may_own(c, o))
+        return o;
+    owners_drop_idle(w, o);
+    if (w->no_proc)
+        deny(why, ERR_PID_REFUSED, "without /proc only the caller's own "
+             "pid can be checked (pid %d)", (int)pid);
+    else
+        deny(why, ERR_PID_REFUSED, "pid %d belongs to another user: only "
+             "root may lease to it", (int)pid);
+    return NULL;
+}
+
+void owners_drop_idle(struct owners *w, struct owner *o)
+{
+    if (!o->nleases)
+        owner_gone(w, o);
+}
+
+void owners_end_lease(struct owners *w, unsigned port, bool undo)
+{
+    struct owner *o = leases_owner_of(w->leases, port);
+    if (o->nleases == 1 && o->polled)
+        w->npolled--;
+    unwatch(w, undo ? leases_ungrant(w->leases, port)
+                    : leases_release(w->leases, port));
+}
+
+void owners_init(struct owners *w)
+{
+    w->t_poll = loop_timer(w->loop, poll_owners, w);
+}
+
+void owners_fini(struct owners *w)
+{
+    for (struct owner *o = leases_next_owner(w->leases, NULL); o;
+         o = leases_next_owner(w->leases, o))
+        if (o->pidfd >= 0)
+            close(o->pidfd);
+}

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: Apache-2.0 */
+/* upkeep.h: the server's work between requests (serve/upkeep.c). */
+#ifndef SERVE_UPKEEP_H
+#define SERVE_UPKEEP_H
+
+struct server;
+
+/* Register the timers that settle the ports of ended leases, retry ports
+ * found bound, and sync the state file: s->t_settle, t_retry, t_sync. */
+void upkeep_timers(struct server *s);
+
+#endif
