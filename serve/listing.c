@@ -9,11 +9,13 @@
 #include "serve/owner_slots.h"
 #include "serve/proc.h"
 
-/* Owners' command lines, by pid modulo CMD_CACHE: leases come in port
- * order, and a pool filled by a few owners in turn interleaves them, so a
- * listing would otherwise read /proc a lease. An entry is good for the
- * process its start time names, so a reused pid never shows its
- * predecessor's line. One server a process: the cache is this file's. */
+/* Owners' command lines, by owner slot modulo CMD_CACHE: leases come in
+ * port order, and a pool filled by a few owners in turn interleaves them,
+ * so a listing would otherwise read /proc a lease. Live owners hold
+ * distinct slots, so up to CMD_CACHE owners never evict each other (by pid,
+ * two owners 64 pids apart did, at every line). An entry is good for the
+ * process its pid and start time name, so a reused slot or pid never shows
+ * its predecessor's line. One server a process: the cache is this file's. */
 #define CMD_CACHE 64
 static struct cmd_entry {
     pid_t pid;          /* 0: empty */
@@ -22,9 +24,9 @@ static struct cmd_entry {
 } cmds[CMD_CACHE];
 
 /* o's command line, read from /proc once per process. */
-static const char *cmdline_of(const struct owner *o)
+static const char *cmdline_of(unsigned slot, const struct owner *o)
 {
-    struct cmd_entry *e = &cmds[(uint32_t)o->pid % CMD_CACHE];
+    struct cmd_entry *e = &cmds[slot % CMD_CACHE];
     if (e->pid != o->pid || e->start != o->start) {
         proc_cmdline(o->pid, e->cmd, sizeof(e->cmd));
         e->pid = o->pid;
@@ -56,7 +58,7 @@ size_t listing_more(const struct leases *ls, struct listing *li, uid_t uid,
         struct lease_line line = {
             .port = port, .pid = (int)o->pid, .uid = (unsigned)l->uid,
             .age = now - l->since, .names = leases_name_of(ls, port),
-            .cmd = shown ? cmdline_of(o) : "",
+            .cmd = shown ? cmdline_of(l->owner, o) : "",
         };
         int n = proto_format_lease(buf + len, size - len, &line);
         if (n < 0)

@@ -690,12 +690,11 @@ PY
 
 # The test above failed about 1 run in 8: with other processes starting
 # meanwhile, two of its 8 owners' pids can be equal modulo 64, and the
-# command-line cache (serve/answer.c, cmdline_of) is indexed by pid % 64,
-# one entry a slot, so two such owners whose leases alternate evict each
+# command-line cache (serve/listing.c, cmdline_of) was indexed by pid % 64,
+# one entry a slot, so two such owners whose leases alternate evicted each
 # other at every line: 6 + 2 * 10 = 26 reads. Here two owners are given
 # pids 64 apart (ns_last_pid, in a pid namespace of the test's own).
 @test "a lease listing reads each owner's command line once, though their pids are equal modulo 64" {
-    skip "fails until cmdline_of (serve/answer.c) indexes its cache by the owner's slot (leases' l->owner), not its pid (attack report, issue 19)"
     command -v strace >/dev/null || skip "strace is not installed"
     unshare --pid --fork --mount-proc true 2>/dev/null ||
         skip "cannot make a pid namespace (needs root)"
