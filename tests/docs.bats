@@ -122,7 +122,7 @@ fish_options() {
     [ "${COMPREPLY[*]}" = "--backlog" ]
     COMP_WORDS=(portpicker run --tcp WEB -- portpicke); COMP_CWORD=5
     PATH=$(dirname "$PORTPICKER"):$PATH _portpicker
-    [[ " ${COMPREPLY[*]} " == *" portpicker "* ]]
+    [[ " ${COMPREPLY[*]} " == *" $(basename "$PORTPICKER") "* ]]
     COMP_WORDS=(portpicker help re); COMP_CWORD=2
     _portpicker
     [ "${COMPREPLY[*]}" = "release" ]
