@@ -200,6 +200,11 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
     }
     close(fd);
     reply[got] = '\0';
+    /* A NUL would cut the reply every later check reads short. */
+    if (memchr(reply, '\0', got)) {
+        *rc = portpicker__fail(pp, PORTPICKER_BAD_REPLY, "reply holds a NUL byte", NULL);
+        return -1;
+    }
     return (long)got;
 }
 

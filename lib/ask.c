@@ -108,6 +108,8 @@ static enum ask_result read_all(int fd, char *reply, size_t cap, size_t *got,
         ssize_t n = recv(fd, reply + *got, cap - *got, 0);
         if (n == 0)
             return *got ? ASK_REPLY : ASK_CLOSED;
+        if (n > 0 && memchr(reply + *got, '\0', (size_t)n))
+            return ASK_NUL;
         if (n > 0) {
             *got += (size_t)n;
             continue;
@@ -163,6 +165,9 @@ enum ask_result ask_server(const char *address, const char *request,
     else if (r == ASK_OVERSIZE)
         snprintf(err, errlen, "the port server at %s sent a reply longer than "
                  "%zu bytes: not a reply of the protocol", address, replylen - 1);
+    else if (r == ASK_NUL)
+        snprintf(err, errlen, "the port server at %s sent a NUL byte: not a "
+                 "reply of the protocol", address);
     else if (r == ASK_ERROR)
         snprintf(err, errlen, "talking to the port server at %s: %s: %s", address,
                  stage_names[stage], strerror(saved));

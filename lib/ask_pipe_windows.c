@@ -98,6 +98,8 @@ static enum ask_result exchange(HANDLE pipe, HANDLE event, const char *request,
             return *got ? ASK_REPLY : ASK_CLOSED;
         if (r != ASK_REPLY)
             return r;
+        if (memchr(reply + *got, '\0', n))
+            return ASK_NUL;
         *got += n;
     }
 }
@@ -141,6 +143,9 @@ enum ask_result ask_server(const char *address, const char *request,
     else if (r == ASK_OVERSIZE)
         snprintf(err, errlen, "the port server at %s sent a reply longer than "
                  "%zu bytes: not a reply of the protocol", address, replylen - 1);
+    else if (r == ASK_NUL)
+        snprintf(err, errlen, "the port server at %s sent a NUL byte: not a "
+                 "reply of the protocol", address);
     else if (r == ASK_ERROR)
         snprintf(err, errlen, "talking to the port server at %s: %s: Windows "
                  "error %lu", address, stage_names[stage], why);

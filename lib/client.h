@@ -29,6 +29,8 @@ enum ask_result {
     ASK_UNREACHABLE, /* nothing listens at the address */
     ASK_TIMEOUT,     /* no full answer within the timeout */
     ASK_OVERSIZE,    /* the reply did not fit: not a reply of the protocol */
+    ASK_NUL,         /* the reply held a NUL byte: not a reply of the protocol,
+                      * and it would cut the text every later check reads */
     ASK_ERROR,       /* anything else; err says what */
 };
 

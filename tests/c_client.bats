@@ -101,6 +101,15 @@ names_in_pool() {
     [ "$output" = "pick_ports: pick: not a reply of the protocol (a port granted twice): ok 15000 15000" ]
 }
 
+@test "the C client refuses a reply holding a NUL byte" {
+    build gcc $C99
+    ADDR=$(new_address)
+    answers 'ok 15000 15001\n\0junk'
+    PORTSERVER_ADDRESS=$ADDR run "$EXAMPLE" http grpc
+    [ "$status" -eq 1 ]
+    [ "$output" = "pick_ports: pick: reply holds a NUL byte" ]
+}
+
 @test "the C client shows a server's err text with its control bytes escaped" {
     build gcc $C99
     ADDR=$(new_address)

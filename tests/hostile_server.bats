@@ -202,6 +202,23 @@ assert lease["cmd"] == "caf\u00e9", lease'
     refused_whole check --server-up --json -s "$ADDR"
 }
 
+@test "a NUL byte in any reply is exit 9 naming it, never a reply cut short at the NUL" {
+    # Every later check reads the reply as a C string: before, 'ok 15000\0junk'
+    # was a grant of 15000 and metrics with junk after a NUL printed whole.
+    answers 'ok 15000\n\0junk'
+    refused_whole pick --server "$ADDR" 4242
+    [[ "$stderr" == *"sent a NUL byte: not a reply of the protocol"* ]]
+    answers 'ok\n\0'
+    refused_whole release --server "$ADDR" 15000
+    answers 'ok\n# EOF\n\0junk'
+    refused_whole check --metrics -s "$ADDR"
+    answers 'ok 0\n\n\0port=1 pid=1 uid=0 age=0 names=- cmd=x\n'
+    refused_whole check --leases -s "$ADDR"
+    answers 'ok portpicker 1\0\n'
+    refused_whole check --server-up -s "$ADDR"
+    [[ "$stderr" == *"sent a NUL byte"* ]]
+}
+
 @test "a listing shorter than COUNT and ended by an empty line is whole: leases ended meanwhile" {
     answers 'ok 3\nport=20001 pid=42 uid=0 age=7 names=- cmd=a\n\n'
     run --separate-stderr pp check --leases --json -s "$ADDR"
