@@ -297,6 +297,32 @@ in_pidns() {
     in_pool "$port" 23730 23739
 }
 
+@test "a caller outside the server's pid namespace is refused: its pid is never taken for one of the server's" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    ADDR=$(new_address)
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+    # The server is pid 1 of a namespace of its own (a container), a
+    # sleeper its pid 2; we are outside, so SO_PEERCRED gives it no pid
+    # for us, and our pid 2 (kthreadd) is not its pid 2.
+    unshare --pid --kill-child=TERM --mount-proc sh -c 'sleep 300 & exec "$@"' sh \
+        "$PORTPICKER" serve --address "$ADDR" --pool 23740-23749 --verbose \
+        2>>"$SERVER_LOG" 3>&- &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    wait_for grep -q "listening on" "$SERVER_LOG"
+    run raw "v1 pick 2 1\n"
+    [[ "$output" == "err pid-refused the caller is in a pid namespace the server cannot see"* ]]
+    run raw "2\n"
+    [ -z "$output" ]
+    ! grep -q "to pid 2 " "$SERVER_LOG"
+    # Still serving: its status to us, a lease to a caller inside.
+    pp check --server-up -s "$ADDR"
+    inner=$(pgrep -P "$SERVER_PID")
+    run nsenter -t "$inner" --pid sh -c '"$0" pick -s "$1" $$' "$PORTPICKER" "$ADDR"
+    [ "$status" -eq 0 ]
+    in_pool "$output" 23740 23749
+}
+
 @test "a pid missing from a crowded pid namespace is looked for between other requests, which are answered first" {
     unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
     start_server --pool 23740-23749 --verbose
