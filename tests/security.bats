@@ -323,6 +323,21 @@ in_pidns() {
     in_pool "$output" 23740 23749
 }
 
+@test "a caller in its own pid namespace with 1,201 groups leases to its sibling, not to the server's process of that number" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    start_server --pool 23750-23759 --verbose
+    # The Groups: line pushes NSpid: past the first 4 KB of
+    # /proc/PID/status: a text cut there read as our own namespace, and the
+    # sibling's pid (4) as ours (a kernel thread here: refused).
+    run in_pidns 'setpriv --groups "$(seq -s, 10000 11200)" sh -c '\''
+        sleep 300 & s=$!; "$PORTPICKER" pick -s "$ADDR" $s 2>&1; kill $s'\'
+    [ "$status" -eq 0 ]
+    in_pool "$output" 23750 23759
+    grep -q "debug: pid [0-9]* of pid [0-9]*'s namespace is our pid" "$SERVER_LOG"
+    start_owner
+    [ -n "$(ask "$OWNER")" ]
+}
+
 @test "a pid missing from a crowded pid namespace is looked for between other requests, which are answered first" {
     unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
     start_server --pool 23740-23749 --verbose
