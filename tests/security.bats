@@ -122,6 +122,28 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     [ -n "$(pick_for "$OWNER")" ]
 }
 
+@test "a state file removed or moved away while the server runs is written anew within a second: a crash then loses no lease" {
+    start_owner
+    dir=$BATS_TEST_TMPDIR/state
+    mkdir "$dir"
+    start_server --pool 25420-25429 --state "$dir/leases"
+    pick_for "$OWNER" >/dev/null
+    # A cleaner of /tmp takes the file; appends then reach nothing a
+    # restart reads.
+    rm "$dir/leases"
+    pick_for "$OWNER" >/dev/null
+    wait_for test -s "$dir/leases"
+    grep -q "leases: removed or replaced while in use: written anew" "$SERVER_LOG"
+    # The directory moved away and a new one put in its place.
+    mv "$dir" "$dir.old"
+    mkdir "$dir"
+    pick_for "$OWNER" >/dev/null
+    wait_for test -s "$dir/leases"
+    crash_and_restart --pool 25420-25429 --state "$dir/leases"
+    grep -q "3 leases kept" "$SERVER_LOG"
+    [ -n "$(pick_for "$OWNER")" ]
+}
+
 @test "a state file that is not a regular file, or is too big, stops the server with exit 3" {
     mkfifo "$BATS_TEST_TMPDIR/fifo"
     run timeout 5 "$PORTPICKER" serve --address "$(new_address)" --state "$BATS_TEST_TMPDIR/fifo"
@@ -305,7 +327,7 @@ in_pidns() {
     # sleeper its pid 2; we are outside, so SO_PEERCRED gives it no pid
     # for us, and our pid 2 (kthreadd) is not its pid 2.
     unshare --pid --kill-child=TERM --mount-proc sh -c 'sleep 300 & exec "$@"' sh \
-        "$PORTPICKER" serve --address "$ADDR" --pool 23740-23749 --verbose \
+        "$PORTPICKER" serve --address "$ADDR" --pool 25400-25409 --verbose \
         2>>"$SERVER_LOG" 3>&- &
     SERVER_PID=$!
     track_pid "$SERVER_PID"
@@ -320,19 +342,19 @@ in_pidns() {
     inner=$(pgrep -P "$SERVER_PID")
     run nsenter -t "$inner" --pid sh -c '"$0" pick -s "$1" $$' "$PORTPICKER" "$ADDR"
     [ "$status" -eq 0 ]
-    in_pool "$output" 23740 23749
+    in_pool "$output" 25400 25409
 }
 
 @test "a caller in its own pid namespace with 1,201 groups leases to its sibling, not to the server's process of that number" {
     unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
-    start_server --pool 23750-23759 --verbose
+    start_server --pool 25410-25419 --verbose
     # The Groups: line pushes NSpid: past the first 4 KB of
     # /proc/PID/status: a text cut there read as our own namespace, and the
     # sibling's pid (4) as ours (a kernel thread here: refused).
     run in_pidns 'setpriv --groups "$(seq -s, 10000 11200)" sh -c '\''
         sleep 300 & s=$!; "$PORTPICKER" pick -s "$ADDR" $s 2>&1; kill $s'\'
     [ "$status" -eq 0 ]
-    in_pool "$output" 23750 23759
+    in_pool "$output" 25410 25419
     grep -q "debug: pid [0-9]* of pid [0-9]*'s namespace is our pid" "$SERVER_LOG"
     start_owner
     [ -n "$(ask "$OWNER")" ]
