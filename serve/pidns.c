@@ -194,8 +194,8 @@ pid_t pidns_resolve(struct pidns *n, pid_t peer, long long pid, int64_t asked,
      * pids mean nothing here, and the same number here is someone else. */
     if (peer <= 0) {
         snprintf(why, whylen, "the caller is in a pid namespace the server "
-                 "cannot see (SO_PEERCRED gives no pid): pid %lld cannot be "
-                 "told", pid);
+                 "cannot see (SO_PEERCRED gives no pid): its pid %lld means "
+                 "nothing here", pid);
         return -1;
     }
     if (!n->ours)
