@@ -216,6 +216,32 @@ int file_create(const char *path, int flags, mode_t mode, struct notes *ns)
     return open(path, flags, mode);
 }
 
+int temp_create(char *tmp, size_t len, const char *path, int flags,
+                struct notes *ns)
+{
+    if (snprintf(tmp, len, "%s.tmp", path) >= (int)len) {
+        errno = ENAMETOOLONG;
+        return -1;
+    }
+    int fd = file_create(tmp, flags, 0644, ns);
+    /* EISDIR: a directory; EPERM: another's file in a sticky directory;
+     * EEXIST: back at once. Not logged: the metrics file is rewritten
+     * every 5 s. */
+    if (fd >= 0 || (errno != EISDIR && errno != EPERM && errno != EEXIST))
+        return fd;
+    for (int tries = 0; tries < 4; tries++) {
+        if (snprintf(tmp, len, "%s.tmp.%08x", path,
+                     (unsigned)random_below(UINT32_MAX)) >= (int)len) {
+            errno = ENAMETOOLONG;
+            return -1;
+        }
+        fd = open(tmp, flags | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+        if (fd >= 0 || errno != EEXIST)
+            return fd;
+    }
+    return -1;
+}
+
 int write_all(int fd, const char *buf, size_t len)
 {
     while (len) {
@@ -234,11 +260,7 @@ int file_replace(const char *path, const char *text, size_t len,
                  struct notes *ns)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = file_create(tmp, O_WRONLY | O_CLOEXEC, 0644, ns);
+    int fd = temp_create(tmp, sizeof(tmp), path, O_WRONLY | O_CLOEXEC, ns);
     if (fd < 0)
         return -1;
     /* 0644 whatever the umask (the unit's is 0077): node_exporter runs as

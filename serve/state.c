@@ -101,11 +101,8 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
                     size_t errlen)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >= (int)sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return state_fail(err, errlen, j->path);
-    }
-    int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644, &j->notes);
+    int fd = temp_create(tmp, sizeof(tmp), j->path, O_WRONLY | O_APPEND | O_CLOEXEC,
+                         &j->notes);
     if (fd < 0) {
         j->error = errno;
         j->write_errors++;

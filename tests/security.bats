@@ -177,6 +177,25 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     grep -q " G 2242[0-9] $OWNER " "$SHARED/leases"
 }
 
+@test "directories another user made at the temp names of the state and metrics files stop neither the server nor its rewrites" {
+    shared_dir 1777
+    # Root may unlink another's file in a sticky directory, but no
+    # directory: the fixed names PATH.tmp were blocked for good (exit 3 at
+    # start: the state file is rewritten there).
+    "${NOBODY[@]}" mkdir "$SHARED/leases.tmp" "$SHARED/m.prom.tmp"
+    "${NOBODY[@]}" touch "$SHARED/leases.tmp/theirs"
+    start_owner
+    start_server --pool 25430-25439 --state "$SHARED/leases" --metrics-file "$SHARED/m.prom"
+    [ -n "$(pick_for "$OWNER")" ]
+    wait_for grep -q "^# EOF" "$SHARED/m.prom"
+    stop_server
+    [ "$SERVER_RC" -eq 0 ]
+    grep -q " G 2543[0-9] $OWNER " "$SHARED/leases"
+    # Theirs as they were, and no temp file of ours left beside them.
+    [ -f "$SHARED/leases.tmp/theirs" ] && [ -d "$SHARED/m.prom.tmp" ]
+    [ -z "$(find "$SHARED" -name '*.tmp.*')" ]
+}
+
 @test "a link planted at the state file itself stops the server with exit 3, its target untouched" {
     victim
     shared_dir 1777
