@@ -128,7 +128,7 @@ list-sources:
 # in tests/helpers.bash, from portpicker --features). Servers the client
 # tests start are ./portpicker serve (Linux), reached by a socket path.
 SERVER_TESTS := serve protocol pool security failures service container loop fuzz install \
-                package unit_sandbox
+                package unit_sandbox proc_fields
 POSIX_TESTS  := $(filter-out $(SERVER_TESTS:%=tests/%.bats),$(wildcard tests/*.bats))
 build/posix/portpicker: $(ALL_SRCS) $(HDRS) build/cc
 	@mkdir -p $(@D)
@@ -346,6 +346,13 @@ build/metrics_format: $(METRICS_SRCS) $(HDRS)
 	@mkdir -p build
 	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all $(METRICS_SRCS) -o $@
+
+# The /proc field reader alone, for tests/proc_fields.bats.
+PROC_FIELDS_SRCS := tests/proc_fields.c serve/proc_fields.c lib/args.c lib/msg.c
+build/proc_fields: $(PROC_FIELDS_SRCS) $(HDRS)
+	@mkdir -p build
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all $(PROC_FIELDS_SRCS) -o $@
 
 # libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a
 # seed corpus (inputs that once broke a promise stay there, as regression
