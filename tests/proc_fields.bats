@@ -8,11 +8,7 @@ load helpers
 
 TOP=$BATS_TEST_DIRNAME/..
 
-setup() {
-    run make -C "$TOP" -s build/proc_fields
-    echo "$output"
-    [ "$status" -eq 0 ]
-}
+setup() { build_tool proc_fields; }
 
 # field N STAT_LINE: field N of STAT_LINE (printf escapes), in $output.
 field() { run -0 "$TOP/build/proc_fields" stat "$1" "$(printf "$2")"; }
