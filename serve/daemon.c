@@ -4,8 +4,8 @@
  * The listening socket (abstract "@name" or a path; a path left by a dead
  * server is replaced), systemd socket activation and readiness (written by
  * hand: no libsystemd), the pidfile, files replaced whole (the metrics
- * file) and the signalfd. These helpers never
- * exit: they return -1 and a message, and the caller decides.
+ * file) and the signalfd. These helpers never exit: they return -1 and a
+ * message, and the caller decides.
  *
  * Paths may sit in a directory another user can write, so nothing here
  * follows a link it did not make: files are created exclusively with
@@ -219,27 +219,20 @@ int file_create(const char *path, int flags, mode_t mode, struct notes *ns)
 int temp_create(char *tmp, size_t len, const char *path, int flags,
                 struct notes *ns)
 {
-    if (snprintf(tmp, len, "%s.tmp", path) >= (int)len) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = file_create(tmp, flags, 0644, ns);
-    /* EISDIR: a directory; EPERM: another's file in a sticky directory;
-     * EEXIST: back at once. Not logged: the metrics file is rewritten
-     * every 5 s. */
-    if (fd >= 0 || (errno != EISDIR && errno != EPERM && errno != EEXIST))
-        return fd;
-    for (int tries = 0; tries < 4; tries++) {
-        if (snprintf(tmp, len, "%s.tmp.%08x", path,
-                     (unsigned)random_below(UINT32_MAX)) >= (int)len) {
+    int fd = -1;
+    errno = ENAMETOOLONG;
+    if (snprintf(tmp, len, "%s.tmp", path) < (int)len)
+        fd = file_create(tmp, flags, 0644, ns);
+    /* Blocked (by a directory, another's file): a name nobody can plant. */
+    for (int tries = 0; fd < 0 && tries < 4 &&
+         (errno == EISDIR || errno == EPERM || errno == EEXIST); tries++) {
+        unsigned r = (unsigned)random_below(UINT32_MAX);
+        if (snprintf(tmp, len, "%s.tmp.%08x", path, r) >= (int)len)
             errno = ENAMETOOLONG;
-            return -1;
-        }
-        fd = open(tmp, flags | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
-        if (fd >= 0 || errno != EEXIST)
-            return fd;
+        else
+            fd = open(tmp, flags | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
     }
-    return -1;
+    return fd;
 }
 
 int write_all(int fd, const char *buf, size_t len)

@@ -35,8 +35,9 @@ int file_create(const char *path, int flags, mode_t mode, struct notes *ns);
 /* Create a temp file for a rewrite of path, to be renamed over it: at
  * path.tmp (file_create), or, when something there cannot be removed (a
  * directory another user made in a sticky /tmp), at path.tmp.RANDOM,
- * which nobody can plant ahead. The name used goes to tmp (len bytes).
- * Returns the fd, or -1 with errno set. */
+ * which nobody can plant ahead (not logged: the metrics file is rewritten
+ * every 5 s). The name used goes to tmp (len bytes). Returns the fd, or -1
+ * with errno set. */
 int temp_create(char *tmp, size_t len, const char *path, int flags,
                 struct notes *ns);
 

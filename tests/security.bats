@@ -355,7 +355,7 @@ in_pidns() {
     [[ "$output" == "err pid-refused the caller is in a pid namespace the server cannot see"* ]]
     run raw "2\n"
     [ -z "$output" ]
-    ! grep -q "to pid 2 " "$SERVER_LOG"
+    [ "$(grep -c "to pid 2 " "$SERVER_LOG")" -eq 0 ]
     # Still serving: its status to us, a lease to a caller inside.
     pp check --server-up -s "$ADDR"
     inner=$(pgrep -P "$SERVER_PID")
