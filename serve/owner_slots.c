@@ -59,6 +59,7 @@ struct owner *leases_owner_new(struct leases *ls, pid_t pid, uint64_t start)
         return NULL;
     struct owner *o = slot(ls, entry);
     *o = (struct owner){.pid = pid, .pidfd = -1, .start = start,
+                        .serial = ++ls->owner_serial,
                         .ruid = OWNER_UID_UNKNOWN, .euid = OWNER_UID_UNKNOWN};
     ls->by_pid[pid_find(ls, pid)] = entry;
     ls->nowners++;

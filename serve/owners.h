@@ -28,6 +28,9 @@ struct owners {
     struct owner *poll_at;      /* the last owner polled; NULL: a new round */
     bool no_pidfd;              /* poll start times even if pidfd works */
     bool no_proc;               /* /proc unreadable: pidfds only */
+    bool need_start;            /* every owner's start time (the state
+                                 * file records it) */
+    bool no_pidfd_info;         /* the kernel has no PIDFD_GET_INFO */
 };
 
 /* Register w's polling timer; the other fields are the caller's to fill

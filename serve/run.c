@@ -282,6 +282,7 @@ int serve_run(const struct serve_opts *opts)
     s->sig_fd = s->state.fd = s->loop.epfd = -1;
     s->state.path = opts->state;
     s->owners.no_pidfd = opts->no_pidfd;
+    s->owners.need_start = opts->state != NULL;
     int rc = start(s);
     while (rc == RC_OK && !s->loop.stop) {
         if (loop_once(&s->loop) < 0)
