@@ -28,7 +28,7 @@ static int pidfd_info_of(struct owners *w, int fd, struct pidfd_ids *ids)
     if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP) {
         w->no_pidfd_info = true;
         slog(LOG_INFO, "PIDFD_GET_INFO: %s: owners are checked through "
-             "/proc (Linux >= 6.13 needs no /proc read)", strerror(errno));
+             "/proc", strerror(errno));
         errno = ENOTTY;
     }
     return -1;
@@ -132,4 +132,3 @@ int identify(struct owners *w, const struct caller *c, pid_t pid, int fd,
     f->euid = ids.euid;
     return 0;
 }
-
