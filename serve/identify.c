@@ -8,7 +8,6 @@
 #include "serve/identify.h"
 #include "serve/log.h"
 #include "serve/owner_slots.h"
-#include "serve/owners.h"
 #include "serve/proc.h"
 
 #include <errno.h>
@@ -17,16 +16,16 @@
 /* PIDFD_GET_INFO on pidfd fd, unless the kernel is known to lack it.
  * Returns 0, or -1 with errno; ENOTTY: not to be had (asked of no kernel
  * again once one said so). */
-static int pidfd_info_of(struct owners *w, int fd, struct pidfd_ids *ids)
+static int pidfd_info_of(struct checks *k, int fd, struct pidfd_ids *ids)
 {
-    if (w->no_pidfd_info) {
+    if (k->no_pidfd_info) {
         errno = ENOTTY;
         return -1;
     }
     if (pidfd_ids(fd, ids) == 0)
         return 0;
     if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP) {
-        w->no_pidfd_info = true;
+        k->no_pidfd_info = true;
         slog(LOG_INFO, "PIDFD_GET_INFO: %s: owners are checked through "
              "/proc", strerror(errno));
         errno = ENOTTY;
@@ -34,12 +33,12 @@ static int pidfd_info_of(struct owners *w, int fd, struct pidfd_ids *ids)
     return -1;
 }
 
-int identify_uids(struct owners *w, struct owner *o)
+int identify_uids(struct checks *k, struct owner *o)
 {
     struct pidfd_ids p;
     struct proc_ids ids;
     bool by_pidfd = o->pidfd >= 0 && !o->proc_dir;
-    if (by_pidfd && pidfd_info_of(w, o->pidfd, &p) == 0) {
+    if (by_pidfd && pidfd_info_of(k, o->pidfd, &p) == 0) {
         o->ruid = p.ruid;
         o->euid = p.euid;
         return 0;
@@ -53,9 +52,9 @@ int identify_uids(struct owners *w, struct owner *o)
     return 0;
 }
 
-int identify_handle(const struct owners *w, pid_t pid, bool *is_pidfd)
+int identify_handle(const struct checks *k, pid_t pid, bool *is_pidfd)
 {
-    *is_pidfd = !w->no_pidfd;
+    *is_pidfd = !k->no_pidfd;
     if (*is_pidfd) {
         int fd = pidfd_open_pid(pid);
         if (fd >= 0 || errno != ENOSYS)
@@ -88,11 +87,11 @@ int identify_handle(const struct owners *w, pid_t pid, bool *is_pidfd)
  * no kernel threads) started without waiting are children of kthreadd
  * (CLONE_PARENT), and a container's pid 2 is any process, so 2 sends the
  * question to /proc, which answers it exactly. */
-static int ask_pidfd(struct owners *w, int fd, bool want_ids,
+static int ask_pidfd(struct checks *k, int fd, bool want_ids,
                      bool *maybe_kthread, struct identity *f)
 {
     struct pidfd_ids p;
-    if (pidfd_info_of(w, fd, &p) < 0)
+    if (pidfd_info_of(k, fd, &p) < 0)
         return -1;
     *maybe_kthread = p.pid == 2 || p.ppid == 2;
     if (want_ids) {
@@ -102,7 +101,7 @@ static int ask_pidfd(struct owners *w, int fd, bool want_ids,
     return 0;
 }
 
-int identify(struct owners *w, const struct caller *c, pid_t pid, int fd,
+int identify(struct checks *k, const struct caller *c, pid_t pid, int fd,
              bool is_pidfd, bool need_start, struct identity *f)
 {
     bool mine = pid == c->pid, maybe_kthread = true;
@@ -110,10 +109,10 @@ int identify(struct owners *w, const struct caller *c, pid_t pid, int fd,
     struct proc_ids ids;
     *f = (struct identity){.ruid = mine ? c->uid : OWNER_UID_UNKNOWN,
                            .euid = mine ? c->uid : OWNER_UID_UNKNOWN};
-    if (w->no_proc)
+    if (k->no_proc)
         return 0;
     if (is_pidfd && fd >= 0) {
-        if (ask_pidfd(w, fd, want_ids, &maybe_kthread, f) == 0)
+        if (ask_pidfd(k, fd, want_ids, &maybe_kthread, f) == 0)
             want_ids = false;
         else if (errno != ENOTTY && errno != ESRCH)
             return -1; /* EFAULT, ENOMEM: no answer, and none read as one */

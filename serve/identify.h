@@ -10,7 +10,15 @@
 #include <sys/types.h>
 
 struct owner;
-struct owners;
+
+/* How new owners are checked: set at start, but for no_pidfd_info, learnt
+ * from the kernel's first answer. */
+struct checks {
+    bool no_pidfd;              /* an open /proc/PID, never a pidfd
+                                 * (--no-pidfd: polled by start time) */
+    bool no_proc;               /* /proc unreadable: pidfds only */
+    bool no_pidfd_info;         /* the kernel has no PIDFD_GET_INFO */
+};
 
 /* What the checks of a new owner found. */
 struct identity {
@@ -21,7 +29,7 @@ struct identity {
 
 /* A handle on pid: a pidfd, or an open /proc/PID with --no-pidfd or before
  * Linux 5.3 (*is_pidfd false); -1 with errno (ESRCH: no such process). */
-int identify_handle(const struct owners *w, pid_t pid, bool *is_pidfd);
+int identify_handle(const struct checks *k, pid_t pid, bool *is_pidfd);
 
 /* Check pid (fd: its handle from identify_handle, or -1) for c, into f:
  * whether it is a kernel thread; its uids when c is not root and pid is
@@ -33,12 +41,12 @@ int identify_handle(const struct owners *w, pid_t pid, bool *is_pidfd);
  * The caller then checks that fd's process still lives: the reads by pid
  * were of it only if so. 0, or -1 with errno (ESRCH, ENOENT: no such
  * process; any other: a failure that says nothing of the process). */
-int identify(struct owners *w, const struct caller *c, pid_t pid, int fd,
+int identify(struct checks *k, const struct caller *c, pid_t pid, int fd,
              bool is_pidfd, bool need_start, struct identity *f);
 
 /* Read o's uids into it: asked of its pidfd (that process's, whoever has
  * the pid now), else from /proc/PID/status, then checked against the
  * pidfd when there is one. 0, or -1 with errno. */
-int identify_uids(struct owners *w, struct owner *o);
+int identify_uids(struct checks *k, struct owner *o);
 
 #endif

@@ -51,7 +51,6 @@ struct leases {
     struct owner *owners;       /* nslots: one a pool port, and a spare */
     size_t nslots, owners_used; /* slots ever used: the rest is untouched */
     uint32_t owner_free;        /* 1 + the first released slot, 0: none */
-    uint64_t owner_serial;      /* the last owner record's serial */
     uint32_t *by_pid;           /* open addressing: 1 + owner index, 0 empty */
     size_t by_pid_mask;
     struct uid_count *uids;     /* leases by uid (leases.c) */

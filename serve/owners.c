@@ -16,7 +16,6 @@
  *
  * Who may own a lease: a process of the caller's uid (root: any), never a
  * kernel thread (docs/security.md, 1). */
-#include "serve/identify.h"
 #include "serve/leases.h"
 #include "serve/log.h"
 #include "serve/loop.h"
@@ -139,7 +138,7 @@ static bool may_own(struct owners *w, const struct caller *c, struct owner *o)
 {
     if (c->uid == 0 || o->ruid == c->uid || o->euid == c->uid)
         return true;
-    if (o->ruid != OWNER_UID_UNKNOWN || identify_uids(w, o) < 0)
+    if (o->ruid != OWNER_UID_UNKNOWN || identify_uids(&w->check, o) < 0)
         return false;
     return o->ruid == c->uid || o->euid == c->uid;
 }
@@ -152,7 +151,7 @@ static struct owner *owner_new(struct owners *w, const struct caller *c,
     bool is_pidfd;
     uint64_t again;
     struct identity f;
-    int fd = identify_handle(w, pid, &is_pidfd);
+    int fd = identify_handle(&w->check, pid, &is_pidfd);
     if (fd < 0 && errno == ESRCH) {
         deny(why, ERR_NO_SUCH_PID, "no process %d", (int)pid);
         return NULL;
@@ -160,7 +159,7 @@ static struct owner *owner_new(struct owners *w, const struct caller *c,
     /* A start time names the process where no pidfd will: in the state
      * file, and when it is polled (no pidfd, or none kept: watch()). */
     bool need_start = w->need_start || !is_pidfd || fd < 0 || !room_for(w, fd);
-    bool ok = identify(w, c, pid, fd, is_pidfd, need_start, &f) == 0;
+    bool ok = identify(&w->check, c, pid, fd, is_pidfd, need_start, &f) == 0;
     /* A read that failed (EMFILE, ENOMEM) says nothing of the process. */
     int failed = ok || errno == ESRCH || errno == ENOENT ? 0 : errno;
     /* The reads were of the process fd names if it is still there; with
@@ -170,12 +169,12 @@ static struct owner *owner_new(struct owners *w, const struct caller *c,
         failed = exited < 0 ? errno : 0;
         ok = exited == 0;
     } else if (ok) {
-        ok = !w->no_proc &&
+        ok = !w->check.no_proc &&
              proc_stat(pid, is_pidfd ? -1 : fd, &again, NULL) == 0 &&
              again == f.start;
     }
-    struct owner *o = ok && !f.kthread ? leases_owner_new(w->leases, pid, f.start)
-                                       : NULL;
+    struct owner *o = ok && !f.kthread
+                      ? leases_owner_new(w->leases, pid, f.start) : NULL;
     if (!o) {
         if (failed)
             deny(why, ERR_SERVER, "cannot check pid %d: %s", (int)pid,
@@ -210,7 +209,7 @@ struct owner *owners_get(struct owners *w, const struct caller *c, pid_t pid,
     if (may_own(w, c, o))
         return o;
     owners_drop_idle(w, o);
-    if (w->no_proc)
+    if (w->check.no_proc)
         deny(why, ERR_PID_REFUSED, "without /proc only the caller's own "
              "pid can be checked (pid %d)", (int)pid);
     else

@@ -203,8 +203,10 @@ int pidfd_ids(int pidfd, struct pidfd_ids *ids)
         errno = EOPNOTSUPP;
         return -1;
     }
-    *ids = (struct pidfd_ids){.pid = (pid_t)info.pid, .ppid = (pid_t)info.ppid,
-                              .ruid = (uid_t)info.ruid, .euid = (uid_t)info.euid};
+    *ids = (struct pidfd_ids){.pid = (pid_t)info.pid,
+                              .ppid = (pid_t)info.ppid,
+                              .ruid = (uid_t)info.ruid,
+                              .euid = (uid_t)info.euid};
     return 0;
 }
 
