@@ -172,6 +172,8 @@ vetted_as_before() {
     start_owner
     local err
     for err in ENOMEM EFAULT; do
+        # a log of its own: start_faulty waits for this server's "listening"
+        SERVER_LOG=$BATS_TEST_TMPDIR/server.$err.log
         start_faulty -e "inject=ioctl:error=$err:when=1" -- --pool 24550-24559
         # nobody names root's process: no uids were read, so no grant.
         run -12 "${NOBODY[@]}" "$PORTPICKER" pick -s "$ADDR" -n 2 "$OWNER"
