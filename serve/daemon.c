@@ -4,8 +4,8 @@
  * The listening socket (abstract "@name" or a path; a path left by a dead
  * server is replaced), systemd socket activation and readiness (written by
  * hand: no libsystemd), the pidfile, files replaced whole (the metrics
- * file) and the signalfd. These helpers never
- * exit: they return -1 and a message, and the caller decides.
+ * file) and the signalfd. These helpers never exit: they return -1 and a
+ * message, and the caller decides.
  *
  * Paths may sit in a directory another user can write, so nothing here
  * follows a link it did not make: files are created exclusively with
@@ -216,6 +216,25 @@ int file_create(const char *path, int flags, mode_t mode, struct notes *ns)
     return open(path, flags, mode);
 }
 
+int temp_create(char *tmp, size_t len, const char *path, int flags,
+                struct notes *ns)
+{
+    int fd = -1;
+    errno = ENAMETOOLONG;
+    if (snprintf(tmp, len, "%s.tmp", path) < (int)len)
+        fd = file_create(tmp, flags, 0644, ns);
+    /* Blocked (by a directory, another's file): a name nobody can plant. */
+    for (int tries = 0; fd < 0 && tries < 4 &&
+         (errno == EISDIR || errno == EPERM || errno == EEXIST); tries++) {
+        unsigned r = (unsigned)random_below(UINT32_MAX);
+        if (snprintf(tmp, len, "%s.tmp.%08x", path, r) >= (int)len)
+            errno = ENAMETOOLONG;
+        else
+            fd = open(tmp, flags | O_CREAT | O_EXCL | O_NOFOLLOW, 0644);
+    }
+    return fd;
+}
+
 int write_all(int fd, const char *buf, size_t len)
 {
     while (len) {
@@ -234,11 +253,7 @@ int file_replace(const char *path, const char *text, size_t len,
                  struct notes *ns)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return -1;
-    }
-    int fd = file_create(tmp, O_WRONLY | O_CLOEXEC, 0644, ns);
+    int fd = temp_create(tmp, sizeof(tmp), path, O_WRONLY | O_CLOEXEC, ns);
     if (fd < 0)
         return -1;
     /* 0644 whatever the umask (the unit's is 0077): node_exporter runs as

@@ -32,14 +32,23 @@ int sd_notify_state(const char *state);
  * followed, and a second try made. Returns the fd, or -1 with errno set. */
 int file_create(const char *path, int flags, mode_t mode, struct notes *ns);
 
+/* Create a temp file for a rewrite of path, to be renamed over it: at
+ * path.tmp (file_create), or, when something there cannot be removed (a
+ * directory another user made in a sticky /tmp), at path.tmp.RANDOM,
+ * which nobody can plant ahead (not logged: the metrics file is rewritten
+ * every 5 s). The name used goes to tmp (len bytes). Returns the fd, or -1
+ * with errno set. */
+int temp_create(char *tmp, size_t len, const char *path, int flags,
+                struct notes *ns);
+
 /* Write all len bytes of buf to fd, resuming after EINTR and short
  * writes. Returns 0, or -1 with errno set. */
 int write_all(int fd, const char *buf, size_t len);
 
-/* Replace path with len bytes of text at once: written to path.tmp
- * (file_create, mode 0644 whatever the umask), then renamed over path, so a
+/* Replace path with len bytes of text at once: written to a temp file
+ * (temp_create, mode 0644 whatever the umask), then renamed over path, so a
  * reader sees the old file or the new one, never a part. Returns 0, or -1
- * with errno set (path.tmp removed, path as it was). */
+ * with errno set (the temp file removed, path as it was). */
 int file_replace(const char *path, const char *text, size_t len,
                  struct notes *ns);
 

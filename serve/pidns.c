@@ -190,7 +190,16 @@ pid_t pidns_resolve(struct pidns *n, pid_t peer, long long pid, int64_t asked,
                     char *why, size_t whylen)
 {
     int64_t now = monotonic_ms();
-    if (!n->ours || peer <= 0)
+    /* SO_PEERCRED says 0 for a caller whose pid namespace is not ours or
+     * below it (the server in a container, the caller on the host): its
+     * pids mean nothing here, and the same number here is someone else. */
+    if (peer <= 0) {
+        snprintf(why, whylen, "the caller is in a pid namespace the server "
+                 "cannot see (SO_PEERCRED gives no pid): its pid %lld means "
+                 "nothing here", pid);
+        return -1;
+    }
+    if (!n->ours)
         return (pid_t)pid;
     const struct pidns_peer *p = peer_of(n, peer, now);
     if (!p || p->levels == 1)

@@ -70,11 +70,11 @@ void pidns_fini(struct pidns *n);
  * itself and its parents resolve by reading their /proc/PID/status; any
  * other pid through the map, a hit checked against that one process's
  * /proc/PID/status. Returns it; 0 when the caller's namespace has no such
- * pid; -1 when it cannot be told (the caller's namespace is nested but
- * unreadable, or asked is 0 and the map is older than the question: the
- * caller can wait no longer); both with a reason in why. PIDNS_WAIT when
- * only a map made after `asked` can tell: ask again once pidns_work
- * returns 0. */
+ * pid; -1 when it cannot be told (the peer's pid is 0: its namespace is
+ * outside ours; the caller's namespace is nested but unreadable; or asked
+ * is 0 and the map is older than the question: the caller can wait no
+ * longer); both with a reason in why. PIDNS_WAIT when only a map made
+ * after `asked` can tell: ask again once pidns_work returns 0. */
 pid_t pidns_resolve(struct pidns *n, pid_t peer, long long pid, int64_t asked,
                     char *why, size_t whylen);
 

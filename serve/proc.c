@@ -78,10 +78,18 @@ int proc_open(pid_t pid)
 
 int proc_ids(pid_t pid, struct proc_ids *ids)
 {
-    char status[4096];
+    /* Groups: (up to 65536 gids) comes before NSpid:, and a text cut
+     * before NSpid: would read as our own namespace. Static: one at a time,
+     * and only the pages a text reaches are touched. */
+    static char status[65536 * 11 + 4096];
     unsigned long long uid[2], ppid, nspid[PROC_MAX_NESTING];
-    if (read_proc(pid, -1, "status", status, sizeof(status)) < 0)
+    ssize_t len = read_proc(pid, -1, "status", status, sizeof(status));
+    if (len < 0)
         return -1;
+    if ((size_t)len == sizeof(status) - 1) {
+        errno = EOVERFLOW;
+        return -1;
+    }
     int nuid = proc_status_numbers(status, "\nUid:", UINT32_MAX, uid, 2);
     int levels = proc_status_numbers(status, "\nNSpid:", INT_MAX, nspid,
                                      PROC_MAX_NESTING);

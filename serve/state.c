@@ -13,9 +13,11 @@
  * power loss can lose the last second of records. The file is rewritten
  * whole (new file, fsync, rename, fsync of the directory) at start, at
  * shutdown, when it holds more than twice as many records as live leases,
- * and to repair it after a failure. Start times only mean something within
- * one boot, so leases of another boot are dropped (a boot id unknown, to
- * the file or to us, keeps them: their owners are checked as ever).
+ * to repair it after a failure, and when the file at the path is no
+ * longer ours (removed, or its directory moved away). Start times only
+ * mean something within one boot, so leases of another boot are dropped (a
+ * boot id unknown, to the file or to us, keeps them: their owners are
+ * checked as ever).
  *
  * One server per file: it holds flock(2) on the file at the path from start
  * to exit (a rewrite locks the new file before renaming it into place), and
@@ -33,6 +35,7 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 int state_errno_msg(char *err, size_t errlen, const char *what)
@@ -98,11 +101,8 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
                     size_t errlen)
 {
     char tmp[4096];
-    if (snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >= (int)sizeof(tmp)) {
-        errno = ENAMETOOLONG;
-        return state_errno_msg(err, errlen, j->path);
-    }
-    int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644, &j->notes);
+    int fd = temp_create(tmp, sizeof(tmp), j->path, O_WRONLY | O_APPEND | O_CLOEXEC,
+                         &j->notes);
     if (fd < 0) {
         j->error = errno;
         j->write_errors++;
@@ -219,12 +219,32 @@ int state_append_end(struct state_file *j, unsigned port)
     return 0;
 }
 
+/* Is our fd no longer the file at the path: removed (a cleaner of /tmp)
+ * or moved away with its directory? Its appends would then reach a file no
+ * restart reads. A failure to tell is not taken for an answer. */
+static bool replaced(const struct state_file *j)
+{
+    struct stat ours, at;
+    if (fstat(j->fd, &ours) < 0)
+        return false;
+    if (lstat(j->path, &at) < 0)
+        return errno == ENOENT;
+    return at.st_dev != ours.st_dev || at.st_ino != ours.st_ino;
+}
+
 int state_tick(struct state_file *j, const struct leases *ls, char *err,
                  size_t errlen)
 {
     *err = '\0';
     if (j->fd < 0)
         return 0;
+    /* Checked a second after appends, as fsync is: the same window. Until
+     * the file is back in place, grants are refused, as on a full disk. */
+    if (j->dirty && !j->must_rewrite && replaced(j)) {
+        note(&j->notes, LOG_WARN, "%s: removed or replaced while in use: "
+             "written anew", j->path);
+        j->must_rewrite = true;
+    }
     if (j->must_rewrite || j->stale || j->records > 2 * ls->nleases + 64) {
         bool repair = j->must_rewrite;
         int was = j->error;

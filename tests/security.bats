@@ -122,6 +122,28 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     [ -n "$(pick_for "$OWNER")" ]
 }
 
+@test "a state file removed or moved away while the server runs is written anew within a second: a crash then loses no lease" {
+    start_owner
+    dir=$BATS_TEST_TMPDIR/state
+    mkdir "$dir"
+    start_server --pool 25420-25429 --state "$dir/leases"
+    pick_for "$OWNER" >/dev/null
+    # A cleaner of /tmp takes the file; appends then reach nothing a
+    # restart reads.
+    rm "$dir/leases"
+    pick_for "$OWNER" >/dev/null
+    wait_for test -s "$dir/leases"
+    grep -q "leases: removed or replaced while in use: written anew" "$SERVER_LOG"
+    # The directory moved away and a new one put in its place.
+    mv "$dir" "$dir.old"
+    mkdir "$dir"
+    pick_for "$OWNER" >/dev/null
+    wait_for test -s "$dir/leases"
+    crash_and_restart --pool 25420-25429 --state "$dir/leases"
+    grep -q "3 leases kept" "$SERVER_LOG"
+    [ -n "$(pick_for "$OWNER")" ]
+}
+
 @test "a state file that is not a regular file, or is too big, stops the server with exit 3" {
     mkfifo "$BATS_TEST_TMPDIR/fifo"
     run timeout 5 "$PORTPICKER" serve --address "$(new_address)" --state "$BATS_TEST_TMPDIR/fifo"
@@ -153,6 +175,25 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     [ "$SERVER_RC" -eq 0 ]
     victim_untouched
     grep -q " G 2242[0-9] $OWNER " "$SHARED/leases"
+}
+
+@test "directories another user made at the temp names of the state and metrics files stop neither the server nor its rewrites" {
+    shared_dir 1777
+    # Root may unlink another's file in a sticky directory, but no
+    # directory: the fixed names PATH.tmp were blocked for good (exit 3 at
+    # start: the state file is rewritten there).
+    "${NOBODY[@]}" mkdir "$SHARED/leases.tmp" "$SHARED/m.prom.tmp"
+    "${NOBODY[@]}" touch "$SHARED/leases.tmp/theirs"
+    start_owner
+    start_server --pool 25430-25439 --state "$SHARED/leases" --metrics-file "$SHARED/m.prom"
+    [ -n "$(pick_for "$OWNER")" ]
+    wait_for grep -q "^# EOF" "$SHARED/m.prom"
+    stop_server
+    [ "$SERVER_RC" -eq 0 ]
+    grep -q " G 2543[0-9] $OWNER " "$SHARED/leases"
+    # Theirs as they were, and no temp file of ours left beside them.
+    [ -f "$SHARED/leases.tmp/theirs" ] && [ -d "$SHARED/m.prom.tmp" ]
+    [ -z "$(find "$SHARED" -name '*.tmp.*')" ]
 }
 
 @test "a link planted at the state file itself stops the server with exit 3, its target untouched" {
@@ -342,6 +383,47 @@ in_pidns() {
     start_owner "${NOBODY[@]}"
     port=$("${NOBODY[@]}" "$PORTPICKER" pick --server "$ADDR" "$OWNER")
     in_pool "$port" 23730 23739
+}
+
+@test "a caller outside the server's pid namespace is refused: its pid is never taken for one of the server's" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    ADDR=$(new_address)
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.log
+    # The server is pid 1 of a namespace of its own (a container), a
+    # sleeper its pid 2; we are outside, so SO_PEERCRED gives it no pid
+    # for us, and our pid 2 (kthreadd) is not its pid 2.
+    unshare --pid --kill-child=TERM --mount-proc sh -c 'sleep 300 & exec "$@"' sh \
+        "$PORTPICKER" serve --address "$ADDR" --pool 25400-25409 --verbose \
+        2>>"$SERVER_LOG" 3>&- &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    wait_for grep -q "listening on" "$SERVER_LOG"
+    run raw "v1 pick 2 1\n"
+    [[ "$output" == "err pid-refused the caller is in a pid namespace the server cannot see"* ]]
+    run raw "2\n"
+    [ -z "$output" ]
+    [ "$(grep -c "to pid 2 " "$SERVER_LOG")" -eq 0 ]
+    # Still serving: its status to us, a lease to a caller inside.
+    pp check --server-up -s "$ADDR"
+    inner=$(pgrep -P "$SERVER_PID")
+    run nsenter -t "$inner" --pid sh -c '"$0" pick -s "$1" $$' "$PORTPICKER" "$ADDR"
+    [ "$status" -eq 0 ]
+    in_pool "$output" 25400 25409
+}
+
+@test "a caller in its own pid namespace with 1,201 groups leases to its sibling, not to the server's process of that number" {
+    unshare --pid --fork --mount-proc true 2>/dev/null || skip "cannot make a pid namespace here"
+    start_server --pool 25410-25419 --verbose
+    # The Groups: line pushes NSpid: past the first 4 KB of
+    # /proc/PID/status: a text cut there read as our own namespace, and the
+    # sibling's pid (4) as ours (a kernel thread here: refused).
+    run in_pidns 'setpriv --groups "$(seq -s, 10000 11200)" sh -c '\''
+        sleep 300 & s=$!; "$PORTPICKER" pick -s "$ADDR" $s 2>&1; kill $s'\'
+    [ "$status" -eq 0 ]
+    in_pool "$output" 25410 25419
+    grep -q "debug: pid [0-9]* of pid [0-9]*'s namespace is our pid" "$SERVER_LOG"
+    start_owner
+    [ -n "$(ask "$OWNER")" ]
 }
 
 @test "a pid missing from a crowded pid namespace is looked for between other requests, which are answered first" {
