@@ -46,14 +46,21 @@ static pid_t resolve(struct server *s, const struct caller *c, long long pid,
 }
 
 /* Take the preferred ports that can be had, in order, into ports (at
- * most count); returns how many, or -1 with errno when a probe failed
- * (those taken are back at the head of the free queue). */
-static int take_preferred(struct leases *ls, const struct request *r,
-                          unsigned *ports)
+ * most count), adding the probes to *checked_all; returns how many, or -1
+ * with errno when a probe failed (those taken are back at the head of the
+ * free queue). */
+static int take_preferred(struct server *s, const struct request *r,
+                          unsigned *ports, unsigned *checked_all)
 {
+    struct leases *ls = &s->leases;
     unsigned got = 0;
     for (unsigned i = 0; i < r->nprefer && got < r->count; i++) {
-        int took = pool_take_port(ls, r->prefer[i]);
+        unsigned checked;
+        int took = pool_take_port(ls, r->prefer[i], &checked);
+        *checked_all += checked;
+        /* A port of a dead owner is first probed here: one still bound
+         * (by a child it left) counts as an outsider, as in pool_take. */
+        s->stats.outsiders += checked && !took;
         if (took < 0) {
             int saved = errno;
             while (got--)
@@ -74,7 +81,7 @@ static bool take(struct server *s, const struct request *r, unsigned *ports)
 {
     struct leases *ls = &s->leases;
     unsigned checked_all = 0;
-    int first = take_preferred(ls, r, ports);
+    int first = take_preferred(s, r, ports, &checked_all);
     if (first < 0)
         return false;
     for (unsigned i = (unsigned)first; i < r->count; i++) {
@@ -220,7 +227,6 @@ void grant_release(struct server *s, unsigned port)
 {
     s->stats.released++;
     end_recorded(s, port, false);
-    loop_timer_within(&s->loop, s->t_settle, 0);
 }
 
 int grant_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
