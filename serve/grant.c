@@ -15,7 +15,12 @@
 #include <limits.h>
 #include <string.h>
 
-#define PROBE_BUDGET 8       /* probes per request, at most */
+/* Probes for each port asked, at most: a request's time stays bounded even
+ * when the head of the free queue is bound (outsiders, or a dead owner's
+ * ports its children still hold: those wait at the tail, so they meet a
+ * request only in a queue that holds little else). Each found bound rests,
+ * so the next request starts past it. */
+#define PROBE_BUDGET 8
 
 /* Which process, in our namespace, does pid name for c? 0 with a refusal
  * when none may own a lease; PIDNS_WAIT when only a new pid map can tell. */
@@ -129,7 +134,10 @@ static bool lease(struct server *s, const struct caller *c, struct owner *o,
     return false;
 }
 
-/* A pool too empty refuses in O(1), before any /proc lookup. */
+/* A pool too empty refuses in O(1), before any /proc lookup. The free
+ * count is of ports neither leased nor known bound: one whose lease ended
+ * but that a child of its owner still holds passes here, and take()'s
+ * probe refuses it. */
 static bool pool_has(struct server *s, unsigned count, struct refusal *why)
 {
     size_t free = leases_counts(&s->leases).free;
