@@ -194,11 +194,15 @@ enum grant_result grant(struct server *s, const struct caller *c,
                       ? owners_get(&s->owners, c, pid, why) : NULL;
     if (!o)
         return REFUSED;
+    uint64_t outsiders = s->stats.outsiders;
     bool took = take(s, r, ports);
     int saved = errno;
     /* Ports found bound went to rest: start retrying them. */
-    if (leases_counts(&s->leases).resting)
+    if (s->stats.outsiders != outsiders) {
+        slog(LOG_INFO, "%llu ports bound by others: retried each second",
+             (unsigned long long)(s->stats.outsiders - outsiders));
         loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+    }
     if (!took) {
         owners_drop_idle(&s->owners, o);
         if (saved)

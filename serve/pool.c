@@ -2,13 +2,13 @@
 /* pool.c: the ports not leased: the free queue and the resting queue
  * (ports found bound by someone else, retried each second).
  *
- * A port is probed once a cycle, when it is taken: the one probe that
+ * A port is probed once a cycle, when it is taken: that probe alone
  * decides whether it is handed out. A port whose lease ended joins the
- * tail of the free queue unprobed, as its owner may still hold it (a child
- * it left behind), but so does any queued port (an outsider can bind one
- * at any time): a probe at the end of a lease would prove nothing about
- * the take that comes after every older free port. So the free queue
- * holds the ports not leased and not known to be bound.
+ * tail of the free queue unprobed. A child of its dead owner may still
+ * hold it; but an outsider may bind any queued port too, so a probe at the
+ * lease's end would not spare the one at the take, which comes only after
+ * every older free port has gone. The free queue thus holds the ports
+ * neither leased nor known bound.
  *
  * A preferred port is taken from where it sits in the free queue, found by
  * the queue's index by position (ring.at), in O(1). */
