@@ -13,8 +13,7 @@
 #include <sys/types.h>
 
 enum port_state {
-    PORT_FREE = 0,      /* in the free queue, or taken by the request being
-                         * answered (0: a fresh table is all free) */
+    PORT_FREE = 0,      /* free queue, or just taken (0: all free at first) */
     PORT_LEASED,        /* held by an owner */
     PORT_RESTING,       /* in the retry queue: probed bound by someone else */
     PORT_OUTSIDE,       /* not in the pool (never stored) */
@@ -90,23 +89,20 @@ void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid);
  * 0, or -1 with errno ENOMEM (the lease stays, unnamed). */
 int leases_name(struct leases *ls, unsigned port, const char *name);
 
-/* End port's lease: released early (v1 release: to the tail of the free
- * queue, probed when it is taken) or undone (a grant whose reply could not
- * be sent: back to the head of the free queue). Drops the owner if it has
- * no lease left and returns its pidfd to close, or -1. */
+/* End port's lease: released early (v1 release: to the free queue's tail)
+ * or undone (a grant whose reply could not be sent: to its head). Drops
+ * the owner if it has no lease left and returns its pidfd to close, or -1. */
 int leases_release(struct leases *ls, unsigned port);
 int leases_ungrant(struct leases *ls, unsigned port);
 /* The owner died: end its leases, without a syscall, and free its slot.
- * Its ports join the tail of the free queue, unprobed: a child it left
- * behind may still hold one, and the probe when it is taken finds it.
- * Returns how many leases ended. */
+ * Its ports join the tail of the free queue unprobed (a child may hold
+ * one: the probe that takes it finds it). Returns how many leases ended. */
 size_t leases_owner_died(struct leases *ls, struct owner *o);
 
-/* What the table holds, counted. */
+/* What the table holds, counted. free: neither leased nor known bound
+ * (the free queue); resting: probed bound by another process. */
 struct lease_counts {
-    size_t pool, leased, owners;
-    size_t free;        /* not leased, not known bound: the free queue */
-    size_t resting;     /* probed bound by another process, retried */
+    size_t pool, leased, owners, free, resting;
 };
 struct lease_counts leases_counts(const struct leases *ls);
 /* Leases held by uid. */

@@ -145,16 +145,6 @@ static void fair_shares(struct server *s, struct uid_limits *conn_cap)
          s->owners.fd_max);
 }
 
-/* owners.c arms this timer when an owner's leases end: their ports were
- * probed there once, and are now back in the free queue at once, probed
- * only when taken (serve/pool.c). It goes with its line in owners.c. */
-static int64_t leases_ended(struct loop *l, void *data)
-{
-    (void)l;
-    (void)data;
-    return LOOP_DONE;
-}
-
 /* The modules, wired: the owners (the loop's ctx, for their pidfds), the
  * timers between requests, the listener and the connections. */
 static int wire(struct server *s)
@@ -168,7 +158,6 @@ static int wire(struct server *s)
     s->owners.loop = &s->loop;
     s->owners.leases = &s->leases;
     s->owners.reclaimed = &s->stats.reclaimed;
-    s->owners.t_settle = loop_timer(&s->loop, leases_ended, NULL);
     s->owners.fd_top = s->fd_limit - FD_HEADROOM;
     owners_init(&s->owners);
     if (s->opts->metrics_file) {
