@@ -128,7 +128,7 @@ list-sources:
 # in tests/helpers.bash, from portpicker --features). Servers the client
 # tests start are ./portpicker serve (Linux), reached by a socket path.
 SERVER_TESTS := serve protocol pool security failures service container loop fuzz install \
-                package unit_sandbox
+                package unit_sandbox proc_fields
 POSIX_TESTS  := $(filter-out $(SERVER_TESTS:%=tests/%.bats),$(wildcard tests/*.bats))
 build/posix/portpicker: $(ALL_SRCS) $(HDRS) build/cc
 	@mkdir -p $(@D)
@@ -269,6 +269,9 @@ LINKDIRS = $(DESTDIR)$(BINDIR):portpicker \
 	$(DESTDIR)$(BASHCOMPDIR):portpicker $(DESTDIR)$(FISHCOMPDIR):portpicker.fish
 INSTALL_STRIP ?=
 DOCS := README.md CHANGELOG.md LICENSE
+# Into $(DOCDIR)/examples: the C client's example, and the example alerts
+# on the metrics (docs/serve.md, "Monitoring").
+EXAMPLES := examples/pick_ports.c contrib/portpicker-alerts.yml
 INSTALL_DIRS = $(BINDIR) $(MANDIR) $(BASHCOMPDIR) $(ZSHCOMPDIR) $(FISHCOMPDIR) $(UNITDIR) \
 	$(INCLUDEDIR) $(PCDIR) $(DOCDIR)/docs $(DOCDIR)/examples
 DIRS_MANIFEST = $(DOCDIR)/installed-dirs
@@ -287,7 +290,7 @@ install: portpicker
 	sed -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' portpicker.pc.in >$(DESTDIR)$(PCDIR)/portpicker.pc
 	install -m 644 $(DOCS) $(DESTDIR)$(DOCDIR)
 	install -m 644 docs/*.md $(DESTDIR)$(DOCDIR)/docs
-	install -m 644 examples/pick_ports.c $(DESTDIR)$(DOCDIR)/examples
+	install -m 644 $(EXAMPLES) $(DESTDIR)$(DOCDIR)/examples
 
 # make install, the binary stripped (the variable holds for install too).
 install-strip: INSTALL_STRIP = -s
@@ -305,7 +308,7 @@ uninstall:
 	rm -f $(CLIENT_HDRS:include/%=$(DESTDIR)$(INCLUDEDIR)/%)
 	rm -f $(DESTDIR)$(PCDIR)/portpicker.pc
 	rm -f $(DOCS:%=$(DESTDIR)$(DOCDIR)/%) $(DESTDIR)$(DOCDIR)/docs/*.md \
-	  $(DESTDIR)$(DOCDIR)/examples/pick_ports.c
+	  $(addprefix $(DESTDIR)$(DOCDIR)/examples/,$(notdir $(EXAMPLES)))
 	DESTDIR='$(DESTDIR)' contrib/dirs remove $(DIRS_MANIFEST)
 
 clean:
@@ -346,6 +349,13 @@ build/metrics_format: $(METRICS_SRCS) $(HDRS)
 	@mkdir -p build
 	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
 	  -fno-sanitize-recover=all $(METRICS_SRCS) -o $@
+
+# The /proc field reader alone, for tests/proc_fields.bats.
+PROC_FIELDS_SRCS := tests/proc_fields.c serve/proc_fields.c lib/args.c lib/msg.c
+build/proc_fields: $(PROC_FIELDS_SRCS) $(HDRS)
+	@mkdir -p build
+	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
+	  -fno-sanitize-recover=all $(PROC_FIELDS_SRCS) -o $@
 
 # libFuzzer targets, fuzz/NAME_fuzz.c, each with the sources it tests and a
 # seed corpus (inputs that once broke a promise stay there, as regression

@@ -10,6 +10,8 @@
 
 /* Replies to "v1 leases" can be large: 50,000 leases of ~200 bytes. */
 #define LEASES_REPLY_MAX (16u << 20)
+/* Replies to "v1 metrics": about 6 KB from our server. */
+#define METRICS_REPLY_MAX (64u << 10)
 
 /* Bytes escaped at a time by put_escaped. */
 #define ESCAPE_CHUNK 1024
@@ -176,24 +178,36 @@ static struct lease_view *checked_leases(char *reply, size_t len, size_t *n,
     return views;
 }
 
-int print_leases(const struct server_opts *server, bool json)
+/* Ask the server for a v1 query's reply (VERB_LEASES, VERB_METRICS) of at
+ * most max bytes: malloc'd, NUL-terminated (ask_query let no NUL byte in),
+ * its length in *len. Dies with the failure's RC_* and its line, or
+ * RC_UNSUPPORTED when the server is a legacy one. */
+static char *ask_v1(const struct server_opts *server, enum proto_verb verb,
+                    size_t max, size_t *len)
 {
     char err[512];
     bool legacy;
-    char *reply = malloc(LEASES_REPLY_MAX);
+    char *reply = malloc(max);
     if (!reply)
         die_errno(RC_SYSTEM, "malloc");
-    int rc = ask_query(server->address, VERB_LEASES, reply, LEASES_REPLY_MAX,
-                       &legacy, server->timeout, err, sizeof(err));
+    int rc = ask_query(server->address, verb, reply, max, &legacy,
+                       server->timeout, err, sizeof(err));
     if (rc == RC_OK && legacy)
         rc = RC_UNSUPPORTED;
     if (rc != RC_OK) {
         free(reply);
         die(rc, "%s", err);
     }
+    *len = strlen(reply);
+    return reply;
+}
+
+int print_leases(const struct server_opts *server, bool json)
+{
+    size_t len;
+    char *reply = ask_v1(server, VERB_LEASES, LEASES_REPLY_MAX, &len);
     size_t n;
-    struct lease_view *views = checked_leases(reply, strlen(reply), &n,
-                                              server->address);
+    struct lease_view *views = checked_leases(reply, len, &n, server->address);
     if (json)
         fputs("[", stdout);
     else
@@ -211,31 +225,16 @@ int print_leases(const struct server_opts *server, bool json)
     return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
 }
 
-/* Replies to "v1 metrics": about 6 KB from our server. */
-#define METRICS_REPLY_MAX (64u << 10)
-
 int print_metrics(const struct server_opts *server)
 {
-    char err[512], why[160];
+    char why[160];
     const char *text;
-    bool legacy;
-    char *reply = malloc(METRICS_REPLY_MAX);
-    if (!reply)
-        die_errno(RC_SYSTEM, "malloc");
-    int rc = ask_query(server->address, VERB_METRICS, reply, METRICS_REPLY_MAX,
-                       &legacy, server->timeout, err, sizeof(err));
-    if (rc == RC_OK && legacy)
-        rc = RC_UNSUPPORTED;
-    if (rc == RC_OK && !proto_check_metrics(reply, strlen(reply), &text, why,
-                                            sizeof(why))) {
-        snprintf(err, sizeof(err), "the port server at %s sent a metrics reply "
-                 "that is not in the protocol: %s; nothing printed",
-                 server->address, why);
-        rc = RC_BAD_REPLY;
-    }
-    if (rc != RC_OK) {
+    size_t len;
+    char *reply = ask_v1(server, VERB_METRICS, METRICS_REPLY_MAX, &len);
+    if (!proto_check_metrics(reply, len, &text, why, sizeof(why))) {
         free(reply);
-        die(rc, "%s", err);
+        die(RC_BAD_REPLY, "the port server at %s sent a metrics reply that is "
+            "not in the protocol: %s; nothing printed", server->address, why);
     }
     /* Checked to be lines of printable ASCII: escaping changes nothing,
      * and is there for the day the check takes more. */

@@ -203,9 +203,9 @@ static bool is_digit_in(char c, int base)
     return c >= '0' && c < '0' + base;
 }
 
-int parse_ulong_in(const char *text, int base, unsigned long lo,
-                   unsigned long hi, unsigned long *out, char *err,
-                   size_t errlen)
+int parse_ullong_in(const char *text, int base, unsigned long long lo,
+                    unsigned long long hi, unsigned long long *out, char *err,
+                    size_t errlen)
 {
     const char *p = text, *kind = base == 8 ? "an octal" : "a whole";
     if (*p == '\0') {
@@ -216,20 +216,31 @@ int parse_ulong_in(const char *text, int base, unsigned long lo,
         snprintf(err, errlen, "%s is negative", QUOTED(text));
         return -1;
     }
-    /* Digits only: strtoul would also take blanks, a sign and 0x. */
+    /* Digits only: strtoull would also take blanks, a sign and 0x. */
     for (; *p; p++)
         if (!is_digit_in(*p, base)) {
             snprintf(err, errlen, "%s is not %s number", QUOTED(text), kind);
             return -1;
         }
     errno = 0;
-    unsigned long value = strtoul(text, NULL, base);
+    unsigned long long value = strtoull(text, NULL, base);
     if (errno == ERANGE || value < lo || value > hi) {
-        snprintf(err, errlen, base == 8 ? "%s is out of range %lo-%lo"
-                 : "%s is out of range %lu-%lu", QUOTED(text), lo, hi);
+        snprintf(err, errlen, base == 8 ? "%s is out of range %llo-%llo"
+                 : "%s is out of range %llu-%llu", QUOTED(text), lo, hi);
         return -1;
     }
     *out = value;
+    return 0;
+}
+
+int parse_ulong_in(const char *text, int base, unsigned long lo,
+                   unsigned long hi, unsigned long *out, char *err,
+                   size_t errlen)
+{
+    unsigned long long value;
+    if (parse_ullong_in(text, base, lo, hi, &value, err, errlen))
+        return -1;
+    *out = (unsigned long)value;
     return 0;
 }
 

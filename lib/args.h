@@ -81,6 +81,11 @@ int args_next(struct args *a, const struct option_spec *specs);
 int parse_ulong_in(const char *text, int base, unsigned long lo,
                    unsigned long hi, unsigned long *out, char *err,
                    size_t errlen);
+/* The same parser for a number wider than a long may be (a /proc start
+ * time, in clock ticks, outgrows 32 bits). */
+int parse_ullong_in(const char *text, int base, unsigned long long lo,
+                    unsigned long long hi, unsigned long long *out, char *err,
+                    size_t errlen);
 
 /* parse_ulong_in for a command-line value: dies with RC_USAGE, the message
  * naming the applet and what (the argument: "PID", "--count"). */

@@ -108,9 +108,9 @@ static enum ask_result read_all(int fd, char *reply, size_t cap, size_t *got,
         ssize_t n = recv(fd, reply + *got, cap - *got, 0);
         if (n == 0)
             return *got ? ASK_REPLY : ASK_CLOSED;
-        if (n > 0 && memchr(reply + *got, '\0', (size_t)n))
-            return ASK_NUL;
         if (n > 0) {
+            if (memchr(reply + *got, '\0', (size_t)n))
+                return ASK_NUL;
             *got += (size_t)n;
             continue;
         }
@@ -127,8 +127,6 @@ static enum ask_result read_all(int fd, char *reply, size_t cap, size_t *got,
     }
 }
 
-static const char *const stage_names[] = {"connect", "send", "read"};
-
 enum ask_result ask_server(const char *address, const char *request,
                            char *reply, size_t replylen, double timeout,
                            char *err, size_t errlen)
@@ -144,32 +142,20 @@ enum ask_result ask_server(const char *address, const char *request,
         snprintf(err, errlen, "socket: %s", strerror(errno));
         return ASK_ERROR;
     }
-    int stage = 0;
+    struct ask_failure f = {.address = address, .stage = ASK_AT_CONNECT,
+                            .timeout = timeout, .cap = replylen - 1};
     enum ask_result r = connect_by(fd, &sun, len, deadline);
     if (r == ASK_REPLY) {
-        stage = 1;
+        f.stage = ASK_AT_SEND;
         r = send_all(fd, request, strlen(request), deadline);
     }
     if (r == ASK_REPLY) {
-        stage = 2;
-        r = read_all(fd, reply, replylen - 1, &got, deadline);
+        f.stage = ASK_AT_READ;
+        r = read_all(fd, reply, f.cap, &got, deadline);
     }
     close_keep_errno(fd);
-    int saved = errno;
+    f.detail = strerror(errno);
     reply[got] = '\0';
-    if (r == ASK_TIMEOUT)
-        snprintf(err, errlen, "no answer from the port server at %s within %g s "
-                 "(at %s)", address, timeout, stage_names[stage]);
-    else if (r == ASK_UNREACHABLE)
-        snprintf(err, errlen, "no port server at %s (%s)", address, strerror(saved));
-    else if (r == ASK_OVERSIZE)
-        snprintf(err, errlen, "the port server at %s sent a reply longer than "
-                 "%zu bytes: not a reply of the protocol", address, replylen - 1);
-    else if (r == ASK_NUL)
-        snprintf(err, errlen, "the port server at %s sent a NUL byte: not a "
-                 "reply of the protocol", address);
-    else if (r == ASK_ERROR)
-        snprintf(err, errlen, "talking to the port server at %s: %s: %s", address,
-                 stage_names[stage], strerror(saved));
+    ask_result_line(r, &f, err, errlen);
     return r;
 }

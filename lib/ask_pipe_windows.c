@@ -74,11 +74,12 @@ static enum ask_result transfer(HANDLE pipe, HANDLE event, bool write,
 
 static enum ask_result exchange(HANDLE pipe, HANDLE event, const char *request,
                                 char *reply, size_t cap, size_t *got,
-                                double deadline, DWORD *why, int *stage)
+                                double deadline, DWORD *why,
+                                enum ask_stage *stage)
 {
     size_t len = strlen(request), sent = 0;
     DWORD n;
-    *stage = 1;
+    *stage = ASK_AT_SEND;
     while (sent < len) {
         enum ask_result r = transfer(pipe, event, true, (char *)request + sent,
                                      (DWORD)(len - sent), &n, deadline, why);
@@ -88,7 +89,7 @@ static enum ask_result exchange(HANDLE pipe, HANDLE event, const char *request,
             return r;
         sent += n;
     }
-    *stage = 2;
+    *stage = ASK_AT_READ;
     for (;;) {
         if (*got == cap)
             return ASK_OVERSIZE;
@@ -104,17 +105,14 @@ static enum ask_result exchange(HANDLE pipe, HANDLE event, const char *request,
     }
 }
 
-static const char *const stage_names[] = {"connect", "send", "read"};
-
 enum ask_result ask_server(const char *address, const char *request,
                            char *reply, size_t replylen, double timeout,
                            char *err, size_t errlen)
 {
-    char path[sizeof(PIPE_PREFIX) + 256];
+    char path[sizeof(PIPE_PREFIX) + 256], detail[sizeof(path) + 32];
     double deadline = monotonic_seconds_syscall() + timeout;
     size_t got = 0;
     DWORD why = 0;
-    int stage = 0;
     if (address[0] != '@' || !address[1] || strlen(address) > 256) {
         snprintf(err, errlen, "'%.60s' is not a named pipe: on Windows a port "
                  "server address is @NAME (the pipe \\\\.\\pipe\\NAME, 256 "
@@ -127,27 +125,21 @@ enum ask_result ask_server(const char *address, const char *request,
         snprintf(err, errlen, "CreateEvent: Windows error %lu", GetLastError());
         return ASK_ERROR;
     }
+    struct ask_failure f = {.address = address, .stage = ASK_AT_CONNECT,
+                            .timeout = timeout, .cap = replylen - 1,
+                            .detail = detail};
     enum ask_result r = open_pipe(path, deadline, &pipe, &why);
     if (r == ASK_REPLY) {
-        r = exchange(pipe, event, request, reply, replylen - 1, &got, deadline,
-                     &why, &stage);
+        r = exchange(pipe, event, request, reply, f.cap, &got, deadline, &why,
+                     &f.stage);
         CloseHandle(pipe);
     }
     CloseHandle(event);
     reply[got] = '\0';
-    if (r == ASK_TIMEOUT)
-        snprintf(err, errlen, "no answer from the port server at %s within %g s "
-                 "(at %s)", address, timeout, stage_names[stage]);
-    else if (r == ASK_UNREACHABLE)
-        snprintf(err, errlen, "no port server at %s (no pipe %s)", address, path);
-    else if (r == ASK_OVERSIZE)
-        snprintf(err, errlen, "the port server at %s sent a reply longer than "
-                 "%zu bytes: not a reply of the protocol", address, replylen - 1);
-    else if (r == ASK_NUL)
-        snprintf(err, errlen, "the port server at %s sent a NUL byte: not a "
-                 "reply of the protocol", address);
-    else if (r == ASK_ERROR)
-        snprintf(err, errlen, "talking to the port server at %s: %s: Windows "
-                 "error %lu", address, stage_names[stage], why);
+    if (r == ASK_UNREACHABLE)
+        snprintf(detail, sizeof(detail), "no pipe %s", path);
+    else
+        snprintf(detail, sizeof(detail), "Windows error %lu", why);
+    ask_result_line(r, &f, err, errlen);
     return r;
 }

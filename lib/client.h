@@ -44,6 +44,27 @@ enum ask_result ask_server(const char *address, const char *request,
                            char *reply, size_t replylen, double timeout,
                            char *err, size_t errlen);
 
+/* ---- lib/ask_result.c: the one wording of a failed ask ---- */
+
+/* Where an ask stopped, for the line that says so. */
+enum ask_stage { ASK_AT_CONNECT, ASK_AT_SEND, ASK_AT_READ };
+
+/* A failed ask, as ask_result_line words it. */
+struct ask_failure {
+    const char *address;
+    enum ask_stage stage;
+    const char *detail;  /* the system's word (strerror, "Windows error N");
+                          * for ASK_UNREACHABLE, what is missing */
+    double timeout;      /* seconds, for ASK_TIMEOUT */
+    size_t cap;          /* the longest reply taken, for ASK_OVERSIZE */
+};
+
+/* One line into err naming f->address and what r means for the user; for
+ * ASK_REPLY and ASK_CLOSED (not failures of the ask) err is left as is.
+ * Every ask_server (ask.c, ask_pipe_windows.c) words its results so. */
+void ask_result_line(enum ask_result r, const struct ask_failure *f, char *err,
+                     size_t errlen);
+
 /* ---- lib/verbs.c: the requests of docs/protocol.md ---- */
 
 /* Each ask_* returns RC_USAGE, with err naming the limit, for a request

@@ -48,8 +48,7 @@ static void pick(struct server *s, const struct caller *c,
     case REFUSED:
         return;
     case GRANTED:
-        out->nports = r->count;
-        s->stats.grants[r->legacy ? DIALECT_LEGACY : DIALECT_V1]++;
+        out->nports = r->count; /* counted once sent: answer_sent */
         wrote(out, proto_format_ports(ROOM(out), r->legacy, out->ports, r->count));
         return;
     }
@@ -144,6 +143,14 @@ void answer(struct server *s, const struct caller *c, const struct request *r,
         dispatch(s, c, r, out);
     if (out->refusal.refused)
         refuse(s, c, out);
+}
+
+void answer_sent(struct server *s, const struct reply *out)
+{
+    if (!out->nports)
+        return;
+    s->stats.grants[out->mute ? DIALECT_LEGACY : DIALECT_V1]++;
+    s->stats.allocations += out->nports;
 }
 
 void answer_undo(struct server *s, const struct reply *out)

@@ -38,6 +38,9 @@ struct reply {
  * here, once. */
 void answer(struct server *s, const struct caller *c, const struct request *r,
             struct reply *out);
+/* A reply sent whole: a pick's grant is counted (grants, ports granted)
+ * here, once the client has its ports, so one undone is never counted. */
+void answer_sent(struct server *s, const struct reply *out);
 /* Undo the grants of a reply that could not be sent. */
 void answer_undo(struct server *s, const struct reply *out);
 

@@ -95,6 +95,7 @@ static void send_reply(struct client *c, struct reply *reply)
     ssize_t sent = reply->failed ? -1
                    : send(c->fd, reply->text, reply->len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent == (ssize_t)reply->len && !more) {
+        answer_sent(c->cs->server, reply);
         client_close(c);
         return;
     }

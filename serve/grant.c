@@ -215,7 +215,6 @@ enum grant_result grant(struct server *s, const struct caller *c,
     }
     if (!lease(s, c, o, r, ports, why))
         return REFUSED;
-    s->stats.allocations += r->count;
     log_grant(c, pid, r->count, ports);
     return GRANTED;
 }

@@ -19,6 +19,7 @@
  * taken for the process it was. A namespace the server may not identify
  * (an unprivileged server, another uid's caller) gets no map: its pids
  * other than the caller's line are refused, never taken for ours. */
+#include "lib/args.h"
 #include "lib/sys.h"
 
 #include "serve/proc.h"
@@ -26,6 +27,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <unistd.h>
@@ -100,10 +102,9 @@ static const struct pidns_pid *seen_before(struct pidns *n, pid_t pid)
  * of memory. */
 static bool map_entry(struct pidns *n, const struct dirent *e)
 {
-    char *end;
-    long pid = strtol(e->d_name, &end, 10);
-    if (*end || pid <= 0)
-        return true;
+    unsigned long pid;
+    if (parse_ulong_in(e->d_name, 10, 1, INT_MAX, &pid, NULL, 0))
+        return true; /* not a process: "self", "sys", ... */
     struct pidns_pid p = {.ino = (uint64_t)e->d_ino, .pid = (pid_t)pid};
     const struct pidns_pid *was = seen_before(n, p.pid);
     struct proc_ids ids;

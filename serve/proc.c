@@ -9,11 +9,12 @@
  * when the pid is reused at once, which is what polling reads through. */
 #include "lib/sys.h"
 #include "serve/proc.h"
+#include "serve/proc_fields.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -43,27 +44,6 @@ static ssize_t read_proc(pid_t pid, int dirfd, const char *name, char *buf,
     return n;
 }
 
-/* Field n (counted from 1) of a /proc/PID/stat line, as a number. The
- * command name may hold spaces and ')': fields count from the last ')',
- * which ends field 2. */
-static int stat_field(const char *buf, int n, unsigned long long *v)
-{
-    const char *p = strrchr(buf, ')');
-    if (!p || p[1] != ' ')
-        return -1;
-    p += 2;
-    for (int field = 3; field < n; field++) {
-        p = strchr(p, ' ');
-        if (!p)
-            return -1;
-        p++;
-    }
-    char *end;
-    errno = 0;
-    *v = strtoull(p, &end, 10);
-    return errno || end == p ? -1 : 0;
-}
-
 #define PF_KTHREAD 0x00200000UL /* include/linux/sched.h */
 
 int proc_stat(pid_t pid, int dirfd, uint64_t *start, bool *kthread)
@@ -77,7 +57,7 @@ int proc_stat(pid_t pid, int dirfd, uint64_t *start, bool *kthread)
         errno = ESRCH; /* exited; only its parent has not reaped it */
         return -1;
     }
-    if (stat_field(buf, 9, &flags) < 0 || stat_field(buf, 22, &v) < 0) {
+    if (proc_stat_field(buf, 9, &flags) < 0 || proc_stat_field(buf, 22, &v) < 0) {
         errno = EINVAL;
         return -1;
     }
@@ -94,37 +74,17 @@ int proc_open(pid_t pid)
     return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
 }
 
-/* The numbers after "\nKEY" in a /proc/PID/status text, at most max;
- * returns how many. */
-static int status_numbers(const char *status, const char *key, long *v, int max)
-{
-    const char *p = strstr(status, key);
-    int n = 0;
-    if (!p)
-        return 0;
-    p += strlen(key);
-    while (n < max) {
-        char *end;
-        long x = strtol(p, &end, 10);
-        if (end == p)
-            break;
-        v[n++] = x;
-        p = end;
-        if (*p == '\n' || !*p)
-            break;
-    }
-    return n;
-}
-
 int proc_ids(pid_t pid, struct proc_ids *ids)
 {
     char status[4096];
-    long uid[2], ppid, nspid[PROC_MAX_NESTING];
+    unsigned long long uid[2], ppid, nspid[PROC_MAX_NESTING];
     if (read_proc(pid, -1, "status", status, sizeof(status)) < 0)
         return -1;
-    int nuid = status_numbers(status, "\nUid:", uid, 2);
-    int levels = status_numbers(status, "\nNSpid:", nspid, PROC_MAX_NESTING);
-    if (nuid < 2 || status_numbers(status, "\nPPid:", &ppid, 1) < 1) {
+    int nuid = proc_status_numbers(status, "\nUid:", UINT32_MAX, uid, 2);
+    int levels = proc_status_numbers(status, "\nNSpid:", INT_MAX, nspid,
+                                     PROC_MAX_NESTING);
+    if (nuid < 2 || levels < 0 ||
+        proc_status_numbers(status, "\nPPid:", INT_MAX, &ppid, 1) < 1) {
         errno = EINVAL;
         return -1;
     }

@@ -44,7 +44,9 @@ static void on_signal(struct loop *l, int fd, void *data, int mask)
     }
 }
 
-static int failed(int rc, const char *what, const char *err)
+/* The failure that stops the server, logged as "WHAT: ERR" (just WHAT when
+ * err is empty); returns rc, the exit code to stop with. */
+static int fatal(int rc, const char *what, const char *err)
 {
     slog(LOG_ERROR, "%s%s%s", what, *err ? ": " : "", err);
     return rc;
@@ -61,7 +63,7 @@ static int start_state(struct server *s)
     if (rc == 0)
         return 0;
     if (s->state.error != ENOSPC && s->state.error != EDQUOT)
-        return failed(-1, err, "");
+        return fatal(-1, err, "");
     slog(LOG_ERROR, "%s%s", err, s->state.must_rewrite
          ? ": no grant until it can be written" : ": appending to it as it is");
     loop_timer_within(&s->loop, s->t_sync, 0);
@@ -91,8 +93,8 @@ static int find_proc(struct server *s)
             return RC_OK;
         }
     }
-    return failed(RC_SYSTEM, "/proc/self/stat: cannot tell whether /proc is "
-                  "there", strerror(errno));
+    return fatal(RC_SYSTEM, "/proc/self/stat: cannot tell whether /proc is "
+                 "there", strerror(errno));
 }
 
 /* Without /proc, pidfds still tell when an owner exits: say what is lost,
@@ -104,12 +106,12 @@ static int check_proc(struct server *s)
     if (rc != RC_OK || !s->owners.no_proc)
         return rc;
     if (s->owners.no_pidfd)
-        return failed(RC_SYSTEM, "no /proc: --no-pidfd cannot watch owners "
-                      "(it polls /proc/PID/stat)", "");
+        return fatal(RC_SYSTEM, "no /proc: --no-pidfd cannot watch owners "
+                     "(it polls /proc/PID/stat)", "");
     int fd = pidfd_open_pid(getpid());
     if (fd < 0)
-        return failed(RC_SYSTEM, "no /proc, and no pidfd (Linux >= 5.3 needed): "
-                      "cannot tell when an owner exits", strerror(errno));
+        return fatal(RC_SYSTEM, "no /proc, and no pidfd (Linux >= 5.3 needed): "
+                     "cannot tell when an owner exits", strerror(errno));
     close(fd);
     slog(LOG_WARN, "no /proc: owners are watched by pidfd; a caller other "
          "than root may lease only to its own pid; pids of other pid "
@@ -190,13 +192,13 @@ static int start(struct server *s)
     if (pidns_init(&s->pidns) < 0)
         s->pidns.ours = 0; /* no /proc: callers are taken to share our pids */
     if (wire(s) < 0)
-        return failed(RC_SYSTEM, strerror(errno), "");
+        return fatal(RC_SYSTEM, strerror(errno), "");
     if (opts->state) {
         rc = state_open(&s->state, grant_restore, s, err, sizeof(err));
         log_notes(&s->state.notes);
         if (rc < 0)
-            return failed(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM,
-                          err, "");
+            return fatal(errno == EWOULDBLOCK ? RC_ADDR_IN_USE : RC_SYSTEM,
+                         err, "");
     }
     pool_fill(&s->leases);
 
@@ -205,30 +207,30 @@ static int start(struct server *s)
     rc = listen_activated(&fd, &notes, err, sizeof(err));
     log_notes(&notes);
     if (rc < 0)
-        return failed(RC_SYSTEM, err, "");
+        return fatal(RC_SYSTEM, err, "");
     s->activated = fd >= 0;
     if (fd < 0) {
         fd = listen_unix(opts->address, opts->socket_mode, &notes, err,
                          sizeof(err));
         log_notes(&notes);
         if (fd < 0)
-            return failed(errno == EADDRINUSE ? RC_ADDR_IN_USE : RC_SYSTEM,
-                          err, "");
+            return fatal(errno == EADDRINUSE ? RC_ADDR_IN_USE : RC_SYSTEM,
+                         err, "");
         s->bound = opts->address[0] != '@';
     }
     s->listening = true;
     if (listener_start(s->listener, fd, s->clients) < 0)
-        return failed(RC_SYSTEM, "epoll_ctl", strerror(errno));
+        return fatal(RC_SYSTEM, "epoll_ctl", strerror(errno));
     if (opts->state && start_state(s) < 0)
         return RC_SYSTEM;
     if ((s->sig_fd = signals_fd()) < 0 ||
         loop_add(&s->loop, s->sig_fd, on_signal, NULL, s) < 0)
-        return failed(RC_SYSTEM, "signals", strerror(errno));
+        return fatal(RC_SYSTEM, "signals", strerror(errno));
     if (opts->pidfile) {
         rc = pidfile_write(opts->pidfile, &notes);
         log_notes(&notes);
         if (rc < 0)
-            return failed(RC_SYSTEM, opts->pidfile, strerror(errno));
+            return fatal(RC_SYSTEM, opts->pidfile, strerror(errno));
         s->pidfile = true;
     }
     portset_format(&opts->pool, pool, sizeof(pool));
@@ -284,7 +286,7 @@ int serve_run(const struct serve_opts *opts)
     int rc = start(s);
     while (rc == RC_OK && !s->loop.stop) {
         if (loop_once(&s->loop) < 0)
-            rc = failed(RC_SYSTEM, "epoll_wait", strerror(errno));
+            rc = fatal(RC_SYSTEM, "epoll_wait", strerror(errno));
     }
     if (rc == RC_OK) {
         sd_notify_state("STOPPING=1");

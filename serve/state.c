@@ -35,7 +35,7 @@
 #include <sys/file.h>
 #include <unistd.h>
 
-int state_fail(char *err, size_t errlen, const char *what)
+int state_errno_msg(char *err, size_t errlen, const char *what)
 {
     snprintf(err, errlen, "%s: %s", what, strerror(errno));
     return -1;
@@ -100,13 +100,13 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
     char tmp[4096];
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", j->path) >= (int)sizeof(tmp)) {
         errno = ENAMETOOLONG;
-        return state_fail(err, errlen, j->path);
+        return state_errno_msg(err, errlen, j->path);
     }
     int fd = file_create(tmp, O_WRONLY | O_APPEND | O_CLOEXEC, 0644, &j->notes);
     if (fd < 0) {
         j->error = errno;
         j->write_errors++;
-        return state_fail(err, errlen, tmp);
+        return state_errno_msg(err, errlen, tmp);
     }
     /* Locked before it is renamed into place: the lock never lapses. */
     ssize_t len = flock(fd, LOCK_EX | LOCK_NB) < 0 ? -1
@@ -117,7 +117,7 @@ int state_rewrite(struct state_file *j, const struct leases *ls, char *err,
         j->write_errors++;
         unlink(tmp);
         errno = j->error;
-        return state_fail(err, errlen, tmp);
+        return state_errno_msg(err, errlen, tmp);
     }
     if (j->fd >= 0)
         close(j->fd);
@@ -179,7 +179,7 @@ int state_append_grants(struct state_file *j, const struct grants *g,
         return 0;
     if (j->must_rewrite) {
         errno = j->error ? j->error : EIO;
-        return state_fail(err, errlen, j->path);
+        return state_errno_msg(err, errlen, j->path);
     }
     /* Never grow the file past what a restart would read: rewrite it (the
      * table already holds these grants) instead. */
@@ -199,7 +199,7 @@ int state_append_grants(struct state_file *j, const struct grants *g,
             j->good = start;
             cut_back(j);
             errno = saved;
-            return state_fail(err, errlen, j->path);
+            return state_errno_msg(err, errlen, j->path);
         }
         n = pending = 0;
     }
@@ -243,7 +243,7 @@ int state_tick(struct state_file *j, const struct leases *ls, char *err,
     if (fsync(j->fd) < 0) {
         j->write_errors++;
         j->stale = true; /* written pages may be lost: rewrite them */
-        state_fail(err, errlen, j->path);
+        state_errno_msg(err, errlen, j->path);
         return -1;
     }
     return 0;

@@ -80,6 +80,6 @@ void state_close(struct state_file *j);
 
 /* For serve/state.c and serve/state_open.c: "WHAT: strerror(errno)" into
  * err; returns -1. */
-int state_fail(char *err, size_t errlen, const char *what);
+int state_errno_msg(char *err, size_t errlen, const char *what);
 
 #endif

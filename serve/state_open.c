@@ -18,11 +18,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Close fd after a failure, and say what failed: "WHAT: strerror". */
-static int close_fail(int fd, char *err, size_t errlen, const char *what)
+/* Close fd after a failure (errno kept), and say what failed: "WHAT:
+ * strerror(errno)" into err; returns -1. */
+static int close_errno_msg(int fd, char *err, size_t errlen, const char *what)
 {
     close_keep_errno(fd);
-    return state_fail(err, errlen, what);
+    return state_errno_msg(err, errlen, what);
 }
 
 /* Open path (creating it empty when missing), a regular file no larger than
@@ -42,7 +43,8 @@ static int open_locked(const char *path, char *err, size_t errlen)
         }
         struct stat st, now;
         if (fd < 0 || fstat(fd, &st) < 0)
-            return fd < 0 ? state_fail(err, errlen, path) : close_fail(fd, err, errlen, path);
+            return fd < 0 ? state_errno_msg(err, errlen, path)
+                          : close_errno_msg(fd, err, errlen, path);
         if (!S_ISREG(st.st_mode) || st.st_size > (off_t)JOURNAL_MAX_BYTES) {
             snprintf(err, errlen, !S_ISREG(st.st_mode) ? "%s: not a regular file"
                      : "%s: larger than %u MiB: not a lease file", path,
@@ -57,7 +59,7 @@ static int open_locked(const char *path, char *err, size_t errlen)
                 errno = EWOULDBLOCK;
                 return -1;
             }
-            return close_fail(fd, err, errlen, path);
+            return close_errno_msg(fd, err, errlen, path);
         }
         /* A rewrite by the server that held the lock may have renamed a
          * new file over the one we locked: lock the one at path. */
@@ -66,7 +68,7 @@ static int open_locked(const char *path, char *err, size_t errlen)
         close(fd);
     }
     errno = EAGAIN;
-    return state_fail(err, errlen, path);
+    return state_errno_msg(err, errlen, path);
 }
 
 /* The whole file, at most about JOURNAL_MAX_BYTES, in *text (malloc'd).
@@ -168,11 +170,11 @@ int state_open(struct state_file *j,
     if (fd < 0)
         return -1;
     if (read_whole(fd, &text, &len) < 0)
-        return close_fail(fd, err, errlen, j->path);
+        return close_errno_msg(fd, err, errlen, j->path);
     int added = restore(text, len, j->boot, &scan, add, arg);
     free(text);
     if (added < 0)
-        return close_fail(fd, err, errlen, j->path);
+        return close_errno_msg(fd, err, errlen, j->path);
     if (scan.verdict == JOURNAL_NOT_OURS) {
         snprintf(err, errlen, "%s: not a portpicker lease file", j->path);
         close(fd);
@@ -188,10 +190,10 @@ int state_open(struct state_file *j,
         note(&j->notes, LOG_WARN, "%s: %zu bytes after the last whole record (a write cut "
              "short) cut off", j->path, len - scan.good);
         if (ftruncate(fd, (off_t)scan.good) < 0)
-            return close_fail(fd, err, errlen, j->path);
+            return close_errno_msg(fd, err, errlen, j->path);
     }
     if (fcntl(fd, F_SETFL, O_APPEND) < 0)
-        return close_fail(fd, err, errlen, j->path);
+        return close_errno_msg(fd, err, errlen, j->path);
     j->fd = fd;
     j->good = scan.good;
     j->records = scan.records;

@@ -308,6 +308,10 @@ print(portpicker.get_port_from_port_server(sys.argv[1], pid=int(sys.argv[2])))' 
     grep -q "reply to pid [0-9]* failed: Broken pipe; leases undone" "$SERVER_LOG"
     [ "$(leases_of "$OWNER")" -eq 0 ]
     [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | sort | tr '\n' ' ')" = "21870 21871 " ]
+    # counted once: the grant the client never got is not one
+    run -0 pp check --metrics -s "$ADDR"
+    grep -qx 'portpicker_grants_total{dialect="v1"} 1' <<<"$output"
+    grep -qx 'portpicker_ports_granted_total 2' <<<"$output"
     pp release -s "$ADDR" 21871
     kill -9 "$SERVED"
     wait "$SERVER_PID" || true
@@ -355,7 +359,7 @@ print(data.count(b"\n"))
     [ "$(leases_of "$OWNER")" -eq 1000 ]
 }
 
-@test "a write the state file refuses shows in the metrics as a journal write error and a server-error refusal" {
+@test "a write the state file refuses shows in the metrics as a journal write error and a server-error refusal, and no grant" {
     start_owner
     start_faulty -P "$STATE" -e inject=write:error=ENOSPC:when=1 -- \
         --pool 21890-21899 --state "$STATE"
@@ -364,4 +368,7 @@ print(data.count(b"\n"))
     grep -qx 'portpicker_journal_write_errors_total 1' <<<"$output"
     grep -qx 'portpicker_refusals_total{dialect="v1",reason="server-error"} 1' <<<"$output"
     grep -qx 'portpicker_journal_appends_total 0' <<<"$output"
+    # the grant undone when its records could not be written is not one
+    grep -qx 'portpicker_grants_total{dialect="v1"} 0' <<<"$output"
+    grep -qx 'portpicker_ports_granted_total 0' <<<"$output"
 }

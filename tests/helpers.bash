@@ -48,6 +48,14 @@ built_applets() {
     done
 }
 
+# build_tool NAME: make build/NAME, a test program of the Makefile's (a
+# module alone, under ASan and UBSan); fails, saying why, if it cannot.
+build_tool() {
+    run make -C "$BATS_TEST_DIRNAME/.." -s "build/$1"
+    echo "$output"
+    [ "$status" -eq 0 ]
+}
+
 # A fresh server address for this test: an abstract name, or where the
 # client has none a socket path.
 new_address() {

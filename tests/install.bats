@@ -58,6 +58,7 @@ $units/portpicker.socket
 /usr/local/share/doc/portpicker/LICENSE
 /usr/local/share/doc/portpicker/README.md
 /usr/local/share/doc/portpicker/examples/pick_ports.c
+/usr/local/share/doc/portpicker/examples/portpicker-alerts.yml
 /usr/local/share/doc/portpicker/installed-dirs
 /usr/local/share/fish/vendor_completions.d/portpicker.fish
 /usr/local/share/man/man1/portpicker.1

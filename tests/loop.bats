@@ -7,11 +7,7 @@ load helpers
 
 TOP=$BATS_TEST_DIRNAME/..
 
-setup() {
-    run make -C "$TOP" -s build/loop_test
-    echo "$output"
-    [ "$status" -eq 0 ]
-}
+setup() { build_tool loop_test; }
 
 @test "a socket both readable and writable in one turn of the loop gets both handlers" {
     run "$TOP/build/loop_test" both

@@ -196,8 +196,7 @@ json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
 
 # formatted CASE: tests/metrics_format.c's CASE, its text in $output.
 formatted() {
-    run make -C "$TOP" -s build/metrics_format
-    [ "$status" -eq 0 ]
+    build_tool metrics_format
     run -0 "$TOP/build/metrics_format" "$1"
 }
 

@@ -111,7 +111,8 @@ dpkg_locked() {
         /usr/include/portpicker_client.h /usr/include/portpicker_proto.h /usr/share/pkgconfig/portpicker.pc \
         /usr/share/doc/portpicker/copyright /usr/share/doc/portpicker/changelog.gz \
         /usr/share/doc/portpicker/README.md.gz /usr/share/doc/portpicker/docs/serve.md.gz \
-        /usr/share/doc/portpicker/examples/pick_ports.c; do
+        /usr/share/doc/portpicker/examples/pick_ports.c \
+        /usr/share/doc/portpicker/examples/portpicker-alerts.yml; do
         grep -qx "$f" "$BATS_TEST_TMPDIR/files" && [ -f "$f" ] || { echo "missing: $f"; false; }
     done
     grep -qx 'ExecStart=/usr/bin/portpicker serve .*' /lib/systemd/system/portpicker.service
