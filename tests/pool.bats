@@ -202,6 +202,21 @@ kill_owner() {
     done
 }
 
+@test "a dead owner's port asked for by prefer= while another process holds it goes to rest, and the pick gets another" {
+    start_owner
+    start_server --pool 25430-25431
+    sleep 300 & victim=$!
+    track_pid $victim
+    [ "$(raw "v1 pick $victim 1 prefer=25430\n")" = "ok 25430" ]
+    hold_socket tcp4-listen 25430
+    kill_owner $victim
+    [ "$(raw "v1 pick $OWNER 1 prefer=25430\n")" = "ok 25431" ]
+    # both probes counted: the preferred port's (bound) and the one granted
+    [ "$(counter num-ports-checked-for-last-request)" = 2 ]
+    [ "$(counter outsiders-skipped)" = 1 ]
+    [ "$(counter ports-resting)" = 1 ]
+}
+
 # ---- restart ----
 
 @test "a restart with a changed pool keeps the saved leases still in it and drops the rest" {
