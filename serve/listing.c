@@ -14,12 +14,13 @@
  * so a listing would otherwise read /proc a lease. Live owners hold
  * distinct slots, so up to CMD_CACHE owners never evict each other (by pid,
  * two owners 64 pids apart did, at every line). An entry is good for the
- * process its pid and start time name, so a reused slot or pid never shows
- * its predecessor's line. One server a process: the cache is this file's. */
+ * owner record whose serial it holds: a record is made afresh for a new
+ * process (even of a reused pid) and its serial is never reused, so a
+ * reused slot or pid never shows its predecessor's line, start time read
+ * or not. One server a process: the cache is this file's. */
 #define CMD_CACHE 64
 static struct cmd_entry {
-    pid_t pid;          /* 0: empty */
-    uint64_t start;
+    uint64_t serial;    /* 0: empty */
     char cmd[PROTO_CMD_MAX + 1];
 } cmds[CMD_CACHE];
 
@@ -27,10 +28,9 @@ static struct cmd_entry {
 static const char *cmdline_of(unsigned slot, const struct owner *o)
 {
     struct cmd_entry *e = &cmds[slot % CMD_CACHE];
-    if (e->pid != o->pid || e->start != o->start) {
+    if (e->serial != o->serial) {
         proc_cmdline(o->pid, e->cmd, sizeof(e->cmd));
-        e->pid = o->pid;
-        e->start = o->start;
+        e->serial = o->serial;
     }
     return e->cmd;
 }

@@ -4,6 +4,10 @@
  * high-water mark, and found by pid in an open-addressing table. */
 #include "serve/owner_slots.h"
 
+/* The last owner record's serial: of the process, not of a table, so it
+ * is never reused in its life, whatever tables come and go. */
+static uint64_t last_serial;
+
 static struct owner *slot(const struct leases *ls, uint32_t entry)
 {
     return &ls->owners[entry - 1];
@@ -59,6 +63,7 @@ struct owner *leases_owner_new(struct leases *ls, pid_t pid, uint64_t start)
         return NULL;
     struct owner *o = slot(ls, entry);
     *o = (struct owner){.pid = pid, .pidfd = -1, .start = start,
+                        .serial = ++last_serial,
                         .ruid = OWNER_UID_UNKNOWN, .euid = OWNER_UID_UNKNOWN};
     ls->by_pid[pid_find(ls, pid)] = entry;
     ls->nowners++;

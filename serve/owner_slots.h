@@ -8,10 +8,13 @@
 #define OWNER_UID_UNKNOWN ((uid_t)-1)
 
 struct owner {
-    uint64_t start;     /* /proc start time */
+    uint64_t start;     /* /proc start time; 0: not read (none needed it) */
+    uint64_t serial;    /* this record's number, never reused in a server's
+                         * life: names the process where start may be 0 */
     pid_t pid;          /* in our pid namespace; 0: slot unused */
-    int pidfd;          /* a pidfd in the loop, or (polled) an open /proc/PID;
-                         * -1: polled by its start time alone */
+    int pidfd;          /* a pidfd (in the loop unless polled), or an open
+                         * /proc/PID (proc_dir); -1: polled by its start
+                         * time alone */
     uid_t ruid, euid;   /* its uids, OWNER_UID_UNKNOWN until needed */
     union {
         uint32_t nleases;   /* in use */
@@ -19,6 +22,7 @@ struct owner {
     };
     uint16_t first;     /* first leased port, 0 when none */
     bool polled;        /* checked every POLL_MS, not by the loop */
+    bool proc_dir;      /* pidfd is an open /proc/PID, not a pidfd */
 };
 
 /* The owner with pid, or NULL. */

@@ -4,7 +4,8 @@
  *
  * An owner is watched by a pidfd in the event loop (Linux >= 5.3), so its
  * leases end within milliseconds of its death, and a grant to an owner
- * whose pidfd is quiet reads no /proc. With --no-pidfd, or where
+ * whose pidfd is quiet reads no /proc; a new one is checked by what its
+ * pidfd says where it can (identify.c). With --no-pidfd, or where
  * pidfd_open fails (ENOSYS before 5.3), the owner is polled every POLL_MS
  * through an open /proc/PID, which stops answering once that process is
  * gone, whoever has the pid now. Owners may hold at most fd_max fds (run.c's
@@ -23,7 +24,6 @@
 #include "serve/proc.h"
 
 #include <errno.h>
-#include <poll.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -66,15 +66,6 @@ static void owner_exited(struct loop *l, int fd, void *data, int mask)
     owner_gone(l->ctx, data);
 }
 
-/* Has the process of pidfd fd exited? 1 yes, 0 not yet, -1 with errno
- * when poll failed, which says nothing of the process. */
-static int pidfd_exited(int fd)
-{
-    struct pollfd p = {.fd = fd, .events = POLLIN};
-    int n = poll(&p, 1, 0);
-    return n < 0 ? -1 : n > 0 && (p.revents & (POLLIN | POLLHUP));
-}
-
 /* Is o still the process it was? A pidfd that has not signalled proves it
  * without /proc; an open /proc/PID answers only while its process lives;
  * a start time alone is exact to a clock tick. Only an answer is a death:
@@ -82,7 +73,7 @@ static int pidfd_exited(int fd)
 static bool owner_alive(const struct owner *o)
 {
     uint64_t start;
-    if (!o->polled)
+    if (o->pidfd >= 0 && !o->proc_dir)
         return pidfd_exited(o->pidfd) != 1;
     if (proc_stat(o->pid, o->pidfd, &start, NULL) < 0)
         return errno != ESRCH && errno != ENOENT;
@@ -111,77 +102,45 @@ static int64_t poll_owners(struct loop *l, void *data)
     return w->npolled ? POLL_MS : LOOP_DONE;
 }
 
+/* May an owner keep fd? Not beyond the owners' fd budget, nor that high. */
+static bool room_for(const struct owners *w, int fd)
+{
+    return w->fds < w->fd_max && fd < w->fd_top;
+}
+
 /* A watch on a new owner: its pidfd in the loop if the owners' fd budget
- * has room, else polling (through fd when it is an open /proc/PID). */
+ * has room, else polling: through fd when it is an open /proc/PID or a
+ * pidfd the loop could not take, by pid and start time when none is
+ * kept. */
 static void watch(struct owners *w, struct owner *o, int fd, bool is_pidfd)
 {
-    if (fd >= 0 && (w->fds >= w->fd_max || fd >= w->fd_top)) {
+    if (fd >= 0 && !room_for(w, fd)) {
         close(fd);
         fd = -1;
     }
-    if (is_pidfd && fd >= 0 && loop_add(w->loop, fd, owner_exited, NULL, o) < 0) {
-        slog(LOG_WARN, "epoll_ctl: %s", strerror(errno));
-        close(fd);
-        fd = -1;
-    }
+    bool in_loop = is_pidfd && fd >= 0 &&
+                   loop_add(w->loop, fd, owner_exited, NULL, o) == 0;
+    if (is_pidfd && fd >= 0 && !in_loop)
+        slog(LOG_WARN, "epoll_ctl: %s: pid %d is polled", strerror(errno),
+             (int)o->pid);
     o->pidfd = fd;
+    o->proc_dir = !is_pidfd && fd >= 0;
     if (fd >= 0)
         w->fds++;
-    o->polled = !is_pidfd || fd < 0;
+    o->polled = !in_loop;
     if (o->polled && w->npolled++ == 0)
         loop_timer_within(w->loop, w->t_poll, POLL_MS);
 }
 
 /* May c name o's process as an owner? Root may name any; anyone else only
  * a process running as its uid (real or effective), as kill(2) would. */
-static bool may_own(const struct caller *c, struct owner *o)
+static bool may_own(struct owners *w, const struct caller *c, struct owner *o)
 {
-    struct proc_ids ids;
     if (c->uid == 0 || o->ruid == c->uid || o->euid == c->uid)
         return true;
-    if (o->ruid != OWNER_UID_UNKNOWN || proc_ids(o->pid, &ids) < 0)
+    if (o->ruid != OWNER_UID_UNKNOWN || identify_uids(&w->check, o) < 0)
         return false;
-    o->ruid = ids.ruid;
-    o->euid = ids.euid;
     return o->ruid == c->uid || o->euid == c->uid;
-}
-
-/* A handle on pid: a pidfd, or an open /proc/PID with --no-pidfd or before
- * Linux 5.3 (*is_pidfd false); -1 with errno (ESRCH: no such process). */
-static int handle(const struct owners *w, pid_t pid, bool *is_pidfd)
-{
-    *is_pidfd = !w->no_pidfd;
-    if (*is_pidfd) {
-        int fd = pidfd_open_pid(pid);
-        if (fd >= 0 || errno != ENOSYS)
-            return fd;
-        *is_pidfd = false;
-    }
-    int fd = proc_open(pid);
-    if (fd < 0 && errno == ENOENT)
-        errno = ESRCH;
-    return fd;
-}
-
-/* What /proc says of pid (read through statfd when >= 0): its start time,
- * whether it is a kernel thread, and its uids when c is not root and pid
- * is not c itself (SO_PEERCRED told us c's). Without /proc, a pidfd is all
- * there is: start time 0, and only c's own pid is known to be c's. */
-static int identify(const struct owners *w, const struct caller *c, pid_t pid,
-                    int statfd, uint64_t *start, bool *kthread,
-                    struct proc_ids *ids)
-{
-    bool mine = pid == c->pid;
-    *ids = (struct proc_ids){.ruid = mine ? c->uid : OWNER_UID_UNKNOWN,
-                             .euid = mine ? c->uid : OWNER_UID_UNKNOWN};
-    if (w->no_proc) {
-        *start = 0;
-        *kthread = false;
-        return 0;
-    }
-    if (proc_stat(pid, statfd, start, kthread) < 0)
-        return -1;
-    return *kthread || c->uid == 0 || mine ? 0 : proc_ids(pid, ids);
 }
 
 /* A new owner record for pid, checked: alive, no kernel thread; else NULL
@@ -189,16 +148,18 @@ static int identify(const struct owners *w, const struct caller *c, pid_t pid,
 static struct owner *owner_new(struct owners *w, const struct caller *c,
                                pid_t pid, struct refusal *why)
 {
-    bool is_pidfd, kthread;
-    uint64_t start, again;
-    struct proc_ids ids;
-    int fd = handle(w, pid, &is_pidfd);
+    bool is_pidfd;
+    uint64_t again;
+    struct identity f;
+    int fd = identify_handle(&w->check, pid, &is_pidfd);
     if (fd < 0 && errno == ESRCH) {
         deny(why, ERR_NO_SUCH_PID, "no process %d", (int)pid);
         return NULL;
     }
-    int statfd = is_pidfd ? -1 : fd;
-    bool ok = identify(w, c, pid, statfd, &start, &kthread, &ids) == 0;
+    /* A start time names the process where no pidfd will: in the state
+     * file, and when it is polled (no pidfd, or none kept: watch()). */
+    bool need_start = w->need_start || !is_pidfd || fd < 0 || !room_for(w, fd);
+    bool ok = identify(&w->check, c, pid, fd, is_pidfd, need_start, &f) == 0;
     /* A read that failed (EMFILE, ENOMEM) says nothing of the process. */
     int failed = ok || errno == ESRCH || errno == ENOENT ? 0 : errno;
     /* The reads were of the process fd names if it is still there; with
@@ -208,18 +169,19 @@ static struct owner *owner_new(struct owners *w, const struct caller *c,
         failed = exited < 0 ? errno : 0;
         ok = exited == 0;
     } else if (ok) {
-        ok = !w->no_proc && proc_stat(pid, statfd, &again, NULL) == 0 &&
-             again == start;
+        ok = !w->check.no_proc &&
+             proc_stat(pid, is_pidfd ? -1 : fd, &again, NULL) == 0 &&
+             again == f.start;
     }
-    struct owner *o = ok && !kthread ? leases_owner_new(w->leases, pid, start)
-                                     : NULL;
+    struct owner *o = ok && !f.kthread
+                      ? leases_owner_new(w->leases, pid, f.start) : NULL;
     if (!o) {
         if (failed)
             deny(why, ERR_SERVER, "cannot check pid %d: %s", (int)pid,
                  strerror(failed));
         else if (!ok)
             deny(why, ERR_NO_SUCH_PID, "no process %d", (int)pid);
-        else if (kthread)
+        else if (f.kthread)
             deny(why, ERR_PID_REFUSED,
                  "pid %d is a kernel thread: it never exits", (int)pid);
         else
@@ -228,8 +190,8 @@ static struct owner *owner_new(struct owners *w, const struct caller *c,
             close(fd);
         return NULL;
     }
-    o->ruid = ids.ruid;
-    o->euid = ids.euid;
+    o->ruid = f.ruid;
+    o->euid = f.euid;
     watch(w, o, fd, is_pidfd);
     return o;
 }
@@ -244,10 +206,10 @@ struct owner *owners_get(struct owners *w, const struct caller *c, pid_t pid,
     }
     if (!o && !(o = owner_new(w, c, pid, why)))
         return NULL;
-    if (may_own(c, o))
+    if (may_own(w, c, o))
         return o;
     owners_drop_idle(w, o);
-    if (w->no_proc)
+    if (w->check.no_proc)
         deny(why, ERR_PID_REFUSED, "without /proc only the caller's own "
              "pid can be checked (pid %d)", (int)pid);
     else

@@ -6,6 +6,7 @@
 #define SERVE_OWNERS_H
 
 #include "serve/caller.h"
+#include "serve/identify.h"
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -27,8 +28,9 @@ struct owners {
                                  * is for probes, /proc and the state file */
     size_t npolled;             /* owners polled, not watched by the loop */
     struct owner *poll_at;      /* the last owner polled; NULL: a new round */
-    bool no_pidfd;              /* poll start times even if pidfd works */
-    bool no_proc;               /* /proc unreadable: pidfds only */
+    struct checks check;        /* how new owners are checked */
+    bool need_start;            /* every owner's start time (the state
+                                 * file records it) */
 };
 
 /* Register w's polling timer; the other fields are the caller's to fill

@@ -14,8 +14,10 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <poll.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -127,6 +129,45 @@ void proc_cmdline(pid_t pid, char *buf, size_t len)
 int pidfd_open_pid(pid_t pid)
 {
     return (int)syscall(SYS_pidfd_open, pid, 0);
+}
+
+int pidfd_exited(int fd)
+{
+    struct pollfd p = {.fd = fd, .events = POLLIN};
+    int n = poll(&p, 1, 0);
+    return n < 0 ? -1 : n > 0 && (p.revents & (POLLIN | POLLHUP));
+}
+
+/* The first version of the kernel's struct pidfd_info (Linux 6.13,
+ * include/uapi/linux/pidfd.h), defined here so that no kernel header is
+ * needed: later kernels take it as it is, its size being in the request. */
+struct pidfd_info_v0 {
+    uint64_t mask, cgroupid;
+    uint32_t pid, tgid, ppid, ruid, rgid, euid, egid, suid, sgid, fsuid,
+        fsgid, spare;
+};
+_Static_assert(sizeof(struct pidfd_info_v0) == 64, "PIDFD_INFO_SIZE_VER0");
+#define PIDFD_INFO_V0 _IOWR(0xFF, 11, struct pidfd_info_v0)
+#define PIDFD_INFO_PID 1u  /* pid, tgid, ppid filled */
+#define PIDFD_INFO_CREDS 2u /* the uids and gids filled */
+
+int pidfd_ids(int pidfd, struct pidfd_ids *ids)
+{
+    struct pidfd_info_v0 info = {.mask = PIDFD_INFO_PID | PIDFD_INFO_CREDS};
+    if (ioctl(pidfd, PIDFD_INFO_V0, &info) < 0)
+        return -1;
+    /* A kernel fills and flags what it knows: without both, the answer is
+     * not one this code can read. */
+    if ((info.mask & (PIDFD_INFO_PID | PIDFD_INFO_CREDS)) !=
+        (PIDFD_INFO_PID | PIDFD_INFO_CREDS)) {
+        errno = EOPNOTSUPP;
+        return -1;
+    }
+    *ids = (struct pidfd_ids){.pid = (pid_t)info.pid,
+                              .ppid = (pid_t)info.ppid,
+                              .ruid = (uid_t)info.ruid,
+                              .euid = (uid_t)info.euid};
+    return 0;
 }
 
 int boot_id(char *buf, size_t len)

@@ -42,6 +42,23 @@ void proc_cmdline(pid_t pid, char *buf, size_t len);
  * Linux 5.3. */
 int pidfd_open_pid(pid_t pid);
 
+/* Has the process of pidfd fd exited (a zombie has)? 1 yes, 0 not yet,
+ * -1 with errno when poll failed, which says nothing of the process. */
+int pidfd_exited(int fd);
+
+/* What PIDFD_GET_INFO (Linux >= 6.13) tells of a pidfd's process, asked
+ * of the pidfd itself: of that process and no other, with no path looked
+ * up. Pids are in our pid namespace, uids in our user namespace. */
+struct pidfd_ids {
+    pid_t pid, ppid;
+    uid_t ruid, euid;
+};
+/* ENOTTY, EINVAL, EOPNOTSUPP: a kernel without it. ESRCH: the process is
+ * reaped, or its pid namespace is not ours or below; on the first kernels
+ * that had it (6.13), also a live process whose parent our namespace
+ * cannot see (kthreadd, a process entered into a container from outside). */
+int pidfd_ids(int pidfd, struct pidfd_ids *ids);
+
 /* The kernel's boot id into buf; persisted start times are only
  * comparable within one boot. Returns 0, or -1 with errno set and buf ""
  * (unknown: a caller must never read that as "another boot"). */

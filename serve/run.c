@@ -78,8 +78,8 @@ static int start_state(struct server *s)
 /* Is there a /proc? Only a failure that says so (ENOENT: none mounted;
  * EACCES, EPERM: hidden) means no; any other (EMFILE, ENOMEM, EIO) is
  * retried, and stops the server when it lasts: a passing failure must not
- * make it run without /proc for life. RC_OK with s->owners.no_proc, or the exit
- * code to stop with. */
+ * make it run without /proc for life. RC_OK with s->owners.check.no_proc,
+ * or the exit code to stop with. */
 static int find_proc(struct server *s)
 {
     char stat[256];
@@ -89,7 +89,7 @@ static int find_proc(struct server *s)
         if (read_small_file("/proc/self/stat", stat, sizeof(stat)) >= 0)
             return RC_OK;
         if (errno == ENOENT || errno == EACCES || errno == EPERM) {
-            s->owners.no_proc = true;
+            s->owners.check.no_proc = true;
             return RC_OK;
         }
     }
@@ -103,9 +103,9 @@ static int find_proc(struct server *s)
 static int check_proc(struct server *s)
 {
     int rc = find_proc(s);
-    if (rc != RC_OK || !s->owners.no_proc)
+    if (rc != RC_OK || !s->owners.check.no_proc)
         return rc;
-    if (s->owners.no_pidfd)
+    if (s->owners.check.no_pidfd)
         return fatal(RC_SYSTEM, "no /proc: --no-pidfd cannot watch owners "
                      "(it polls /proc/PID/stat)", "");
     int fd = pidfd_open_pid(getpid());
@@ -282,7 +282,8 @@ int serve_run(const struct serve_opts *opts)
     s->opts = opts;
     s->sig_fd = s->state.fd = s->loop.epfd = -1;
     s->state.path = opts->state;
-    s->owners.no_pidfd = opts->no_pidfd;
+    s->owners.check.no_pidfd = opts->no_pidfd;
+    s->owners.need_start = opts->state != NULL;
     int rc = start(s);
     while (rc == RC_OK && !s->loop.stop) {
         if (loop_once(&s->loop) < 0)

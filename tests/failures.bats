@@ -137,6 +137,54 @@ grant() {
     [ "$(pp pick -s "$ADDR" -n 2 "$OWNER" | wc -w)" -eq 2 ]
 }
 
+NOBODY=(setpriv --reuid=65534 --regid=65534 --clear-groups)
+
+# vetted_as_before: with the pidfd's answer out of the way, a kernel
+# thread is refused to root, another user's process to nobody, and the
+# owners that may be are granted: /proc decides, as it did.
+vetted_as_before() {
+    start_owner
+    grant 2 "$OWNER"
+    [[ "$(raw "v1 pick 2 1\n")" == "err pid-refused "* ]]
+    grep -q "(uid 0): pid 2 is a kernel thread: it never exits" "$SERVER_LOG"
+    run -6 "${NOBODY[@]}" "$PORTPICKER" pick -s "$ADDR" "$OWNER"
+    grep -q "(uid 65534): pid $OWNER belongs to another user" "$SERVER_LOG"
+    run "${NOBODY[@]}" sh -c 'sleep 300 & "$1" pick -s "$2" $!; kill $!' sh "$PORTPICKER" "$ADDR"
+    [ "$status" -eq 0 ]
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+}
+
+@test "a kernel without PIDFD_GET_INFO (ENOTTY) is found out once, and owners are checked through /proc as before" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    start_faulty -e inject=ioctl:error=ENOTTY -- --pool 24530-24539
+    vetted_as_before
+    [ "$(grep -c "PIDFD_GET_INFO: .*: owners are checked through /proc" "$SERVER_LOG")" -eq 1 ]
+}
+
+@test "PIDFD_GET_INFO saying ESRCH of a live process (Linux 6.13, a parent out of sight) sends the checks to /proc" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    start_faulty -e inject=ioctl:error=ESRCH -- --pool 24540-24549
+    vetted_as_before
+}
+
+@test "a failed PIDFD_GET_INFO (ENOMEM, EFAULT) is the server's failure, never read as an answer" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    start_owner
+    local err
+    for err in ENOMEM EFAULT; do
+        # a log of its own: start_faulty waits for this server's "listening"
+        SERVER_LOG=$BATS_TEST_TMPDIR/server.$err.log
+        start_faulty -e "inject=ioctl:error=$err:when=1" -- --pool 24550-24559
+        # nobody names root's process: no uids were read, so no grant.
+        run -12 "${NOBODY[@]}" "$PORTPICKER" pick -s "$ADDR" -n 2 "$OWNER"
+        [[ "$output" == *"failed: cannot check pid $OWNER: "* ]]
+        [ "$(leases_of "$OWNER")" -eq 0 ]
+        [ -n "$(ask "$OWNER")" ]
+        [ "$(leases_of "$OWNER")" -eq 1 ]
+        stop_faulty
+    done
+}
+
 @test "a grant the state file cannot record is answered as the server's failure (exit 12), not an empty pool" {
     start_owner
     start_faulty -P "$STATE" -e inject=write:error=ENOSPC:when=1 -- \

@@ -235,6 +235,53 @@ as_nobody_ask() { "${NOBODY[@]}" "$PYTHON" - "$ADDR" "$1" <"$SERVE_CLIENT" 2>/de
     in_pool "$port" 23700 23709
 }
 
+# a_kernel_thread: the pid of a child of kthreadd whose stat flags have
+# PF_KTHREAD (a kworker, say); fails when there is none.
+a_kernel_thread() {
+    local stat pid ppid flags
+    for stat in /proc/[0-9]*/stat; do
+        read -r pid _ _ ppid _ _ _ _ flags _ <"$stat" 2>/dev/null || continue
+        if [ "$ppid" = 2 ] && [ $((flags & 0x200000)) -ne 0 ]; then
+            echo "$pid"
+            return 0
+        fi
+    done
+    return 1
+}
+
+@test "root cannot lease to a kernel thread either, kthreadd or a child of it, and is told why" {
+    [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ] || skip "pid 2 is not kthreadd here"
+    kthread=$(a_kernel_thread) || skip "no child of kthreadd is visible here"
+    start_server --pool 24510-24519
+    local pid
+    for pid in 2 "$kthread"; do
+        [[ "$(raw "v1 pick $pid 1\n")" == "err pid-refused "* ]]
+        grep -q "denied from pid [0-9]* (uid 0): pid $pid is a kernel thread: it never exits" "$SERVER_LOG"
+    done
+    [ "$(counter leases-held)" -eq 0 ]
+    start_owner
+    [[ "$(raw "v1 pick $OWNER 1\n")" == "ok "* ]]
+}
+
+@test "an unprivileged user is refused another user's process and granted its own child, its uids read without /proc" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    start_owner
+    start_server --pool 24520-24529
+    trace_opens "$BATS_TEST_TMPDIR/trace"
+    [[ "$(as_nobody_ask "v1 pick $OWNER 1\n")" == "err pid-refused "* ]]
+    run "${NOBODY[@]}" sh -c 'sleep 300 & echo "child $!"; "$1" pick -s "$2" $!; kill $!' \
+        sh "$PORTPICKER" "$ADDR"
+    untrace_opens
+    [ "$status" -eq 0 ]
+    child=$(sed -n 's/^child //p' <<<"$output")
+    in_pool "${lines[1]}" 24520 24529
+    grep -q "(uid 65534): pid $OWNER belongs to another user: only root may lease to it" "$SERVER_LOG"
+    grep -q "to pid $child (uid 65534)" "$SERVER_LOG"
+    skip_without_pidfd_info
+    cat "$BATS_TEST_TMPDIR/trace"
+    [ "$(grep -c "/proc/$OWNER/\|/proc/$child/" "$BATS_TEST_TMPDIR/trace")" -eq 0 ]
+}
+
 @test "the unmodified Python client, run by an unprivileged user, leases to itself and to its parent shell" {
     /usr/bin/python3 -c 'import portpicker' 2>/dev/null ||
         skip "/usr/bin/python3 cannot import portpicker (python3-portpicker)"

@@ -728,3 +728,26 @@ SCRIPT
     echo "cmdline reads: $reads"
     [ "$reads" -le 2 ]
 }
+
+@test "a new owner leased by root costs no read of its /proc; with --state its start time is read and saved" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    start_owner
+    start_server --pool 24500-24509
+    trace_opens "$BATS_TEST_TMPDIR/trace"
+    port=$(pp pick -s "$ADDR" "$OWNER")
+    in_pool "$port" 24500 24509
+    untrace_opens
+    skip_without_pidfd_info
+    cat "$BATS_TEST_TMPDIR/trace"
+    [ "$(grep -c "/proc/$OWNER/" "$BATS_TEST_TMPDIR/trace")" -eq 0 ]
+    # The state file names an owner by pid and start time: then it is read.
+    stop_server
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 24500-24509 --state "$state"
+    trace_opens "$BATS_TEST_TMPDIR/trace.state"
+    port=$(pp pick -s "$ADDR" "$OWNER")
+    untrace_opens
+    grep -q "\"/proc/$OWNER/stat\"" "$BATS_TEST_TMPDIR/trace.state"
+    start=$(awk '{print $22}' "/proc/$OWNER/stat")
+    grep -q " G $port $OWNER $start 0" "$state"
+}

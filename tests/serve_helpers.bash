@@ -109,3 +109,27 @@ refused_as() {
 
 # cpu_ticks PID: user + system clock ticks PID has used.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# trace_opens FILE: strace the server's openat and open calls into FILE
+# from now until untrace_opens; returns once strace is attached.
+trace_opens() {
+    TRACE=$1
+    strace -f -qq -e trace=openat,open -o "$TRACE" -p "$SERVER_PID" &
+    TRACER=$!
+    track_pid "$TRACER"
+    wait_for eval '[ "$(awk "/^TracerPid:/ {print \$2}" "/proc/$SERVER_PID/status")" = "$TRACER" ]'
+}
+
+# untrace_opens: stop the strace of trace_opens, its file complete.
+untrace_opens() {
+    kill "$TRACER"
+    wait "$TRACER" 2>/dev/null || true
+}
+
+# skip_without_pidfd_info: skip, saying why, when the server found no
+# PIDFD_GET_INFO (Linux < 6.13) and so reads /proc as before.
+skip_without_pidfd_info() {
+    if grep -q "PIDFD_GET_INFO: " "$SERVER_LOG"; then
+        skip "this kernel has no PIDFD_GET_INFO (Linux >= 6.13): owners are checked through /proc"
+    fi
+}

@@ -58,6 +58,9 @@ PLAN = [
     # No failure Linux gives a valid fd, but the branches are ours.
     ("fcntl", ["EBADF"], EVERY),
     ("pidfd_open", ["EMFILE", "ENOSYS"], EVERY),
+    # PIDFD_GET_INFO: a kernel without it, a process it cannot see, and
+    # failures that are no answer.
+    ("ioctl", ["ENOTTY", "ESRCH", "ENOMEM", "EFAULT"], EVERY),
     ("prlimit64", ["EPERM"], EVERY),
     ("epoll_create1", ["EMFILE", "ENOMEM"], EVERY),
     ("signalfd4", ["EMFILE", "ENOMEM"], EVERY),
