@@ -55,7 +55,6 @@ static void owner_gone(struct owners *w, struct owner *o)
         return;
     *w->reclaimed += n;
     slog(LOG_INFO, "pid %d exited: %zu leases ended", (int)pid, n);
-    loop_timer_within(w->loop, w->t_settle, 0);
 }
 
 /* A pidfd is readable once its process has exited. */

@@ -20,8 +20,6 @@ struct owners {
     struct loop *loop;
     struct leases *leases;
     uint64_t *reclaimed;        /* leases ended by owners' deaths (stats) */
-    int t_settle;               /* armed when an owner's leases end; no
-                                 * job now (serve/upkeep.c, leases_ended) */
     int t_poll;                 /* polling owners without a pidfd */
     int fds, fd_max;            /* fds owners hold, may hold */
     int fd_top;                 /* an fd this high is not kept: the rest

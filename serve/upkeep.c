@@ -21,16 +21,6 @@ static int64_t retry_ports(struct loop *l, void *data)
     return leases_counts(&s->leases).resting ? RETRY_MS : LOOP_DONE;
 }
 
-/* owners.c arms this timer when an owner's leases end: their ports were
- * probed here once, and now join the free queue at once, probed only when
- * taken (serve/pool.c). It goes with its line in owners.c. */
-static int64_t leases_ended(struct loop *l, void *data)
-{
-    (void)l;
-    (void)data;
-    return LOOP_DONE;
-}
-
 static int64_t sync_state(struct loop *l, void *data)
 {
     struct server *s = data;
@@ -47,5 +37,4 @@ void upkeep_timers(struct server *s)
 {
     s->t_retry = loop_timer(&s->loop, retry_ports, s);
     s->t_sync = loop_timer(&s->loop, sync_state, s);
-    s->owners.t_settle = loop_timer(&s->loop, leases_ended, NULL);
 }

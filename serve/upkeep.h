@@ -6,7 +6,7 @@
 struct server;
 
 /* Register the timers that retry ports found bound and sync the state
- * file, s->t_retry and t_sync, and s->owners.t_settle (no job now). */
+ * file, s->t_retry and t_sync. */
 void upkeep_timers(struct server *s);
 
 #endif
