@@ -15,7 +15,12 @@
 #include <limits.h>
 #include <string.h>
 
-#define PROBE_BUDGET 8       /* probes per request, at most */
+/* Probes for each port asked, at most: a request's time stays bounded even
+ * when the head of the free queue is bound (outsiders, or a dead owner's
+ * ports its children still hold: those wait at the tail, so they meet a
+ * request only in a queue that holds little else). Each found bound rests,
+ * so the next request starts past it. */
+#define PROBE_BUDGET 8
 
 /* Which process, in our namespace, does pid name for c? 0 with a refusal
  * when none may own a lease; PIDNS_WAIT when only a new pid map can tell. */
@@ -46,14 +51,21 @@ static pid_t resolve(struct server *s, const struct caller *c, long long pid,
 }
 
 /* Take the preferred ports that can be had, in order, into ports (at
- * most count); returns how many, or -1 with errno when a probe failed
- * (those taken are back at the head of the free queue). */
-static int take_preferred(struct leases *ls, const struct request *r,
-                          unsigned *ports)
+ * most count), adding the probes to *checked_all; returns how many, or -1
+ * with errno when a probe failed (those taken are back at the head of the
+ * free queue). */
+static int take_preferred(struct server *s, const struct request *r,
+                          unsigned *ports, unsigned *checked_all)
 {
+    struct leases *ls = &s->leases;
     unsigned got = 0;
     for (unsigned i = 0; i < r->nprefer && got < r->count; i++) {
-        int took = pool_take_port(ls, r->prefer[i]);
+        unsigned checked;
+        int took = pool_take_port(ls, r->prefer[i], &checked);
+        *checked_all += checked;
+        /* A port of a dead owner is first probed here: one still bound
+         * (by a child it left) counts as an outsider, as in pool_take. */
+        s->stats.outsiders += checked && !took;
         if (took < 0) {
             int saved = errno;
             while (got--)
@@ -74,7 +86,7 @@ static bool take(struct server *s, const struct request *r, unsigned *ports)
 {
     struct leases *ls = &s->leases;
     unsigned checked_all = 0;
-    int first = take_preferred(ls, r, ports);
+    int first = take_preferred(s, r, ports, &checked_all);
     if (first < 0)
         return false;
     for (unsigned i = (unsigned)first; i < r->count; i++) {
@@ -122,7 +134,10 @@ static bool lease(struct server *s, const struct caller *c, struct owner *o,
     return false;
 }
 
-/* A pool too empty refuses in O(1), before any /proc lookup. */
+/* A pool too empty refuses in O(1), before any /proc lookup. The free
+ * count is of ports neither leased nor known bound: one whose lease ended
+ * but that a child of its owner still holds passes here, and take()'s
+ * probe refuses it. */
 static bool pool_has(struct server *s, unsigned count, struct refusal *why)
 {
     size_t free = leases_counts(&s->leases).free;
@@ -179,11 +194,15 @@ enum grant_result grant(struct server *s, const struct caller *c,
                       ? owners_get(&s->owners, c, pid, why) : NULL;
     if (!o)
         return REFUSED;
+    uint64_t outsiders = s->stats.outsiders;
     bool took = take(s, r, ports);
     int saved = errno;
     /* Ports found bound went to rest: start retrying them. */
-    if (leases_counts(&s->leases).resting)
+    if (s->stats.outsiders != outsiders) {
+        slog(LOG_INFO, "%llu ports bound by others: retried each second",
+             (unsigned long long)(s->stats.outsiders - outsiders));
         loop_timer_within(&s->loop, s->t_retry, RETRY_MS);
+    }
     if (!took) {
         owners_drop_idle(&s->owners, o);
         if (saved)
@@ -219,7 +238,6 @@ void grant_release(struct server *s, unsigned port)
 {
     s->stats.released++;
     end_recorded(s, port, false);
-    loop_timer_within(&s->loop, s->t_settle, 0);
 }
 
 int grant_restore(void *arg, unsigned port, pid_t pid, uint64_t start,

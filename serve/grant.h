@@ -29,8 +29,8 @@ enum grant_result grant(struct server *s, const struct caller *c,
                         struct refusal *why);
 /* Undo a grant whose reply could not be sent. */
 void grant_undo(struct server *s, unsigned port);
-/* End the lease of port early (v1 release); the port is probed before it
- * is free again. */
+/* End the lease of port early (v1 release); the port joins the tail of the
+ * free queue, probed when a grant takes it. */
 void grant_release(struct server *s, unsigned port);
 
 /* Restore a lease read from the state file if its owner lives on (a

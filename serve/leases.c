@@ -71,18 +71,16 @@ int leases_init(struct leases *ls, const struct portset *set)
     ls->free.port = pages_alloc(n, sizeof(uint16_t));
     ls->free.at = pages_alloc(n, sizeof(uint16_t));
     ls->resting.port = pages_alloc(n, sizeof(uint16_t));
-    ls->dying.port = pages_alloc(n, sizeof(uint16_t));
     ls->owners = pages_alloc(ls->nslots, sizeof(*ls->owners));
     ls->by_pid = pages_alloc(nslots, sizeof(*ls->by_pid));
     ls->uids = pages_alloc(n, sizeof(*ls->uids));
     if (!ls->state || !ls->lease || !ls->free.port || !ls->free.at ||
-        !ls->resting.port || !ls->dying.port || !ls->owners || !ls->by_pid ||
-        !ls->uids) {
+        !ls->resting.port || !ls->owners || !ls->by_pid || !ls->uids) {
         leases_fini(ls);
         errno = ENOMEM;
         return -1;
     }
-    ls->free.cap = ls->resting.cap = ls->dying.cap = n;
+    ls->free.cap = ls->resting.cap = n;
     return 0;
 }
 
@@ -97,7 +95,6 @@ void leases_fini(struct leases *ls)
     pages_free(ls->free.port, n, sizeof(uint16_t));
     pages_free(ls->free.at, n, sizeof(uint16_t));
     pages_free(ls->resting.port, n, sizeof(uint16_t));
-    pages_free(ls->dying.port, n, sizeof(uint16_t));
     pages_free(ls->owners, ls->nslots, sizeof(*ls->owners));
     pages_free(ls->by_pid, ls->by_pid_mask + 1, sizeof(*ls->by_pid));
     pages_free(ls->uids, n, sizeof(*ls->uids));
@@ -122,9 +119,9 @@ void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid)
     uid_add(ls, uid, 1);
 }
 
-/* Forget the lease of port (not its owner's list); port's new state is
- * state. */
-static void lease_end(struct leases *ls, unsigned port, enum port_state state)
+/* Forget the lease of port (not its owner's list); the caller queues the
+ * port, which makes it free. */
+static void lease_end(struct leases *ls, unsigned port)
 {
     size_t i = leases_pos(ls, port);
     if (ls->name) {
@@ -132,7 +129,6 @@ static void lease_end(struct leases *ls, unsigned port, enum port_state state)
         ls->name[i] = NULL;
     }
     uid_add(ls, ls->lease[i].uid, -1);
-    ls->state[i] = (uint8_t)state;
     ls->nleases--;
 }
 
@@ -152,17 +148,16 @@ const char *leases_name_of(const struct leases *ls, unsigned port)
                                                     : NULL;
 }
 
-/* End port's lease, unlinked from its owner, with the port's new state;
- * returns the owner's pidfd when the owner has no lease left (and is
- * dropped), or -1. */
-static int lease_unlink(struct leases *ls, unsigned port, enum port_state state)
+/* End port's lease, unlinked from its owner; returns the owner's pidfd
+ * when the owner has no lease left (and is dropped), or -1. */
+static int lease_unlink(struct leases *ls, unsigned port)
 {
     struct owner *o = &ls->owners[lease_at(ls, port)->owner];
     uint16_t *link = &o->first;
     while (*link != port)
         link = &lease_at(ls, *link)->next;
     *link = lease_at(ls, port)->next;
-    lease_end(ls, port, state);
+    lease_end(ls, port);
     if (--o->nleases)
         return -1;
     int pidfd = o->pidfd;
@@ -172,15 +167,15 @@ static int lease_unlink(struct leases *ls, unsigned port, enum port_state state)
 
 int leases_ungrant(struct leases *ls, unsigned port)
 {
-    int pidfd = lease_unlink(ls, port, PORT_FREE);
+    int pidfd = lease_unlink(ls, port);
     pool_untake(ls, port);
     return pidfd;
 }
 
 int leases_release(struct leases *ls, unsigned port)
 {
-    int pidfd = lease_unlink(ls, port, PORT_DYING);
-    pool_dying(ls, port);
+    int pidfd = lease_unlink(ls, port);
+    pool_return(ls, port);
     return pidfd;
 }
 
@@ -189,8 +184,8 @@ size_t leases_owner_died(struct leases *ls, struct owner *o)
     size_t n = 0;
     for (unsigned port = o->first; port; n++) {
         unsigned next = lease_at(ls, port)->next;
-        lease_end(ls, port, PORT_DYING);
-        pool_dying(ls, port);
+        lease_end(ls, port);
+        pool_return(ls, port);
         port = next;
     }
     leases_owner_free(ls, o);
@@ -201,7 +196,7 @@ struct lease_counts leases_counts(const struct leases *ls)
 {
     return (struct lease_counts){
         .pool = ls->npool, .leased = ls->nleases, .owners = ls->nowners,
-        .free = ls->free.len, .resting = ls->resting.len, .dying = ls->dying.len,
+        .free = ls->free.len, .resting = ls->resting.len,
     };
 }
 

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* leases.h: the lease table, by a port's position in the pool (leases.c;
- * owner_slots.h has the owners, pool.h the free, resting, dying queues).
+ * owner_slots.h has the owners, pool.h the free and resting queues).
  * Only those three files walk the arrays: others use the functions below. */
 #ifndef SERVE_LEASES_H
 #define SERVE_LEASES_H
@@ -13,10 +13,9 @@
 #include <sys/types.h>
 
 enum port_state {
-    PORT_FREE = 0,      /* in the free queue (0: a fresh table is all free) */
+    PORT_FREE = 0,      /* free queue, or just taken (0: all free at first) */
     PORT_LEASED,        /* held by an owner */
-    PORT_RESTING,       /* in the retry queue: bound by someone else */
-    PORT_DYING,         /* its owner died; not yet probed */
+    PORT_RESTING,       /* in the retry queue: probed bound by someone else */
     PORT_OUTSIDE,       /* not in the pool (never stored) */
 };
 
@@ -47,7 +46,7 @@ struct leases {
     size_t npool;
     uint8_t *state;             /* enum port_state, by position */
     struct lease *lease;        /* by position */
-    struct ring free, resting, dying;
+    struct ring free, resting;
     struct owner *owners;       /* nslots: one a pool port, and a spare */
     size_t nslots, owners_used; /* slots ever used: the rest is untouched */
     uint32_t owner_free;        /* 1 + the first released slot, 0: none */
@@ -90,19 +89,20 @@ void leases_grant(struct leases *ls, unsigned port, struct owner *o, uid_t uid);
  * 0, or -1 with errno ENOMEM (the lease stays, unnamed). */
 int leases_name(struct leases *ls, unsigned port, const char *name);
 
-/* End port's lease: released early (v1 release: the port is probed before
- * it is free again) or undone (a grant whose reply could not be sent: back
- * to the head of the free queue). Drops the owner if it has no lease left
- * and returns its pidfd to close, or -1. */
+/* End port's lease: released early (v1 release: to the free queue's tail)
+ * or undone (a grant whose reply could not be sent: to its head). Drops
+ * the owner if it has no lease left and returns its pidfd to close, or -1. */
 int leases_release(struct leases *ls, unsigned port);
 int leases_ungrant(struct leases *ls, unsigned port);
 /* The owner died: end its leases, without a syscall, and free its slot.
- * Its ports wait in the dying queue. Returns how many leases ended. */
+ * Its ports join the tail of the free queue unprobed (a child may hold
+ * one: the probe that takes it finds it). Returns how many leases ended. */
 size_t leases_owner_died(struct leases *ls, struct owner *o);
 
-/* What the table holds, counted. */
+/* What the table holds, counted. free: neither leased nor known bound
+ * (the free queue); resting: probed bound by another process. */
 struct lease_counts {
-    size_t pool, leased, owners, free, resting, dying;
+    size_t pool, leased, owners, free, resting;
 };
 struct lease_counts leases_counts(const struct leases *ls);
 /* Leases held by uid. */

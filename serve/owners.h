@@ -20,7 +20,8 @@ struct owners {
     struct loop *loop;
     struct leases *leases;
     uint64_t *reclaimed;        /* leases ended by owners' deaths (stats) */
-    int t_settle;               /* armed when ports go dying */
+    int t_settle;               /* armed when an owner's leases end; no
+                                 * job now (serve/upkeep.c, leases_ended) */
     int t_poll;                 /* polling owners without a pidfd */
     int fds, fd_max;            /* fds owners hold, may hold */
     int fd_top;                 /* an fd this high is not kept: the rest
@@ -47,8 +48,8 @@ struct owner *owners_get(struct owners *w, const struct caller *c, pid_t pid,
 /* Drop o if it holds no lease (a grant that failed after owners_get). */
 void owners_drop_idle(struct owners *w, struct owner *o);
 /* End port's lease: undone (back to the head of the free queue) or
- * released (probed, then to the tail); an owner left without a lease
- * stops being watched. */
+ * released (to the tail, probed when taken); an owner left without a
+ * lease stops being watched. */
 void owners_end_lease(struct owners *w, unsigned port, bool undo);
 
 #endif

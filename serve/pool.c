@@ -1,7 +1,14 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pool.c: the ports not leased: the free queue, the resting queue (ports
- * found bound by someone else, retried) and the dying queue (ports whose
- * lease ended, probed before they are free again).
+/* pool.c: the ports not leased: the free queue and the resting queue
+ * (ports found bound by someone else, retried each second).
+ *
+ * A port is probed once a cycle, when it is taken: that probe alone
+ * decides whether it is handed out. A port whose lease ended joins the
+ * tail of the free queue unprobed. A child of its dead owner may still
+ * hold it; but an outsider may bind any queued port too, so a probe at the
+ * lease's end would not spare the one at the take, which comes only after
+ * every older free port has gone. The free queue thus holds the ports
+ * neither leased nor known bound.
  *
  * A preferred port is taken from where it sits in the free queue, found by
  * the queue's index by position (ring.at), in O(1). */
@@ -94,11 +101,13 @@ unsigned pool_take(struct leases *ls, unsigned budget, unsigned *checked)
     return 0;
 }
 
-int pool_take_port(struct leases *ls, unsigned port)
+int pool_take_port(struct leases *ls, unsigned port, unsigned *checked)
 {
     char why[64];
+    *checked = 0;
     if (leases_state(ls, port) != PORT_FREE || !ring_has(ls, &ls->free, port))
         return 0;
+    *checked = 1;
     enum probe_result r = probe_port(&ls->probe, port, why, sizeof(why));
     if (r == PROBE_ERROR)
         return -1;
@@ -111,45 +120,33 @@ int pool_take_port(struct leases *ls, unsigned port)
 
 void pool_untake(struct leases *ls, unsigned port)
 {
+    leases_set_state(ls, port, PORT_FREE);
     ring_push_head(ls, &ls->free, port);
 }
 
-void pool_dying(struct leases *ls, unsigned port)
+void pool_return(struct leases *ls, unsigned port)
 {
-    ring_push(ls, &ls->dying, port);
+    leases_set_state(ls, port, PORT_FREE);
+    ring_push(ls, &ls->free, port);
 }
 
-/* Probe port: free, it joins the tail of the free queue (true); bound, it
- * joins the tail of the resting queue (false). */
-static bool settle(struct leases *ls, unsigned port)
+/* Probe resting port: free, it joins the tail of the free queue (true);
+ * bound, the tail of the resting queue again (false). */
+static bool retry(struct leases *ls, unsigned port)
 {
     char why[64];
     if (probe_port(&ls->probe, port, why, sizeof(why)) != PROBE_FREE) {
         rest(ls, port);
         return false;
     }
-    leases_set_state(ls, port, PORT_FREE);
-    ring_push(ls, &ls->free, port);
+    pool_return(ls, port);
     return true;
-}
-
-size_t pool_settle(struct leases *ls, size_t budget, size_t *bound)
-{
-    size_t freed = 0;
-    *bound = 0;
-    for (; ls->dying.len && budget; budget--) {
-        if (settle(ls, ring_pop(&ls->dying)))
-            freed++;
-        else
-            ++*bound;
-    }
-    return freed;
 }
 
 size_t pool_retry(struct leases *ls, size_t budget)
 {
     size_t freed = 0;
     for (size_t n = ls->resting.len < budget ? ls->resting.len : budget; n; n--)
-        freed += settle(ls, ring_pop(&ls->resting));
+        freed += retry(ls, ring_pop(&ls->resting));
     return freed;
 }

@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* pool.h: the ports not leased: the free queue, the resting and dying
- * queues, and their probes (serve/pool.c). Taking a port pops the head of
- * the free queue; a port back from a lease joins the tail, so it rests as
- * long as possible before reuse. */
+/* pool.h: the ports not leased: the free and resting queues, and their
+ * probes (serve/pool.c). Taking a port pops the head of the free queue and
+ * probes it; a port back from a lease joins the tail unprobed, so it rests
+ * as long as possible before reuse, and is probed when it is taken. */
 #ifndef SERVE_POOL_H
 #define SERVE_POOL_H
 
@@ -19,20 +19,18 @@ void pool_fill(struct leases *ls);
 unsigned pool_take(struct leases *ls, unsigned budget, unsigned *checked);
 /* Take port itself out of the free queue, in O(1): 1 when it was queued
  * and probes free, 0 when it was not queued or is bound (it then rests),
- * -1 with errno when the probe fails (it stays queued). */
-int pool_take_port(struct leases *ls, unsigned port);
+ * -1 with errno when the probe fails (it stays queued). *checked counts
+ * the probes (0 or 1). */
+int pool_take_port(struct leases *ls, unsigned port, unsigned *checked);
 /* Put back a free port, at the head of the queue (a port taken and not
- * granted, or a grant undone). */
+ * granted, or a grant undone): it probed free a moment ago and no client
+ * learned of it, so it is next, as if never taken. */
 void pool_untake(struct leases *ls, unsigned port);
-/* A port whose lease ended waits in the dying queue to be probed. */
-void pool_dying(struct leases *ls, unsigned port);
-
-/* Probe up to budget dying ports: free ones join the tail of the free
- * queue, bound ones rest. Returns how many were freed; *bound counts the
- * others. */
-size_t pool_settle(struct leases *ls, size_t budget, size_t *bound);
-/* Probe up to budget resting ports; free ones join the free queue.
- * Returns how many were freed. */
+/* Put a port whose lease ended at the tail of the free queue, unprobed:
+ * the probe when it is taken decides whether it is granted or rests. */
+void pool_return(struct leases *ls, unsigned port);
+/* Probe up to budget resting ports; free ones join the tail of the free
+ * queue. Returns how many were freed. */
 size_t pool_retry(struct leases *ls, size_t budget);
 
 #endif

@@ -160,7 +160,6 @@ static int wire(struct server *s)
     s->owners.loop = &s->loop;
     s->owners.leases = &s->leases;
     s->owners.reclaimed = &s->stats.reclaimed;
-    s->owners.t_settle = s->t_settle;
     s->owners.fd_top = s->fd_limit - FD_HEADROOM;
     owners_init(&s->owners);
     if (s->opts->metrics_file) {

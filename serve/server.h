@@ -48,7 +48,7 @@ struct server {
     bool listening;             /* we got a listening fd: the state file is ours */
     size_t dropped;             /* saved leases of dead owners */
     size_t connections;         /* open: client.c keeps it (clients_new) */
-    int t_retry, t_settle, t_sync, t_metrics;
+    int t_retry, t_sync, t_metrics;
     int metrics_errno;          /* of the last failed metrics file write */
 };
 

@@ -29,7 +29,7 @@ int server_metrics_format(struct server *s, char *buf, size_t len)
         .version = PORTPICKER_VERSION, .stats = &v.counters,
         .leases = v.leases.leased, .owners = v.leases.owners,
         .ports_managed = v.leases.pool, .ports_free = v.leases.free,
-        .ports_resting = v.leases.resting + v.leases.dying,
+        .ports_resting = v.leases.resting,
         .connections_open = s->connections,
         .journal_appends = s->state.appends,
         .journal_compactions = s->state.compactions,

@@ -36,5 +36,5 @@ void stats_log(const struct server *s, const char *when)
     slog(LOG_NOTICE, "leases-reclaimed %llu", (unsigned long long)st->reclaimed);
     slog(LOG_NOTICE, "outsiders-skipped %llu", (unsigned long long)st->outsiders);
     slog(LOG_NOTICE, "ports-free %zu", ls->free);
-    slog(LOG_NOTICE, "ports-resting %zu", ls->resting + ls->dying);
+    slog(LOG_NOTICE, "ports-resting %zu", ls->resting);
 }

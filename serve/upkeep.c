@@ -1,32 +1,15 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* upkeep.c: the server's work between requests, on timers: ports whose
- * lease ended are probed before they are free again (settle), ports found
+/* upkeep.c: the server's work between requests, on timers: ports found
  * bound by others are retried each second, and the state file is synced
- * (or rewritten) a second after a write. */
+ * (or rewritten) a second after a write. A port whose lease ended needs
+ * nothing here: it is back in the free queue at once (serve/pool.c). */
 #include "serve/log.h"
 #include "serve/pool.h"
 #include "serve/server.h"
 #include "serve/upkeep.h"
 
-#define TURN_PROBES 256      /* probes of freed or resting ports in one turn
-                              * of the loop (~10 ms), so clients get served */
-
-/* Probe a turn's worth of ports of dead owners and released ones; run
- * again at once while some are left. */
-static int64_t settle_ports(struct loop *l, void *data)
-{
-    struct server *s = data;
-    size_t bound, freed = pool_settle(&s->leases, TURN_PROBES, &bound);
-    if (freed)
-        slog(LOG_DEBUG, "%zu ports free again", freed);
-    if (bound) {
-        s->stats.outsiders += bound;
-        slog(LOG_INFO, "%zu ports still bound by others: retried each second",
-             bound);
-        loop_timer_within(l, s->t_retry, RETRY_MS);
-    }
-    return leases_counts(&s->leases).dying ? 0 : LOOP_DONE;
-}
+#define TURN_PROBES 256      /* probes of resting ports in one turn of the
+                              * loop (~10 ms), so clients get served */
 
 static int64_t retry_ports(struct loop *l, void *data)
 {
@@ -36,6 +19,16 @@ static int64_t retry_ports(struct loop *l, void *data)
     if (freed)
         slog(LOG_INFO, "%zu ports no longer bound: free again", freed);
     return leases_counts(&s->leases).resting ? RETRY_MS : LOOP_DONE;
+}
+
+/* owners.c arms this timer when an owner's leases end: their ports were
+ * probed here once, and now join the free queue at once, probed only when
+ * taken (serve/pool.c). It goes with its line in owners.c. */
+static int64_t leases_ended(struct loop *l, void *data)
+{
+    (void)l;
+    (void)data;
+    return LOOP_DONE;
 }
 
 static int64_t sync_state(struct loop *l, void *data)
@@ -53,6 +46,6 @@ static int64_t sync_state(struct loop *l, void *data)
 void upkeep_timers(struct server *s)
 {
     s->t_retry = loop_timer(&s->loop, retry_ports, s);
-    s->t_settle = loop_timer(&s->loop, settle_ports, s);
     s->t_sync = loop_timer(&s->loop, sync_state, s);
+    s->owners.t_settle = loop_timer(&s->loop, leases_ended, NULL);
 }

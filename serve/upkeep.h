@@ -5,8 +5,8 @@
 
 struct server;
 
-/* Register the timers that settle the ports of ended leases, retry ports
- * found bound, and sync the state file: s->t_settle, t_retry, t_sync. */
+/* Register the timers that retry ports found bound and sync the state
+ * file, s->t_retry and t_sync, and s->owners.t_settle (no job now). */
 void upkeep_timers(struct server *s);
 
 #endif

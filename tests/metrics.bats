@@ -84,6 +84,34 @@ json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
     [ "$(metric portpicker_leases)" = 0 ]
 }
 
+@test "a dead owner's port another process still holds counts as free until a grant probes it, then as resting until it is let go" {
+    start_owner
+    start_server --pool 23025-23025
+    sleep 300 & victim=$!
+    track_pid $victim
+    run -0 pp pick -s "$ADDR" "$victim"
+    hold_socket tcp4-listen 23025
+    holder=${TRACKED_PIDS[-1]}
+    kill -9 $victim
+    wait $victim 2>/dev/null || true
+    wait_for eval '[ "$(metric portpicker_leases_reclaimed_total)" = 1 ]'
+    # not leased, not known bound: no probe was made at the death
+    [ "$(metric portpicker_ports_free)" = 1 ]
+    [ "$(metric portpicker_ports_resting)" = 0 ]
+    [ "$(metric portpicker_probes_bound_total)" = 0 ]
+    run pp pick -s "$ADDR" "$OWNER"
+    [ "$status" -ne 0 ]
+    [ "$(metric portpicker_ports_free)" = 0 ]
+    [ "$(metric portpicker_ports_resting)" = 1 ]
+    [ "$(metric portpicker_probes_bound_total)" = 1 ]
+    kill "$holder"
+    wait "$holder" 2>/dev/null || true
+    wait_for eval '[ "$(metric portpicker_ports_free)" = 1 ]'
+    [ "$(metric portpicker_ports_resting)" = 0 ]
+    run -0 pp pick -s "$ADDR" "$OWNER"
+    [ "$output" = 23025 ]
+}
+
 @test "the request-time histogram counts every request, in buckets that only grow" {
     start_owner
     start_server --pool 23030-23039

@@ -133,7 +133,7 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     rm "$dir/leases"
     pick_for "$OWNER" >/dev/null
     wait_for test -s "$dir/leases"
-    grep -q "leases: removed or replaced while in use: written anew" "$SERVER_LOG"
+    wait_for grep -q "leases: removed or replaced while in use: written anew" "$SERVER_LOG"
     # The directory moved away and a new one put in its place.
     mv "$dir" "$dir.old"
     mkdir "$dir"
