@@ -108,8 +108,8 @@ int server_up(const struct server_opts *server, bool quiet, bool json)
             rc = RC_BAD_REPLY;
         }
     }
-    /* A reply not in the protocol is said on stderr, with nothing on
-     * stdout (JSON or text): it is not an answer. */
+    /* A reply not in the protocol, or an address no socket can have, is
+     * said on stderr, with nothing on stdout (JSON or text): not an answer. */
     if (rc == RC_BAD_REPLY || rc == RC_USAGE)
         warn("%s", err);
     else if (rc != RC_OK && !quiet && json)
