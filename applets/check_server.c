@@ -108,17 +108,18 @@ int server_up(const struct server_opts *server, bool quiet, bool json)
             rc = RC_BAD_REPLY;
         }
     }
-    /* A reply not in the protocol is said on stderr, with nothing on
-     * stdout (JSON or text): it is not an answer. */
-    if (rc == RC_BAD_REPLY)
+    /* A reply not in the protocol, or an address no socket can have, is
+     * said on stderr, with nothing on stdout (JSON or text): not an answer. */
+    if (rc == RC_BAD_REPLY || rc == RC_USAGE)
         warn("%s", err);
     else if (rc != RC_OK && !quiet && json)
         print_json_status(server->address, false, false, NULL, err);
     else if (rc != RC_OK && !quiet)
         printf("%s\n", err);
     if (rc != RC_OK)
-        /* a reply not in the protocol is not "no server up" */
-        return rc == RC_BAD_REPLY ? rc : RC_NO;
+        /* a reply not in the protocol is not "no server up", nor is an
+         * address no socket can have */
+        return rc == RC_BAD_REPLY || rc == RC_USAGE ? rc : RC_NO;
     if (!quiet && json) {
         print_json_status(server->address, true, legacy, &view, "");
     } else if (!quiet && legacy) {

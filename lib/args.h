@@ -53,7 +53,7 @@ void args_init(struct args *a, int argc, char **argv, const char *usage,
  * when it does not fit). Returns the length written. */
 size_t exit_codes_format(char *buf, size_t size, const int *codes);
 
-/* The default pool in a help text: "15000-24999". */
+/* The default pool in a help text: "LO-HI". */
 #define DEFAULT_POOL                                                          \
     PROTO_STR(PORTPICKER_DEFAULT_POOL_LO) "-" PROTO_STR(PORTPICKER_DEFAULT_POOL_HI)
 

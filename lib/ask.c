@@ -136,7 +136,7 @@ enum ask_result ask_server(const char *address, const char *request,
     size_t got = 0;
     socklen_t len = unix_address(address, &sun, err, errlen);
     if (len == 0)
-        return ASK_ERROR;
+        return ASK_BAD_ADDRESS;
     int fd = socket_cloexec(AF_UNIX, SOCK_STREAM, true);
     if (fd < 0) {
         snprintf(err, errlen, "socket: %s", strerror(errno));

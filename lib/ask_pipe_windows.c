@@ -113,11 +113,14 @@ enum ask_result ask_server(const char *address, const char *request,
     double deadline = monotonic_seconds_syscall() + timeout;
     size_t got = 0;
     DWORD why = 0;
-    if (address[0] != '@' || !address[1] || strlen(address) > 256) {
-        snprintf(err, errlen, "'%.60s' is not a named pipe: on Windows a port "
+    /* A pipe's name may hold any byte but a backslash; a control
+     * character is refused too, so that every message stays one line. */
+    if (address[0] != '@' || !address[1] || strlen(address) > 256 ||
+        strchr(address, '\\') || !has_no_control(address)) {
+        snprintf(err, errlen, "%s is not a named pipe: on Windows a port "
                  "server address is @NAME (the pipe \\\\.\\pipe\\NAME, 256 "
-                 "bytes at most)", address);
-        return ASK_ERROR;
+                 "bytes at most, no backslash)", QUOTED(address));
+        return ASK_BAD_ADDRESS;
     }
     snprintf(path, sizeof(path), PIPE_PREFIX "%s", address + 1);
     HANDLE pipe, event = CreateEventA(NULL, TRUE, FALSE, NULL);

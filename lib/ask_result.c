@@ -16,6 +16,7 @@ void ask_result_line(enum ask_result r, const struct ask_failure *f, char *err,
     switch (r) {
     case ASK_REPLY:
     case ASK_CLOSED:
+    case ASK_BAD_ADDRESS:
         return;
     case ASK_UNREACHABLE:
         snprintf(err, errlen, "no port server at %s (%s)", f->address, f->detail);

@@ -31,6 +31,8 @@ enum ask_result {
     ASK_OVERSIZE,    /* the reply did not fit: not a reply of the protocol */
     ASK_NUL,         /* the reply held a NUL byte: not a reply of the protocol,
                       * and it would cut the text every later check reads */
+    ASK_BAD_ADDRESS, /* no socket (or pipe) can have the address: the
+                      * caller's input is wrong, not the system; nothing sent */
     ASK_ERROR,       /* anything else; err says what */
 };
 
@@ -60,7 +62,8 @@ struct ask_failure {
 };
 
 /* One line into err naming f->address and what r means for the user; for
- * ASK_REPLY and ASK_CLOSED (not failures of the ask) err is left as is.
+ * ASK_REPLY and ASK_CLOSED (not failures of the ask) and ASK_BAD_ADDRESS
+ * (worded where the address is read) err is left as is.
  * Every ask_server (ask.c, ask_pipe_windows.c) words its results so. */
 void ask_result_line(enum ask_result r, const struct ask_failure *f, char *err,
                      size_t errlen);

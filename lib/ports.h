@@ -76,7 +76,7 @@ int ranges_remove_kernel_ports(struct port_ranges *r, const char **guess);
  * return false. */
 bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
                      unsigned hi);
-/* Write "15000-24999" style text of r into buf (truncated with "..."). */
+/* Write "LO-HI,LO-HI" style text of r into buf (truncated with "..."). */
 void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 
 /* The ports to pick from, into pool: range (when it is NULL or empty, the
@@ -106,7 +106,7 @@ unsigned portset_next(const struct portset *set, unsigned port);
 /* ranges_each into set. */
 int portset_parse(struct portset *set, const char *spec, char *err,
                   size_t errlen);
-/* Write "15000-24999" style text of the set into buf (truncated with "..."
+/* Write "LO-HI,LO-HI" style text of the set into buf (truncated with "..."
  * when it does not fit). */
 void portset_format(const struct portset *set, char *buf, size_t len);
 

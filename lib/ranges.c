@@ -3,7 +3,7 @@
  * and the ports the kernel keeps for itself.
  *
  * pick works on intervals so that its cost follows the ports it probes, not
- * the 65,535 a bitmap would walk: 15000-24999 less the kernel's ephemeral
+ * the 65,535 a bitmap would walk: the default pool less the kernel's ephemeral
  * range is one or two intervals, and the random start is drawn inside them.
  * Intervals are kept sorted, disjoint and not adjacent (merged), so there
  * are at most RANGES_MAX of them and every operation is a short scan. */

@@ -17,6 +17,7 @@ static int transport_failure(enum ask_result r, const char *what,
     case ASK_TIMEOUT: return RC_TIMEOUT;
     case ASK_OVERSIZE:
     case ASK_NUL: return RC_BAD_REPLY;
+    case ASK_BAD_ADDRESS: return RC_USAGE;
     case ASK_CLOSED:
         snprintf(err, errlen, "the port server at %s does not support %s "
                  "(a legacy server, such as portserver.py, closed without a reply)",

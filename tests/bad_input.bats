@@ -202,3 +202,18 @@ one_line_escaped() {
     done
     one_line_escaped serve "$v"
 }
+
+@test "an address no socket can have is exit 2 naming it, from -s and from PORTSERVER_ADDRESS, in every applet that asks" {
+    long=/tmp/$(printf '%0120d' 0)
+    for pair in "@|empty socket address '@'" \
+        $'a\nb|socket address \'a\\nb\' has a control character' \
+        "$long|socket address '${long:0:48}...' is longer than 107 bytes"; do
+        addr=${pair%%|*} why=${pair#*|}
+        for words in "pick $$" "release $$ 20000" "check --server-up" "check --server-up --json" \
+            "check --leases" "check --metrics" "run --tcp A -- true"; do
+            applet=${words%% *}
+            refuses "portpicker $applet: $why" "$applet" -s "$addr" ${words#* }
+            PORTSERVER_ADDRESS=$addr refuses "portpicker $applet: $why" $words
+        done
+    done
+}

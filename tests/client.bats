@@ -35,14 +35,15 @@ setup() {
     refused="'@pp-nowhere' is a Linux abstract socket name, and this system has none: use a socket path"
     for words in "pick --server @pp-nowhere 4242" "release -s @pp-nowhere 20004"; do
         run --separate-stderr pp $words
-        [ "$status" -eq 3 ]
+        [ "$status" -eq 2 ]
         [ -z "$output" ]
         [ "$stderr" = "portpicker ${words%% *}: $refused" ]
     done
-    # check --server-up answers "no", saying why.
-    run pp check --server-up -s @pp-nowhere
-    [ "$status" -eq 1 ]
-    [ "$output" = "$refused" ]
+    # check --server-up does not answer "no": the address is wrong, not the server.
+    run --separate-stderr pp check --server-up -s @pp-nowhere
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [ "$stderr" = "portpicker check: $refused" ]
     [ ! -s "$FAKE_LOG" ]
 }
 

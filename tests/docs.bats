@@ -241,11 +241,11 @@ default() { sed -nE "s/^#define $1 \"?([^\"]*)\"?\$/\\1/p" "$TOP/include/portpic
     lo=$(default PORTPICKER_DEFAULT_POOL_LO) hi=$(default PORTPICKER_DEFAULT_POOL_HI)
     addr=$(default PORTPICKER_DEFAULT_ADDRESS) timeout=$(default PORTPICKER_DEFAULT_TIMEOUT_S)
     idle=$(default PORTPICKER_IDLE_TIMEOUT_S)
-    [ -n "$lo" ] && [ -n "$hi" ] && [ -n "$addr" ] && [ -n "$timeout" ] && [ -n "$idle" ]
+    for v in "$lo" "$hi" "$addr" "$timeout" "$idle"; do [ -n "$v" ]; done
     # no other file of the code types one
-    ! cat "$TOP"/portpicker.[ch] "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c \
-        "$TOP"/include/portpicker_client.h "$TOP"/include/portpicker_proto.h |
-        grep -nE "$lo-|$hi|$addr|timeout = [0-9]|TIMEOUT_MS +[0-9]"
+    refute grep -nE "$lo-|$hi|$addr|timeout = [0-9]|TIMEOUT_MS +${timeout}000" "$TOP"/portpicker.[ch] \
+        "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c \
+        "$TOP"/include/portpicker_client.h "$TOP"/include/portpicker_proto.h
     grep -q '#include "portpicker_defaults.h"' "$TOP/include/portpicker_client.h"
     pp pick --help | grep -qF "(default $lo-$hi)"
     for applet in $(built_applets pick check release run); do

@@ -11,6 +11,12 @@ PORTPICKER=${PORTPICKER:-$BATS_TEST_DIRNAME/../portpicker}
 if [ -x /usr/bin/python3 ]; then PYTHON=/usr/bin/python3; else PYTHON=python3; fi
 TRACKED_PIDS=()
 
+# refute CMD [ARG...]: succeed when CMD fails. A bare `! CMD` line never
+# fails a test unless it is the test's last command (bash's errexit ignores
+# a negated command); a call to refute is checked like any other
+# (tests/structure.bats keeps bare ones out).
+refute() { ! "$@"; }
+
 # The Linux-only mechanisms the binary was built with, "NAME yes" or "NAME
 # no" a line (portpicker --features; lib/os.h). A binary too old to say is
 # taken for a Linux build.

@@ -86,7 +86,7 @@ FILES
     cmp "$TOP/portpicker" "$BIN/portpicker"
     make_in install-strip
     sections=$(readelf -S --wide "$BIN/portpicker")
-    ! grep -q -e ' \.symtab ' -e ' \.debug_' <<<"$sections"
+    refute grep -q -e ' \.symtab ' -e ' \.debug_' <<<"$sections"
     "$BIN/portpicker" --version
 }
 
@@ -165,7 +165,7 @@ FILES
     make_in install-links
     run make_in install-links
     [ "$status" -eq 0 ]
-    ! grep -q '^linked' <<<"$output"
+    refute grep -q '^linked' <<<"$output"
     [ "$(grep -c '^skipped' <<<"$output")" -eq 2 ]
 }
 

@@ -67,8 +67,8 @@ has_spdx() {
     printf '#!/bin/sh\n# hello\n# %s\n' "$SPDX" >"$TOP/low.sh"
     printf '#!/bin/sh\n# %s\n' "$SPDX" >"$TOP/good.sh"
     printf '#compdef x\n# %s\n' "$SPDX" >"$TOP/_x"
-    ! has_spdx bare.c
-    ! has_spdx low.sh
+    refute has_spdx bare.c
+    refute has_spdx low.sh
     has_spdx good.sh
     has_spdx _x
 }

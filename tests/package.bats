@@ -77,7 +77,7 @@ dpkg_locked() {
     [ -n "$id" ]
     debug=$dir/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
     readelf -S --wide "$debug" | grep -q ' \.debug_info '
-    ! readelf -S --wide "$dir/usr/bin/portpicker" | grep -q -e ' \.symtab ' -e ' \.debug_'
+    readelf -S --wide "$dir/usr/bin/portpicker" | refute grep -q -e ' \.symtab ' -e ' \.debug_'
     ! grep -i 'warning' "$BATS_FILE_TMPDIR/build.log"
 }
 
@@ -86,7 +86,7 @@ dpkg_locked() {
     run lintian -EvIL +pedantic --show-overrides "$BATS_FILE_TMPDIR"/portpicker_*.changes
     echo "$output" | grep -v '^N:' | sed 's/^/# /' >&3
     # every line is an override (O:) or lintian's own note about root
-    ! grep -v -e '^N:' -e '^O: ' -e '^running with root privileges' <<<"$output"
+    refute grep -v -e '^N:' -e '^O: ' -e '^running with root privileges' <<<"$output"
     overrides=$TOP/debian/portpicker.lintian-overrides
     [ "$(grep -c '^O: ' <<<"$output")" -eq "$(grep -c '^portpicker: ' "$overrides")" ]
     # a comment just above each override
@@ -169,7 +169,7 @@ maint_dpkg() {
     INSTALLED=1
     echo "install:"; cat "$log"
     # deb-systemd-invoke starts only enabled units: nothing, on a new install
-    ! grep -q "^deb-systemd-invoke stop" "$log"
+    refute grep -q "^deb-systemd-invoke stop" "$log"
     : >"$log"
     maint_dpkg "$log" -i "$DEB"
     echo "upgrade:"; cat "$log"

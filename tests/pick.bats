@@ -190,7 +190,7 @@ setup() { unset PORTSERVER_ADDRESS; }
     track_pid "$holder"
     hold_socket consumer "$port"
     for _ in $(seq 100); do kill -0 "$holder" 2>/dev/null || break; sleep 0.02; done
-    ! kill -0 "$holder" 2>/dev/null
+    refute kill -0 "$holder" 2>/dev/null
     run pp check --listening "$port"
     [ "$status" -eq 0 ]
 }
@@ -319,7 +319,7 @@ fenced() {
     port=$(pp pick $$ 5)
     track_pid "$(pgrep -nf "pick $$ 5")"
     hex=$(printf '%04X' "$port")
-    ! grep -q ":$hex " /proc/net/tcp /proc/net/tcp6
+    refute grep -q ":$hex " /proc/net/tcp /proc/net/tcp6
     run pp check "$port"
     [ "$status" -eq 1 ]
 }

@@ -69,7 +69,7 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     for _ in $(seq 300); do
         pick_for "$a" >>"$BATS_TEST_TMPDIR/a" || break
     done
-    ! pick_for "$a"
+    refute pick_for "$a"
     grep -q "No space left on device" "$SERVER_LOG"
     rm "$DISK/fill"
     for _ in $(seq 5); do pick_for "$a" >>"$BATS_TEST_TMPDIR/a"; done
@@ -84,7 +84,7 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     rest=$((400 - held))
     pick_for "$OWNER" $((rest - 1)) >"$BATS_TEST_TMPDIR/b"
     pick_for "$OWNER" >>"$BATS_TEST_TMPDIR/b"
-    ! pick_for "$OWNER"
+    refute pick_for "$OWNER"
     [ "$(sort "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | uniq -d)" = "" ]
     [ "$(cat "$BATS_TEST_TMPDIR/a" "$BATS_TEST_TMPDIR/b" | wc -l)" -eq 400 ]
 }

@@ -98,7 +98,7 @@ EOF
 @test "the server's dispatch is a switch with no default, so -Wswitch names a new verb" {
     body=$(sed -n '/^static void dispatch(/,/^}/p' "$TOP/serve/answer.c")
     grep -q 'switch (r->verb)' <<<"$body"
-    ! grep -q 'default:' <<<"$body"
+    refute grep -q 'default:' <<<"$body"
     for verb in $(grep -oE 'VERB_[A-Z]+' "$TOP/lib/proto.h" | sort -u); do
         grep -q "case $verb:" <<<"$body" || { echo "$verb has no case"; return 1; }
     done
@@ -108,5 +108,34 @@ EOF
     run grep -n 'slog(' "$TOP"/serve/daemon.c "$TOP"/serve/state.c "$TOP"/serve/state_open.c \
         "$TOP"/serve/journal.c "$TOP"/serve/proc.c "$TOP"/serve/pidns.c "$TOP"/serve/loop.c \
         "$TOP"/serve/leases.c "$TOP"/serve/pool.c "$TOP"/serve/owner_slots.c
+    [ -z "$output" ] || { echo "$output"; return 1; }
+}
+
+# bare_negations FILE...: each `! CMD` line of a test or function that bash's
+# errexit ignores, as FILE:LINE: a negated command is checked only as the
+# last command of its body, or as the left side of an `||`. Continuation
+# lines (ending in \ | || &&) are read as one command.
+bare_negations() {
+    awk '
+        FNR == 1 { body = 0; pending = "" }
+        /^(@test .*|[A-Za-z_][A-Za-z0-9_]*\(\)) *\{ *$/ { body = 1; pending = ""; next }
+        body && /^}/ { body = 0; pending = ""; next }
+        !body || /^[ \t]*(#|$)/ { next }
+        {
+            if (cont) { line = line " " $0 } else { line = $0; start = FNR }
+            cont = ($0 ~ /(\\|\||&&)[ \t]*$/)
+            if (cont) next
+            if (pending != "") print pending
+            pending = (line ~ /^[ \t]*! / && line !~ /\|\|/) ? FILENAME ":" start : ""
+        }
+    ' "$@"
+}
+
+@test "no test file has a bare '! CMD' that errexit would ignore (use refute)" {
+    # The check itself: it finds a mid-test one and passes the forms that work.
+    printf '%s\n' '@test "t" {' '    ! false' '    true' '}' 'f() {' '    ! a ||' '        skip' \
+        '    ! b \' '        c' '}' >"$BATS_TEST_TMPDIR/x.bats"
+    [ "$(bare_negations "$BATS_TEST_TMPDIR/x.bats")" = "$BATS_TEST_TMPDIR/x.bats:2" ]
+    run bare_negations "$TOP"/tests/*.bats "$TOP"/tests/*.bash
     [ -z "$output" ] || { echo "$output"; return 1; }
 }

@@ -78,7 +78,7 @@ socket.socket(socket.AF_INET6)'
 @test "without AF_NETLINK in the unit, the same server calls that port taken and refuses" {
     time_wait
     sed '/^RestrictAddressFamilies=/s/ AF_NETLINK//' "$UNIT" >"$BATS_TEST_TMPDIR/unit"
-    ! grep -q '^RestrictAddressFamilies=.*AF_NETLINK' "$BATS_TEST_TMPDIR/unit"
+    refute grep -q '^RestrictAddressFamilies=.*AF_NETLINK' "$BATS_TEST_TMPDIR/unit"
     serve_in "$BATS_TEST_TMPDIR/unit"
     run pp pick --server "$ADDR" $$
     echo "$output"

@@ -47,10 +47,10 @@ defined() { sed -n 's/^#define PORTPICKER_VERSION "\(.*\)"$/\1/p' "$TOP/portpick
     # every release: ## [X.Y.Z] - YYYY-MM-DD, newest first
     releases=$(grep '^## \[[0-9]' "$c")
     [ -n "$releases" ]
-    ! grep -vE '^## \[[0-9]+\.[0-9]+\.[0-9]+\] - [0-9]{4}-[0-9]{2}-[0-9]{2}$' <<<"$releases"
+    refute grep -vE '^## \[[0-9]+\.[0-9]+\.[0-9]+\] - [0-9]{4}-[0-9]{2}-[0-9]{2}$' <<<"$releases"
     [ "$(awk '{print $2}' <<<"$releases")" = "$(awk '{print $2}' <<<"$releases" | tr -d '[]' | sort -t. -k1,1nr -k2,2nr -k3,3nr | sed 's/.*/[&]/')" ]
     # the kinds of change are the form's six
-    ! grep '^### ' "$c" | grep -vxE '### (Added|Changed|Deprecated|Removed|Fixed|Security)'
+    grep '^### ' "$c" | refute grep -vxE '### (Added|Changed|Deprecated|Removed|Fixed|Security)'
     # 0.1.0, where the changes are counted from, is there
     grep -q '^## \[0\.1\.0\] - ' "$c"
 }

@@ -236,13 +236,20 @@ holder_port() { pp pick --range 30000-34999; }
     [ "$elapsed" -lt 4000 ]
 }
 
-@test "windows: no pipe of that name is exit 7; a socket path is refused naming @NAME" {
+@test "windows: no pipe of that name is exit 7; a socket path or a name no pipe can have is exit 2, naming @NAME" {
     run "$PORTPICKER" pick -s @no_such_pipe_here 4242
     [ "$status" -eq 7 ]
     [ "$output" = 'portpicker pick: no port server at @no_such_pipe_here (no pipe \\.\pipe\no_such_pipe_here)' ]
     run "$PORTPICKER" pick -s /tmp/portpicker.sock 4242
-    [ "$status" -eq 3 ]
-    [[ "$output" == *"is not a named pipe: on Windows a port server address is @NAME"* ]]
+    [ "$status" -eq 2 ]
+    [[ "$output" == "portpicker pick: '/tmp/portpicker.sock' is not a named pipe: on Windows a port server address is @NAME"* ]]
+    # a backslash cannot be in a pipe's name; a newline is shown escaped
+    run "$PORTPICKER" pick -s '@a\b' 4242
+    [ "$status" -eq 2 ]
+    [[ "$output" == "portpicker pick: '@a\\\\b' is not a named pipe"* ]]
+    run "$PORTPICKER" pick -s @$'a\nb' 4242
+    [ "$status" -eq 2 ]
+    [[ "$output" == "portpicker pick: '@a\nb' is not a named pipe"* ]]
 }
 
 @test "windows: pick leaves out the dynamic ranges and excluded port ranges netsh reports, in any language" {
