@@ -6,6 +6,7 @@
  * answer anyone) but rewritten only after (a second server on a busy
  * address must not touch its file). Teardown frees everything, so ASan sees
  * no leak. */
+#include "include/portpicker_defaults.h"
 #include "lib/exit_codes.h"
 #include "lib/sys.h"
 #include "serve/accept.h"
@@ -139,7 +140,9 @@ static void fair_shares(struct server *s, struct uid_limits *conn_cap)
 {
     size_t fds = s->fd_limit > 2 * FD_HEADROOM ? (size_t)(s->fd_limit - FD_HEADROOM) : FD_HEADROOM;
     s->quota = uid_limits(s->opts->max_per_uid, portset_count(&s->opts->pool) / 2);
-    *conn_cap = uid_limits(s->opts->max_conns_per_uid, fds / 4);
+    *conn_cap = uid_limits(s->opts->max_conns_per_uid,
+                           fds / 4 < PORTPICKER_CONNS_PER_UID_MAX
+                               ? fds / 4 : PORTPICKER_CONNS_PER_UID_MAX);
     s->owners.fd_max = (int)(fds / 2);
     slog(LOG_INFO, "per uid: %u leases, %u connections (0: no limit)",
          s->quota.max, conn_cap->max);

@@ -240,8 +240,8 @@ default() { sed -nE "s/^#define $1 \"?([^\"]*)\"?\$/\\1/p" "$TOP/include/portpic
 @test "the defaults are defined once, in include/portpicker_defaults.h, and --help and the man page say them" {
     lo=$(default PORTPICKER_DEFAULT_POOL_LO) hi=$(default PORTPICKER_DEFAULT_POOL_HI)
     addr=$(default PORTPICKER_DEFAULT_ADDRESS) timeout=$(default PORTPICKER_DEFAULT_TIMEOUT_S)
-    idle=$(default PORTPICKER_IDLE_TIMEOUT_S)
-    for v in "$lo" "$hi" "$addr" "$timeout" "$idle"; do [ -n "$v" ]; done
+    idle=$(default PORTPICKER_IDLE_TIMEOUT_S) conns=$(default PORTPICKER_CONNS_PER_UID_MAX)
+    for v in "$lo" "$hi" "$addr" "$timeout" "$idle" "$conns"; do [ -n "$v" ]; done
     # no other file of the code types one
     refute grep -nE "$lo-|$hi|$addr|timeout = [0-9]|TIMEOUT_MS +${timeout}000" "$TOP"/portpicker.[ch] \
         "$TOP"/lib/*.[ch] "$TOP"/serve/*.[ch] "$TOP"/applets/*.c \
@@ -255,12 +255,15 @@ default() { sed -nE "s/^#define $1 \"?([^\"]*)\"?\$/\\1/p" "$TOP/include/portpic
         pp serve --help | grep -qF "(default $lo-$hi)"
         pp serve --help | grep -qF "(default $addr)"
         pp serve --help | grep -qxF "A connection that sends no request within $idle s is closed."
+        pp serve --help | tr -s ' \n' ' ' |
+            grep -qF "default a quarter of the fd limit, at most $conns, root exempt"
     fi
     man=$(sed 's/\\-/-/g; s/\\f[BIR]//g' "$TOP/portpicker.1" | tr '\n' ' ')
     [[ "$man" == *"range is $lo-$hi;"* ]]
     [[ "$man" == *"repeatable (default $lo-$hi)"* ]]
     [[ "$man" == *"(default $addr)"* ]]
     [[ "$man" == *"within $idle seconds is closed"* ]]
+    [[ "$man" == *"and at most $conns (an idle connection"* ]]
     [ "$(grep -oF "(default $timeout)" <<<"$man" | wc -l)" -eq 4 ]
     grep -qF "default range is \`$lo-$hi\`" "$TOP/README.md"
 }

@@ -663,6 +663,24 @@ print(closed)
     grep -q "per uid: 5 leases, 12 connections" "$SERVER_LOG"
 }
 
+@test "under a large fd limit one user may still hold at most 4096 connections by default" {
+    conns=$(sed -nE 's/^#define PORTPICKER_CONNS_PER_UID_MAX ([0-9]+)$/\1/p' \
+        "$BATS_TEST_DIRNAME/../include/portpicker_defaults.h")
+    [ "$conns" -ge 1 ]
+    # The server takes all the fds it may; a quarter of them must be more
+    # than the ceiling for it to show (16,396 fds; the hard limit here
+    # cannot be raised without CAP_SYS_RESOURCE).
+    hard=$(ulimit -Hn)
+    [ "$hard" = unlimited ] || [ $(((hard - 16) / 4)) -gt "$conns" ] ||
+        skip "hard fd limit $hard: a quarter of it is no more than $conns"
+    start_server --pool 21520-21529
+    grep -q "per uid: 5 leases, $conns connections" "$SERVER_LOG"
+    # The cap is the one accept.c enforces (the tests above, under
+    # ulimit -n 64, show it at work).
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+}
+
 # pidfds SERVER_PID: how many pidfds the server holds.
 pidfds() {
     local n=0 fd
