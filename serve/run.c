@@ -130,19 +130,17 @@ static struct uid_limits uid_limits(long opt, size_t dflt)
     return (struct uid_limits){dflt > 1 ? (unsigned)dflt : 1, false};
 }
 
-/* Fair shares by default (docs/serve.md): a uid may lease half the pool
- * and hold open a quarter of the connections the fd limit allows, so one
- * user can neither empty the pool nor take every fd. Owners' pidfds may
- * take half the fds (docs/security.md, 4): the other half is for
- * connections whatever the number of owners, and owners beyond it are
- * polled. The connections' limit, into *conn_cap. */
+/* Fair shares by default (docs/serve.md): a uid may lease half the pool and
+ * hold a quarter of the connections the fd limit allows (at most
+ * PORTPICKER_CONNS_PER_UID_MAX); owners' pidfds may take half the fds
+ * (docs/security.md, 4), the other half is for connections, and owners
+ * beyond it are polled. The connections' limit, into *conn_cap. */
 static void fair_shares(struct server *s, struct uid_limits *conn_cap)
 {
     size_t fds = s->fd_limit > 2 * FD_HEADROOM ? (size_t)(s->fd_limit - FD_HEADROOM) : FD_HEADROOM;
     s->quota = uid_limits(s->opts->max_per_uid, portset_count(&s->opts->pool) / 2);
-    *conn_cap = uid_limits(s->opts->max_conns_per_uid,
-                           fds / 4 < PORTPICKER_CONNS_PER_UID_MAX
-                               ? fds / 4 : PORTPICKER_CONNS_PER_UID_MAX);
+    size_t conns = fds / 4 < PORTPICKER_CONNS_PER_UID_MAX ? fds / 4 : PORTPICKER_CONNS_PER_UID_MAX;
+    *conn_cap = uid_limits(s->opts->max_conns_per_uid, conns);
     s->owners.fd_max = (int)(fds / 2);
     slog(LOG_INFO, "per uid: %u leases, %u connections (0: no limit)",
          s->quota.max, conn_cap->max);
