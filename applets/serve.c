@@ -166,5 +166,7 @@ int serve_main(int argc, char **argv)
     parse_args(argc, argv);
     check_args();
     log_level = TT.quiet ? LOG_NOTICE : TT.verbose ? LOG_DEBUG : LOG_INFO;
-    return serve_run(&TT.o);
+    int rc = serve_run(&TT.o);
+    log_flush(); /* what the server held as it stopped */
+    return rc;
 }

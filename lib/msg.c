@@ -16,11 +16,10 @@
 
 const char *applet_name = "portpicker";
 
-void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
-          va_list ap)
+size_t msg_line(char *line, const char *stamp, const char *level, int errnum,
+                const char *fmt, va_list ap)
 {
-    char line[1024];
-    size_t room = sizeof(line) - 1; /* the newline always fits */
+    size_t room = MSG_LINE_MAX; /* the newline always fits */
     int n = snprintf(line, room, "%s%s: %s%s", stamp ? stamp : "", applet_name,
                      level ? level : "", level ? ": " : "");
     size_t len = n > 0 ? (size_t)n : 0;
@@ -35,6 +34,14 @@ void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
     if (len > room - 1)
         len = room - 1;
     line[len++] = '\n';
+    return len;
+}
+
+void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
+          va_list ap)
+{
+    char line[MSG_LINE_MAX + 1];
+    size_t len = msg_line(line, stamp, level, errnum, fmt, ap);
     /* Nothing sensible is left to do if stderr is gone. */
     if (write(STDERR_FILENO, line, len) < 0)
         return;

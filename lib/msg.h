@@ -20,9 +20,16 @@
 /* The name messages start with: "portpicker pick". Set by main. */
 extern const char *applet_name;
 
-/* Write "STAMPportpicker APPLET: LEVEL: MESSAGE: strerror(errnum)\n" to
- * stderr in one write(2); stamp and level may be NULL, errnum 0, and a line
- * too long is cut. The line writer of both die() and the daemon's log. */
+/* The longest line vmsg and msg_line make, its newline included. */
+enum { MSG_LINE_MAX = 1023 };
+
+/* Format "STAMPportpicker APPLET: LEVEL: MESSAGE: strerror(errnum)\n" into
+ * line (MSG_LINE_MAX + 1 bytes); stamp and level may be NULL, errnum 0, and
+ * a line too long is cut, its newline kept. Returns its length. */
+size_t msg_line(char *line, const char *stamp, const char *level, int errnum,
+                const char *fmt, va_list ap);
+/* msg_line's line, written to stderr in one write(2). The line writer of
+ * die() and warn(); the daemon's log holds its lines first (serve/log.c). */
 void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
           va_list ap);
 

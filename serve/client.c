@@ -92,6 +92,7 @@ static void send_reply(struct client *c, struct reply *reply)
         return;
     }
     bool more = reply->leases && reply->count && !refused;
+    log_flush(); /* what was logged of the request, out before its reply */
     ssize_t sent = reply->failed ? -1
                    : send(c->fd, reply->text, reply->len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent == (ssize_t)reply->len && !more) {

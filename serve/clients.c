@@ -88,6 +88,7 @@ void client_say_err(int fd, enum proto_err code, const char *why)
     char line[256];
     int n = proto_format_err(line, sizeof(line), code, why);
     client_drain(fd);
+    log_flush(); /* what was logged of it, out before the reply */
     /* Best effort: the connection closes next, said or not. */
     if (n > 0 && send(fd, line, (size_t)n, MSG_NOSIGNAL | MSG_DONTWAIT) < 0)
         slog(LOG_DEBUG, "err %s not sent: %s", proto_err_name(code),

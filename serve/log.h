@@ -1,5 +1,5 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* log.h: the server's log, one write(2) per line (serve/log.c). */
+/* log.h: the server's log, a line per event (serve/log.c). */
 #ifndef SERVE_LOG_H
 #define SERVE_LOG_H
 
@@ -10,9 +10,13 @@ enum { LOG_ERROR, LOG_WARN, LOG_NOTICE, LOG_INFO, LOG_DEBUG };
  * LOG_DEBUG with --verbose. */
 extern int log_level;
 
-/* Write "portpicker serve: LEVEL: message\n" to stderr in one write(2).
- * errno is kept. */
+/* Log "portpicker serve: LEVEL: message\n": an error, warning or notice
+ * to stderr at once, after the lines held; an info or debug line is held
+ * until log_flush. errno is kept. */
 void slog(int level, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Write the lines held, in one write(2). The server calls it before each
+ * reply and before it waits for events. */
+void log_flush(void);
 
 struct notes;
 /* Log the lines a lower module left in ns (serve/notes.h), and forget them. */

@@ -18,10 +18,11 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-int loop_init(struct loop *l, void *ctx)
+int loop_init(struct loop *l, void *ctx, void (*before_wait)(void))
 {
     memset(l, 0, sizeof(*l));
     l->ctx = ctx;
+    l->before_wait = before_wait;
     l->epfd = epoll_create1(EPOLL_CLOEXEC);
     return l->epfd < 0 ? -1 : 0;
 }
@@ -145,6 +146,8 @@ static struct handler *current(struct loop *l, uint64_t key)
 int loop_once(struct loop *l)
 {
     struct epoll_event ev[64];
+    if (l->before_wait)
+        l->before_wait();
     int n = epoll_wait(l->epfd, ev, 64, timeout_ms(l, monotonic_ms()));
     if (n < 0 && errno != EINTR)
         return -1;

@@ -41,14 +41,17 @@ struct loop {
     bool stop;
     void *ctx;                  /* for handlers that need more than their
                                  * data (run.c: the owners, for pidfds) */
+    void (*before_wait)(void);  /* as redis ae's beforesleep (run.c:
+                                 * log_flush) */
     struct handler *fds;        /* indexed by fd */
     int nfds;
     struct timer timers[LOOP_TIMERS];
     int ntimers;
 };
 
-/* Returns 0, or -1 with errno set. ctx is left in l->ctx for handlers. */
-int loop_init(struct loop *l, void *ctx);
+/* Returns 0, or -1 with errno set. ctx is left in l->ctx for handlers;
+ * before_wait (may be NULL) runs before each epoll_wait. */
+int loop_init(struct loop *l, void *ctx, void (*before_wait)(void));
 void loop_fini(struct loop *l);
 
 /* Watch fd for reading (on_read) and/or writing (on_write); calling it

@@ -154,7 +154,7 @@ static int wire(struct server *s)
 {
     struct uid_limits conn_cap;
     fair_shares(s, &conn_cap);
-    if (loop_init(&s->loop, &s->owners) < 0 ||
+    if (loop_init(&s->loop, &s->owners, log_flush) < 0 ||
         leases_init(&s->leases, &s->opts->pool) < 0)
         return -1;
     upkeep_timers(s);

@@ -123,7 +123,7 @@ static int reuse_forget(struct loop *l)
 int main(int argc, char **argv)
 {
     struct loop l;
-    if (argc != 2 || loop_init(&l, NULL) < 0)
+    if (argc != 2 || loop_init(&l, NULL, NULL) < 0)
         return fail("usage: loop_test both|reuse|reuse-forget|timer");
     int rc = !strcmp(argv[1], "both")    ? both(&l)
              : !strcmp(argv[1], "reuse") ? reuse(&l)

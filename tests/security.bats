@@ -316,7 +316,7 @@ a_kernel_thread() {
     trace_opens "$BATS_TEST_TMPDIR/trace"
     [[ "$(as_nobody_ask "v1 pick $rooted 1\n")" == "err pid-refused "* ]]
     port=$("${NOBODY[@]}" "$PORTPICKER" pick -s "$ADDR" "$own")
-    untrace_opens
+    untrace
     in_pool "$port" 24520 24529
     grep -q "(uid 65534): pid $rooted belongs to another user: only root may lease to it" "$SERVER_LOG"
     grep -q "to pid $own (uid 65534)" "$SERVER_LOG"

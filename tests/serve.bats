@@ -432,6 +432,45 @@ PY
     ! grep -q "info:" "$SERVER_LOG"
 }
 
+# writes_of PID: the write(2) calls PID has made (/proc/PID/io's syscw);
+# a reply is a send, which syscw does not count.
+writes_of() { awk '/^syscw:/ {print $2}' "/proc/$1/io"; }
+
+@test "the log lines of one loop turn go out in one write: 8 owners' deaths seen at once" {
+    [ -r "/proc/$$/io" ] ||
+        skip "no /proc/PID/io (CONFIG_TASK_IO_ACCOUNTING): the server's writes cannot be counted"
+    start_server --pool 21960-21969
+    owners=()
+    for _ in $(seq 8); do
+        start_owner
+        owners+=("$OWNER")
+        [[ "$(ask "$OWNER")" =~ ^2196[0-9]$ ]]
+    done
+    kill -STOP "$SERVER_PID"
+    wait_for grep -q '^State:.*stopped' "/proc/$SERVER_PID/status"
+    before=$(writes_of "$SERVER_PID")
+    kill "${owners[@]}"
+    wait "${owners[@]}" 2>/dev/null || true
+    kill -CONT "$SERVER_PID"
+    all_exited() { [ "$(grep -c "exited: 1 leases ended" "$SERVER_LOG")" -eq 8 ]; }
+    wait_for all_exited
+    [ $(( $(writes_of "$SERVER_PID") - before )) -eq 1 ]
+}
+
+@test "a grant's log line is written before its reply is sent" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    start_owner
+    start_server --pool 21970-21979
+    trace_server "$BATS_TEST_TMPDIR/trace" write,sendto -s 256
+    port=$(ask "$OWNER")
+    untrace
+    line=$(grep -n "write(2, .*port $port to pid $OWNER " "$TRACE" | cut -d: -f1)
+    reply=$(grep -n "sendto([0-9]*, \"$port\\\\n\"" "$TRACE" | cut -d: -f1)
+    [ -n "$line" ]
+    [ -n "$reply" ]
+    [ "$line" -lt "$reply" ]
+}
+
 @test "SIGTERM removes the socket file and the pidfile, logs the counters, exits 0" {
     ADDR=$BATS_TEST_TMPDIR/pp.sock
     start_server --pool 21540-21549 --pidfile "$BATS_TEST_TMPDIR/pp.pid"
@@ -736,7 +775,7 @@ SCRIPT
     trace_opens "$BATS_TEST_TMPDIR/trace"
     port=$(pp pick -s "$ADDR" "$OWNER")
     in_pool "$port" 24500 24509
-    untrace_opens
+    untrace
     skip_without_pidfd_info
     cat "$BATS_TEST_TMPDIR/trace"
     [ "$(grep -c "/proc/$OWNER/" "$BATS_TEST_TMPDIR/trace")" -eq 0 ]
@@ -746,7 +785,7 @@ SCRIPT
     start_server --pool 24500-24509 --state "$state"
     trace_opens "$BATS_TEST_TMPDIR/trace.state"
     port=$(pp pick -s "$ADDR" "$OWNER")
-    untrace_opens
+    untrace
     grep -q "\"/proc/$OWNER/stat\"" "$BATS_TEST_TMPDIR/trace.state"
     start=$(awk '{print $22}' "/proc/$OWNER/stat")
     grep -q " G $port $OWNER $start 0" "$state"

@@ -110,18 +110,22 @@ refused_as() {
 # cpu_ticks PID: user + system clock ticks PID has used.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# trace_opens FILE: strace the server's openat and open calls into FILE
-# from now until untrace_opens; returns once strace is attached.
-trace_opens() {
+# trace_server FILE SYSCALLS [STRACE_OPTION...]: strace the server's
+# SYSCALLS (a -e trace= list) into FILE from now until untrace; returns
+# once strace is attached.
+trace_server() {
     TRACE=$1
-    strace -f -qq -e trace=openat,open -o "$TRACE" -p "$SERVER_PID" &
+    strace -f -qq -e trace="$2" "${@:3}" -o "$TRACE" -p "$SERVER_PID" &
     TRACER=$!
     track_pid "$TRACER"
     wait_for eval '[ "$(awk "/^TracerPid:/ {print \$2}" "/proc/$SERVER_PID/status")" = "$TRACER" ]'
 }
 
-# untrace_opens: stop the strace of trace_opens, its file complete.
-untrace_opens() {
+# trace_opens FILE: trace_server FILE for the server's openat and open.
+trace_opens() { trace_server "$1" openat,open; }
+
+# untrace: stop the strace of trace_server, its file complete.
+untrace() {
     kill "$TRACER"
     wait "$TRACER" 2>/dev/null || true
 }
