@@ -170,7 +170,7 @@ exit_codes() {
         diff <(echo "$rows") <(exit_codes | grep -xF "$rows")
     done
     # no applet words its own
-    ! grep -n '"Exit:' "$TOP"/applets/*.c
+    refute grep -n '"Exit:' "$TOP"/applets/*.c
 }
 
 @test "the README's first screen gives the two commands" {
@@ -217,7 +217,7 @@ doc_limit() { sed -n "s/^| $1 | \([0-9]*\)[ |].*/\1/p" "$TOP/docs/protocol.md"; 
     # the client and the server's protocol module both take them from there.
     grep -q '#include "portpicker_proto.h"' "$TOP"/include/portpicker_client.h
     grep -q '#include "include/portpicker_proto.h"' "$TOP"/lib/proto.h
-    ! grep -nE "V1_MAX|V1_NAME_MAX|WIRE_MAX|define MAX_NAME" "$TOP"/portpicker.h "$TOP"/lib/*.[ch] \
+    refute grep -nE "V1_MAX|V1_NAME_MAX|WIRE_MAX|define MAX_NAME" "$TOP"/portpicker.h "$TOP"/lib/*.[ch] \
         "$TOP"/serve/*.[ch] "$TOP"/applets/*.c "$TOP"/include/*.h
 }
 

@@ -62,7 +62,7 @@ section() { sed -n "/^\.SH $1\$/,/^\.SH /p" "$MAN" | sed '$d'; }
     grep -q "listening on" "$SERVER_LOG"
     grep -q "stopping" "$SERVER_LOG"
     # ...but not each request.
-    ! grep -q "info:" "$SERVER_LOG"
+    refute grep -q "info:" "$SERVER_LOG"
 }
 
 @test "the zsh completion claims only portpicker, and says how to claim our links" {

@@ -156,7 +156,7 @@ json_valid() { "$PYTHON" -c 'import json,sys; json.load(sys.stdin)'; }
     raw "v1 nonsense\n" >/dev/null
     raw "$OWNER\n" >/dev/null
     [ "$(names)" = "$before" ]
-    ! grep -E 'uid=|pid=|port=|WEB_42|evil' <<<"$before"
+    refute grep -E 'uid=|pid=|port=|WEB_42|evil' <<<"$before"
 }
 
 @test "check --metrics against portserver.py is exit 11: it has no metrics" {

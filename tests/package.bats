@@ -78,7 +78,7 @@ dpkg_locked() {
     debug=$dir/usr/lib/debug/.build-id/${id:0:2}/${id:2}.debug
     readelf -S --wide "$debug" | grep -q ' \.debug_info '
     readelf -S --wide "$dir/usr/bin/portpicker" | refute grep -q -e ' \.symtab ' -e ' \.debug_'
-    ! grep -i 'warning' "$BATS_FILE_TMPDIR/build.log"
+    refute grep -i 'warning' "$BATS_FILE_TMPDIR/build.log"
 }
 
 @test "lintian, pedantic, has nothing to say but the overridden tags, and each override gives its reason" {

@@ -429,7 +429,7 @@ PY
     start_server --pool 21535-21539 --quiet
     ask "$OWNER" >/dev/null
     [ "$(counter total-allocations)" -eq 1 ]
-    ! grep -q "info:" "$SERVER_LOG"
+    refute grep -q "info:" "$SERVER_LOG"
 }
 
 # writes_of PID: the write(2) calls PID has made (/proc/PID/io's syscw);
@@ -585,7 +585,7 @@ finally:
     os.waitpid(pid, 0)
 PY
     [[ "$output" == 2162? ]]
-    ! grep -q pp-never-bound /proc/net/unix
+    refute grep -q pp-never-bound /proc/net/unix
 }
 
 # ---- persistence ----

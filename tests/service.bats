@@ -42,7 +42,7 @@ setup() {
     grep -qx 'StateDirectory=portpicker' "$unit"
     grep -qx "ExecStart=$USR/bin/portpicker serve --address /run/portpicker/portpicker.sock --socket-mode 666 --state /var/lib/portpicker/leases" "$unit"
     grep -qx 'ListenStream=/run/portpicker/portpicker.sock' "$UNITS/portpicker.socket"
-    ! grep -qE '^(PrivateNetwork|PrivateUsers)=' "$unit"
+    refute grep -qE '^(PrivateNetwork|PrivateUsers)=' "$unit"
 }
 
 @test "the server runs as the service's unprivileged user: root's pick, leases and release work against it" {

@@ -131,6 +131,15 @@ bare_negations() {
     ' "$@"
 }
 
+@test "refute passes when its command fails, and fails when grep cannot read its file" {
+    refute false
+    refute grep -q absent <<<"present"
+    run refute true
+    [ "$status" -ne 0 ]
+    run refute grep -q absent "$BATS_TEST_TMPDIR/no such file"
+    [ "$status" -ne 0 ]
+}
+
 @test "no test file has a bare '! CMD' that errexit would ignore (use refute)" {
     # The check itself: it finds a mid-test one and passes the forms that work.
     printf '%s\n' '@test "t" {' '    ! false' '    true' '}' 'f() {' '    ! a ||' '        skip' \
