@@ -6,7 +6,7 @@
  *        floor repeat K RUNS WARMUP CMD [ARG...]
  *        floor pair RUNS WARMUP CMD [ARG...]
  *        floor probe RUNS [SOCKETS]
- *        floor serve ADDRESS
+ *        floor serve ADDRESS [watch]
  *
  * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
  *        stdout and stderr to /dev/null, timing each from posix_spawn to its
@@ -30,7 +30,10 @@
  *        grant), close, and its share of an epoll_wait. As ./portpicker
  *        serve does, it reads at once after accept and watches a connection
  *        only when its request is not in yet. Runs until SIGTERM; its CPU
- *        time is read from outside (/proc/PID/schedstat).
+ *        time is read from outside (/proc/PID/schedstat). With watch, it
+ *        also does the least a server must to take a lease back when its
+ *        owner dies: a pidfd_open of the pid asked for, its epoll_ctl, and
+ *        its close once epoll says the process exited (the watching floor).
  *
  * spawn, repeat and pair also report each run's CPU time (user + system,
  * from wait4) as "cpu" and its page faults (minor and major) as "faults",
@@ -47,9 +50,12 @@
 #include <spawn.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
 #include <sys/epoll.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -60,7 +66,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | "
                     "repeat K RUNS WARMUP CMD [ARG...] | pair RUNS WARMUP CMD [ARG...] | "
-                    "probe RUNS [4|2] | serve ADDRESS]\n");
+                    "probe RUNS [4|2] | serve ADDRESS [watch]]\n");
     exit(2);
 }
 
@@ -245,21 +251,34 @@ static int probe_main(long runs, long sockets)
     return 0;
 }
 
+/* An epoll key: the fd, and whether it is an owner's pidfd. */
+#define PIDFD_KEY (1ull << 32)
+
 /* Answer the request on fd if it is in: true when fd is done with
- * (answered and closed, or gone), false when it must wait for it. */
-static bool conn_answer(int fd)
+ * (answered and closed, or gone), false when it must wait for it. With
+ * watch, the pid it names is watched in ep through its pidfd (one that
+ * cannot be opened is not: the floor has no refusal). */
+static bool conn_answer(int fd, int ep, bool watch)
 {
     char buf[64];
-    ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
+    ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
     if (n < 0 && errno == EAGAIN)
         return false;
+    if (n > 0 && watch) {
+        buf[n] = '\0';
+        int pidfd = (int)syscall(SYS_pidfd_open, atoi(buf), 0);
+        struct epoll_event pev = {.events = EPOLLIN,
+                                  .data.u64 = PIDFD_KEY | (uint32_t)pidfd};
+        if (pidfd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, pidfd, &pev) < 0)
+            close(pidfd);
+    }
     if (n > 0)
         send(fd, "1\n", 2, MSG_NOSIGNAL | MSG_DONTWAIT);
     close(fd);
     return true;
 }
 
-static int serve_main(const char *addr)
+static int serve_main(const char *addr, bool watch)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t len = strlen(addr);
@@ -273,7 +292,7 @@ static int serve_main(const char *addr)
     socklen_t salen = (socklen_t)(offsetof(struct sockaddr_un, sun_path) + len);
     int lfd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
     int ep = epoll_create1(EPOLL_CLOEXEC);
-    struct epoll_event ev = {.events = EPOLLIN, .data.fd = lfd};
+    struct epoll_event ev = {.events = EPOLLIN, .data.u64 = (uint32_t)lfd};
     if (lfd < 0 || ep < 0 || bind(lfd, (struct sockaddr *)&sa, salen) < 0
         || listen(lfd, 128) < 0 || epoll_ctl(ep, EPOLL_CTL_ADD, lfd, &ev) < 0) {
         perror("floor serve");
@@ -283,14 +302,19 @@ static int serve_main(const char *addr)
         struct epoll_event evs[64];
         int n = epoll_wait(ep, evs, 64, -1);
         for (int i = 0; i < n; i++) {
-            if (evs[i].data.fd != lfd) {
-                conn_answer(evs[i].data.fd);    /* its close leaves epoll */
+            int fd = (int)(uint32_t)evs[i].data.u64;
+            if (evs[i].data.u64 & PIDFD_KEY) {
+                close(fd);                      /* its owner exited */
+                continue;
+            }
+            if (fd != lfd) {
+                conn_answer(fd, ep, watch);     /* its close leaves epoll */
                 continue;
             }
             int cfd;
             while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
-                struct epoll_event cev = {.events = EPOLLIN, .data.fd = cfd};
-                if (!conn_answer(cfd) && epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
+                struct epoll_event cev = {.events = EPOLLIN, .data.u64 = (uint32_t)cfd};
+                if (!conn_answer(cfd, ep, watch) && epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
                     close(cfd);
             }
         }
@@ -312,6 +336,8 @@ int main(int argc, char **argv)
     if (!strcmp(argv[1], "probe") && argc == 4 && (atol(argv[3]) == 2 || atol(argv[3]) == 4))
         return probe_main(atol(argv[2]), atol(argv[3]));
     if (!strcmp(argv[1], "serve") && argc == 3)
-        return serve_main(argv[2]);
+        return serve_main(argv[2], false);
+    if (!strcmp(argv[1], "serve") && argc == 4 && !strcmp(argv[3], "watch"))
+        return serve_main(argv[2], true);
     usage();
 }
