@@ -16,20 +16,39 @@
 
 const char *applet_name = "portpicker";
 
+/* Append text to line[*len..room), cut at room. */
+static void put(char *line, size_t *len, size_t room, const char *text)
+{
+    size_t n = strlen(text);
+    if (n > room - *len)
+        n = room - *len;
+    memcpy(line + *len, text, n);
+    *len += n;
+}
+
 size_t msg_line(char *line, const char *stamp, const char *level, int errnum,
                 const char *fmt, va_list ap)
 {
     size_t room = MSG_LINE_MAX; /* the newline always fits */
-    int n = snprintf(line, room, "%s%s: %s%s", stamp ? stamp : "", applet_name,
-                     level ? level : "", level ? ": " : "");
-    size_t len = n > 0 ? (size_t)n : 0;
+    size_t len = 0;
+    /* The fixed parts are copied, not printed: a server logs a line per
+     * grant, and its one printf is the message's. */
+    put(line, &len, room, stamp ? stamp : "");
+    put(line, &len, room, applet_name);
+    put(line, &len, room, ": ");
+    if (level) {
+        put(line, &len, room, level);
+        put(line, &len, room, ": ");
+    }
     if (len < room) {
-        n = vsnprintf(line + len, room - len, fmt, ap);
+        int n = vsnprintf(line + len, room - len, fmt, ap);
         len += n > 0 ? (size_t)n : 0;
+        if (len > room)
+            len = room;
     }
     if (errnum && len < room) {
-        n = snprintf(line + len, room - len, ": %s", strerror(errnum));
-        len += n > 0 ? (size_t)n : 0;
+        put(line, &len, room, ": ");
+        put(line, &len, room, strerror(errnum));
     }
     if (len > room - 1)
         len = room - 1;
