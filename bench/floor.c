@@ -6,7 +6,7 @@
  *        floor repeat K RUNS WARMUP CMD [ARG...]
  *        floor pair RUNS WARMUP CMD [ARG...]
  *        floor probe RUNS [SOCKETS]
- *        floor serve ADDRESS [watch]
+ *        floor serve ADDRESS [watch] [probe]
  *
  * spawn  runs CMD RUNS times after WARMUP untimed runs, one after the other,
  *        stdout and stderr to /dev/null, timing each from posix_spawn to its
@@ -34,6 +34,10 @@
  *        also does the least a server must to take a lease back when its
  *        owner dies: a pidfd_open of the pid asked for, its epoll_ctl, and
  *        its close once epoll says the process exited (the watching floor).
+ *        With probe, each reply also waits for one probe as probe RUNS 2
+ *        makes it (the serving floor): the least a server that checks a
+ *        port before each grant spends, its probe paying what a probe costs
+ *        among a server's other work rather than in a loop of its own.
  *
  * spawn, repeat and pair also report each run's CPU time (user + system,
  * from wait4) as "cpu" and its page faults (minor and major) as "faults",
@@ -66,7 +70,7 @@ static void usage(void)
 {
     fprintf(stderr, "usage: floor [spawn RUNS WARMUP CMD [ARG...] | "
                     "repeat K RUNS WARMUP CMD [ARG...] | pair RUNS WARMUP CMD [ARG...] | "
-                    "probe RUNS [4|2] | serve ADDRESS [watch]]\n");
+                    "probe RUNS [4|2] | serve ADDRESS [watch] [probe]]\n");
     exit(2);
 }
 
@@ -254,17 +258,24 @@ static int probe_main(long runs, long sockets)
 /* An epoll key: the fd, and whether it is an owner's pidfd. */
 #define PIDFD_KEY (1ull << 32)
 
+/* What a serve floor does per request beyond the connection: watch the
+ * pid asked for; probe port (0: none) before the reply. */
+struct serve_opts {
+    bool watch;
+    unsigned probe;
+};
+
 /* Answer the request on fd if it is in: true when fd is done with
  * (answered and closed, or gone), false when it must wait for it. With
  * watch, the pid it names is watched in ep through its pidfd (one that
  * cannot be opened is not: the floor has no refusal). */
-static bool conn_answer(int fd, int ep, bool watch)
+static bool conn_answer(int fd, int ep, const struct serve_opts *o)
 {
     char buf[64];
     ssize_t n = recv(fd, buf, sizeof(buf) - 1, MSG_DONTWAIT);
     if (n < 0 && errno == EAGAIN)
         return false;
-    if (n > 0 && watch) {
+    if (n > 0 && o->watch) {
         buf[n] = '\0';
         int pidfd = (int)syscall(SYS_pidfd_open, atoi(buf), 0);
         struct epoll_event pev = {.events = EPOLLIN,
@@ -272,13 +283,18 @@ static bool conn_answer(int fd, int ep, bool watch)
         if (pidfd >= 0 && epoll_ctl(ep, EPOLL_CTL_ADD, pidfd, &pev) < 0)
             close(pidfd);
     }
+    if (n > 0 && o->probe) {
+        /* Its answer does not matter: the floor grants whatever it finds. */
+        bind_close(AF_INET6, SOCK_STREAM, o->probe, true);
+        bind_close(AF_INET6, SOCK_DGRAM, o->probe, true);
+    }
     if (n > 0)
         send(fd, "1\n", 2, MSG_NOSIGNAL | MSG_DONTWAIT);
     close(fd);
     return true;
 }
 
-static int serve_main(const char *addr, bool watch)
+static int serve_main(const char *addr, const struct serve_opts *o)
 {
     struct sockaddr_un sa = {.sun_family = AF_UNIX};
     size_t len = strlen(addr);
@@ -308,13 +324,13 @@ static int serve_main(const char *addr, bool watch)
                 continue;
             }
             if (fd != lfd) {
-                conn_answer(fd, ep, watch);     /* its close leaves epoll */
+                conn_answer(fd, ep, o);     /* its close leaves epoll */
                 continue;
             }
             int cfd;
             while ((cfd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
                 struct epoll_event cev = {.events = EPOLLIN, .data.u64 = (uint32_t)cfd};
-                if (!conn_answer(cfd, ep, watch) && epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
+                if (!conn_answer(cfd, ep, o) && epoll_ctl(ep, EPOLL_CTL_ADD, cfd, &cev) < 0)
                     close(cfd);
             }
         }
@@ -335,9 +351,22 @@ int main(int argc, char **argv)
         return probe_main(atol(argv[2]), 4);
     if (!strcmp(argv[1], "probe") && argc == 4 && (atol(argv[3]) == 2 || atol(argv[3]) == 4))
         return probe_main(atol(argv[2]), atol(argv[3]));
-    if (!strcmp(argv[1], "serve") && argc == 3)
-        return serve_main(argv[2], false);
-    if (!strcmp(argv[1], "serve") && argc == 4 && !strcmp(argv[3], "watch"))
-        return serve_main(argv[2], true);
+    if (!strcmp(argv[1], "serve") && argc >= 3 && argc <= 5) {
+        struct serve_opts o = {0};
+        bool probe = false;
+        for (int i = 3; i < argc; i++) {
+            if (!strcmp(argv[i], "watch") && !o.watch)
+                o.watch = true;
+            else if (!strcmp(argv[i], "probe") && !probe)
+                probe = true;
+            else
+                usage();
+        }
+        if (probe && !(o.probe = free_port())) {
+            perror("floor serve: a free port to probe");
+            return 1;
+        }
+        return serve_main(argv[2], &o);
+    }
     usage();
 }
