@@ -140,8 +140,13 @@ static inline int portpicker__send(struct portpicker *pp, const char *addr,
         close(fd);
         *rc = e == ENOENT || e == ECONNREFUSED ? PORTPICKER_UNREACHABLE
               : e == EAGAIN ? PORTPICKER_TIMEOUT : PORTPICKER_SYSTEM;
-        snprintf(pp->error, sizeof(pp->error), "no port server at %s: %s",
-                 addr, strerror(e));
+        /* the address as the caller gave it, escaped as a reply is: it
+         * may come from the environment, and error stays one line */
+        size_t at = (size_t)snprintf(pp->error, sizeof(pp->error),
+                                     "no port server at ");
+        at += proto_escape(pp->error + at, sizeof(pp->error) - at, addr,
+                           strlen(addr), PROTO_ESCAPE_TEXT);
+        snprintf(pp->error + at, sizeof(pp->error) - at, ": %s", strerror(e));
         return -1;
     }
     len = strlen(request);

@@ -92,6 +92,15 @@ names_in_pool() {
     [[ "$output" == *"no port server at @pp-nobody-$$"* ]]
 }
 
+@test "the C client shows an address nobody answers at with its control bytes escaped, on one line" {
+    build gcc $C99
+    PORTSERVER_ADDRESS="@pp-nobody-$$"$'\n'"$(printf %b "$TERMINAL_ESCAPES")" run "$EXAMPLE" x
+    [ "$status" -eq 1 ]
+    printf '%s' "$output" | visible
+    [ "${#lines[@]}" -eq 1 ]
+    [[ "$output" == *"no port server at @pp-nobody-$$\\n\\x1b]0;pwned\\x07\\x1b[2J: "* ]]
+}
+
 @test "the C client never returns one port for two names" {
     build gcc $C99
     ADDR=$(new_address)
