@@ -76,9 +76,11 @@ static int bad_reply(const char *reply, const char *address, char *err,
 {
     size_t len = strcspn(reply, "\n");
     char buf[PROTO_ESCAPED_MAX(60)];
+    /* Its first line is shown; what is wrong may be what follows it. */
     snprintf(err, errlen, "the port server at %s sent a reply that is not in "
              "the protocol: '%s'%s", address, shown(buf, sizeof(buf), reply, len, 60),
-             reply[len] ? "" : " (no newline)");
+             !reply[len] ? " (no newline)"
+             : reply[len + 1] ? " (more than one line)" : "");
     return RC_BAD_REPLY;
 }
 

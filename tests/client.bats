@@ -106,11 +106,12 @@ setup() {
     done
 }
 
-@test "two ports where one was asked is exit 9" {
+@test "two ports where one was asked is exit 9, saying a line came more" {
     fake reply '20001\n20002\n'
     run --separate-stderr pp pick --server "$ADDR" 4242
     [ "$status" -eq 9 ]
     [ -z "$output" ]
+    [[ "$stderr" == *"not in the protocol: '20001' (more than one line)" ]]
 }
 
 @test "a reply too long to be a reply is exit 9" {
