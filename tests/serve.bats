@@ -424,6 +424,28 @@ PY
     done
 }
 
+@test "each log line is the time to the millisecond, then 'portpicker serve: LEVEL: message'; under systemd the time is the journal's" {
+    start_owner
+    day=$(date +%Y-%m-%d)
+    start_server --pool 21530-21534
+    port=$(ask "$OWNER")
+    stop_server
+    cat "$SERVER_LOG"
+    time='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3} '
+    grep -qxE "${time}portpicker serve: info: port $port to pid $OWNER \(uid $(id -u)\)" "$SERVER_LOG"
+    refute grep -vxE "${time}portpicker serve: (error|warning|notice|info|debug): .+" "$SERVER_LOG"
+    # The date is today's (or tomorrow's, past midnight), not a stale one.
+    grep -q "^$day \|^$(date +%Y-%m-%d) " "$SERVER_LOG"
+
+    SERVER_LOG=$BATS_TEST_TMPDIR/journal.log
+    JOURNAL_STREAM=8:1234 start_server --pool 21530-21534
+    port=$(ask "$OWNER")
+    stop_server
+    cat "$SERVER_LOG"
+    grep -qx "portpicker serve: info: port $port to pid $OWNER (uid $(id -u))" "$SERVER_LOG"
+    refute grep -vxE "portpicker serve: (error|warning|notice|info|debug): .+" "$SERVER_LOG"
+}
+
 @test "--quiet drops the per-request lines but keeps the counters" {
     start_owner
     start_server --pool 21535-21539 --quiet
