@@ -54,6 +54,7 @@ static void stamp(char *buf)
     if (journal || clock_gettime(CLOCK_REALTIME, &ts) < 0)
         return;
     if (ts.tv_sec != second) {
+        second = -1; /* date is not that second's until strftime made it */
         if (!localtime_r(&ts.tv_sec, &tm) ||
             !(date_len = strftime(date, sizeof(date), "%Y-%m-%d %H:%M:%S", &tm)))
             return;
