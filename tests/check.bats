@@ -230,7 +230,7 @@ load helpers
         "$0" check "$port"; free=$?
         "$0" check --listening "$port"; listening=$?
         kill "$holder"; wait "$holder"
-        [ "$free" -eq 1 ] && [ "$listening" -eq 0 ]' \
+        [ "$free" -eq 1 ] && [ "$listening" -eq 0 ] || exit 3' \
         "$PORTPICKER" "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" "$BATS_TEST_TMPDIR/out"
     [ "$status" -ne 90 ] || skip "ip(8) from iproute2 is not installed"
     [ "$status" -ne 91 ] || skip "cannot disable IPv6 in the namespace"
@@ -249,7 +249,8 @@ load helpers
     udp=$(grep -cE '^(\[pid +[0-9]+\] )?socket\(AF_INET6?, SOCK_DGRAM' <<<"$output")
     shutdowns=$(grep -cE '^(\[pid +[0-9]+\] )?shutdown\([0-9]+, SHUT_RDWR\) += 0' <<<"$output")
     failed=$(grep -cE 'shutdown\(.*ENOTCONN' <<<"$output" || true)
-    [ "$tcp" -ge 1 ] && [ "$udp" -ge 1 ]
+    [ "$tcp" -ge 1 ]
+    [ "$udp" -ge 1 ]
     # shutdown of an unconnected UDP socket fails with ENOTCONN and does
     # nothing: probes skip it
     [ "$shutdowns" -eq "$tcp" ]
@@ -265,8 +266,10 @@ load helpers
     sockets=$(grep -c '^socket(AF_INET6\?, SOCK_' <<<"$output")
     dual=$(grep -c 'IPV6_V6ONLY, \[0\]' <<<"$output" || true)
     if [ "$(cat /proc/sys/net/ipv6/conf/all/disable_ipv6 2>/dev/null)" = 0 ]; then
-        [ "$sockets" -eq 2 ] && [ "$dual" -eq 2 ]
+        [ "$sockets" -eq 2 ]
+        [ "$dual" -eq 2 ]
     else
-        [ "$sockets" -eq 4 ] && [ "$dual" -eq 0 ]
+        [ "$sockets" -eq 4 ]
+        [ "$dual" -eq 0 ]
     fi
 }

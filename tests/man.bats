@@ -44,7 +44,8 @@ section() { sed -n "/^\.SH $1\$/,/^\.SH /p" "$MAN" | sed '$d'; }
     unit=$TOP/contrib/portpicker.service.in
     sock=$(sed -n 's/^ListenStream=\(\/.*\)/\1/p' "$TOP/contrib/portpicker.socket.in")
     state=$(sed -n 's/^ExecStart=.*--state \([^ ]*\).*/\1/p' "$unit")
-    [ -n "$sock" ] && [ -n "$state" ]
+    [ -n "$sock" ]
+    [ -n "$state" ]
     grep -q "portpicker.service" <<<"$files"
     grep -q "portpicker.socket" <<<"$files"
     grep -qF "$sock" <<<"$files"

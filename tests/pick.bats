@@ -23,7 +23,8 @@ setup() { unset PORTSERVER_ADDRESS; }
 @test "the default range is 15000-24999" {
     for _ in $(seq 20); do
         port=$(pp pick)
-        [ "$port" -ge 15000 ] && [ "$port" -le 24999 ]
+        [ "$port" -ge 15000 ]
+        [ "$port" -le 24999 ]
     done
 }
 

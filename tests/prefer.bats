@@ -91,7 +91,8 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$status" -eq 0 ]
     [ "${lines[0]}" = 24422 ]
     in_pool "${lines[1]}" 24420 24429
-    [ "${lines[1]}" != 24421 ] && [ "${lines[1]}" != 24422 ]
+    [ "${lines[1]}" != 24421 ]
+    [ "${lines[1]}" != 24422 ]
     [[ "$stderr" == *"1 preferred ports free and leasable for the 3 wanted"* ]]
 }
 

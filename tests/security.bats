@@ -166,7 +166,8 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     start_server --pool 22420-22429 --state "$SHARED/leases" --pidfile "$SHARED/pp.pid"
     victim_untouched
     [ "$(cat "$SHARED/pp.pid")" = "$SERVER_PID" ]
-    [ ! -L "$SHARED/pp.pid" ] && [ ! -e "$SHARED/leases.tmp" ]
+    [ ! -L "$SHARED/pp.pid" ]
+    [ ! -e "$SHARED/leases.tmp" ]
     grep -q "pp.pid: a symbolic link was there: removed, not followed" "$SERVER_LOG"
     [ -n "$(pick_for "$OWNER")" ]
     # Planted again while it runs: the rewrite at shutdown does not follow it.
@@ -192,7 +193,8 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     [ "$SERVER_RC" -eq 0 ]
     grep -q " G 2543[0-9] $OWNER " "$SHARED/leases"
     # Theirs as they were, and no temp file of ours left beside them.
-    [ -f "$SHARED/leases.tmp/theirs" ] && [ -d "$SHARED/m.prom.tmp" ]
+    [ -f "$SHARED/leases.tmp/theirs" ]
+    [ -d "$SHARED/m.prom.tmp" ]
     [ -z "$(find "$SHARED" -name '*.tmp.*')" ]
 }
 

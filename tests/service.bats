@@ -85,7 +85,10 @@ setup() {
         [[ "${lines[0]}" =~ ^2101[0-9]$ ]]
         case $caps in
         -all) [ "${lines[-1]}" = rc=6 ] ;; # it cannot read the caller's pid namespace
-        *) [[ "${lines[1]}" =~ ^2101[0-9]$ ]] && [ "${lines[2]}" = rc=0 ] ;;
+        *)
+            [[ "${lines[1]}" =~ ^2101[0-9]$ ]]
+            [ "${lines[2]}" = rc=0 ]
+            ;;
         esac
     done
 }

@@ -111,6 +111,28 @@ EOF
     [ -z "$output" ] || { echo "$output"; return 1; }
 }
 
+# unchecked_lists FILE...: each `[ A ] && [ B ]` command of a test or
+# function that bash's errexit ignores when A fails, as FILE:LINE: such a
+# list is checked only as the last command of its body, or in a condition
+# (if, while, until, or the left side of an `||`). Read as bare_negations
+# reads commands.
+unchecked_lists() {
+    awk '
+        FNR == 1 { body = 0; pending = "" }
+        /^(@test .*|[A-Za-z_][A-Za-z0-9_]*\(\)) *\{ *$/ { body = 1; pending = ""; next }
+        body && /^}/ { body = 0; pending = ""; next }
+        !body || /^[ \t]*(#|$)/ { next }
+        {
+            if (cont) { line = line " " $0 } else { line = $0; start = FNR }
+            cont = ($0 ~ /(\\|\||&&)[ \t]*$/)
+            if (cont) next
+            if (pending != "") print pending
+            pending = (line ~ /\]\]? && \[/ && line !~ /\|\|/ &&
+                       line !~ /^[ \t]*(if|elif|while|until) /) ? FILENAME ":" start : ""
+        }
+    ' "$@"
+}
+
 # bare_negations FILE...: each `! CMD` line of a test or function that bash's
 # errexit ignores, as FILE:LINE: a negated command is checked only as the
 # last command of its body, or as the left side of an `||`. Continuation
@@ -146,5 +168,18 @@ bare_negations() {
         '    ! b \' '        c' '}' >"$BATS_TEST_TMPDIR/x.bats"
     [ "$(bare_negations "$BATS_TEST_TMPDIR/x.bats")" = "$BATS_TEST_TMPDIR/x.bats:2" ]
     run bare_negations "$TOP"/tests/*.bats "$TOP"/tests/*.bash
+    [ -z "$output" ] || { echo "$output"; return 1; }
+}
+
+@test "no test file has a '[ A ] && [ B ]' check that errexit would skip when A fails" {
+    # The check itself: it finds a mid-test one, one in a loop, and passes
+    # the forms that work.
+    printf '%s\n' '@test "t" {' '    [ 1 = 2 ] && [ 3 = 3 ]' '    for i in 1 2; do' \
+        '        [[ $i = 1 ]] && [ 3 = 3 ]' '    done' '    [ -n x ] && track_pid 1' \
+        '    if [ a ] && [ b ]; then :; fi' '    [ a ] && [ b ] || return 1' \
+        '    [ a ] && [ b ]' '}' >"$BATS_TEST_TMPDIR/x.bats"
+    [ "$(unchecked_lists "$BATS_TEST_TMPDIR/x.bats" | tr '\n' ' ')" = \
+        "$BATS_TEST_TMPDIR/x.bats:2 $BATS_TEST_TMPDIR/x.bats:4 " ]
+    run unchecked_lists "$TOP"/tests/*.bats "$TOP"/tests/*.bash
     [ -z "$output" ] || { echo "$output"; return 1; }
 }

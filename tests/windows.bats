@@ -332,7 +332,8 @@ holder_port() { pp pick --range 30000-34999; }
         [ "${#lines[@]}" -eq 2 ]
         wine_pick --range 15000
         [ "$status" -eq 0 ]
-        [ "${#lines[@]}" -eq 2 ] && [ "${lines[1]}" = 15000 ]
+        [ "${#lines[@]}" -eq 2 ]
+        [ "${lines[1]}" = 15000 ]
     done
 }
 
