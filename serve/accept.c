@@ -9,6 +9,7 @@
 #include "serve/client.h"
 #include "serve/log.h"
 #include "serve/loop.h"
+#include "serve/proc.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ struct listener {
     uint64_t *refused;          /* connections closed by the cap (stats) */
     struct conns *conns;        /* open connections per uid, nconns uids */
     size_t nconns;
+    bool unmapped_known;        /* a peer of uid unmapped may be any user */
+    uid_t unmapped;             /* outside it (docs/security.md, 15) */
     enum pause_reason paused;
     int64_t pause_logged;       /* when a pause was last logged */
     int t_resume;
@@ -149,12 +152,21 @@ static bool room_for(struct listener *li, uid_t uid)
 static bool admit(struct listener *li, int fd, struct ucred *cred)
 {
     socklen_t len = sizeof(*cred);
+    char why[160];
     if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, cred, &len) < 0) {
-        char why[96];
         snprintf(why, sizeof(why), "SO_PEERCRED: %s: the caller's uid is "
                  "unknown", strerror(errno));
         slog(LOG_WARN, "%s: connection closed", why);
         client_say_err(fd, ERR_SERVER, why);
+    } else if (li->unmapped_known && cred->uid == li->unmapped) {
+        /* Every user the server's user namespace does not map reads as
+         * this uid: one could release or lease as another. */
+        snprintf(why, sizeof(why), "uid %u is the overflow uid of the "
+                 "server's user namespace, which every user it does not "
+                 "map reads as: the caller cannot be told apart",
+                 (unsigned)cred->uid);
+        slog(LOG_INFO, "pid %d refused: %s", (int)cred->pid, why);
+        client_say_err(fd, ERR_PID_REFUSED, why);
     } else if (room_for(li, cred->uid)) {
         return true;
     }
@@ -210,6 +222,12 @@ struct listener *listener_new(struct loop *l, int fd_top, struct uid_limits cap,
         return NULL;
     *li = (struct listener){.loop = l, .fd = -1, .fd_top = fd_top, .cap = cap,
                             .refused = refused};
+    li->unmapped_known = proc_unmapped_uid(&li->unmapped) == 1;
+    if (li->unmapped_known)
+        slog(LOG_NOTICE, "callers of uid %u are refused: every user this "
+             "user namespace does not map reads as it, and /proc/self/uid_map "
+             "does not show the initial one, which maps all",
+             (unsigned)li->unmapped);
     li->t_resume = loop_timer(l, end_pause, li);
     return li;
 }

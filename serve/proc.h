@@ -59,6 +59,13 @@ struct pidfd_ids {
  * cannot see (kthreadd, a process entered into a container from outside). */
 int pidfd_ids(int pidfd, struct pidfd_ids *ids);
 
+/* May a peer's uid (SO_PEERCRED) read as the overflow uid because our
+ * user namespace does not map it? 1 with the overflow uid in *uid (the
+ * kernel's overflowuid; 65534 when unreadable) in any user namespace but
+ * the initial one, which maps every uid, or when /proc/self/uid_map cannot
+ * be read; 0 when every uid is mapped. */
+int proc_unmapped_uid(uid_t *uid);
+
 /* The kernel's boot id into buf; persisted start times are only
  * comparable within one boot. Returns 0, or -1 with errno set and buf ""
  * (unknown: a caller must never read that as "another boot"). */

@@ -61,3 +61,17 @@ int proc_status_numbers(const char *status, const char *key,
     }
     return n;
 }
+
+int proc_uid_map_is_whole(const char *map)
+{
+    static const char *const whole[] = {"0", "0", "4294967295"};
+    const char *p = map;
+    for (int i = 0; i < 3; i++) {
+        p += strspn(p, " \t");
+        size_t n = strcspn(p, " \t\n");
+        if (n != strlen(whole[i]) || strncmp(p, whole[i], n))
+            return 0;
+        p += n;
+    }
+    return p[strspn(p, " \t\n")] == '\0';
+}

@@ -17,4 +17,8 @@ int proc_stat_field(const char *stat, int n, unsigned long long *v);
 int proc_status_numbers(const char *status, const char *key,
                         unsigned long long hi, unsigned long long *v, int max);
 
+/* Is a /proc/PID/uid_map text the initial user namespace's, which maps
+ * every uid to itself ("0 0 4294967295", one line)? 1 or 0. */
+int proc_uid_map_is_whole(const char *map);
+
 #endif

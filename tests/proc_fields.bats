@@ -60,3 +60,15 @@ UID_MAX=4294967295
     numbers '\nPPid:' 2147483647 'Name:\tx\nPPid:\t2147483648\n'
     [ "$output" = error ]
 }
+
+@test "only the initial user namespace's uid_map, every uid to itself, reads as mapping all" {
+    for whole in '         0          0 4294967295\n' '0 0 4294967295' '0\t0\t4294967295\n'; do
+        run -0 "$TOP/build/proc_fields" uid_map "$(printf "$whole")"
+        [ "$output" = 1 ] || { echo "'$whole' read as not whole"; false; }
+    done
+    for part in '         0       1000          1\n' '0 0 4294967294\n' '0 0 4294967295\n1 1 1\n' \
+        '0 0 42949672950\n' '1 1 4294967295\n' '' '0 0'; do
+        run -0 "$TOP/build/proc_fields" uid_map "$(printf "$part")"
+        [ "$output" = 0 ] || { echo "'$part' read as whole"; false; }
+    done
+}

@@ -734,3 +734,26 @@ pidfds() {
     start_owner
     [ "$(pick_for "$OWNER" 5 | wc -l)" -eq 5 ]
 }
+
+@test "a server in a user namespace refuses every user it does not map, so none can release or lease as another (docs/security.md, 15)" {
+    unshare --user --map-root-user true 2>/dev/null || skip "cannot make a user namespace here"
+    SERVE_WRAP="unshare --user --map-root-user" start_server --pool 22600-22609
+    overflow=$(cat /proc/sys/kernel/overflowuid)
+    grep -q "notice: callers of uid $overflow are refused: every user this user namespace does not map reads as it" "$SERVER_LOG"
+    USER_A=(setpriv --reuid=1000 --regid=1000 --clear-groups)
+    USER_B=(setpriv --reuid=1001 --regid=1001 --clear-groups)
+    "${USER_A[@]}" sleep 30 &
+    owner=$!
+    track_pid "$owner"
+    # Both read as the overflow uid in there: neither is served.
+    run --separate-stderr "${USER_A[@]}" "$PORTPICKER" pick -s "$ADDR" "$owner"
+    [ "$status" -eq 6 ]
+    [[ "$stderr" == *"refused: uid $overflow is the overflow uid of the server's user namespace"* ]]
+    # Root, mapped, leases to A's process; B cannot release it.
+    port=$(pp pick -s "$ADDR" "$owner")
+    run --separate-stderr "${USER_B[@]}" "$PORTPICKER" release -s "$ADDR" "$port"
+    [ "$status" -eq 6 ]
+    run pp check --leases -s "$ADDR"
+    grep -qE "^$port +$owner " <<<"$output"
+    [ -n "$(pick_for "$$")" ]
+}
