@@ -111,13 +111,13 @@ EOF
     [ -z "$output" ] || { echo "$output"; return 1; }
 }
 
-# unchecked_lists FILE...: each `[ A ] && [ B ]` command of a test or
-# function that bash's errexit ignores when A fails, as FILE:LINE: such a
-# list is checked only as the last command of its body, or in a condition
-# (if, while, until, or the left side of an `||`). Read as bare_negations
-# reads commands.
-unchecked_lists() {
-    awk '
+# unchecked ERE FILE...: each command of a test or function that matches
+# ERE and whose failure bash's errexit ignores, as FILE:LINE: a command is
+# checked only as the last of its body, in a condition (if, elif, while,
+# until) or as the left side of an `||`. Continuation lines (ending in \ |
+# || &&) are read as one command.
+unchecked() {
+    ERE=$1 awk '
         FNR == 1 { body = 0; pending = "" }
         /^(@test .*|[A-Za-z_][A-Za-z0-9_]*\(\)) *\{ *$/ { body = 1; pending = ""; next }
         body && /^}/ { body = 0; pending = ""; next }
@@ -127,31 +127,18 @@ unchecked_lists() {
             cont = ($0 ~ /(\\|\||&&)[ \t]*$/)
             if (cont) next
             if (pending != "") print pending
-            pending = (line ~ /\]\]? && \[/ && line !~ /\|\|/ &&
+            pending = (line ~ ENVIRON["ERE"] && line !~ /\|\|/ &&
                        line !~ /^[ \t]*(if|elif|while|until) /) ? FILENAME ":" start : ""
         }
-    ' "$@"
+    ' "${@:2}"
 }
 
-# bare_negations FILE...: each `! CMD` line of a test or function that bash's
-# errexit ignores, as FILE:LINE: a negated command is checked only as the
-# last command of its body, or as the left side of an `||`. Continuation
-# lines (ending in \ | || &&) are read as one command.
-bare_negations() {
-    awk '
-        FNR == 1 { body = 0; pending = "" }
-        /^(@test .*|[A-Za-z_][A-Za-z0-9_]*\(\)) *\{ *$/ { body = 1; pending = ""; next }
-        body && /^}/ { body = 0; pending = ""; next }
-        !body || /^[ \t]*(#|$)/ { next }
-        {
-            if (cont) { line = line " " $0 } else { line = $0; start = FNR }
-            cont = ($0 ~ /(\\|\||&&)[ \t]*$/)
-            if (cont) next
-            if (pending != "") print pending
-            pending = (line ~ /^[ \t]*! / && line !~ /\|\|/) ? FILENAME ":" start : ""
-        }
-    ' "$@"
-}
+# bare_negations FILE...: each `! CMD` that errexit ignores (unchecked).
+bare_negations() { unchecked '^[ \t]*! ' "$@"; }
+
+# unchecked_lists FILE...: each `[ A ] && [ B ]` that errexit ignores when A
+# fails (unchecked).
+unchecked_lists() { unchecked '\]\]? && \[' "$@"; }
 
 @test "refute passes when its command fails, and fails when grep cannot read its file" {
     refute false
