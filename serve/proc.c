@@ -7,7 +7,6 @@
  * lets the event loop learn of a death at once; an open /proc/PID
  * directory (proc_open) stops answering once its process is reaped, even
  * when the pid is reused at once, which is what polling reads through. */
-#include "lib/args.h"
 #include "lib/sys.h"
 #include "serve/proc.h"
 #include "serve/proc_fields.h"
@@ -187,10 +186,8 @@ int proc_unmapped_uid(uid_t *uid)
     if (n > 0 && proc_uid_map_is_whole(text))
         return 0;
     *uid = 65534; /* the kernel's default (DEFAULT_OVERFLOWUID) */
-    n = read_small_file("/proc/sys/kernel/overflowuid", text, sizeof(text));
-    if (n > 0 && text[n - 1] == '\n')
-        text[n - 1] = '\0';
-    if (n > 0 && parse_ullong_in(text, 10, 0, (uid_t)-2, &overflow, NULL, 0) == 0)
+    if (read_small_file("/proc/sys/kernel/overflowuid", text, sizeof(text)) > 0 &&
+        proc_number(text, (uid_t)-2, &overflow) == 0)
         *uid = (uid_t)overflow;
     return 1;
 }

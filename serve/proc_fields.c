@@ -62,6 +62,13 @@ int proc_status_numbers(const char *status, const char *key,
     return n;
 }
 
+int proc_number(const char *text, unsigned long long hi, unsigned long long *v)
+{
+    if (take_number(&text, hi, v) < 0)
+        return -1;
+    return !strcmp(text, "\n") || !*text ? 0 : -1;
+}
+
 int proc_uid_map_is_whole(const char *map)
 {
     static const char *const whole[] = {"0", "0", "4294967295"};

@@ -17,6 +17,11 @@ int proc_stat_field(const char *stat, int n, unsigned long long *v);
 int proc_status_numbers(const char *status, const char *key,
                         unsigned long long hi, unsigned long long *v, int max);
 
+/* The number of a /proc file that holds one ("65534\n": digits, then a
+ * newline or the end) into *v. Returns 0, or -1 when it is not one of
+ * 0..hi. */
+int proc_number(const char *text, unsigned long long hi, unsigned long long *v);
+
 /* Is a /proc/PID/uid_map text the initial user namespace's, which maps
  * every uid to itself ("0 0 4294967295", one line)? 1 or 0. */
 int proc_uid_map_is_whole(const char *map);

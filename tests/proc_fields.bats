@@ -72,3 +72,14 @@ UID_MAX=4294967295
         [ "$output" = 0 ] || { echo "'$part' read as whole"; false; }
     done
 }
+
+@test "a file of one number (overflowuid) is read with its newline or without, and nothing else" {
+    for good in $'65534\n' 65534; do
+        run -0 "$TOP/build/proc_fields" number 4294967294 "$good"
+        [ "$output" = 65534 ] || { echo "'$good' read as $output"; false; }
+    done
+    for bad in $'65534\n\n' $'65534 1\n' $'-1\n' '' $'4294967295\n' $'x\n' $'\n65534'; do
+        run -0 "$TOP/build/proc_fields" number 4294967294 "$bad"
+        [ "$output" = error ] || { echo "'$bad' read as $output"; false; }
+    done
+}

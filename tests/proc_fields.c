@@ -4,6 +4,7 @@
  *   proc_fields stat N TEXT         field N of the stat line TEXT
  *   proc_fields status KEY HI TEXT  the numbers of KEY's line, each <= HI
  *   proc_fields uid_map TEXT        1 if TEXT maps every uid, else 0
+ *   proc_fields number HI TEXT      the one number of TEXT, <= HI
  * Each prints the numbers read, a space between, or "error"; exit 0, or 2
  * on a usage error. */
 #include "serve/proc_fields.h"
@@ -23,12 +24,14 @@ int main(int argc, char **argv)
     } else if (argc == 5 && !strcmp(argv[1], "status")) {
         n = proc_status_numbers(argv[4], argv[2], strtoull(argv[3], NULL, 10),
                                 v, MAX_NUMBERS);
+    } else if (argc == 4 && !strcmp(argv[1], "number")) {
+        n = proc_number(argv[3], strtoull(argv[2], NULL, 10), v) < 0 ? -1 : 1;
     } else if (argc == 3 && !strcmp(argv[1], "uid_map")) {
         v[0] = (unsigned long long)proc_uid_map_is_whole(argv[2]);
         n = 1;
     } else {
         fputs("usage: proc_fields stat N TEXT | status KEY HI TEXT | "
-              "uid_map TEXT\n", stderr);
+              "uid_map TEXT | number HI TEXT\n", stderr);
         return 2;
     }
     if (n < 0)
