@@ -87,12 +87,14 @@ static void send_reply(struct client *c, struct reply *reply)
     bool refused = reply->refusal.refused;
     if (refused)
         client_drain(c->fd);
+    /* What was logged of the request, out before its reply: a mute
+     * refusal's reply is the close, which the client sees at once. */
+    log_flush();
     if (refused && reply->mute) {
         client_close(c);
         return;
     }
     bool more = reply->leases && reply->count && !refused;
-    log_flush(); /* what was logged of the request, out before its reply */
     ssize_t sent = reply->failed ? -1
                    : send(c->fd, reply->text, reply->len, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (sent == (ssize_t)reply->len && !more) {

@@ -493,6 +493,23 @@ writes_of() { awk '/^syscw:/ {print $2}' "/proc/$1/io"; }
     [ "$line" -lt "$reply" ]
 }
 
+@test "a legacy request's refusal is logged before its connection is closed, the refusal it gets" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    start_server --pool 21980-21989
+    trace_server "$BATS_TEST_TMPDIR/trace" write,accept4,close -s 256
+    # A legacy client is refused by a close, without a word (pid 2 is a
+    # kernel thread): the line saying why must be out before the close.
+    [ -z "$(raw "2\n")" ]
+    untrace
+    fd=$(grep -o 'accept4(.*) = [0-9]*$' "$TRACE" | tail -1 | awk '{print $NF}')
+    line=$(grep -n 'write(2, .*denied from pid .*pid 2 is a kernel thread' "$TRACE" | cut -d: -f1)
+    closed=$(grep -n "close($fd) " "$TRACE" | tail -1 | cut -d: -f1)
+    [ -n "$fd" ]
+    [ -n "$line" ]
+    [ -n "$closed" ]
+    [ "$line" -lt "$closed" ]
+}
+
 @test "SIGTERM removes the socket file and the pidfile, logs the counters, exits 0" {
     ADDR=$BATS_TEST_TMPDIR/pp.sock
     start_server --pool 21540-21549 --pidfile "$BATS_TEST_TMPDIR/pp.pid"
