@@ -48,6 +48,16 @@ restart() {
 # leases_of PID: how many leases the server lists for PID.
 leases_of() { raw "v1 leases\n" | grep -c " pid=$1 " || true; }
 
+# fds_of PID: how many fds PID holds.
+fds_of() { find "/proc/$1/fd" -mindepth 1 | wc -l; }
+
+# wait_for_connection FDS: wait until the server ($SERVER_PID) holds more
+# than FDS fds: it has accepted the connection a client was started to make.
+wait_for_connection() {
+    local before=$1
+    wait_for eval '[ "$(fds_of "$SERVER_PID")" -gt "$before" ]'
+}
+
 # grant N PID: N leases to PID, one request each; fails if one is refused.
 grant() {
     local i
@@ -302,13 +312,15 @@ PY
 @test "a pick whose idle connection the uid's connection cap closes is told so, not 'server too old'" {
     start_owner
     start_server --pool 21840-21849 --max-connections-per-uid 1
-    # strace holds pick's request back 1 s after it connected; meanwhile
+    # strace holds pick's request back 2 s after it connected; meanwhile
     # a second connection of the same uid takes its place.
-    $STRACE -e inject=sendto:delay_enter=1000000 \
+    local fds
+    fds=$(fds_of "$SERVER_PID")
+    $STRACE -e inject=sendto:delay_enter=2000000 \
         "$PORTPICKER" pick -s "$ADDR" -n 2 "$OWNER" >"$BATS_TEST_TMPDIR/pick.out" 2>&1 &
     local picker=$!
     track_pid "$picker"
-    sleep 0.25
+    wait_for_connection "$fds"
     [[ "$(raw "v1 status\n")" == "ok portpicker "* ]]
     rc=0
     wait "$picker" || rc=$?
@@ -325,13 +337,15 @@ PY
         skip "python3-portpicker is not installed"
     start_owner
     start_server --pool 21850-21859 --max-connections-per-uid 1
+    local fds
+    fds=$(fds_of "$SERVER_PID")
     $STRACE -e inject=sendto:delay_enter=2000000 \
         /usr/bin/python3 -c 'import portpicker, sys
 print(portpicker.get_port_from_port_server(sys.argv[1], pid=int(sys.argv[2])))' \
         "$ADDR" "$OWNER" >"$BATS_TEST_TMPDIR/py.out" 2>&1 &
     local picker=$!
     track_pid "$picker"
-    sleep 1
+    wait_for_connection "$fds"
     [[ "$(raw "v1 status\n")" == "ok portpicker "* ]]
     wait "$picker"
     cat "$BATS_TEST_TMPDIR/py.out"

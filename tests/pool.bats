@@ -105,19 +105,13 @@ for line in sys.stdin:
 # FILE from now until trace_stop. A probe opens a socket for each protocol
 # and family it tries (lib/probe.c), so the count a probe is measured, not
 # assumed.
-trace_sockets() {
-    strace -f -qq -e trace=socket -o "$1" -p "$SERVER_PID" &
-    TRACER=$!
-    track_pid "$TRACER"
-    sleep 0.5
-}
+trace_sockets() { trace_server "$1" socket; }
 
 # trace_stop: stop the trace, after time for any probe the server would
 # make once the last request was answered.
 trace_stop() {
     sleep 0.3
-    kill "$TRACER"
-    wait "$TRACER" 2>/dev/null || true
+    untrace
 }
 
 # sockets_in FILE: how many socket(2) calls a trace holds.

@@ -528,7 +528,10 @@ print(s.makefile().read(), end=\"\")" | grep -c "^port=$port "
         umount -l /proc || exit 9
         "$PORTPICKER" serve --address "$ADDR" --no-pidfd 2>&1; echo "rc=$?"
         "$PORTPICKER" serve --address "$ADDR" --pool 23770-23779 2>&1 & s=$!
-        sleep 0.3
+        for _ in $(seq 100); do
+            "$PORTPICKER" check --server-up -q -s "$ADDR" && break
+            sleep 0.05
+        done
         "$PORTPICKER" pick -s "$ADDR" $$ >/dev/null && echo granted
         kill $s; wait $s'
     [ "$status" -ne 9 ] || skip "cannot unmount /proc here"
