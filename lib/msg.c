@@ -61,9 +61,10 @@ void vmsg(const char *stamp, const char *level, int errnum, const char *fmt,
 {
     char line[MSG_LINE_MAX + 1];
     size_t len = msg_line(line, stamp, level, errnum, fmt, ap);
-    /* Nothing sensible is left to do if stderr is gone. */
-    if (write(STDERR_FILENO, line, len) < 0)
-        return;
+    /* Nothing sensible is left to do if stderr is gone: the line is
+     * dropped (serve/log.c's log_flush does the same). */
+    ssize_t n = write(STDERR_FILENO, line, len);
+    (void)n;
 }
 
 void warn(const char *fmt, ...)
