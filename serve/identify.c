@@ -12,6 +12,7 @@
 
 #include <errno.h>
 #include <string.h>
+#include <unistd.h>
 
 /* PIDFD_GET_INFO on pidfd fd, unless the kernel is known to lack it.
  * Returns 0, or -1 with errno; ENOTTY: not to be had (asked of no kernel
@@ -31,6 +32,27 @@ static int pidfd_info_of(struct checks *k, int fd, struct pidfd_ids *ids)
         errno = ENOTTY;
     }
     return -1;
+}
+
+const char *identify_without_proc(struct checks *k)
+{
+    struct pidfd_ids p;
+    int fd = pidfd_open_pid(getpid());
+    if (fd < 0)
+        return NULL;
+    int rc = pidfd_ids(fd, &p);
+    int err = errno;
+    close(fd);
+    if (rc == 0)
+        return "processes of its uid (PIDFD_GET_INFO)";
+    if (err == ENOTTY || err == EINVAL || err == EOPNOTSUPP) {
+        k->no_pidfd_info = true;
+        return "its own pid (no PIDFD_GET_INFO, Linux < 6.13)";
+    }
+    /* ESRCH (our parent out of sight, Linux 6.13), ENOMEM: that answer
+     * was of us alone, or of nothing. */
+    return "processes of its uid where PIDFD_GET_INFO says it, else its "
+           "own pid";
 }
 
 int identify_uids(struct checks *k, struct owner *o)

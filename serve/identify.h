@@ -27,6 +27,13 @@ struct identity {
     uid_t ruid, euid;   /* OWNER_UID_UNKNOWN: not read */
 };
 
+/* Without /proc (k->no_proc), can pidfds stand in? Asked of our own
+ * pidfd: NULL with errno when there are none (ENOSYS: Linux < 5.3), else
+ * the processes a caller other than root may lease to, in words: those of
+ * its uid where PIDFD_GET_INFO gives a process's uids, else only its own
+ * pid, which SO_PEERCRED vouches for. */
+const char *identify_without_proc(struct checks *k);
+
 /* A handle on pid: a pidfd, or an open /proc/PID with --no-pidfd or before
  * Linux 5.3 (*is_pidfd false); -1 with errno (ESRCH: no such process). */
 int identify_handle(const struct checks *k, pid_t pid, bool *is_pidfd);
@@ -37,7 +44,7 @@ int identify_handle(const struct checks *k, pid_t pid, bool *is_pidfd);
  * need_start. The pidfd says what it can, /proc the rest, or all of it
  * where the pidfd cannot; so a root caller's new owner, whose pidfd
  * proves it no kernel thread, costs no /proc read. Without /proc a pidfd
- * is all there is: start time 0, and only c's own pid is known to be c's.
+ * is all there is: start time 0, uids only as identify_uids reads them.
  * The caller then checks that fd's process still lives: the reads by pid
  * were of it only if so. 0, or -1 with errno (ESRCH, ENOENT: no such
  * process; any other: a failure that says nothing of the process). */

@@ -132,13 +132,19 @@ static void watch(struct owners *w, struct owner *o, int fd, bool is_pidfd)
 }
 
 /* May c name o's process as an owner? Root may name any; anyone else only
- * a process running as its uid (real or effective), as kill(2) would. */
-static bool may_own(struct owners *w, const struct caller *c, struct owner *o)
+ * a process running as its uid (real or effective), as kill(2) would.
+ * 1 yes, 0 no, -1 with errno when its uids could not be read: a failure
+ * (EMFILE, ENOMEM) says nothing of whose it is. */
+static int may_own(struct owners *w, const struct caller *c, struct owner *o)
 {
     if (c->uid == 0 || o->ruid == c->uid || o->euid == c->uid)
-        return true;
-    if (o->ruid != OWNER_UID_UNKNOWN || identify_uids(&w->check, o) < 0)
-        return false;
+        return 1;
+    if (o->ruid != OWNER_UID_UNKNOWN)
+        return 0;
+    if (identify_uids(&w->check, o) < 0)
+        /* ENOENT, ESRCH: gone, or no /proc and no PIDFD_GET_INFO to say;
+         * either way not shown to be c's. */
+        return errno == ENOENT || errno == ESRCH ? 0 : -1;
     return o->ruid == c->uid || o->euid == c->uid;
 }
 
@@ -205,10 +211,17 @@ struct owner *owners_get(struct owners *w, const struct caller *c, pid_t pid,
     }
     if (!o && !(o = owner_new(w, c, pid, why)))
         return NULL;
-    if (may_own(w, c, o))
+    int mine = may_own(w, c, o);
+    if (mine > 0)
         return o;
+    int failed = errno;
+    /* Uids still unknown: neither /proc nor the pidfd could say them. */
+    bool unknown = o->ruid == OWNER_UID_UNKNOWN;
     owners_drop_idle(w, o);
-    if (w->check.no_proc)
+    if (mine < 0)
+        deny(why, ERR_SERVER, "cannot check pid %d: %s", (int)pid,
+             strerror(failed));
+    else if (unknown && w->check.no_proc)
         deny(why, ERR_PID_REFUSED, "without /proc only the caller's own "
              "pid can be checked (pid %d)", (int)pid);
     else

@@ -13,10 +13,10 @@
 #include "serve/client.h"
 #include "serve/daemon.h"
 #include "serve/grant.h"
+#include "serve/identify.h"
 #include "serve/log.h"
 #include "serve/notes.h"
 #include "serve/pool.h"
-#include "serve/proc.h"
 #include "serve/server.h"
 #include "serve/server_metrics.h"
 #include "serve/upkeep.h"
@@ -109,16 +109,15 @@ static int check_proc(struct server *s)
     if (s->owners.check.no_pidfd)
         return fatal(RC_SYSTEM, "no /proc: --no-pidfd cannot watch owners "
                      "(it polls /proc/PID/stat)", "");
-    int fd = pidfd_open_pid(getpid());
-    if (fd < 0)
+    const char *owners = identify_without_proc(&s->owners.check);
+    if (!owners)
         return fatal(RC_SYSTEM, "no /proc, and no pidfd (Linux >= 5.3 needed): "
                      "cannot tell when an owner exits", strerror(errno));
-    close(fd);
     slog(LOG_WARN, "no /proc: owners are watched by pidfd; a caller other "
-         "than root may lease only to its own pid; pids of other pid "
-         "namespaces are taken as ours; kernel threads are not told apart; "
-         "leases show no command line; a saved lease is kept while a process "
-         "of its pid lives");
+         "than root may lease only to %s; pids of other pid namespaces are "
+         "taken as ours; kernel threads are not told apart; leases show no "
+         "command line; a saved lease is kept while a process of its pid "
+         "lives", owners);
     return RC_OK;
 }
 

@@ -199,6 +199,21 @@ vetted_as_before() {
     done
 }
 
+@test "a failed read of an owner's uids, for a caller other than root, is the server's failure, not 'another user'" {
+    command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
+    start_owner "${NOBODY[@]}"
+    # ioctl 1 vets the owner for root, who needs no uids; ioctl 2 reads
+    # them when nobody names it.
+    start_faulty -e inject=ioctl:error=ENOMEM:when=2 -- --pool 24560-24569
+    skip_without_pidfd_info
+    [ -n "$(ask "$OWNER")" ]
+    run -12 "${NOBODY[@]}" "$PORTPICKER" pick -s "$ADDR" -n 2 "$OWNER"
+    [[ "$output" == *"failed: cannot check pid $OWNER: "* ]]
+    [ "$(leases_of "$OWNER")" -eq 1 ]
+    run -0 "${NOBODY[@]}" "$PORTPICKER" pick -s "$ADDR" -n 2 "$OWNER"
+    [ "$(leases_of "$OWNER")" -eq 3 ]
+}
+
 @test "a grant the state file cannot record is answered as the server's failure (exit 12), not an empty pool" {
     start_owner
     start_faulty -P "$STATE" -e inject=write:error=ENOSPC:when=1 -- \

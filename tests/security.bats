@@ -541,6 +541,67 @@ print(s.makefile().read(), end=\"\")" | grep -c "^port=$port "
     [[ "$output" == *"granted"* ]]
 }
 
+# lease_without_proc: with /proc unmounted (in a mount namespace), a
+# server ($WRAP in front, if set) is asked by uid 1000 for its own process
+# OWNER, then by uid 1001 for it; output holds the server's log and
+# "own rc=N", "other rc=N".
+lease_without_proc() {
+    [ "$(basename "$PORTPICKER")" = portpicker ] || skip "a sanitizer build's runtime needs /proc"
+    unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
+    ADDR=$(new_address)
+    local USER_A=(setpriv --reuid=1000 --regid=1000 --clear-groups)
+    local USER_B=(setpriv --reuid=1001 --regid=1001 --clear-groups)
+    # The owner is uid 1000's before /proc goes: start_owner waits for it.
+    start_owner "${USER_A[@]}"
+    # the server's own pid from its pidfile: $WRAP (strace) stands between
+    run unshare --mount env PORTPICKER="$PORTPICKER" ADDR="$ADDR" OWNER="$OWNER" \
+        A="${USER_A[*]}" B="${USER_B[*]}" WRAP="${WRAP:-}" \
+        P="$BATS_TEST_TMPDIR/server.pid" sh -c '
+        umount -l /proc || exit 9
+        $WRAP "$PORTPICKER" serve --address "$ADDR" --pool 23780-23789 --pidfile "$P" 2>&1 & s=$!
+        for _ in $(seq 100); do
+            "$PORTPICKER" check --server-up -q -s "$ADDR" && break
+            sleep 0.05
+        done
+        $A "$PORTPICKER" pick -s "$ADDR" -n 1 "$OWNER" >/dev/null; echo "own rc=$?"
+        $B "$PORTPICKER" pick -s "$ADDR" -n 1 "$OWNER" >/dev/null; echo "other rc=$?"
+        kill "$(cat "$P")"; wait $s'
+    [ "$status" -ne 9 ] || skip "cannot unmount /proc here"
+    echo "$output"
+}
+
+@test "without /proc, a user leases to its own processes as PIDFD_GET_INFO shows them, and not to another user's" {
+    lease_without_proc
+    if [[ "$output" == *"only to its own pid (no PIDFD_GET_INFO"* ]]; then
+        # Linux < 6.13: only the caller's own pid is known to be its.
+        [[ "$output" == *"own rc=6"* ]]
+        [[ "$output" == *"without /proc only the caller's own pid can be checked (pid $OWNER)"* ]]
+        skip "this kernel has no PIDFD_GET_INFO (Linux >= 6.13): checked that the own-pid rule holds"
+    fi
+    [[ "$output" == *"a caller other than root may lease only to processes of its uid (PIDFD_GET_INFO)"* ]]
+    [[ "$output" == *"own rc=0"* ]]
+    [[ "$output" == *"other rc=6"* ]]
+    [[ "$output" == *"(uid 1001): pid $OWNER belongs to another user"* ]]
+}
+
+@test "without /proc and without PIDFD_GET_INFO (strace: ENOTTY), a user leases only to its own pid, as the warning says" {
+    command -v strace >/dev/null || skip "strace is not installed (it takes PIDFD_GET_INFO away)"
+    WRAP="strace -f -qq -o /dev/null -e inject=ioctl:error=ENOTTY" lease_without_proc
+    [[ "$output" == *"a caller other than root may lease only to its own pid (no PIDFD_GET_INFO, Linux < 6.13)"* ]]
+    [[ "$output" == *"own rc=6"* ]]
+    [[ "$output" == *"(uid 1000): without /proc only the caller's own pid can be checked (pid $OWNER)"* ]]
+    [[ "$output" == *"other rc=6"* ]]
+}
+
+@test "without /proc, a PIDFD_GET_INFO that fails at start for another reason (ESRCH) is not read as a kernel without it" {
+    command -v strace >/dev/null || skip "strace is not installed (it fails the ioctl)"
+    WRAP="strace -f -qq -o /dev/null -e inject=ioctl:error=ESRCH:when=1" lease_without_proc
+    [[ "$output" == *"may lease only to processes of its uid where PIDFD_GET_INFO says it, else its own pid;"* ]]
+    # the next ioctl answers: the owner is uid 1000's
+    [[ "$output" == *"own rc=0"* ]]
+    [[ "$output" == *"other rc=6"* ]]
+}
+
 @test "without /proc, pick leaves out the kernel's default ephemeral range and says so" {
     [ "$(basename "$PORTPICKER")" = portpicker ] || skip "a sanitizer build's runtime needs /proc"
     unshare --mount true 2>/dev/null || skip "cannot make a mount namespace here"
