@@ -126,13 +126,18 @@ static int ask_pidfd(struct checks *k, int fd, bool want_ids,
 int identify(struct checks *k, const struct caller *c, pid_t pid, int fd,
              bool is_pidfd, bool need_start, struct identity *f)
 {
-    bool mine = pid == c->pid, maybe_kthread = true;
-    bool want_ids = c->uid != 0 && !mine;
+    bool maybe_kthread = true, want_ids = c->uid != 0;
     struct proc_ids ids;
-    *f = (struct identity){.ruid = mine ? c->uid : OWNER_UID_UNKNOWN,
-                           .euid = mine ? c->uid : OWNER_UID_UNKNOWN};
-    if (k->no_proc)
+    *f = (struct identity){.ruid = OWNER_UID_UNKNOWN, .euid = OWNER_UID_UNKNOWN};
+    /* The caller's own pid is read like any other: SO_PEERCRED's pid is
+     * the connector's, which may have exited, leaving the socket to a
+     * child, and the pid to another user's process (docs/security.md, 1).
+     * Only where nothing can say a process's uids is it taken on trust. */
+    if (k->no_proc) {
+        if (pid == c->pid && k->no_pidfd_info)
+            f->ruid = f->euid = c->uid;
         return 0;
+    }
     if (is_pidfd && fd >= 0) {
         if (ask_pidfd(k, fd, want_ids, &maybe_kthread, f) == 0)
             want_ids = false;

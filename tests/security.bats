@@ -292,6 +292,57 @@ a_kernel_thread() {
     return 1
 }
 
+@test "a caller's pid that its dead connector left to another user's process is not taken for the caller's own" {
+    unshare --pid --fork --mount-proc true 2>/dev/null ||
+        skip "cannot make a pid namespace (needs root)"
+    # In a pid namespace of its own: uid 1000 connects, leaves the socket to
+    # a child and exits; root's sleep gets its pid (ns_last_pid); the child
+    # then names that pid, the one SO_PEERCRED gave for the connection.
+    cat >"$BATS_TEST_TMPDIR/stale.py" <<'PY'
+import os, socket, subprocess, sys, time
+pp, addr, log = sys.argv[1:4]
+server = subprocess.Popen([pp, "serve", "--address", addr, "--pool", "23790-23799"],
+                          stderr=open(log, "w"))
+for _ in range(100):
+    if subprocess.run([pp, "check", "--server-up", "-q", "-s", addr]).returncode == 0:
+        break
+    time.sleep(0.05)
+go_r, go_w = os.pipe()
+out_r, out_w = os.pipe()
+connector = os.fork()
+if connector == 0:
+    os.setgroups([])
+    os.setresgid(1000, 1000, 1000)
+    os.setresuid(1000, 1000, 1000)
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect("\0" + addr[1:])
+    me = os.getpid()
+    if os.fork() == 0:
+        os.read(go_r, 1)
+        s.sendall(b"v1 pick %d 1\n" % me)
+        os.write(out_w, s.recv(300))
+    os._exit(0)
+os.waitpid(connector, 0)
+with open("/proc/sys/kernel/ns_last_pid", "w") as f:
+    f.write(str(connector - 1))
+victim = subprocess.Popen(["sleep", "300"])
+print("connector", connector, "victim", victim.pid, flush=True)
+os.write(go_w, b"x")
+print("reply", os.read(out_r, 300).decode().strip(), flush=True)
+victim.kill()
+server.terminate()
+server.wait()
+PY
+    run unshare --pid --fork --mount-proc timeout 30 "$PYTHON" "$BATS_TEST_TMPDIR/stale.py" \
+        "$PORTPICKER" "$(new_address)" "$BATS_TEST_TMPDIR/server.log"
+    echo "$output"
+    cat "$BATS_TEST_TMPDIR/server.log"
+    pid=$(sed -n 's/^connector \([0-9]*\) victim .*/\1/p' <<<"$output")
+    # the pid was reused, or the test proves nothing
+    [[ "$output" == *"connector $pid victim $pid"* ]]
+    [[ "$output" == *"reply err pid-refused pid $pid belongs to another user"* ]]
+}
+
 @test "root cannot lease to a kernel thread either, kthreadd or a child of it, and is told why" {
     [ "$(cat /proc/2/comm 2>/dev/null)" = kthreadd ] || skip "pid 2 is not kthreadd here"
     kthread=$(a_kernel_thread) || skip "no child of kthreadd is visible here"
