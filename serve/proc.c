@@ -51,16 +51,21 @@ static ssize_t read_proc(pid_t pid, int dirfd, const char *name, char *buf,
 int proc_stat(pid_t pid, int dirfd, uint64_t *start, bool *kthread)
 {
     char buf[1024];
-    unsigned long long flags, v;
+    unsigned long long flags, threads, v;
     if (read_proc(pid, dirfd, "stat", buf, sizeof(buf)) < 0)
         return -1;
     const char *state = strrchr(buf, ')');
-    if (state && (state[2] == 'Z' || state[2] == 'X')) {
-        errno = ESRCH; /* exited; only its parent has not reaped it */
+    if (!state || proc_stat_field(buf, 9, &flags) < 0 ||
+        proc_stat_field(buf, 20, &threads) < 0 || proc_stat_field(buf, 22, &v) < 0) {
+        errno = EINVAL;
         return -1;
     }
-    if (proc_stat_field(buf, 9, &flags) < 0 || proc_stat_field(buf, 22, &v) < 0) {
-        errno = EINVAL;
+    /* Z: exited, and only its parent has not reaped it; or a leader whose
+     * own thread has exited (pthread_exit) while its other threads run on:
+     * the state is the leader's, num_threads the group's, the leader still
+     * counted until it is reaped. The process lives while it has others. */
+    if (state[2] == 'X' || (state[2] == 'Z' && threads <= 1)) {
+        errno = ESRCH;
         return -1;
     }
     *start = v;

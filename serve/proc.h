@@ -12,7 +12,8 @@
 /* Start time of pid in clock ticks since boot (/proc/PID/stat field 22),
  * read through dirfd (an open /proc/PID, see proc_open) when >= 0; with
  * *kthread (unless NULL) true for a kernel thread. ENOENT/ESRCH: no such
- * process (or, through dirfd, no longer the process it was opened for). */
+ * process (or, through dirfd, no longer the process it was opened for), or
+ * a zombie; a leader whose own thread exited while others run is alive. */
 int proc_stat(pid_t pid, int dirfd, uint64_t *start, bool *kthread);
 
 /* An O_PATH handle on /proc/PID: reads through it fail once that process

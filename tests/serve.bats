@@ -141,6 +141,48 @@ PY
     wait_for eval '[ "$(ask "$OWNER")" = 21270 ]'
 }
 
+# start_leader_gone: OWNER is a process whose main thread has exited
+# (pthread_exit) while another runs on: /proc/PID/stat says Z, though it
+# lives. Skips without a C compiler.
+start_leader_gone() {
+    command -v cc >/dev/null || skip "no C compiler (cc) for the test's threaded owner"
+    local prog=$BATS_TEST_TMPDIR/leader_gone
+    printf '%s\n' '#include <pthread.h>' '#include <unistd.h>' \
+        'static void *hold(void *arg) { (void)arg; sleep(300); return NULL; }' \
+        'int main(void) { pthread_t t; if (pthread_create(&t, NULL, hold, NULL)) return 1;' \
+        '    pthread_exit(NULL); }' >"$prog.c"
+    cc -pthread -o "$prog" "$prog.c"
+    "$prog" &
+    OWNER=$!
+    track_pid "$OWNER"
+    wait_for grep -q ') Z ' "/proc/$OWNER/stat"
+}
+
+@test "with --no-pidfd an owner whose main thread exited while another runs keeps its lease" {
+    start_leader_gone
+    start_server --pool 21275-21276 --no-pidfd
+    [ "$(ask "$OWNER")" = 21275 ]
+    # polled every second: two polls later the lease stands
+    sleep 2.2
+    [ "$(raw "v1 leases\n" | grep -c " pid=$OWNER ")" -eq 1 ]
+    [ "$(grep -c "pid $OWNER exited" "$SERVER_LOG")" -eq 0 ]
+    # and comes back when the whole process has exited
+    kill -9 "$OWNER"; wait "$OWNER" 2>/dev/null || true
+    wait_for grep -q "pid $OWNER exited" "$SERVER_LOG"
+}
+
+@test "an owner whose main thread exited while another runs keeps its saved lease across a restart" {
+    start_leader_gone
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 21277-21278 --state "$state"
+    [ "$(ask "$OWNER")" = 21277 ]
+    stop_server
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.2.log
+    start_server --pool 21277-21278 --state "$state"
+    grep -q "1 leases kept, 0 dropped" "$SERVER_LOG"
+    [ "$(raw "v1 leases\n" | grep -c " pid=$OWNER ")" -eq 1 ]
+}
+
 @test "a port an outsider has bound is skipped, never handed out" {
     start_owner
     start_server --pool 21280-21281
