@@ -147,11 +147,15 @@ static int print_features(void)
     };
     for (size_t i = 0; i < sizeof(features) / sizeof(features[0]); i++)
         printf("%s %s\n", features[i].name, *features[i].have ? "yes" : "no");
-    return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
+    stdout_done("the features");
+    return RC_OK;
 }
 
 int main(int argc, char **argv)
 {
+    /* Without /dev/null (a bare chroot) a closed descriptor stays closed,
+     * as it always was. */
+    (void)std_fds_fill();
     const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
     const char *called = slash ? slash + 1 : argc > 0 ? argv[0] : "";
     const struct applet *applet = find_applet(called);

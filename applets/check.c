@@ -213,8 +213,7 @@ int check_main(int argc, char **argv)
     if (!TT.quiet) {
         for (unsigned i = 0; i < TT.nports; i++)
             puts(TT.item[i].line);
-        if (fflush(stdout) != 0)
-            die_errno(RC_SYSTEM, "writing the answer");
+        stdout_done("the answer");
     }
     return all_yes ? RC_OK : RC_NO;
 }

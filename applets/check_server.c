@@ -130,7 +130,8 @@ int server_up(const struct server_opts *server, bool quiet, bool json)
         put_escaped(reply + 3, len - 3, PROTO_ESCAPE_TEXT);
         putchar('\n');
     }
-    return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
+    stdout_done("the answer");
+    return RC_OK;
 }
 
 static void print_json_lease(const struct lease_view *l, bool first)
@@ -223,7 +224,8 @@ int print_leases(const struct server_opts *server, bool json)
         fputs(n ? "\n]\n" : "]\n", stdout);
     free(views);
     free(reply);
-    return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
+    stdout_done("the answer");
+    return RC_OK;
 }
 
 int print_metrics(const struct server_opts *server)
@@ -244,5 +246,6 @@ int print_metrics(const struct server_opts *server)
         putchar('\n');
     }
     free(reply);
-    return fflush(stdout) == 0 ? RC_OK : RC_SYSTEM;
+    stdout_done("the answer");
+    return RC_OK;
 }

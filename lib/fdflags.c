@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* fdflags.c: set one flag of a descriptor, for systems and paths where it
- * cannot be asked for when the descriptor is made. */
+ * cannot be asked for when the descriptor is made; fill the standard
+ * descriptors a caller closed. */
 #include "portpicker.h"
 
 #include <errno.h>
@@ -13,6 +14,19 @@ int fd_set_flag(int fd, int get, int set, int flag)
     if (flags < 0)
         return -1;
     return (flags & flag) ? 0 : fcntl(fd, set, flags | flag);
+}
+
+int std_fds_fill(void)
+{
+    for (int fd = 0; fd <= 2; fd++) {
+        if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+            continue;
+        /* The lowest free number, fd itself: those below are open now.
+         * Not close-on-exec: run's command finds the number taken too. */
+        if (open("/dev/null", O_RDONLY) < 0)
+            return -1;
+    }
+    return 0;
 }
 
 int cloexec_below_limit(int low)

@@ -94,6 +94,15 @@ _Noreturn void die_errno(int code, const char *fmt, ...)
     exit(code);
 }
 
+void stdout_done(const char *what)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        if (!errno)
+            errno = EIO; /* the failed write's errno was not kept */
+        die_errno(RC_SYSTEM, "writing %s", what);
+    }
+}
+
 const char *quote(char *buf, size_t size, const char *text)
 {
     size_t len = strlen(text), n = len > QUOTE_BYTES ? QUOTE_BYTES : len;

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* msg.h: the one writer of lines to stderr (lib/msg.c), and quote(), how
- * a line shows what a user typed. */
+/* msg.h: the one writer of lines to stderr (lib/msg.c), quote(), how a
+ * line shows what a user typed, and stdout_done(), how an answer ends. */
 #ifndef PORTPICKER_MSG_H
 #define PORTPICKER_MSG_H
 
@@ -41,6 +41,12 @@ _Noreturn void die_errno(int code, const char *fmt, ...)
     __attribute__((format(PRINTF_FORMAT, 2, 3)));
 /* Same line as die(), without exiting. */
 void warn(const char *fmt, ...) __attribute__((format(PRINTF_FORMAT, 1, 2)));
+
+/* Flush stdout, or die_errno(RC_SYSTEM, "writing WHAT"): an answer lost
+ * (a full disk, a closed pipe) is never exit 0. A write that failed before
+ * counts: stdio keeps its error, and musl's fflush, with nothing left to
+ * write, then returns 0. */
+void stdout_done(const char *what);
 
 /* How every message shows a value a user gave (an argument, an option's
  * value, an environment variable, a file name): 'TEXT' in single quotes,

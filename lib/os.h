@@ -67,6 +67,15 @@ extern const bool have_socket_flags;
 int cloexec_from(int low);
 extern const bool have_close_range;
 
+/* ---- lib/fdflags.c, lib/cloexec_windows.c ---- */
+
+/* Open /dev/null, read-only, on each of descriptors 0-2 that is closed, so
+ * that no socket or file of ours takes its number: a port written to a
+ * closed stdout must fail (EBADF, as it would have), not go down a socket
+ * pick holds. Returns 0, or -1 with errno (no /dev/null: they stay closed).
+ * Nothing to do on Windows, whose handles have no such numbers. */
+int std_fds_fill(void);
+
 /* ---- lib/abstract_linux.c, lib/abstract_none.c ---- */
 
 /* Fill sun for the abstract name "@NAME" (len bytes with the @, at most

@@ -62,3 +62,20 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$status" -eq 0 ]
     [ "$output" = "port server at $ADDR is up: legacy server (answers pids only)" ]
 }
+
+@test "an answer that cannot be written (stdout full) is exit 3 with one line saying so, never a silent exit 0" {
+    [ -w /dev/full ] || skip "no /dev/full to write to"
+    start_owner
+    start_server --pool 21900-21909
+    [ -n "$(pp pick -s "$ADDR" -n 1 "$OWNER")" ]
+    local args
+    for args in "check 15000" "check --server-up -s $ADDR" "check --leases -s $ADDR" \
+                "check --leases --json -s $ADDR" "check --metrics -s $ADDR" --features; do
+        # shellcheck disable=SC2086 # each case is its words
+        run --separate-stderr sh -c '"$@" >/dev/full' sh "$PORTPICKER" $args
+        echo "$args: $status: $stderr"
+        [ "$status" -eq 3 ]
+        [ "${#stderr_lines[@]}" -eq 1 ]
+        [[ "$stderr" == "portpicker"*": writing the "*": No space left on device" ]]
+    done
+}

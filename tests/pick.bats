@@ -13,6 +13,20 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ -z "$stderr" ]
 }
 
+@test "pick with stdout closed says so, exit 3: a port it holds never takes descriptor 1" {
+    # -n holds its ports' sockets while it prints, the BIND_TIMEOUT form
+    # while it forks: once, the first took the number 1 and the ports went
+    # down it (EPIPE, killed by SIGPIPE, 141).
+    local form
+    for form in "-n 2" "-n 1 --fence" "$$ 0.5"; do
+        # shellcheck disable=SC2086 # each form is its words
+        run --separate-stderr sh -c '"$@" >&-' sh "$PORTPICKER" pick $form
+        echo "pick $form: $status, $stderr"
+        [ "$status" -eq 3 ]
+        [ "$stderr" = "portpicker pick: writing the ports: Bad file descriptor" ]
+    done
+}
+
 @test "the picked port is free on TCP and UDP, IPv4 and IPv6" {
     port=$(pp pick)
     run pp check "$port"
