@@ -132,13 +132,15 @@ static void parse_args(int argc, char **argv)
 }
 
 /* A file the daemon will name in its log lines: one line each, so no
- * control character (unix_address says the same of --address). */
+ * control character nor invalid UTF-8 (unix_address says the same of
+ * --address). */
 static void check_file_name(const char *option, const char *name)
 {
     if (name && !name[0])
         die(RC_USAGE, "%s: empty file name", option);
-    if (name && !has_no_control(name))
-        die(RC_USAGE, "%s: %s has a control character", option, QUOTED(name));
+    const char *why = name ? unprintable(name) : NULL;
+    if (why)
+        die(RC_USAGE, "%s: %s %s", option, QUOTED(name), why);
 }
 
 /* Conflicts, stated plainly, before anything is bound. */

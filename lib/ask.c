@@ -31,9 +31,9 @@ socklen_t unix_address(const char *address, struct sockaddr_un *sun, char *err,
     }
     /* Refused here, so that every message after may name the address as
      * it is and stay one line. */
-    if (!has_no_control(address)) {
-        snprintf(err, errlen, "socket address %s has a control character",
-                 QUOTED(address));
+    const char *why = unprintable(address);
+    if (why) {
+        snprintf(err, errlen, "socket address %s %s", QUOTED(address), why);
         return 0;
     }
     if (address[0] == '@')

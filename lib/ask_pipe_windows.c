@@ -114,9 +114,10 @@ enum ask_result ask_server(const char *address, const char *request,
     size_t got = 0;
     DWORD why = 0;
     /* A pipe's name may hold any byte but a backslash; a control
-     * character is refused too, so that every message stays one line. */
+     * character or invalid UTF-8 is refused too, so that every message
+     * shows it as it is, on one line. */
     if (address[0] != '@' || !address[1] || strlen(address) > 256 ||
-        strchr(address, '\\') || !has_no_control(address)) {
+        strchr(address, '\\') || unprintable(address)) {
         snprintf(err, errlen, "%s is not a named pipe: on Windows a port "
                  "server address is @NAME (the pipe \\\\.\\pipe\\NAME, 256 "
                  "bytes at most, no backslash)", QUOTED(address));

@@ -94,6 +94,21 @@ _Noreturn void die_errno(int code, const char *fmt, ...)
     exit(code);
 }
 
+const char *unprintable(const char *text)
+{
+    const unsigned char *s = (const unsigned char *)text;
+    size_t len = strlen(text);
+    for (size_t i = 0, n; i < len; i += n) {
+        unsigned long cp;
+        n = proto_utf8_char(s + i, len - i, &cp);
+        if (!n)
+            return "is not valid UTF-8";
+        if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+            return "has a control character";
+    }
+    return NULL;
+}
+
 void stdout_done(const char *what)
 {
     if (fflush(stdout) != 0 || ferror(stdout)) {

@@ -61,15 +61,12 @@ const char *quote(char *buf, size_t size, const char *text);
  * die(RC_USAGE, "NAME: %s is not a name", QUOTED(word)). */
 #define QUOTED(text) quote((char[QUOTE_SIZE]){0}, QUOTE_SIZE, (text))
 
-/* Has text no control character (C0, DEL), so that a message may show it
- * as it is? A name the daemon logs again and again (its socket, its files)
- * is refused otherwise, where it is given. */
-static inline bool has_no_control(const char *text)
-{
-    for (; *text; text++)
-        if ((unsigned char)*text < 0x20 || *text == 0x7f)
-            return false;
-    return true;
-}
+/* May a message show text as it is? NULL when it is valid UTF-8 with no
+ * control character (C0, DEL, C1: a terminal acts on 0x9b as on ESC [),
+ * else why not, to follow it: "has a control character", "is not valid
+ * UTF-8". A name every message and log line shows again (a server's
+ * address, the daemon's files) is refused with that reason where it is
+ * given. */
+const char *unprintable(const char *text);
 
 #endif

@@ -203,10 +203,12 @@ one_line_escaped() {
     one_line_escaped serve "$v"
 }
 
-@test "an address no socket can have is exit 2 naming it, from -s and from PORTSERVER_ADDRESS, in every applet that asks" {
+@test "an address no socket can have (or no message may show: a C1 control, invalid UTF-8) is exit 2 naming it, from -s and from PORTSERVER_ADDRESS, in every applet that asks" {
     long=/tmp/$(printf '%0120d' 0)
     for pair in "@|empty socket address '@'" \
         $'a\nb|socket address \'a\\nb\' has a control character' \
+        $'@x\xc2\x9b31m|socket address \'@x\\xc2\\x9b31m\' has a control character' \
+        $'/tmp/\xff\xfe|socket address \'/tmp/\\xff\\xfe\' is not valid UTF-8' \
         "$long|socket address '${long:0:48}...' is longer than 107 bytes"; do
         addr=${pair%%|*} why=${pair#*|}
         for words in "pick $$" "release $$ 20000" "check --server-up" "check --server-up --json" \
