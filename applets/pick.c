@@ -156,12 +156,7 @@ static void add_preferred(const char *text)
 static void take_positional(const char *word, int *numbers)
 {
     if (TT.env && (word[0] < '0' || word[0] > '9') && word[0] != '-' && word[0] != '.') {
-        if (!proto_is_name(word))
-            die(RC_USAGE, "NAME: %s is not a name (" PROTO_NAME_RULE ")",
-                QUOTED(word));
-        if (TT.nnames == MAX_COUNT)
-            die(RC_USAGE, "too many NAMEs: %d at most", MAX_COUNT);
-        TT.names[TT.nnames++] = (char *)word;
+        add_name(TT.names, &TT.nnames, MAX_COUNT, word);
         return;
     }
     if (*numbers == 0)

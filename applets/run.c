@@ -78,18 +78,10 @@ static struct {
     char **command;
 } TT;
 
-static void add_name(enum kind kind, const char *name)
+static void add_kind(enum kind kind, const char *name)
 {
-    if (!proto_is_name(name))
-        die(RC_USAGE, "NAME: %s is not a name (" PROTO_NAME_RULE ")",
-            QUOTED(name));
-    for (unsigned i = 0; i < TT.nnames; i++)
-        if (!strcmp(TT.names[i], name))
-            die(RC_USAGE, "NAME: %s is given twice", QUOTED(name));
-    if (TT.nnames == RUN_MAX_NAMES)
-        die(RC_USAGE, "too many NAMEs: %d at most", RUN_MAX_NAMES);
-    TT.kinds[TT.nnames] = kind;
-    TT.names[TT.nnames++] = (char *)name;
+    add_name(TT.names, &TT.nnames, RUN_MAX_NAMES, name);
+    TT.kinds[TT.nnames - 1] = kind;
 }
 
 /* Everything after "--" is the command; a word before it is a mistake. */
@@ -115,9 +107,9 @@ static void parse_args(int argc, char **argv)
             server_args_take(&TT.server, id, a.value))
             continue;
         switch (id) {
-        case OPT_RUN_TCP: add_name(KIND_TCP, a.value); break;
-        case OPT_RUN_UDP: add_name(KIND_UDP, a.value); break;
-        case OPT_RUN_ENV: add_name(KIND_ENV, a.value); break;
+        case OPT_RUN_TCP: add_kind(KIND_TCP, a.value); break;
+        case OPT_RUN_UDP: add_kind(KIND_UDP, a.value); break;
+        case OPT_RUN_ENV: add_kind(KIND_ENV, a.value); break;
         case OPT_BACKLOG:
             TT.backlog = (int)parse_arg("--backlog", a.value, 10, 1, 65535);
             break;

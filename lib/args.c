@@ -265,6 +265,19 @@ pid_t parse_pid(const char *what, const char *text)
     return (pid_t)parse_arg(what, text, 10, 1, PROTO_PID_MAX);
 }
 
+void add_name(char **names, unsigned *count, unsigned max, const char *word)
+{
+    if (!proto_is_name(word))
+        die(RC_USAGE, "NAME: %s is not a name (" PROTO_NAME_RULE ")",
+            QUOTED(word));
+    for (unsigned i = 0; i < *count; i++)
+        if (!strcmp(names[i], word))
+            die(RC_USAGE, "NAME: %s is given twice", QUOTED(word));
+    if (*count == max)
+        die(RC_USAGE, "too many NAMEs: %u at most", max);
+    names[(*count)++] = (char *)word;
+}
+
 double parse_seconds(const char *what, const char *text, double max)
 {
     char *end;

@@ -96,6 +96,10 @@ unsigned parse_port(const char *what, const char *text);
 pid_t parse_pid(const char *what, const char *text);
 /* Seconds, fractional allowed, 0 <= value <= max; dies as parse_arg. */
 double parse_seconds(const char *what, const char *text, double max);
+/* Add the NAME word to names (*count of at most max), or die as parse_arg
+ * when it is no NAME (PROTO_NAME_RULE), is given twice (its ports would
+ * be two, their variables one), or is one too many. */
+void add_name(char **names, unsigned *count, unsigned max, const char *word);
 
 /* ---- lib/probe_args.c: the probe options pick and check share ---- */
 

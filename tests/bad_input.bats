@@ -121,6 +121,11 @@ refuses() {
     refuses "portpicker pick: NAME: 'web-1' is not a name (letters, digits and _, not starting with a digit, 31 at most)" pick --env web-1
 }
 
+@test "a NAME given twice is refused by pick --env as by run: two ports, one variable" {
+    refuses "portpicker pick: NAME: 'A' is given twice" pick --env A B A
+    refuses "portpicker run: NAME: 'A' is given twice" run --tcp A --env A -- true
+}
+
 @test "-n that contradicts the NAMEs of --env is refused" {
     refuses "portpicker pick: -n 3 contradicts the 2 NAMEs of --env" pick --env -n 3 A B
 }
