@@ -37,8 +37,8 @@ static const char *shown(char *buf, size_t buflen, const char *text,
 }
 
 /* A v1 "err CODE TEXT" reply into an exit code and message. */
-static int v1_error(const char *reply, const char *address, char *err,
-                    size_t errlen)
+static int v1_error(const char *reply, const char *address, bool release,
+                    char *err, size_t errlen)
 {
     static const struct {
         int rc;
@@ -60,13 +60,17 @@ static int v1_error(const char *reply, const char *address, char *err,
     size_t len;
     char buf[PROTO_ESCAPED_MAX(200)];
     proto_parse_err(reply, &code, &text, &len);
-    if (code != ERR_UNKNOWN) {
+    /* Only a release is answered not-leased or not-owner: to any other
+     * verb they are not in the protocol, and exit 10 would say "not yours"
+     * of a pick. */
+    bool answers = release || (code != ERR_NOT_LEASED && code != ERR_NOT_OWNER);
+    if (code != ERR_UNKNOWN && answers) {
         snprintf(err, errlen, "the port server at %s %s: %s", address,
                  codes[code].said, shown(buf, sizeof(buf), text, len, 200));
         return codes[code].rc;
     }
     snprintf(err, errlen, "the port server at %s sent an error this client does "
-             "not know: '%s'", address,
+             "not know%s: '%s'", address, code == ERR_UNKNOWN ? "" : " here",
              shown(buf, sizeof(buf), reply, strcspn(reply, "\n"), 80));
     return RC_BAD_REPLY;
 }
@@ -134,7 +138,7 @@ int ask_pick(const char *address, pid_t pid, unsigned count,
     /* A legacy server never says "err"; ours does to a legacy request only
      * when it closes the connection idle (the uid's connection cap). */
     if (!strncmp(reply, "err ", 4)) {
-        rc = v1_error(reply, address, err, errlen);
+        rc = v1_error(reply, address, false, err, errlen);
         /* A v1 server older than prefer= reads the word as a NAME. */
         return nprefer && rc == RC_BAD_REPLY ? RC_UNSUPPORTED : rc;
     }
@@ -167,7 +171,7 @@ int ask_release(const char *address, const unsigned *ports, unsigned n,
     if (got != ASK_REPLY)
         return transport_failure(got, "release", address, err, errlen);
     if (!strncmp(reply, "err ", 4))
-        return v1_error(reply, address, err, errlen);
+        return v1_error(reply, address, true, err, errlen);
     return strcmp(reply, "ok\n") ? bad_reply(reply, address, err, errlen) : RC_OK;
 }
 
@@ -192,7 +196,7 @@ int ask_query(const char *address, enum proto_verb verb, char *reply,
     if (got != ASK_REPLY)
         return transport_failure(got, what, address, err, errlen);
     if (!strncmp(reply, "err ", 4))
-        return v1_error(reply, address, err, errlen);
+        return v1_error(reply, address, false, err, errlen);
     /* A leases reply may be cut mid-line: proto_check_leases says so. */
     return verb == VERB_LEASES || proto_parse_ok(reply)
            ? RC_OK : bad_reply(reply, address, err, errlen);

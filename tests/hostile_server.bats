@@ -244,3 +244,18 @@ import json, sys
 [lease] = json.load(sys.stdin)
 assert lease["cmd"].endswith(" caf\u00e9"), lease'
 }
+
+@test "not-leased and not-owner answer only a release: to pick, run or check they are exit 9, not 10" {
+    local reply words
+    for reply in 'err not-owner pid 1 holds it\n' 'err not-leased 15000\n'; do
+        answers "$reply"
+        for words in "pick -n 2 4242" "check --leases" "run --tcp A -- true"; do
+            # shellcheck disable=SC2086 # each case is its words
+            refused_whole ${words%% *} --server "$ADDR" ${words#* }
+            [[ "$stderr" == *"sent an error this client does not know here: 'err not-"* ]]
+        done
+        stop_tracked
+    done
+    answers 'err not-owner 15000 is leased by uid 1000\n'
+    run -10 pp release --server "$ADDR" 15000
+}
