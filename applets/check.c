@@ -127,7 +127,7 @@ static void parse_args(int argc, char **argv)
             continue;
         switch (id) {
         case OPT_LISTENING: TT.listening = true; break;
-        case OPT_WAIT: TT.wait = parse_seconds("--wait", a.value, 86400); break;
+        case OPT_WAIT: TT.wait = parse_seconds("--wait", a.value, 0, 86400); break;
         case OPT_QUIET: TT.quiet = true; break;
         case OPT_SERVER_UP: TT.server_up = true; break;
         case OPT_LEASES: TT.leases = true; break;

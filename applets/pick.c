@@ -162,7 +162,7 @@ static void take_positional(const char *word, int *numbers)
     if (*numbers == 0)
         TT.pid = parse_pid("PID", word);
     else if (*numbers == 1)
-        TT.bind_timeout = parse_seconds("BIND_TIMEOUT", word, 86400);
+        TT.bind_timeout = parse_seconds("BIND_TIMEOUT", word, 0, 86400);
     else
         die(RC_USAGE, "too many arguments: %s (expected PID and BIND_TIMEOUT "
             "at most)", QUOTED(word));

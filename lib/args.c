@@ -18,7 +18,6 @@
 
 #include <ctype.h>
 #include <errno.h>
-#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -278,16 +277,19 @@ void add_name(char **names, unsigned *count, unsigned max, const char *word)
     names[(*count)++] = (char *)word;
 }
 
-double parse_seconds(const char *what, const char *text, double max)
+double parse_seconds(const char *what, const char *text, double min, double max)
 {
-    char *end;
-    errno = 0;
-    double value = strtod(text, &end);
-    if (*text == '\0' || *end != '\0' || isspace((unsigned char)*text) ||
-        !isfinite(value) || errno == ERANGE)
+    /* strtod alone takes " 1", "+1", "1e-300", "0x2" and "inf" too. A
+     * minus is read, to be refused as out of range. */
+    const char *num = text + (text[0] == '-');
+    size_t digits = strspn(num, "0123456789");
+    if (num[digits] == '.')
+        digits += 1 + strspn(num + digits + 1, "0123456789");
+    if (!digits || num[digits] != '\0' || !strcmp(num, "."))
         die(RC_USAGE, "%s: %s is not a number of seconds", what, QUOTED(text));
-    if (value < 0 || value > max)
-        die(RC_USAGE, "%s: %s is out of range 0-%g seconds", what, QUOTED(text),
-            max);
+    double value = strtod(text, NULL);
+    if (value < min || value > max)
+        die(RC_USAGE, "%s: %s is out of range %g-%g seconds", what,
+            QUOTED(text), min, max);
     return value;
 }

@@ -94,8 +94,10 @@ unsigned long parse_arg(const char *what, const char *text, int base,
 /* parse_arg for a port, 1-65535, and a pid, 1-PROTO_PID_MAX. */
 unsigned parse_port(const char *what, const char *text);
 pid_t parse_pid(const char *what, const char *text);
-/* Seconds, fractional allowed, 0 <= value <= max; dies as parse_arg. */
-double parse_seconds(const char *what, const char *text, double max);
+/* Seconds, min <= value <= max, in decimal with a fraction allowed ("2",
+ * "0.5", ".5"): no plus, blank, exponent, hex, inf or nan (a minus is out
+ * of range); dies as parse_arg. */
+double parse_seconds(const char *what, const char *text, double min, double max);
 /* Add the NAME word to names (*count of at most max), or die as parse_arg
  * when it is no NAME (PROTO_NAME_RULE), is given twice (its ports would
  * be two, their variables one), or is one too many. */

@@ -24,7 +24,8 @@ bool server_args_take(struct server_opts *opts, int id, const char *value)
         opts->address = value;
         return true;
     case OPT_TIMEOUT:
-        opts->timeout = parse_seconds("--timeout", value, 3600);
+        /* No answer can come in no time: poll counts in milliseconds. */
+        opts->timeout = parse_seconds("--timeout", value, 0.001, 3600);
         return true;
     default:
         return false;

@@ -134,6 +134,20 @@ refuses() {
     refuses "portpicker pick: --timeout: 'x' is not a number of seconds" pick --timeout x
 }
 
+@test "seconds are decimal: a sign, a blank, an exponent or hex is refused, and --timeout 0, which no answer could meet" {
+    local bad
+    for bad in +1 " 1" 1e-300 1e3 0x2 . inf nan; do
+        refuses "portpicker pick: --timeout: '$bad' is not a number of seconds" pick --timeout "$bad"
+        refuses "portpicker check: --wait: '$bad' is not a number of seconds" check --wait "$bad" 15000
+        refuses "portpicker pick: BIND_TIMEOUT: '$bad' is not a number of seconds" pick 1 "$bad"
+    done
+    refuses "portpicker pick: --timeout: '0' is out of range 0.001-3600 seconds" pick --timeout 0 -s @pp-none
+    refuses "portpicker pick: --timeout: '-1' is out of range 0.001-3600 seconds" pick --timeout -1 -s @pp-none
+    # a fraction, or none, on either side of the point
+    run -7 pp pick --timeout .5 -s @pp-none-$$
+    run -7 pp pick --timeout 5. -s @pp-none-$$
+}
+
 @test "serve --socket-mode takes octal digits only: a blank, a sign or an 8 is refused" {
     needs_linux_mechanism serve
     refuses "portpicker serve: --socket-mode: ' 777' is not an octal number" serve --socket-mode ' 777' --address /nonexistent/pp.sock
