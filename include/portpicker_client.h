@@ -218,11 +218,21 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
 enum portpicker__err { PROTO_ERRORS(PORTPICKER__ERR_ENUM) };
 #undef PORTPICKER__ERR_ENUM
 
-/* "err CODE TEXT\n" into a result, with TEXT in pp->error. */
-static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
+/* "err CODE TEXT\n" into a result, with TEXT in pp->error. A code not in
+ * the protocol, or not-leased and not-owner, which answer a release alone,
+ * are a bad reply. */
+static inline int portpicker__refusal(struct portpicker *pp, const char *reply,
+                                      int release)
 {
-    const char *text = strchr(reply + 4, ' ');
     int code = proto_err_index(reply + 4);
+    if (code < 0 || (!release && (code == PORTPICKER__ERR_NOT_LEASED ||
+                                  code == PORTPICKER__ERR_NOT_OWNER)))
+        return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
+                                "protocol (an error this client does not know "
+                                "here)", reply);
+    /* proto_err_index knows a code only with a space after it, on the
+     * first line: the text starts there. */
+    const char *text = reply + 5 + strcspn(reply + 4, " ");
     int failed = code == PORTPICKER__ERR_SERVER;
     int rc = code == PORTPICKER__ERR_UNSUPPORTED ? PORTPICKER_UNSUPPORTED
              : failed ? PORTPICKER_SERVER_FAILED
@@ -231,29 +241,23 @@ static inline int portpicker__refusal(struct portpicker *pp, const char *reply)
     return portpicker__fail(pp, rc, failed ? "the port server failed"
                             : code == PORTPICKER__ERR_BUSY
                             ? "the port server closed this connection"
-                            : "the port server refused", text ? text + 1 : "");
+                            : "the port server refused", text);
 }
 
-/* Exactly count distinct ports of 1..65535, space-separated, then "\n"
- * and the end? NULL if so, else what is wrong. */
-static inline const char *portpicker__ports(const char *s, unsigned count,
-                                            unsigned *ports)
+/* Exactly count distinct ports, as proto_parse_ports reads them? NULL if
+ * so, else what is wrong. ports is written only when all is well. */
+static inline const char *portpicker__ports(const char *reply, int legacy,
+                                            unsigned count, unsigned *ports)
 {
-    for (unsigned i = 0; i < count; i++) {
-        unsigned long v = 0;
-        int digits = 0;
-        if (i > 0 && *s++ != ' ')
-            return "not a reply of the protocol";
-        for (; *s >= '0' && *s <= '9' && digits < 6; s++, digits++)
-            v = v * 10 + (unsigned long)(*s - '0');
-        if (!digits || v == 0 || v > 65535)
-            return "not a reply of the protocol (a port not in 1-65535)";
+    unsigned got[PROTO_MAX_PORTS];
+    if (!proto_parse_ports(reply, legacy, count, got))
+        return "not a reply of the protocol";
+    for (unsigned i = 0; i < count; i++)
         for (unsigned j = 0; j < i; j++)
-            if (ports[j] == v)
+            if (got[j] == got[i])
                 return "not a reply of the protocol (a port granted twice)";
-        ports[i] = (unsigned)v;
-    }
-    return s[0] == '\n' && s[1] == '\0' ? NULL : "not a reply of the protocol";
+    memcpy(ports, got, count * sizeof(*ports));
+    return NULL;
 }
 
 /* ---- the requests ---- */
@@ -295,10 +299,8 @@ static inline int portpicker_pick(struct portpicker *pp, long pid, unsigned coun
     /* Only our server says "err" to a legacy pick: when it closes the
      * connection idle (busy). */
     if (!strncmp(reply, "err ", 4))
-        return portpicker__refusal(pp, reply);
-    const char *why = !legacy && strncmp(reply, "ok ", 3)
-                      ? "not a reply of the protocol"
-                      : portpicker__ports(legacy ? reply : reply + 3, count, ports);
+        return portpicker__refusal(pp, reply, 0);
+    const char *why = portpicker__ports(reply, legacy, count, ports);
     return why ? portpicker__fail(pp, PORTPICKER_BAD_REPLY, why, reply) : PORTPICKER_OK;
 }
 
@@ -326,7 +328,7 @@ static inline int portpicker_release(struct portpicker *pp, const unsigned *port
         return portpicker__fail(pp, PORTPICKER_UNSUPPORTED, "a legacy port "
                                 "server: it cannot release", NULL);
     if (!strncmp(reply, "err ", 4))
-        return portpicker__refusal(pp, reply);
+        return portpicker__refusal(pp, reply, 1);
     if (strcmp(reply, "ok\n"))
         return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
                                 "protocol", reply);
@@ -348,8 +350,8 @@ static inline int portpicker_status(struct portpicker *pp, char *line, size_t le
         return portpicker__fail(pp, PORTPICKER_UNSUPPORTED, "a legacy port "
                                 "server: up, but it has no status", NULL);
     if (!strncmp(reply, "err ", 4))
-        return portpicker__refusal(pp, reply);
-    if (strncmp(reply, "ok ", 3) || reply[got - 1] != '\n' ||
+        return portpicker__refusal(pp, reply, 0);
+    if (strncmp(reply, "ok ", 3) || got < 5 || reply[got - 1] != '\n' ||
         strchr(reply, '\n') != reply + got - 1)
         return portpicker__fail(pp, PORTPICKER_BAD_REPLY, "not a reply of the "
                                 "protocol", reply);

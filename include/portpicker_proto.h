@@ -12,6 +12,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <string.h>
 
 /* A legacy request, newline and padding included, as portserver.py. */
 #define PROTO_LEGACY_MAX 20
@@ -115,6 +116,45 @@ static inline int proto_err_index(const char *code)
             return i;
     }
     return -1;
+}
+
+/* ---- reading a pick's reply: one rule for every client ---- */
+
+/* "PORT" (1-65535, at most 5 digits) at *p, advancing past it. */
+static inline bool proto_take_port(const char **p, unsigned *port)
+{
+    unsigned long v = 0;
+    size_t digits = 0;
+    for (; (*p)[digits] >= '0' && (*p)[digits] <= '9'; digits++) {
+        if (digits == 5)
+            return false;
+        v = v * 10 + (unsigned)((*p)[digits] - '0');
+    }
+    if (!digits || v < 1 || v > 65535)
+        return false;
+    *port = (unsigned)v;
+    *p += digits;
+    return true;
+}
+
+/* Exactly n (> 0) ports, "ok P1 P2...\n" (a legacy reply: "P\n"), and
+ * nothing after: the form proto_format_ports writes? Into ports[0..n). Not
+ * checked here: that no port comes twice (proto_check_ports). */
+static inline bool proto_parse_ports(const char *reply, bool legacy, unsigned n,
+                                     unsigned *ports)
+{
+    const char *p = reply;
+    if (!legacy) {
+        if (strncmp(reply, "ok ", 3))
+            return false;
+        p += 3;
+    }
+    for (unsigned i = 0; i < n; i++) {
+        if (!proto_take_port(&p, &ports[i]) || *p != (i + 1 < n ? ' ' : '\n'))
+            return false;
+        p++;
+    }
+    return n > 0 && !*p;
 }
 
 /* ---- showing what a server sent: one rule for every client ----

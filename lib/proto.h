@@ -120,9 +120,7 @@ int proto_format_lease(char *buf, size_t len, const struct lease_line *l);
 /* Reply parsers, for the clients. Each takes the whole reply as read,
  * NUL-terminated. */
 
-/* Exactly n ports in the form proto_format_ports writes? */
-bool proto_parse_ports(const char *reply, bool legacy, unsigned n,
-                       unsigned *ports);
+/* proto_parse_ports: in include/portpicker_proto.h, the C client's too. */
 /* "err CODE TEXT\n": true with *code (ERR_UNKNOWN for a code this client
  * does not know) and the text as text[0..*textlen). */
 bool proto_parse_err(const char *reply, enum proto_err *code,

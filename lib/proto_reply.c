@@ -104,40 +104,6 @@ int proto_format_lease(char *buf, size_t len, const struct lease_line *l)
     return (int)n;
 }
 
-/* "PORT" (1-65535, at most 5 digits) at *p, advancing past it. */
-static bool take_port(const char **p, unsigned *port)
-{
-    unsigned long v = 0;
-    size_t digits = 0;
-    for (; (*p)[digits] >= '0' && (*p)[digits] <= '9'; digits++) {
-        if (digits == 5)
-            return false;
-        v = v * 10 + (unsigned)((*p)[digits] - '0');
-    }
-    if (!digits || v < 1 || v > 65535)
-        return false;
-    *port = (unsigned)v;
-    *p += digits;
-    return true;
-}
-
-bool proto_parse_ports(const char *reply, bool legacy, unsigned n,
-                       unsigned *ports)
-{
-    const char *p = reply;
-    if (!legacy) {
-        if (strncmp(reply, "ok ", 3))
-            return false;
-        p += 3;
-    }
-    for (unsigned i = 0; i < n; i++) {
-        if (!take_port(&p, &ports[i]) || *p != (i + 1 < n ? ' ' : '\n'))
-            return false;
-        p++;
-    }
-    return n > 0 && !*p;
-}
-
 bool proto_parse_err(const char *reply, enum proto_err *code,
                      const char **text, size_t *textlen)
 {

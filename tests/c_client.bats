@@ -129,6 +129,50 @@ names_in_pool() {
     [ "$output" = 'pick_ports: pick: the port server refused: \x1b]0;pwned\x07\x1b[2J over' ]
 }
 
+@test "the C client reads a pick's reply by the protocol's one rule: at most 5 digits a port" {
+    build gcc $C99
+    ADDR=$(new_address)
+    answers 'ok 015000 15001\n'
+    PORTSERVER_ADDRESS=$ADDR run -1 "$EXAMPLE" http grpc
+    [ "$output" = "pick_ports: pick: not a reply of the protocol: ok 015000 15001" ]
+    stop_tracked
+    answers '015000\n'
+    PORTSERVER_ADDRESS=$ADDR run -1 "$EXAMPLE"
+    [ "$output" = "pick_ports: pick: not a reply of the protocol: 015000" ]
+}
+
+@test "the C client takes an error it does not know, or one that answers only a release, for a bad reply, and reads the text of the first line only" {
+    build gcc $C99
+    ADDR=$(new_address)
+    local reply
+    for reply in 'err bogus text' 'err not-owner 15000 is uid 1000s' 'err not-leased 15000'; do
+        answers "$reply\n"
+        PORTSERVER_ADDRESS=$ADDR run -1 "$EXAMPLE" http grpc
+        [ "$output" = "pick_ports: pick: not a reply of the protocol (an error this client does not know here): $reply" ]
+        stop_tracked
+    done
+    answers 'err exhausted no room\nline two has spaces\n'
+    PORTSERVER_ADDRESS=$ADDR run -1 "$EXAMPLE" http grpc
+    [ "$output" = "pick_ports: pick: the port server refused: no room" ]
+}
+
+@test "the C client refuses a status line with nothing after 'ok '" {
+    command -v gcc >/dev/null || skip "gcc is not installed"
+    local prog=$BATS_TEST_TMPDIR/status
+    printf '%s\n' '#include "portpicker_client.h"' '#include <stdio.h>' \
+        'int main(int argc, char **argv) {' \
+        '    struct portpicker pp = {argv[1], 0, ""}; char line[256];' \
+        '    int rc = portpicker_status(&pp, line, sizeof(line));' \
+        '    printf("%s %s\n", rc == PORTPICKER_BAD_REPLY ? "bad-reply" : rc ? "other" : "ok",' \
+        '           rc == PORTPICKER_OK ? line : pp.error);' \
+        '    return argc < 2; }' >"$prog.c"
+    gcc $C99 -I "$TOP/include" "$prog.c" -o "$prog"
+    ADDR=$(new_address)
+    answers 'ok \n'
+    run -0 "$prog" "$ADDR"
+    [ "$output" = "bad-reply not a reply of the protocol: ok " ]
+}
+
 @test "make install puts the client header and a portpicker.pc with the prefix" {
     command -v pkg-config >/dev/null || skip "pkg-config is not installed"
     [ "$(basename "$PORTPICKER")" = portpicker ] || skip "installs the release build only"
