@@ -27,7 +27,9 @@ SERVER_OPTION_USAGE
 "                    (default " DEFAULT_POOL "); the kernel's ephemeral range and\n"
 "                    reserved ports are always left out (Windows: the dynamic\n"
 "                    and excluded port ranges netsh reports)\n"
-"  -x, --exclude LIST  never pick these ports (repeatable)\n"
+"  -x, --exclude LIST  never pick these ports (repeatable); a server picks\n"
+"                    from its own pool: a port it grants outside -r or in -x\n"
+"                    is said on stderr\n"
 "      --prefer PORT[,PORT...]  the first of these that is free, in this\n"
 "                    order (outside --range too); if none is, pick as usual\n"
 "                    and say so on stderr. A server grants them from its\n"
@@ -283,12 +285,17 @@ static void find_ports(size_t n)
             TT.held, TT.count, n);
 }
 
-static bool excluded(unsigned port)
+static bool in_list(const struct port_ranges *set, unsigned port)
 {
-    for (size_t i = 0; TT.has_exclude && i < TT.exclude.n; i++)
-        if (port >= TT.exclude.iv[i].lo && port <= TT.exclude.iv[i].hi)
+    for (size_t i = 0; i < set->n; i++)
+        if (port >= set->iv[i].lo && port <= set->iv[i].hi)
             return true;
     return false;
+}
+
+static bool excluded(unsigned port)
+{
+    return TT.has_exclude && in_list(&TT.exclude, port);
 }
 
 /* --prefer: say on stderr when the got preferred ports (what: "free", or
@@ -327,6 +334,28 @@ static unsigned granted_preferred(void)
                 break;
             }
     return got;
+}
+
+/* A server picks from its own pool: say on stderr when a port it granted
+ * is one --range or --exclude would have left out (a preferred port may
+ * be outside --range, as in a local pick). */
+static void report_outside_lists(void)
+{
+    unsigned bad = 0, first = 0;
+    for (unsigned i = 0; i < TT.count; i++) {
+        unsigned port = TT.ports[i];
+        bool preferred = false;
+        for (unsigned j = 0; j < TT.nprefer; j++)
+            preferred |= TT.prefer[j] == port;
+        bool left_out = excluded(port) ||
+                        (TT.has_range && !preferred && !in_list(&TT.range, port));
+        if (left_out && !bad++)
+            first = port;
+    }
+    if (bad)
+        warn("%u of the ports the port server at %s granted (%u first) are "
+             "outside --range or in --exclude: a server picks from its own "
+             "pool", bad, TT.server.address, first);
 }
 
 /* "PORT" or "NAME_PORT=PORT" lines, in one write. */
@@ -417,6 +446,7 @@ static bool ask_the_server(void)
     if (rc == RC_OK) {
         if (honoured)
             report_preferred(granted_preferred(), "free and leasable");
+        report_outside_lists();
         print_ports();
         return true;
     }

@@ -79,3 +79,18 @@ setup() { unset PORTSERVER_ADDRESS; }
         [[ "$stderr" == "portpicker"*": writing the "*": No space left on device" ]]
     done
 }
+
+@test "a port the server grants outside --range or in --exclude is said on stderr: a server picks from its own pool" {
+    start_owner
+    start_server --pool 21910-21913
+    # within them, nothing is said
+    run --separate-stderr pp pick -s "$ADDR" -r 21910-21913 -x 30000 "$OWNER"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    run --separate-stderr pp pick -s "$ADDR" -n 2 -r 30000-30010 "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "portpicker pick: 2 of the ports the port server at $ADDR granted (${lines[0]} first) are outside --range or in --exclude: a server picks from its own pool" ]
+    run --separate-stderr pp pick -s "$ADDR" -x 21910-21913 "$OWNER"
+    [ "$status" -eq 0 ]
+    [ "$stderr" = "portpicker pick: 1 of the ports the port server at $ADDR granted ($output first) are outside --range or in --exclude: a server picks from its own pool" ]
+}
