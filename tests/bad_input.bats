@@ -141,11 +141,11 @@ refuses() {
         refuses "portpicker check: --wait: '$bad' is not a number of seconds" check --wait "$bad" 15000
         refuses "portpicker pick: BIND_TIMEOUT: '$bad' is not a number of seconds" pick 1 "$bad"
     done
-    refuses "portpicker pick: --timeout: '0' is out of range 0.001-3600 seconds" pick --timeout 0 -s @pp-none
-    refuses "portpicker pick: --timeout: '-1' is out of range 0.001-3600 seconds" pick --timeout -1 -s @pp-none
+    refuses "portpicker pick: --timeout: '0' is out of range 0.001-3600 seconds" pick --timeout 0 -s "$BATS_TEST_TMPDIR/none.sock"
+    refuses "portpicker pick: --timeout: '-1' is out of range 0.001-3600 seconds" pick --timeout -1 -s "$BATS_TEST_TMPDIR/none.sock"
     # a fraction, or none, on either side of the point
-    run -7 pp pick --timeout .5 -s @pp-none-$$
-    run -7 pp pick --timeout 5. -s @pp-none-$$
+    run -7 pp pick --timeout .5 -s "$BATS_TEST_TMPDIR/none.sock"
+    run -7 pp pick --timeout 5. -s "$BATS_TEST_TMPDIR/none.sock"
 }
 
 @test "serve --socket-mode takes octal digits only: a blank, a sign or an 8 is refused" {
