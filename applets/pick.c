@@ -433,15 +433,19 @@ static bool ask_the_server(void)
 {
     char err[512];
     bool honoured = TT.nprefer > 0;
+    double began = monotonic_seconds();
     int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names, TT.nnames,
                       TT.prefer, TT.nprefer, TT.ports, TT.server.timeout, err,
                       sizeof(err));
-    if (rc == RC_UNSUPPORTED && honoured) {
+    /* The second request has what is left of --timeout, not all of it
+     * again. */
+    double left = TT.server.timeout - (monotonic_seconds() - began);
+    if (rc == RC_UNSUPPORTED && honoured && left > 0) {
         warn("--prefer: %s; it cannot honour preferred ports: picking "
              "without them", err);
         honoured = false;
         rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names, TT.nnames,
-                      NULL, 0, TT.ports, TT.server.timeout, err, sizeof(err));
+                      NULL, 0, TT.ports, left, err, sizeof(err));
     }
     if (rc == RC_OK) {
         if (honoured)

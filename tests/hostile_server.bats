@@ -259,3 +259,29 @@ assert lease["cmd"].endswith(" caf\u00e9"), lease'
     answers 'err not-owner 15000 is leased by uid 1000\n'
     run -10 pp release --server "$ADDR" 15000
 }
+
+@test "pick --prefer asking again without prefer= has what is left of --timeout, not all of it again" {
+    # The first request is answered late, as an old server answers prefer=
+    # (a bad request); the second is never answered.
+    "$PYTHON" -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind("\0" + sys.argv[1][1:])
+s.listen(4)
+print("ready", flush=True)
+first, _ = s.accept()
+first.recv(4096)
+time.sleep(2.5)
+first.sendall(b"err bad-request prefer=15000 is not a NAME\n")
+first.close()
+second, _ = s.accept()
+time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
+    track_pid $!
+    wait_for grep -q ready "$BATS_TEST_TMPDIR/slow.out"
+    local began=$SECONDS
+    run --separate-stderr pp pick -s "$ADDR" -t 3 --prefer 15000 -n 1 4242
+    echo "status $status, $((SECONDS - began)) s, stderr: $stderr"
+    [ "$status" -eq 8 ]
+    # 3 s and a little, not 2.5 + 3
+    [ $((SECONDS - began)) -le 4 ]
+}
