@@ -169,6 +169,13 @@ static struct lease_view *checked_leases(char *reply, size_t len, size_t *n,
     size_t lines = 1;
     for (const char *p = reply; (p = memchr(p, '\n', len - (size_t)(p - reply))); p++)
         lines++;
+    /* A lease line a port at most, with the "ok N" line and the empty one
+     * that ends the listing: more is no listing, and a view a line would
+     * let a reply of newlines ask for 56 times its size. */
+    if (lines > 65535 + 3)
+        die(RC_BAD_REPLY, "the port server at %s sent a leases reply that is "
+            "not in the protocol: %zu lines, more than there are ports; "
+            "nothing printed", address, lines - 1);
     struct lease_view *views = calloc(lines, sizeof(*views));
     if (!views)
         die_errno(RC_SYSTEM, "malloc");

@@ -285,3 +285,15 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     # 3 s and a little, not 2.5 + 3
     [ $((SECONDS - began)) -le 4 ]
 }
+
+@test "a leases reply of more lines than there are ports is exit 9 before anything is allocated for them" {
+    "$PYTHON" -c 'import sys; sys.stdout.write("ok 1\n" + "\n" * 70000)' >"$BATS_TEST_TMPDIR/reply"
+    fake file "$BATS_TEST_TMPDIR/reply"
+    # a view a line would be about 4 MB here; 16 MB of newlines, 900 MB
+    # (a sanitizer build reserves more address space than any such limit)
+    if [ "$(basename "$PORTPICKER")" = portpicker ]; then
+        (ulimit -v 200000; refused_whole check --leases --server "$ADDR")
+    fi
+    refused_whole check --leases --server "$ADDR"
+    [[ "$stderr" == *"not in the protocol: 70001 lines, more than there are ports; nothing printed" ]]
+}
