@@ -120,11 +120,14 @@ static inline int proto_err_index(const char *code)
 
 /* ---- reading a pick's reply: one rule for every client ---- */
 
-/* "PORT" (1-65535, at most 5 digits) at *p, advancing past it. */
+/* "PORT" (1-65535, at most 5 digits, no leading zero: as servers write
+ * it) at *p, advancing past it. */
 static inline bool proto_take_port(const char **p, unsigned *port)
 {
     unsigned long v = 0;
     size_t digits = 0;
+    if (**p == '0')
+        return false;
     for (; (*p)[digits] >= '0' && (*p)[digits] <= '9'; digits++) {
         if (digits == 5)
             return false;

@@ -297,3 +297,11 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     refused_whole check --leases --server "$ADDR"
     [[ "$stderr" == *"not in the protocol: 70001 lines, more than there are ports; nothing printed" ]]
 }
+
+@test "a port with a leading zero is no port of the protocol, to pick and to the C client alike" {
+    answers '01500\n'
+    refused_whole pick --server "$ADDR" 4242
+    stop_tracked
+    answers 'ok 15000 00001\n'
+    refused_whole pick --server "$ADDR" -n 2 4242
+}
