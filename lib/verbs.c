@@ -27,12 +27,19 @@ static int transport_failure(enum ask_result r, const char *what,
     }
 }
 
-/* The first len bytes of what a server sent (at most max), made fit for a
- * terminal into buf: control characters made visible (proto_escape). */
+/* Room for shown's text of at most max bytes. */
+#define SHOWN_SIZE(max) (PROTO_ESCAPED_MAX(max) + 3)
+
+/* The first len bytes of what a server sent (at most max, then "..."),
+ * made fit for a terminal into buf (SHOWN_SIZE(max) bytes): control
+ * characters made visible (proto_escape). */
 static const char *shown(char *buf, size_t buflen, const char *text,
                          size_t len, size_t max)
 {
-    proto_escape(buf, buflen, text, len > max ? max : len, PROTO_ESCAPE_TEXT);
+    size_t n = proto_escape(buf, buflen - 3, text, len > max ? max : len,
+                            PROTO_ESCAPE_TEXT);
+    if (len > max)
+        memcpy(buf + n, "...", 4);
     return buf;
 }
 
@@ -58,7 +65,7 @@ static int v1_error(const char *reply, const char *address, bool release,
     enum proto_err code;
     const char *text;
     size_t len;
-    char buf[PROTO_ESCAPED_MAX(200)];
+    char buf[SHOWN_SIZE(200)];
     proto_parse_err(reply, &code, &text, &len);
     /* Only a release is answered not-leased or not-owner: to any other
      * verb they are not in the protocol, and exit 10 would say "not yours"
@@ -79,7 +86,7 @@ static int bad_reply(const char *reply, const char *address, char *err,
                      size_t errlen)
 {
     size_t len = strcspn(reply, "\n");
-    char buf[PROTO_ESCAPED_MAX(60)];
+    char buf[SHOWN_SIZE(60)];
     /* Its first line is shown; what is wrong may be what follows it. */
     snprintf(err, errlen, "the port server at %s sent a reply that is not in "
              "the protocol: '%s'%s", address, shown(buf, sizeof(buf), reply, len, 60),

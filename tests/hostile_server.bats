@@ -305,3 +305,15 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     answers 'ok 15000 00001\n'
     refused_whole pick --server "$ADDR" -n 2 4242
 }
+
+@test "a server's text cut to fit a message ends with '...', so the cut shows" {
+    long=$(printf 'x%.0s' $(seq 300))
+    answers "err exhausted $long\\n"
+    run --separate-stderr pp pick --server "$ADDR" -n 2 4242
+    [ "$status" -eq 6 ]
+    [ "$stderr" = "portpicker pick: the port server at $ADDR refused: ${long:0:200}..." ]
+    stop_tracked
+    answers "ok $long\\n"
+    refused_whole pick --server "$ADDR" -n 2 4242
+    [[ "$stderr" == *"not in the protocol: 'ok ${long:0:57}...'" ]]
+}
