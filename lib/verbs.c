@@ -82,16 +82,18 @@ static int v1_error(const char *reply, const char *address, bool release,
     return RC_BAD_REPLY;
 }
 
-static int bad_reply(const char *reply, const char *address, char *err,
-                     size_t errlen)
+/* A reply not in the protocol (one_line: as a reply to all but metrics
+ * must be) into RC_BAD_REPLY and a message. */
+static int bad_reply(const char *reply, bool one_line, const char *address,
+                     char *err, size_t errlen)
 {
-    size_t len = strcspn(reply, "\n");
+    size_t len = strcspn(reply, "\n"), total = strlen(reply);
     char buf[SHOWN_SIZE(60)];
     /* Its first line is shown; what is wrong may be what follows it. */
     snprintf(err, errlen, "the port server at %s sent a reply that is not in "
              "the protocol: '%s'%s", address, shown(buf, sizeof(buf), reply, len, 60),
-             !reply[len] ? " (no newline)"
-             : reply[len + 1] ? " (more than one line)" : "");
+             !total || reply[total - 1] != '\n' ? " (no newline at its end)"
+             : one_line && reply[len + 1] ? " (more than one line)" : "");
     return RC_BAD_REPLY;
 }
 
@@ -150,7 +152,7 @@ int ask_pick(const char *address, pid_t pid, unsigned count,
         return nprefer && rc == RC_BAD_REPLY ? RC_UNSUPPORTED : rc;
     }
     if (!proto_parse_ports(reply, r.legacy, count, ports))
-        return bad_reply(reply, address, err, errlen);
+        return bad_reply(reply, true, address, err, errlen);
     char why[64];
     if (!proto_check_ports(ports, count, why, sizeof(why))) {
         snprintf(err, errlen, "the port server at %s sent a reply that is not "
@@ -179,7 +181,8 @@ int ask_release(const char *address, const unsigned *ports, unsigned n,
         return transport_failure(got, "release", address, err, errlen);
     if (!strncmp(reply, "err ", 4))
         return v1_error(reply, address, true, err, errlen);
-    return strcmp(reply, "ok\n") ? bad_reply(reply, address, err, errlen) : RC_OK;
+    return strcmp(reply, "ok\n") ? bad_reply(reply, true, address, err, errlen)
+                                 : RC_OK;
 }
 
 int ask_query(const char *address, enum proto_verb verb, char *reply,
@@ -206,5 +209,5 @@ int ask_query(const char *address, enum proto_verb verb, char *reply,
         return v1_error(reply, address, false, err, errlen);
     /* A leases reply may be cut mid-line: proto_check_leases says so. */
     return verb == VERB_LEASES || proto_parse_ok(reply)
-           ? RC_OK : bad_reply(reply, address, err, errlen);
+           ? RC_OK : bad_reply(reply, verb != VERB_METRICS, address, err, errlen);
 }

@@ -93,7 +93,7 @@ setup() {
     run --separate-stderr pp pick --server "$ADDR" 4242
     [ "$status" -eq 9 ]
     [ -z "$output" ]
-    [[ "$stderr" == *"(no newline)" ]]
+    [[ "$stderr" == *"(no newline at its end)" ]]
 }
 
 @test "a port outside 1-65535 is exit 9" {

@@ -317,3 +317,14 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     refused_whole pick --server "$ADDR" -n 2 4242
     [[ "$stderr" == *"not in the protocol: 'ok ${long:0:57}...'" ]]
 }
+
+@test "a metrics reply whose last line has no newline says so, not 'more than one line'" {
+    answers 'ok\n# EOF'
+    refused_whole check --metrics --server "$ADDR"
+    [[ "$stderr" == *"not in the protocol: 'ok' (no newline at its end)" ]]
+    stop_tracked
+    # a pick's reply of two lines still says so
+    answers 'ok 20000\nok 20001\n'
+    refused_whole pick --server "$ADDR" -n 1 4242
+    [[ "$stderr" == *"not in the protocol: 'ok 20000' (more than one line)" ]]
+}
