@@ -58,6 +58,16 @@ int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
                  QUOTED(host));
         return -1;
     }
+    /* ::ffff:a.b.c.d binds nowhere on an IPv6-only probe socket (EINVAL):
+     * the IPv4 address is what is meant. */
+    static const unsigned char mapped[12] = {[10] = 0xff, [11] = 0xff};
+    const unsigned char *a = opts->host_addr;
+    if (opts->host_family == AF_INET6 && !memcmp(a, mapped, sizeof(mapped))) {
+        snprintf(err, errlen, "%s is an IPv4-mapped IPv6 address: give the "
+                 "IPv4 address, %u.%u.%u.%u", QUOTED(host), a[12], a[13],
+                 a[14], a[15]);
+        return -1;
+    }
     opts->has_host = true;
     return 0;
 }

@@ -95,6 +95,9 @@ refuses() {
 
 @test "a host that is not a numeric address is refused" {
     refuses "portpicker check: --host: 'example.invalid' is not a numeric IPv4 or IPv6 address" check --host example.invalid 15000
+    # an IPv4-mapped address binds nowhere on the IPv6-only probe socket
+    refuses "portpicker check: --host: '::ffff:127.0.0.1' is an IPv4-mapped IPv6 address: give the IPv4 address, 127.0.0.1" check --host ::ffff:127.0.0.1 15000
+    refuses "portpicker pick: --host: '::FFFF:10.1.2.3' is an IPv4-mapped IPv6 address: give the IPv4 address, 10.1.2.3" pick --host ::FFFF:10.1.2.3
 }
 
 @test "a host of the wrong family for -4 or -6 is refused" {
