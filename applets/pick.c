@@ -137,12 +137,14 @@ static void add_preferred(const char *text)
 {
     char buf[QUOTE_BYTES + 2];
     for (const char *p = text;; p++) {
-        size_t len = strcspn(p, ",");
-        /* a longer one is cut: parse_port refuses it, quoting its start */
-        if (len >= sizeof(buf))
-            len = sizeof(buf) - 1;
-        memcpy(buf, p, len);
-        buf[len] = '\0';
+        size_t len = strcspn(p, ","), n = len < sizeof(buf) ? len : sizeof(buf) - 1;
+        memcpy(buf, p, n);
+        buf[n] = '\0';
+        if (!len)
+            die(RC_USAGE, "--prefer: %s has an empty entry", QUOTED(text));
+        /* no port is that long: its start, quoted, then "..." */
+        if (len > n)
+            die(RC_USAGE, "--prefer: %s is not a port", QUOTED(buf));
         if (!TT.prefer)
             TT.prefer = carve(MAX_COUNT, sizeof(*TT.prefer));
         if (TT.nprefer == MAX_COUNT)

@@ -134,3 +134,14 @@ setup() { unset PORTSERVER_ADDRESS; }
     run pp pick --prefer 3000,
     [ "$status" -eq 2 ]
 }
+
+@test "--prefer names the list with an empty entry, and never reads past an entry too long for a port" {
+    run -2 pp pick --prefer 24240,,24241
+    [ "$output" = "portpicker pick: --prefer: '24240,,24241' has an empty entry" ]
+    run -2 pp pick --prefer 24240,
+    [ "$output" = "portpicker pick: --prefer: '24240,' has an empty entry" ]
+    # an entry longer than any port is refused whole, quoting its start
+    zeros=$(printf '0%.0s' $(seq 48))
+    run -2 pp pick --prefer "${zeros}15"
+    [ "$output" = "portpicker pick: --prefer: '$zeros...' is not a port" ]
+}
