@@ -191,13 +191,25 @@ static inline size_t proto_utf8_char(const unsigned char *s, size_t n,
     return len;
 }
 
+/* A code point no text shown to a person may hold as it is: a control
+ * character (C0, DEL, C1: a terminal acts on U+009B as on ESC [), a line
+ * or paragraph separator (U+2028, U+2029: a second line in one), or a
+ * bidirectional control (U+061C, U+200E, U+200F, U+202A-U+202E,
+ * U+2066-U+2069: text that reads in another order than it is). */
+static inline bool proto_is_control(unsigned long cp)
+{
+    return cp < 0x20 || (cp >= 0x7f && cp < 0xa0) || cp == 0x061c ||
+           cp == 0x200e || cp == 0x200f || (cp >= 0x2028 && cp <= 0x202e) ||
+           (cp >= 0x2066 && cp <= 0x2069);
+}
+
 enum proto_escape_style {
     /* For a terminal: valid UTF-8 as it is, but a backslash as \\; \n,
-     * \r, \t; any other control character (C0, DEL, C1) and any byte
-     * that is not valid UTF-8 as \xHH, a byte at a time. */
+     * \r, \t; any other proto_is_control character and any byte that is
+     * not valid UTF-8 as \xHH, a byte at a time. */
     PROTO_ESCAPE_TEXT,
     /* The body of a JSON string (RFC 8259): valid UTF-8 as it is; " and \
-     * escaped; \n, \r, \t; other control characters (C0, DEL, C1) as
+     * escaped; \n, \r, \t; other proto_is_control characters as
      * \u00XX; each byte that is not valid UTF-8 as \ufffd, the
      * replacement character (the bytes of a command line are not text in
      * any known encoding; the text form shows which byte it was). */
@@ -210,7 +222,8 @@ enum proto_escape_style {
 /* Write the len bytes of in (NULs included) into out (outlen > 0 bytes),
  * escaped as style says, and a NUL. What does not fit is left out, a whole
  * character or escape at a time. Returns the length written. The result
- * holds no byte below 0x20 and no DEL, C1 control or invalid UTF-8. */
+ * holds no byte below 0x20, no other proto_is_control character and no
+ * invalid UTF-8. */
 static inline size_t proto_escape(char *out, size_t outlen, const char *in,
                                   size_t len, enum proto_escape_style style)
 {
@@ -220,7 +233,7 @@ static inline size_t proto_escape(char *out, size_t outlen, const char *in,
     for (size_t i = 0; i < len;) {
         unsigned long cp = 0;
         size_t n = proto_utf8_char(s + i, len - i, &cp);
-        bool control = n && (cp < 0x20 || (cp >= 0x7f && cp < 0xa0));
+        bool control = n && proto_is_control(cp);
         char esc[16];
         size_t elen = 0;
         if (n && !control && cp != '\\' && (cp != '"' || style != PROTO_ESCAPE_JSON)) {

@@ -103,7 +103,7 @@ const char *unprintable(const char *text)
         n = proto_utf8_char(s + i, len - i, &cp);
         if (!n)
             return "is not valid UTF-8";
-        if (cp < 0x20 || (cp >= 0x7f && cp < 0xa0))
+        if (proto_is_control(cp))
             return "has a control character";
     }
     return NULL;

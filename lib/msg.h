@@ -62,9 +62,9 @@ const char *quote(char *buf, size_t size, const char *text);
 #define QUOTED(text) quote((char[QUOTE_SIZE]){0}, QUOTE_SIZE, (text))
 
 /* May a message show text as it is? NULL when it is valid UTF-8 with no
- * control character (C0, DEL, C1: a terminal acts on 0x9b as on ESC [),
- * else why not, to follow it: "has a control character", "is not valid
- * UTF-8". A name every message and log line shows again (a server's
+ * proto_is_control character (C0, DEL, C1, a line separator, a bidi
+ * control), else why not, to follow it: "has a control character", "is
+ * not valid UTF-8". A name every message and log line shows again (a server's
  * address, the daemon's files) is refused with that reason where it is
  * given. */
 const char *unprintable(const char *text);

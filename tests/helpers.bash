@@ -147,12 +147,14 @@ answers() {
     fake file "$BATS_TEST_TMPDIR/reply"
 }
 
-# visible: stdin is valid UTF-8 with no control character but newlines.
+# visible: stdin is valid UTF-8 with no control character but newlines:
+# no C0, DEL or C1, no line separator, no bidi control (proto_is_control).
 visible() {
     "$PYTHON" -c '
 import sys
 text = sys.stdin.buffer.read().decode("utf-8")
-bad = [c for c in text if c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0)]
+controls = {0x061c, 0x200e, 0x200f, *range(0x2028, 0x202f), *range(0x2066, 0x206a)}
+bad = [c for c in text if c != "\n" and (ord(c) < 0x20 or 0x7f <= ord(c) < 0xa0 or ord(c) in controls)]
 assert not bad, bad'
 }
 

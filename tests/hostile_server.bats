@@ -328,3 +328,11 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     refused_whole pick --server "$ADDR" -n 1 4242
     [[ "$stderr" == *"not in the protocol: 'ok 20000' (more than one line)" ]]
 }
+
+@test "a server's right-to-left override or line separator is shown escaped, not acted on" {
+    answers 'err quota before\xe2\x80\xaeevil\xe2\x80\xa8after\n'
+    run --separate-stderr pp pick --server "$ADDR" -n 2 4242
+    [ "$status" -eq 6 ]
+    printf '%s' "$stderr" | visible
+    [[ "$stderr" == *'refused: before\xe2\x80\xaeevil\xe2\x80\xa8after' ]]
+}
