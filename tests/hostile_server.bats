@@ -266,7 +266,8 @@ assert lease["cmd"].endswith(" caf\u00e9"), lease'
     "$PYTHON" -c '
 import socket, sys, time
 s = socket.socket(socket.AF_UNIX)
-s.bind("\0" + sys.argv[1][1:])
+addr = sys.argv[1]
+s.bind("\0" + addr[1:] if addr.startswith("@") else addr)
 s.listen(4)
 print("ready", flush=True)
 first, _ = s.accept()
