@@ -325,16 +325,21 @@ static void find_preferred(void)
     report_preferred(TT.held, "free");
 }
 
+/* Is port one of --prefer's? */
+static bool is_preferred(unsigned port)
+{
+    for (unsigned j = 0; j < TT.nprefer; j++)
+        if (TT.prefer[j] == port)
+            return true;
+    return false;
+}
+
 /* How many of the ports the server granted are preferred ones. */
 static unsigned granted_preferred(void)
 {
     unsigned got = 0;
     for (unsigned i = 0; i < TT.count; i++)
-        for (unsigned j = 0; j < TT.nprefer; j++)
-            if (TT.ports[i] == TT.prefer[j]) {
-                got++;
-                break;
-            }
+        got += is_preferred(TT.ports[i]);
     return got;
 }
 
@@ -346,11 +351,8 @@ static void report_outside_lists(void)
     unsigned bad = 0, first = 0;
     for (unsigned i = 0; i < TT.count; i++) {
         unsigned port = TT.ports[i];
-        bool preferred = false;
-        for (unsigned j = 0; j < TT.nprefer; j++)
-            preferred |= TT.prefer[j] == port;
-        bool left_out = excluded(port) ||
-                        (TT.has_range && !preferred && !in_list(&TT.range, port));
+        bool left_out = excluded(port) || (TT.has_range && !is_preferred(port) &&
+                                           !in_list(&TT.range, port));
         if (left_out && !bad++)
             first = port;
     }

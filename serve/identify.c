@@ -14,6 +14,12 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Does err from PIDFD_GET_INFO say the kernel lacks it (before 6.13)? */
+static bool no_such_ioctl(int err)
+{
+    return err == ENOTTY || err == EINVAL || err == EOPNOTSUPP;
+}
+
 /* PIDFD_GET_INFO on pidfd fd, unless the kernel is known to lack it.
  * Returns 0, or -1 with errno; ENOTTY: not to be had (asked of no kernel
  * again once one said so). */
@@ -25,7 +31,7 @@ static int pidfd_info_of(struct checks *k, int fd, struct pidfd_ids *ids)
     }
     if (pidfd_ids(fd, ids) == 0)
         return 0;
-    if (errno == ENOTTY || errno == EINVAL || errno == EOPNOTSUPP) {
+    if (no_such_ioctl(errno)) {
         k->no_pidfd_info = true;
         slog(LOG_INFO, "PIDFD_GET_INFO: %s: owners are checked through "
              "/proc", strerror(errno));
@@ -45,7 +51,7 @@ const char *identify_without_proc(struct checks *k)
     close(fd);
     if (rc == 0)
         return "processes of its uid (PIDFD_GET_INFO)";
-    if (err == ENOTTY || err == EINVAL || err == EOPNOTSUPP) {
+    if (no_such_ioctl(err)) {
         k->no_pidfd_info = true;
         return "its own pid (no PIDFD_GET_INFO, Linux < 6.13)";
     }
