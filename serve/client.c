@@ -7,13 +7,20 @@
  * here blocks: a client that sends nothing, or a byte a second, costs a
  * list entry and an fd until its time is up.
  *
- * The set of connections, their memory and closing one are clients.c's.
+ * The set of connections, their memory and closing one are clients.c's;
+ * a reply's way out, client_send.c's.
  *
  * A grant is mostly syscalls, so a connection makes as few as it can:
  * its request is read at once after accept, and only one that has not come
  * whole is watched in the loop; the close alone takes an fd out of epoll
  * (loop_forget); closed clients are kept for the next (SPARE_CLIENTS) and
- * a reply is written on the stack, so no malloc runs per connection. */
+ * a reply is written on the stack, so no malloc runs per connection.
+ *
+ * And it wakes its client once: a unix socket wakes a writer blocked in
+ * its read (python_portpicker's client, any blocking recv) whenever the
+ * reader consumes its data, so a whole request is only peeked at first
+ * and taken from the socket after the reply (client_close): a syscall
+ * more, a wake-up (an IPI, a context switch for the client) less. */
 #include "lib/sys.h"
 #include "serve/answer.h"
 #include "serve/conn.h"
@@ -25,91 +32,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-
-/* Send what is left of the reply, refilling buf with lease lines while a
- * leases reply has more; close once it is out, or the client is gone. One
- * refill per call: the loop comes back while the socket takes more, and
- * in between serves everyone else. */
-static void client_write(struct loop *l, int fd, void *data, int mask)
-{
-    struct client *c = data;
-    (void)l;
-    (void)mask;
-    for (int refills = 0;;) {
-        if (c->out_off == c->out_len) {
-            if (refills++)
-                return;
-            c->out_off = 0;
-            c->out_len = listing_more(c->cs->leases, &c->listing, c->who.uid,
-                                      c->buf, sizeof(c->buf));
-            if (!c->out_len)
-                break;
-        }
-        ssize_t n = send(fd, c->buf + c->out_off, c->out_len - c->out_off,
-                         MSG_NOSIGNAL | MSG_DONTWAIT);
-        if (n > 0) {
-            c->out_off += (size_t)n;
-            continue;
-        }
-        if (n < 0 && (errno == EAGAIN || errno == EINTR))
-            return;
-        slog(LOG_INFO, "pid %d left before its reply was out", (int)c->who.pid);
-        break;
-    }
-    client_close(c);
-}
-
-/* Write the reply from c's own buffer, as the socket drains: the unsent
- * rest of text (which fits: only a pick's reply can be longer than a
- * request line, and a pick is sent whole or undone), then the lines of a
- * leases reply. */
-static bool start_writing(struct client *c, const struct reply *reply,
-                          size_t sent)
-{
-    if (reply->len - sent > sizeof(c->buf) ||
-        loop_add(c->cs->loop, c->fd, NULL, client_write, c) < 0)
-        return false;
-    c->writing = true;
-    c->out_off = 0;
-    c->out_len = reply->len - sent;
-    memcpy(c->buf, reply->text + sent, c->out_len);
-    c->listing = (struct listing){0, reply->leases ? reply->count : 0};
-    return true;
-}
-
-/* Send the reply at once or, when the socket buffer is full (or a leases
- * reply has lines to come), by client_write; a mute refusal is a close.
- * A refused request is drained first, so the client sees the refusal, not
- * a reset. A pick whose reply cannot be sent whole at once is undone: the
- * client never learns its ports. */
-static void send_reply(struct client *c, struct reply *reply)
-{
-    bool refused = reply->refusal.refused;
-    if (refused)
-        client_drain(c->fd);
-    /* What was logged of the request, out before its reply: a mute
-     * refusal's reply is the close, which the client sees at once. */
-    log_flush();
-    if (refused && reply->mute) {
-        client_close(c);
-        return;
-    }
-    bool more = reply->leases && reply->count && !refused;
-    ssize_t sent = reply->failed ? -1
-                   : send(c->fd, reply->text, reply->len, MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (sent == (ssize_t)reply->len && !more) {
-        answer_sent(c->cs->server, reply);
-        client_close(c);
-        return;
-    }
-    if (sent >= 0 && !reply->nports && start_writing(c, reply, (size_t)sent))
-        return;
-    slog(LOG_WARN, "reply to pid %d failed: %s%s", (int)c->who.pid,
-         reply->failed ? "no room for it" : sent < 0 ? strerror(errno) : "short write",
-         reply->nports ? "; leases undone" : "");
-    answer_undo(c->cs->server, reply);
-    client_close(c);
-}
 
 /* An empty reply, mute or not, its text and ports left as they are: a
  * reply is 12 KB, and a request uses a line of it. */
@@ -167,7 +89,7 @@ static bool decide(struct client *c, bool done)
         loop_timer_within(cs->loop, cs->t_pid_map, 0);
         return true;
     }
-    send_reply(c, &reply);
+    client_send(c, &reply);
     metrics_observe(cs->request_time, (uint64_t)(monotonic_ns() - began));
     return true;
 }
@@ -180,13 +102,36 @@ static void drop(struct client *c, const char *why)
     reply_start(&reply, true);
     deny(&reply.refusal, ERR_BAD_REQUEST, "%s", why);
     answer(c->cs->server, &c->who, NULL, &reply);
-    send_reply(c, &reply);
+    client_send(c, &reply);
+}
+
+/* Answer c's request if it is whole, having only peeked at it, so the
+ * client's blocked read is not woken by the server taking its bytes (a
+ * unix socket wakes its writer as its data is consumed); client_close
+ * takes them after the reply. Returns 1 when c was answered, -1 when
+ * nothing is in, 0 when the request is not whole (or the peek failed):
+ * it is then read for real, as it comes. */
+static int peek_whole(struct client *c)
+{
+    ssize_t n = recv(c->fd, c->buf, sizeof(c->buf), MSG_PEEK | MSG_DONTWAIT);
+    if (n < 0 && errno == EAGAIN)
+        return -1;
+    if (n <= 0)
+        return 0;
+    c->len = c->unread = (size_t)n;
+    if (decide(c, false))
+        return 1;
+    c->len = c->unread = 0;
+    return 0;
 }
 
 /* Read what c has sent and act on it. Returns true when c waits for more
  * (c is still open), false when it was answered or dropped. */
 static bool client_input(struct client *c)
 {
+    int peeked = c->len ? 0 : peek_whole(c);
+    if (peeked)
+        return peeked < 0;
     ssize_t n = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
     if (n < 0 && (errno == EAGAIN || errno == EINTR))
         return true;

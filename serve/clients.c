@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /* Closed clients kept for the next ones, at most this many (the accept
@@ -42,6 +43,19 @@ static void client_free(struct clients *cs, struct client *c)
     cs->nspare++;
 }
 
+/* Take from c's socket the request that was only peeked at, now that its
+ * reply is out (client.c, peek_whole): a unix socket closed with unread
+ * data resets its peer. A peek that filled the buffer may have left more
+ * behind: that is drained. */
+static void take_unread(struct client *c)
+{
+    if (c->unread == sizeof(c->buf))
+        client_drain(c->fd);
+    else if (c->unread && recv(c->fd, c->buf, c->unread, MSG_DONTWAIT) < 0)
+        slog(LOG_DEBUG, "pid %d's request left in its socket: %s",
+             (int)c->who.pid, strerror(errno));
+}
+
 void client_close(struct client *c)
 {
     struct clients *cs = c->cs;
@@ -49,6 +63,7 @@ void client_close(struct client *c)
     /* Accepted fds are ours alone (no fork, no dup): close takes the fd
      * out of epoll without an EPOLL_CTL_DEL. */
     loop_forget(cs->loop, c->fd);
+    take_unread(c);
     close(c->fd);
     *(c->prev ? &c->prev->next : &cs->first) = c->next;
     *(c->next ? &c->next->prev : &cs->last) = c->prev;
@@ -99,8 +114,10 @@ bool clients_close_idle(struct clients *cs, uid_t uid, const char *why)
 {
     for (struct client *c = cs->first; c; c = c->next) {
         if (c->who.uid == uid && !c->writing) {
-            if (!c->len || proto_is_versioned(c->buf, c->len))
+            if (!c->len || proto_is_versioned(c->buf, c->len)) {
                 client_say_err(c->fd, ERR_BUSY, why);
+                c->unread = 0; /* drained */
+            }
             client_close(c);
             return true;
         }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: Apache-2.0 */
-/* conn.h: a connection's state, shared by client.c (its request and
- * reply) and clients.c (the set of them); no other file sees it. */
+/* conn.h: a connection's state, shared by client.c (its request),
+ * client_send.c (its reply's way out) and clients.c (the set of them); no
+ * other file sees it. */
 #ifndef SERVE_CONN_H
 #define SERVE_CONN_H
 
@@ -14,11 +15,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
+struct reply;
+
 struct client {
     struct clients *cs;
     int fd;
     struct caller who;  /* its peer; who.asked 0: no more waiting */
     size_t len;
+    size_t unread;      /* bytes of buf still in the socket (peeked) */
     int64_t deadline;
     bool waiting;       /* its request waits for the pid map */
     struct client *prev, *next;
@@ -58,5 +62,12 @@ struct client *client_alloc(struct clients *cs, int fd);
 void client_close(struct client *c);
 /* Read and drop what the peer of fd sent beyond what we read. */
 void client_drain(int fd);
+/* Send c its reply at once or, when the socket buffer is full (or a leases
+ * reply has lines to come), as it drains; a mute refusal is a close. A
+ * refused request is drained (a read one first, a peeked one by the
+ * close), so the client sees the refusal, not a reset. A pick whose reply
+ * cannot be sent whole at once is undone: the client never learns its
+ * ports. c is closed once the reply is out. */
+void client_send(struct client *c, struct reply *reply);
 
 #endif

@@ -872,3 +872,37 @@ SCRIPT
     start=$(awk '{print $22}' "/proc/$OWNER/stat")
     grep -q " G $port $OWNER $start 0" "$state"
 }
+
+@test "a client blocked reading its reply is woken once, by the reply, not when the server takes its request" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    start_server --pool 25440-25449
+    start_owner
+    # strace holds the server 0.3 s before each accept (the client is in
+    # its blocking read by then) and before the new owner's pidfd_open,
+    # after the request is taken in: a wake-up for taking it would come
+    # long before the reply. A unix socket wakes its writer when its data
+    # is consumed, so the server peeks and consumes after the reply.
+    trace_server "$BATS_TEST_TMPDIR/trace" accept4,pidfd_open \
+        -e inject=accept4,pidfd_open:delay_enter=300000
+    run -0 "$PYTHON" -c '
+import socket, sys
+def sleeps():
+    with open("/proc/thread-self/status") as f:
+        for line in f:
+            if line.startswith("voluntary_ctxt_switches:"):
+                return int(line.split()[1])
+addr = sys.argv[1]
+s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+s.connect("\0" + addr[1:] if addr.startswith("@") else addr)
+s.sendall(b"%s\n" % sys.argv[2].encode())
+before = sleeps()
+reply = s.recv(64)   # blocking, as python_portpicker reads its reply
+print(reply.decode().strip(), sleeps() - before)
+' "$ADDR" "$OWNER"
+    untrace
+    echo "$output"
+    [[ "$output" =~ ^2544[0-9]\ 1$ ]]
+    # The request was taken from the socket: the client was not reset.
+    [ "$(raw "v1 status\n" | head -c 13)" = "ok portpicker" ]
+    refute grep -q "left before its reply" "$SERVER_LOG"
+}

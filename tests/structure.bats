@@ -29,13 +29,14 @@ d = sys.argv[1]
 def includes(path):
     return re.findall(r'^#include "serve/(\w+)\.h"', open(path).read(), re.M)
 # The module of each .c file: the header of its own name, else conn.h's
-# files (client.c, clients.c share conn.h and client.h).
+# files (client.c, client_send.c, clients.c share conn.h and client.h).
 module = {}
 for f in os.listdir(d):
     if f.endswith('.c'):
         base = f[:-2]
         module[f] = base if os.path.exists(os.path.join(d, base + '.h')) else None
 module['clients.c'] = 'client'
+module['client_send.c'] = 'client'
 module['state_open.c'] = 'state'
 edges = {}
 for f, m in module.items():

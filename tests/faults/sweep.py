@@ -44,6 +44,8 @@ PLAN = [
     ("openat", ["EMFILE", "EACCES", "ENOENT", "SIGKILL"], EVERY),
     ("open", ["EMFILE", "EACCES", "ENOENT", "SIGKILL"], EVERY),   # musl's fopen, opendir
     ("read", ["EIO", "EINTR"], EVERY),
+    # A request is peeked, then taken after its reply (serve/client.c).
+    ("recvfrom", ["EIO", "EINTR", "ENOMEM"], SAMPLES),
     ("write", ["ENOSPC", "EIO", "SIGKILL"], EVERY),
     ("fsync", ["EIO", "ENOSPC", "SIGKILL"], EVERY),
     ("fdatasync", ["EIO", "SIGKILL"], EVERY),
