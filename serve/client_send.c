@@ -65,8 +65,11 @@ static bool start_writing(struct client *c, const struct reply *reply,
 void client_send(struct client *c, struct reply *reply)
 {
     bool refused = reply->refusal.refused;
-    /* A peeked request is taken by the close, after the reply. */
-    if (refused && !c->unread)
+    /* A peeked request is drained by the close, after the reply: the
+     * client is woken by the reply alone. */
+    if (refused && c->unread)
+        c->drain = true;
+    else if (refused)
         client_drain(c->fd);
     /* What was logged of the request, out before its reply: a mute
      * refusal's reply is the close, which the client sees at once. */

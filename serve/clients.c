@@ -43,17 +43,20 @@ static void client_free(struct clients *cs, struct client *c)
     cs->nspare++;
 }
 
-/* Take from c's socket the request that was only peeked at, now that its
- * reply is out (client.c, peek_whole): a unix socket closed with unread
- * data resets its peer. A peek that filled the buffer may have left more
- * behind: that is drained. */
+/* Take from c's socket what it holds of c's request: the bytes only
+ * peeked at (client.c, peek_whole), and when c->drain (a refusal) or the
+ * peek filled the buffer, what came after them too, as client_drain does
+ * for a request read: a unix socket closed with unread data resets its
+ * peer. */
 static void take_unread(struct client *c)
 {
-    if (c->unread == sizeof(c->buf))
-        client_drain(c->fd);
-    else if (c->unread && recv(c->fd, c->buf, c->unread, MSG_DONTWAIT) < 0)
+    if (c->unread && recv(c->fd, c->buf, c->unread, MSG_DONTWAIT) < 0)
         slog(LOG_DEBUG, "pid %d's request left in its socket: %s",
              (int)c->who.pid, strerror(errno));
+    if (c->drain || c->unread == sizeof(c->buf))
+        client_drain(c->fd);
+    c->unread = 0;
+    c->drain = false;
 }
 
 void client_close(struct client *c)
@@ -114,10 +117,9 @@ bool clients_close_idle(struct clients *cs, uid_t uid, const char *why)
 {
     for (struct client *c = cs->first; c; c = c->next) {
         if (c->who.uid == uid && !c->writing) {
-            if (!c->len || proto_is_versioned(c->buf, c->len)) {
+            take_unread(c);
+            if (!c->len || proto_is_versioned(c->buf, c->len))
                 client_say_err(c->fd, ERR_BUSY, why);
-                c->unread = 0; /* drained */
-            }
             client_close(c);
             return true;
         }

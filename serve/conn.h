@@ -23,6 +23,7 @@ struct client {
     struct caller who;  /* its peer; who.asked 0: no more waiting */
     size_t len;
     size_t unread;      /* bytes of buf still in the socket (peeked) */
+    bool drain;         /* the close drains what came after them too */
     int64_t deadline;
     bool waiting;       /* its request waits for the pid map */
     struct client *prev, *next;
@@ -65,7 +66,7 @@ void client_drain(int fd);
 /* Send c its reply at once or, when the socket buffer is full (or a leases
  * reply has lines to come), as it drains; a mute refusal is a close. A
  * refused request is drained (a read one first, a peeked one by the
- * close), so the client sees the refusal, not a reset. A pick whose reply
+ * close, after the reply), so the client sees the refusal, not a reset. A pick whose reply
  * cannot be sent whole at once is undone: the client never learns its
  * ports. c is closed once the reply is out. */
 void client_send(struct client *c, struct reply *reply);

@@ -872,3 +872,45 @@ pidfds() {
     grep -qE "^$port +$owner " <<<"$output"
     [ -n "$(pick_for "$$")" ]
 }
+
+@test "a request waiting for the pid map that the connection cap closes is told busy, however long, never reset" {
+    unshare --user --map-root-user --pid --fork --mount-proc true 2>/dev/null ||
+        skip "cannot make a user and pid namespace here"
+    start_server --pool 25500-25699 --max-leases-per-uid 0 --max-connections-per-uid 2
+    # In its own namespaces, nobody asks for a pid the server's map lacks
+    # (a pass begins), then for another with 128 names (4113 bytes, more
+    # than one drain takes), which waits for a pass begun after it; two
+    # more connections put nobody over its cap, which closes the waiting
+    # one. It gets its "err busy" and a close, not a reset.
+    run "${NOBODY[@]}" unshare --user --map-root-user --pid --fork --mount-proc \
+        "$PYTHON" -c '
+import socket, sys, time
+def conn():
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(5)
+    s.connect("\0" + sys.argv[1][1:] if sys.argv[1].startswith("@") else sys.argv[1])
+    return s
+def reply(s):
+    out = b""
+    try:
+        while True:
+            got = s.recv(4096)
+            if not got:
+                return out
+            out += got
+    except ConnectionResetError:
+        return out + b"<reset>"
+a = conn(); a.sendall(b"v1 pick 4000 1\n"); reply(a)
+names = " ".join("N%03d%s" % (i, "x" * 27) for i in range(128))
+b = conn(); b.sendall(("v1 pick 4001 128 %s\n" % names).encode())
+time.sleep(0.2)
+c, d = conn(), conn()
+print(repr(reply(b)))
+' "$ADDR"
+    echo "$output"
+    [[ "$output" == "b'err busy "* ]]
+    [[ "$output" != *"<reset>"* ]]
+    # The server still serves.
+    start_owner
+    [ -n "$(pick_for "$OWNER")" ]
+}

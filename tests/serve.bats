@@ -906,3 +906,22 @@ print(reply.decode().strip(), sleeps() - before)
     [ "$(raw "v1 status\n" | head -c 13)" = "ok portpicker" ]
     refute grep -q "left before its reply" "$SERVER_LOG"
 }
+
+@test "a refused request is drained after its reply, what came after the server's first look included: no reset" {
+    command -v strace >/dev/null || skip "strace is not installed"
+    start_server --pool 25450-25459
+    sleep 0 & gone=$!; wait "$gone"
+    # strace holds the server 0.5 s at the pidfd_open of the pid asked
+    # for, after it has looked at the request; 0.2 s in, the client sends
+    # more. The refusal must still be read whole and end in a close.
+    trace_server "$BATS_TEST_TMPDIR/trace" pidfd_open \
+        -e inject=pidfd_open:delay_enter=500000
+    run raw --delay 0.2 "v1 pick $gone 1\n" "  \n"
+    echo "$output"
+    [[ "$output" == "err no-such-pid "* ]]
+    [[ "$output" != *"<reset>"* ]]
+    # A legacy request is refused by the close alone, as cleanly.
+    run raw --delay 0.2 "$gone\n" "  \n"
+    untrace
+    [ -z "$output" ]
+}
