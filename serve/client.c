@@ -11,7 +11,7 @@
  * a reply's way out, client_send.c's.
  *
  * A grant is mostly syscalls, so a connection makes as few as it can:
- * its request is read at once after accept, and only one that has not come
+ * its request is looked at right after accept, and only one that has not come
  * whole is watched in the loop; the close alone takes an fd out of epoll
  * (loop_forget); closed clients are kept for the next (SPARE_CLIENTS) and
  * a reply is written on the stack, so no malloc runs per connection.

@@ -47,10 +47,12 @@ static void client_free(struct clients *cs, struct client *c)
  * peeked at (client.c, peek_whole), and when c->drain (a refusal) or the
  * peek filled the buffer, what came after them too, as client_drain does
  * for a request read: a unix socket closed with unread data resets its
- * peer. */
+ * peer, a client that reads to EOF after its reply. The bytes are queued,
+ * so a failure is no answer: the take is tried once more, by read. */
 static void take_unread(struct client *c)
 {
-    if (c->unread && recv(c->fd, c->buf, c->unread, MSG_DONTWAIT) < 0)
+    if (c->unread && recv(c->fd, c->buf, c->unread, MSG_DONTWAIT) < 0 &&
+        read(c->fd, c->buf, c->unread) < 0)
         slog(LOG_DEBUG, "pid %d's request left in its socket: %s",
              (int)c->who.pid, strerror(errno));
     if (c->drain || c->unread == sizeof(c->buf))

@@ -98,6 +98,12 @@ def refusals(ledger):
             for r in ledger.refusals if r.startswith("err exhausted")]
 
 
+def resets(ledger):
+    """A reply sent whole must end in a close: a client that reads to EOF
+    fails on a reset, its ports leased to it all the same."""
+    return ["a reset after a whole reply: %s" % r for r in ledger.resets]
+
+
 def stopped(rc, signalled, log, exits, crash):
     """A server's end. RC: its exit code (negative: killed by that signal;
     None: it hung past SIGTERM). SIGNALLED: we sent SIGTERM while it ran.

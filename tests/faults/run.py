@@ -101,7 +101,7 @@ class Run:
         self.injected = bool(self.fault) and (
             text.count("INJECTED") + text.count("+++ killed by SIGKILL")
             == len(self.fault))
-        self.violations += check.refusals(ledger)
+        self.violations += check.refusals(ledger) + check.resets(ledger)
         self.violations += check.stopped(rc, signalled, srv.log_text(),
                                          self.exits, crash)
         self.restart(tmp, state, ledger, alive(everyone))

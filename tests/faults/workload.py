@@ -50,15 +50,17 @@ class Owner:
         self.proc.wait()
 
 
-def request(address, line, timeout=REPLY_S):
+def request(address, line, timeout=REPLY_S, resets=None):
     """Send one v1 request, return the reply's lines, or None when the
-    server did not answer (refused connection, reset, timeout)."""
+    server did not answer (refused connection, reset, timeout). A reset
+    after a whole reply is None too (a client reading to EOF fails), and
+    is said in RESETS, a list, when given: the server must close cleanly."""
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(timeout)
+    data = b""
     try:
         s.connect("\0" + address[1:] if address.startswith("@") else address)
         s.sendall(line.encode() + b"\n")
-        data = b""
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             chunk = s.recv(65536)
@@ -67,6 +69,10 @@ def request(address, line, timeout=REPLY_S):
             data += chunk
         else:
             return None
+    except ConnectionResetError:
+        if resets is not None and data.endswith(b"\n"):
+            resets.append("%s: %r, then a reset" % (line, data))
+        return None
     except OSError:
         return None
     finally:
@@ -188,10 +194,12 @@ class Ledger:
         self.held = {}
         self.released = set()
         self.refusals = []
+        self.resets = []  # whole replies followed by a reset
         self.lost = 0    # requests without an answer: their outcome is unknown
 
     def pick(self, server, owner, name):
-        reply = request(server.address, "v1 pick %d 1 %s" % (owner.pid, name))
+        reply = request(server.address, "v1 pick %d 1 %s" % (owner.pid, name),
+                        resets=self.resets)
         if reply is None:
             self.lost += 1
             return None
@@ -204,7 +212,8 @@ class Ledger:
         return None
 
     def release(self, server, port):
-        reply = request(server.address, "v1 release %d" % port)
+        reply = request(server.address, "v1 release %d" % port,
+                        resets=self.resets)
         if reply is None:
             self.lost += 1
             self.held.pop(port, None)   # released or not: unknown
