@@ -252,10 +252,8 @@ static inline const char *portpicker__ports(const char *reply, int legacy,
     unsigned got[PROTO_MAX_PORTS];
     if (!proto_parse_ports(reply, legacy, count, got))
         return "not a reply of the protocol";
-    for (unsigned i = 0; i < count; i++)
-        for (unsigned j = 0; j < i; j++)
-            if (got[j] == got[i])
-                return "not a reply of the protocol (a port granted twice)";
+    if (proto_port_twice(got, count))
+        return "not a reply of the protocol (a port granted twice)";
     memcpy(ports, got, count * sizeof(*ports));
     return NULL;
 }

@@ -142,7 +142,7 @@ static inline bool proto_take_port(const char **p, unsigned *port)
 
 /* Exactly n (> 0) ports, "ok P1 P2...\n" (a legacy reply: "P\n"), and
  * nothing after: the form proto_format_ports writes? Into ports[0..n). Not
- * checked here: that no port comes twice (proto_check_ports). */
+ * checked here: that no port comes twice (proto_port_twice). */
 static inline bool proto_parse_ports(const char *reply, bool legacy, unsigned n,
                                      unsigned *ports)
 {
@@ -158,6 +158,18 @@ static inline bool proto_parse_ports(const char *reply, bool legacy, unsigned n,
         p++;
     }
     return n > 0 && !*p;
+}
+
+/* The first port of ports[0..n) that an earlier one repeats, or 0 when all
+ * differ. n is at most PROTO_MAX_PORTS: the square is a millisecond at
+ * worst, and a one-port pick touches no bitmap's pages. */
+static inline unsigned proto_port_twice(const unsigned *ports, unsigned n)
+{
+    for (unsigned i = 1; i < n; i++)
+        for (unsigned j = 0; j < i; j++)
+            if (ports[i] == ports[j])
+                return ports[i];
+    return 0;
 }
 
 /* ---- showing what a server sent: one rule for every client ----

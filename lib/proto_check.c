@@ -11,15 +11,10 @@
 bool proto_check_ports(const unsigned *ports, unsigned n, char *why,
                        size_t whylen)
 {
-    /* n is at most PROTO_MAX_PORTS: the square is a millisecond at worst,
-     * and a one-port pick touches no bitmap's pages. */
-    for (unsigned i = 1; i < n; i++)
-        for (unsigned j = 0; j < i; j++)
-            if (ports[i] == ports[j]) {
-                snprintf(why, whylen, "port %u granted twice", ports[i]);
-                return false;
-            }
-    return true;
+    unsigned twice = proto_port_twice(ports, n);
+    if (twice)
+        snprintf(why, whylen, "port %u granted twice", twice);
+    return !twice;
 }
 
 /* A decimal number without sign or leading zero, at most max. */

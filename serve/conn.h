@@ -66,9 +66,9 @@ void client_drain(int fd);
 /* Send c its reply at once or, when the socket buffer is full (or a leases
  * reply has lines to come), as it drains; a mute refusal is a close. A
  * refused request is drained (a read one first, a peeked one by the
- * close, after the reply), so the client sees the refusal, not a reset. A pick whose reply
- * cannot be sent whole at once is undone: the client never learns its
- * ports. c is closed once the reply is out. */
+ * close, after the reply), so the client sees the refusal, not a reset.
+ * A pick whose reply cannot be sent whole at once is undone: the client
+ * never learns its ports. c is closed once the reply is out. */
 void client_send(struct client *c, struct reply *reply);
 
 #endif

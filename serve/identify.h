@@ -42,8 +42,9 @@ int identify_handle(const struct checks *k, pid_t pid, bool *is_pidfd);
  * whether it is a kernel thread; its uids when c is not root, even when
  * pid is c's (SO_PEERCRED's pid is the connector's, which may have gone
  * to another process since); its start time when need_start. The pidfd
- * says what it can, /proc the rest, or all of it where the pidfd cannot; so a root caller's new owner, whose pidfd
- * proves it no kernel thread, costs no /proc read. Without /proc a pidfd
+ * says what it can, /proc the rest, or all of it where the pidfd cannot;
+ * so a root caller's new owner, whose pidfd proves it no kernel thread,
+ * costs no /proc read. Without /proc a pidfd
  * is all there is: start time 0, uids only as identify_uids reads them,
  * or c's own pid taken on trust when even PIDFD_GET_INFO is missing.
  * The caller then checks that fd's process still lives: the reads by pid
