@@ -230,6 +230,7 @@ enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
     struct probe_target targets[4];
     size_t n = probe_targets(opts, false, targets);
     int skipped_family = 0;
+    size_t probed = 0;
 
     for (size_t i = 0; i < n; i++) {
         if (targets[i].family == skipped_family)
@@ -237,11 +238,20 @@ enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
         enum outcome out = probe_one(&targets[i], port);
         if (out == OUT_SKIP)
             skipped_family = targets[i].family;
+        probed += out != OUT_SKIP;
         if (out == OUT_SKIP || out == OUT_FREE)
             continue;
         describe(why, whylen, targets[i].type, targets[i].family,
                  targets[i].addr);
         return out == OUT_IN_USE ? PROBE_IN_USE : PROBE_ERROR;
+    }
+    /* A family the host lacks holds no port, but a port that no socket
+     * could ask about is not known to be free: -6 where IPv6 is off. */
+    if (n && !probed) {
+        describe(why, whylen, targets[0].type, targets[0].family,
+                 targets[0].addr);
+        errno = EAFNOSUPPORT;
+        return PROBE_ERROR;
     }
     return PROBE_FREE;
 }

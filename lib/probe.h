@@ -84,7 +84,7 @@ int probe_opts_set_host(struct probe_opts *opts, const char *host, char *err,
                         size_t errlen);
 
 /* Is port free for every protocol and family opts names? A family the host
- * lacks is skipped. On PROBE_IN_USE, why says which socket ("tcp ipv6 ::")
+ * lacks is skipped; when it lacks all of them, PROBE_ERROR (EAFNOSUPPORT). On PROBE_IN_USE, why says which socket ("tcp ipv6 ::")
  * found it taken; on PROBE_ERROR, which call failed, with errno kept. */
 enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
                              char *why, size_t whylen);

@@ -241,6 +241,21 @@ load helpers
     [[ "$output" == *"listening (tcp on 127.0.0.1)"* ]]
 }
 
+@test "a port no socket could ask about is an error, not free: every family missing (EAFNOSUPPORT)" {
+    command -v strace >/dev/null || skip "strace is not installed (it fails the sockets)"
+    port=$(pp pick)
+    hold_socket tcp6-listen "$port"
+    # -6 where IPv6 is off, or every inet family filtered (seccomp,
+    # RestrictAddressFamilies=): before, "free" with nothing probed.
+    for argv in "check -6 $port" "check $port" "pick -r $port"; do
+        run --separate-stderr strace -f -qq -o /dev/null \
+            -e inject=socket:error=EAFNOSUPPORT "$PORTPICKER" $argv
+        [ "$status" -eq 3 ]
+        [ -z "$output" ]
+        [[ "$stderr" == *"probing port $port: tcp on "*": Address family not supported by protocol" ]]
+    done
+}
+
 @test "every TCP probe socket is shut down before it is closed (python_portpicker 1.6's flake fix), and no UDP one" {
     command -v strace >/dev/null || skip "strace is not installed"
     port=$(pp pick)
