@@ -351,7 +351,8 @@ build/metrics_format: $(METRICS_SRCS) $(HDRS)
 	  -fno-sanitize-recover=all $(METRICS_SRCS) -o $@
 
 # The /proc field reader alone, for tests/proc_fields.bats.
-PROC_FIELDS_SRCS := tests/proc_fields.c serve/proc_fields.c lib/args.c lib/msg.c
+PROC_FIELDS_SRCS := tests/proc_fields.c serve/proc_fields.c lib/args.c lib/msg.c \
+                    lib/writeall.c
 build/proc_fields: $(PROC_FIELDS_SRCS) $(HDRS)
 	@mkdir -p build
 	$(ASAN_CC) $(WARN) $(CPPFLAGS) -O1 -g -fsanitize=address,undefined \
@@ -371,7 +372,7 @@ journal_SRCS := serve/journal.c lib/proto.c lib/msg.c
 journal_CORPUS := fuzz/journal-corpus
 journal_MAXLEN := 4096
 ranges_SRCS := lib/ranges.c lib/portset.c lib/args.c lib/readfile.c lib/fdclose.c lib/msg.c \
-               lib/kernel_ports_linux.c
+               lib/writeall.c lib/kernel_ports_linux.c
 ranges_CORPUS := fuzz/ranges-corpus
 ranges_MAXLEN := 4096
 reply_SRCS := lib/proto_reply.c lib/proto_check.c

@@ -370,7 +370,7 @@ static void print_ports(void)
         len += (size_t)snprintf(TT.out + len, size - len,
                                 TT.env ? "%s_PORT=%u\n" : "%s%u\n",
                                 TT.env ? TT.names[i] : "", TT.ports[i]);
-    if (write(STDOUT_FILENO, TT.out, len) != (ssize_t)len)
+    if (write_all(STDOUT_FILENO, TT.out, len) < 0)
         die_errno(RC_SYSTEM, "writing the ports");
 }
 

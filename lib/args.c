@@ -68,7 +68,7 @@ static const struct option_spec builtin_specs[] = {
 
 static void print(const char *text, size_t len)
 {
-    if (write(STDOUT_FILENO, text, len) != (ssize_t)len)
+    if (write_all(STDOUT_FILENO, text, len) < 0)
         die_errno(RC_SYSTEM, "writing to stdout");
 }
 

@@ -17,6 +17,13 @@
  * Returns the length, or -1 with errno set. */
 ssize_t read_small_file(const char *path, char *buf, size_t len);
 
+/* ---- lib/writeall.c ---- */
+
+/* Write all len bytes of buf to fd, resuming after EINTR and short
+ * writes (a pipe's reader stopped and continued, a slow terminal). Returns
+ * 0, or -1 with errno set; what was written before a failure stays. */
+int write_all(int fd, const char *buf, size_t len);
+
 /* ---- lib/pages.c ---- */
 
 /* n zeroed entries of size bytes, backed by memory only once written: for

@@ -235,20 +235,6 @@ int temp_create(char *tmp, size_t len, const char *path, int flags,
     return fd;
 }
 
-int write_all(int fd, const char *buf, size_t len)
-{
-    while (len) {
-        ssize_t n = write(fd, buf, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n < 0)
-            return -1;
-        buf += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
 int file_replace(const char *path, const char *text, size_t len,
                  struct notes *ns)
 {

@@ -41,10 +41,6 @@ int file_create(const char *path, int flags, mode_t mode, struct notes *ns);
 int temp_create(char *tmp, size_t len, const char *path, int flags,
                 struct notes *ns);
 
-/* Write all len bytes of buf to fd, resuming after EINTR and short
- * writes. Returns 0, or -1 with errno set. */
-int write_all(int fd, const char *buf, size_t len);
-
 /* Replace path with len bytes of text at once: written to a temp file
  * (temp_create, mode 0644 whatever the umask), then renamed over path, so a
  * reader sees the old file or the new one, never a part. Returns 0, or -1

@@ -324,6 +324,49 @@ fenced() {
     ends_with_emfile "$stderr"
 }
 
+@test "pick -n writes all its ports through a short write (a reader stopped and continued)" {
+    # A pipe of 4096 bytes holds 682 of 1000 ports; the write blocks, and
+    # SIGSTOP then SIGCONT end it early with what was written. Before, that
+    # short write was exit 3 with 4096 bytes out, the last port cut.
+    run "$PYTHON" -c '
+import fcntl, os, signal, subprocess, sys, termios, time, struct
+r, w = os.pipe()
+fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
+p = subprocess.Popen([sys.argv[1], "pick", "-n", "1000"], stdout=w)
+os.close(w)
+deadline = time.monotonic() + 20
+while time.monotonic() < deadline:
+    n = struct.unpack("i", fcntl.ioctl(r, termios.FIONREAD, b"\0" * 4))[0]
+    if n >= 4096:
+        break
+    time.sleep(0.01)
+time.sleep(0.1)
+os.kill(p.pid, signal.SIGSTOP)
+time.sleep(0.1)
+os.kill(p.pid, signal.SIGCONT)
+out = b""
+while True:
+    b = os.read(r, 65536)
+    if not b:
+        break
+    out += b
+lines = out.decode().split("\n")
+print(p.wait(), len(lines) - 1, all(l.isdigit() for l in lines[:-1]), lines[-1] == "")
+' "$PORTPICKER"
+    [ "$status" -eq 0 ]
+    [ "$output" = "0 1000 True True" ]
+}
+
+@test "pick reports a full disk by its errno, exit 3" {
+    unshare --mount true 2>/dev/null || skip "cannot create a mount namespace here (needs root)"
+    run --separate-stderr unshare --mount bash -c '
+        mount -t tmpfs -o size=4k tmpfs "$1" || exit 90
+        "$0" pick -n 1000 > "$1/out"' "$PORTPICKER" "$BATS_TEST_TMPDIR"
+    [ "$status" -ne 90 ] || skip "cannot mount a tmpfs here"
+    [ "$status" -eq 3 ]
+    [ "$stderr" = "portpicker pick: writing the ports: No space left on device" ]
+}
+
 @test "pick --env takes its NAMEs before or after the option" {
     run pp pick WEB --env DB
     [ "$status" -eq 0 ]
