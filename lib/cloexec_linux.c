@@ -51,3 +51,9 @@ int cloexec_from(int low)
         return -1;
     return cloexec_walk(low);
 }
+
+void close_between(int low, int high)
+{
+    if (syscall(SYS_close_range, (unsigned)low, (unsigned)high, 0u) < 0)
+        close_below_limit(low, high); /* before Linux 5.9 */
+}

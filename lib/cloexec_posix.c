@@ -11,3 +11,8 @@ int cloexec_from(int low)
 {
     return cloexec_below_limit(low);
 }
+
+void close_between(int low, int high)
+{
+    close_below_limit(low, high);
+}

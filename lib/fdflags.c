@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 int fd_set_flag(int fd, int get, int set, int flag)
 {
@@ -42,4 +43,17 @@ int cloexec_below_limit(int low)
             errno != EBADF)
             return -1;
     return 0;
+}
+
+void close_below_limit(int low, int high)
+{
+    struct rlimit lim;
+    /* No limit to be read: what the kernel allows by default. */
+    rlim_t end = getrlimit(RLIMIT_NOFILE, &lim) == 0 ? lim.rlim_cur : 1024;
+    if (end > FD_LIMIT_MAX)
+        end = FD_LIMIT_MAX;
+    /* EBADF: not open; any other failure still closed it (POSIX leaves
+     * EINTR's undefined, Linux and the BSDs close first). */
+    for (rlim_t fd = (rlim_t)low; fd < end && fd <= (rlim_t)high; fd++)
+        close((int)fd);
 }

@@ -65,6 +65,8 @@ extern const bool have_socket_flags;
 /* Mark every descriptor from low up close-on-exec. Returns 0, or -1 with
  * errno set. */
 int cloexec_from(int low);
+/* Close every descriptor from low to high (inclusive; INT_MAX: all). */
+void close_between(int low, int high);
 extern const bool have_close_range;
 
 /* ---- lib/fdflags.c, lib/cloexec_windows.c ---- */

@@ -70,6 +70,9 @@ int fd_set_flag(int fd, int get, int set, int flag);
  * close-on-exec, trying each number: the portable cloexec_from (lib/os.h).
  * Returns 0, or -1 with errno set. */
 int cloexec_below_limit(int low);
+/* Close every descriptor from low to high (inclusive) below the soft limit
+ * on open files, trying each number: the portable close_between. */
+void close_below_limit(int low, int high);
 
 /* ---- lib/random.c ---- */
 

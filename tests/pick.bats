@@ -190,6 +190,27 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$status" -eq 1 ]
 }
 
+@test "the holder keeps no descriptor of its caller's but stdio on /dev/null, nor its directory" {
+    # Before, a pipe the caller left open (9>&1 here, bats' own fd 3, make's
+    # jobserver) stayed open in the holder for the whole hold, and its
+    # reader waited for it.
+    mkdir "$BATS_TEST_TMPDIR/wd"
+    port=$(cd "$BATS_TEST_TMPDIR/wd" && pp pick --range 20000-24000 $$ 7 9>"$BATS_TEST_TMPDIR/nine")
+    holder=$(pgrep -nf "pick --range 20000-24000 $$ 7" | head -1)
+    [ -n "$holder" ]
+    track_pid "$holder"
+    fds=$(ls -l "/proc/$holder/fd" | awk 'NR > 1 { print $9, $11 }')
+    echo "$fds"
+    [ "$(readlink "/proc/$holder/cwd")" = / ]
+    refute grep -q "nine" <<<"$fds"
+    # stdio on /dev/null, then only the held sockets (two, dual-stack, or
+    # four where IPv6 is off).
+    [ "$(grep -c '^[012] /dev/null$' <<<"$fds")" -eq 3 ]
+    [ "$(grep -vc '^[012] /dev/null$' <<<"$fds")" -eq "$(grep -c 'socket:' <<<"$fds")" ]
+    run pp check "$port"
+    [ "$status" -eq 1 ]
+}
+
 @test "a held port is never picked by another picker" {
     port=$(pp pick --range 20000-24000 $$ 5)
     track_pid "$(pgrep -nf "pick --range 20000-24000 $$ 5" | head -1)"
