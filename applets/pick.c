@@ -242,14 +242,16 @@ static size_t candidates(void)
 {
     char err[200];
     const char *guessed;
-    size_t n = ranges_candidates(TT.pool, TT.has_range ? &TT.range : NULL,
-                                 TT.has_exclude ? &TT.exclude : NULL, err,
-                                 sizeof(err), &guessed);
+    ssize_t n = ranges_candidates(TT.pool, TT.has_range ? &TT.range : NULL,
+                                  TT.has_exclude ? &TT.exclude : NULL, err,
+                                  sizeof(err), &guessed);
+    if (n < 0)
+        die_errno(RC_SYSTEM, "%s", err);
     if (guessed)
         warn("%s", guessed);
     if (n == 0)
         die(RC_EXHAUSTED, "%s", err);
-    return n;
+    return (size_t)n;
 }
 
 /* Probe port and, when ports are held (several, or a BIND_TIMEOUT), hold

@@ -178,9 +178,12 @@ static void pick_locally(void)
 {
     static struct port_ranges pool;
     char why[160];
-    size_t n = ranges_candidates(&pool, NULL, NULL, why, sizeof(why), NULL);
-    if (n == 0)
+    ssize_t got = ranges_candidates(&pool, NULL, NULL, why, sizeof(why), NULL);
+    if (got < 0)
+        die_errno(RC_SYSTEM, "%s", why);
+    if (got == 0)
         die(RC_EXHAUSTED, "%s", why);
+    size_t n = (size_t)got;
 
     for (unsigned i = 0; i < TT.nnames; i++) {
         struct ranges_cursor at = ranges_at(&pool, random_below((uint32_t)n));

@@ -64,11 +64,13 @@ int ranges_parse(struct port_ranges *r, const char *spec, char *err,
 #define IANA_EPHEMERAL_HI 65535
 
 /* Remove the kernel's ephemeral range and its reserved ports (lib/os.h:
- * ephemeral_range, reserved_ports_read). Returns 0, or -1 when the range
- * cannot be read: the system's default is removed instead, and *guess
- * says so in a sentence for a warning. A reserved-ports list that cannot
- * be read is the kernel's default, empty: no port is removed for it (never
- * a guess made from an unread buffer). */
+ * ephemeral_range, reserved_ports_read). A range that cannot be read is
+ * the system's default, removed instead, and *guess (else NULL) says so in
+ * a sentence for a warning. A reserved-ports list that is not there (no
+ * /proc, a sandbox hiding it: ENOENT, EACCES, EPERM) is the kernel's
+ * default, empty. Returns 0, or -1 with errno when the list is there but
+ * could not be read (EMFILE, EIO, ENOMEM): its ports are never picked, so
+ * a failed read is never taken for an empty list. */
 int ranges_remove_kernel_ports(struct port_ranges *r, const char **guess);
 
 /* Append "LO-HI" (or "PORT"), after a comma unless *used is 0, to the
@@ -81,14 +83,16 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len);
 
 /* The ports to pick from, into pool: range (when it is NULL or empty, the
  * default pool of include/portpicker_defaults.h) less the kernel's
- * ephemeral and reserved ports and less exclude (NULL: nothing). Returns how many; 0 with a message naming the range in
- * err. *guessed (unless NULL) is NULL, or when the kernel's ephemeral range
- * was unreadable and its default left out, a sentence saying so, which the
+ * ephemeral and reserved ports and less exclude (NULL: nothing). Returns
+ * how many; 0 with a message naming the range in err; -1 with errno and
+ * err naming what could not be read (ranges_remove_kernel_ports). *guessed
+ * (unless NULL) is NULL, or when the kernel's ephemeral range was
+ * unreadable and its default left out, a sentence saying so, which the
  * caller warns with. */
-size_t ranges_candidates(struct port_ranges *pool,
-                         const struct port_ranges *range,
-                         const struct port_ranges *exclude, char *err,
-                         size_t errlen, const char **guessed);
+ssize_t ranges_candidates(struct port_ranges *pool,
+                          const struct port_ranges *range,
+                          const struct port_ranges *exclude, char *err,
+                          size_t errlen, const char **guessed);
 
 /* ---- lib/portset.c: a set of ports as a bitmap, for the server ---- */
 

@@ -9,6 +9,7 @@
  * are at most RANGES_MAX of them and every operation is a short scan. */
 #include "portpicker.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -184,36 +185,47 @@ static void remove_interval(void *ranges, unsigned lo, unsigned hi)
  * offset is the end), so the buffer must hold it whole. It is nearly always
  * short: a small buffer first, on the stack, since a page-sized one would
  * cost every pick a page fault, more than the rest of this (docs/bench.md);
- * a list that fills it is read again into one that holds any list. */
-static void remove_reserved(struct port_ranges *r)
+ * a list that fills it is read again into one that holds any list.
+ * Returns 0, or -1 with errno when the list could not be read. */
+static int remove_reserved(struct port_ranges *r)
 {
     char small[128], *big = NULL;
     char *text = small;
     ssize_t n = reserved_ports_read(small, sizeof(small));
-    if (n == (ssize_t)sizeof(small) - 1 && (big = malloc(RESERVED_TEXT_MAX))) {
+    if (n == (ssize_t)sizeof(small) - 1) {
+        /* A list cut at the buffer's end is not the list. */
+        if (!(big = malloc(RESERVED_TEXT_MAX)))
+            return -1;
         n = reserved_ports_read(big, RESERVED_TEXT_MAX);
         text = big;
     }
     /* The list is in --range's syntax, so ranges_each reads it. A list
-     * that cannot be read (no /proc, a sandbox hiding it) leaves nothing
-     * out: the kernel's own default is an empty list, and text holds
-     * nothing to read then. */
+     * that is not there (no /proc, a sandbox hiding it) leaves nothing out:
+     * the kernel's own default is an empty list. A read that failed
+     * (EMFILE, EIO) says nothing of it: the ports it names would be picked,
+     * so that is an error, never an empty list. */
     char why[160];
-    if (n > 0) {
+    int status = 0;
+    if (n < 0 && errno != ENOENT && errno != EACCES && errno != EPERM)
+        status = -1;
+    else if (n > 0) {
         text[strcspn(text, "\n")] = '\0';
         if (*text)
             ranges_each(text, remove_interval, r, why, sizeof(why));
     }
+    int saved = errno;
     free(big);
+    errno = saved;
+    return status;
 }
 
 int ranges_remove_kernel_ports(struct port_ranges *r, const char **guess)
 {
     unsigned lo, hi;
-    int status = ephemeral_range(&lo, &hi, guess);
+    *guess = NULL;
+    ephemeral_range(&lo, &hi, guess); /* -1: *guess says what it assumed */
     ranges_remove(r, lo, hi);
-    remove_reserved(r);
-    return status;
+    return remove_reserved(r);
 }
 
 bool format_interval(char *buf, size_t len, size_t *used, unsigned lo,
@@ -242,10 +254,10 @@ void ranges_format(const struct port_ranges *r, char *buf, size_t len)
             return;
 }
 
-size_t ranges_candidates(struct port_ranges *pool,
-                         const struct port_ranges *range,
-                         const struct port_ranges *exclude, char *err,
-                         size_t errlen, const char **guessed)
+ssize_t ranges_candidates(struct port_ranges *pool,
+                          const struct port_ranges *range,
+                          const struct port_ranges *exclude, char *err,
+                          size_t errlen, const char **guessed)
 {
     pool->n = 0;
     if (!range || range->n == 0)
@@ -253,7 +265,10 @@ size_t ranges_candidates(struct port_ranges *pool,
     for (size_t i = 0; range && i < range->n; i++)
         ranges_add(pool, range->iv[i].lo, range->iv[i].hi);
     const char *guess = NULL;
-    ranges_remove_kernel_ports(pool, &guess);
+    if (ranges_remove_kernel_ports(pool, &guess) < 0) {
+        snprintf(err, errlen, "reading the kernel's reserved ports");
+        return -1;
+    }
     if (guessed)
         *guessed = guess;
     for (size_t i = 0; exclude && i < exclude->n; i++)
@@ -269,5 +284,5 @@ size_t ranges_candidates(struct port_ranges *pool,
         snprintf(err, errlen, "no port left to pick in %s once excludes, the "
                  "ephemeral range and reserved ports are left out", text);
     }
-    return n;
+    return (ssize_t)n;
 }

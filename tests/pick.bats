@@ -160,6 +160,27 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$output" -eq $((base + 1)) ]
 }
 
+@test "a reserved-ports list that cannot be read is an error, never an empty list; one not there is empty" {
+    needs_linux_mechanism proc-ports
+    command -v strace >/dev/null || skip "strace is not installed (it fails the read)"
+    list=/proc/sys/net/ipv4/ip_local_reserved_ports
+    # Before, a failed read (EMFILE, EIO) was taken for "none reserved",
+    # and a reserved port could be picked.
+    for fault in openat:error=EMFILE read:error=EIO; do
+        for argv in "pick" "run --env X -- true"; do
+            run --separate-stderr strace -f -qq -o /dev/null -P "$list" \
+                -e inject="$fault" "$PORTPICKER" $argv
+            [ "$status" -eq 3 ]
+            [ -z "$output" ]
+            [[ "$stderr" == "portpicker ${argv%% *}: reading the kernel's reserved ports: "* ]]
+        done
+    done
+    # Not there (no /proc, a sandbox): the kernel's default, empty.
+    run strace -f -qq -o /dev/null -P "$list" -e inject=openat:error=ENOENT "$PORTPICKER" pick
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^[0-9]+$ ]]
+}
+
 @test "a long list of reserved ports, singles and ranges, is left out whole" {
     needs_linux_mechanism proc-ports
     [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] || skip "needs root to set ip_local_reserved_ports"
