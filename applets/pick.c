@@ -440,6 +440,11 @@ static bool ask_the_server(void)
     char err[512];
     bool honoured = TT.nprefer > 0;
     double began = monotonic_seconds();
+    /* getppid() is 0 when the parent is outside our pid namespace (we are
+     * its pid 1): no owner the server could watch was named. */
+    if (TT.pid == 0)
+        die(RC_USAGE, "no owner for the lease: the parent process is outside "
+            "this pid namespace; name one (pick PID)");
     int rc = ask_pick(TT.server.address, TT.pid, TT.count, TT.names, TT.nnames,
                       TT.prefer, TT.nprefer, TT.ports, TT.server.timeout, err,
                       sizeof(err));

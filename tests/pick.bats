@@ -337,6 +337,15 @@ fenced() {
         [ "$stderr" = "portpicker pick: no port server at $addr (No such file or directory)" ]
 }
 
+@test "pick as pid 1 of a pid namespace, no PID given, says its parent is out of sight (exit 2)" {
+    unshare --pid --fork true 2>/dev/null || skip "cannot create a pid namespace here (needs root)"
+    # Before: "pid 0 is out of range" for a PID the user never gave.
+    run --separate-stderr unshare --pid --fork "$PORTPICKER" pick --server @pp-none-$$
+    [ "$status" -eq 2 ]
+    [ -z "$output" ]
+    [ "$stderr" = "portpicker pick: no owner for the lease: the parent process is outside this pid namespace; name one (pick PID)" ]
+}
+
 @test "an empty PORTSERVER_ADDRESS means no server, as in python_portpicker" {
     PORTSERVER_ADDRESS= run --separate-stderr pp pick
     [ "$status" -eq 0 ]
