@@ -23,7 +23,7 @@ static const char usage[] =
 "      --udp NAME    a UDP socket, bound (repeatable)\n"
 "  -e, --env NAME    a port for NAME_PORT only, no socket: COMMAND binds it\n"
 "                    itself, so another program may take it first (repeatable)\n"
-"      --backlog N   the TCP sockets' listen backlog (default: SOMAXCONN)\n"
+"      --backlog N   the TCP sockets' listen backlog (default: the system's most)\n"
 "      --host ADDR   bind the numeric address ADDR (default: the wildcard,\n"
 "                    IPv6 and IPv4 on one socket where the host has IPv6)\n"
 "  -4, --ipv4        bind IPv4 only\n"
@@ -43,6 +43,7 @@ static const int exits[] = {
 };
 
 #include <errno.h>
+#include <limits.h>
 #include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -101,7 +102,10 @@ static void parse_args(int argc, char **argv)
     args_init(&a, argc, argv, usage, exits);
     probe_args_init(&TT.probe);
     server_args_init(&TT.server);
-    TT.backlog = SOMAXCONN;
+    /* The most the kernel allows (net.core.somaxconn, which caps any
+     * larger backlog), not libc's SOMAXCONN: musl's is 128, Linux's
+     * default 4096. */
+    TT.backlog = INT_MAX;
     while (!TT.command && (id = args_next(&a, specs)) != ARGS_END) {
         if (probe_args_take(&TT.probe, id, a.value) ||
             server_args_take(&TT.server, id, a.value))

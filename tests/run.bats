@@ -227,6 +227,14 @@ print(socket.socket(fileno=3).getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
     [ "$output" = 1 ]
 }
 
+@test "without --backlog a TCP socket listens with the most the kernel allows (net.core.somaxconn)" {
+    command -v ss >/dev/null || skip "ss (iproute2) is not installed"
+    # Before: libc's SOMAXCONN, 128 in the musl build.
+    start_run --tcp WEB -- sleep 30
+    port=$(wait_for child_env "$RUN_PID" WEB_PORT)
+    [ "$(ss -Hltn "sport = :$port" | awk '{print $3}')" = "$(cat /proc/sys/net/core/somaxconn)" ]
+}
+
 @test "bad input is exit 2 with a message, and nothing runs" {
     ran=$BATS_TEST_TMPDIR/ran
     many=()
