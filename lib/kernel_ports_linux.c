@@ -3,6 +3,8 @@
  * (Elsewhere: kernel_ports_sysctl.c, kernel_ports_iana.c.) */
 #include "portpicker.h"
 
+#include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 const bool have_proc_ports = true;
@@ -34,16 +36,21 @@ static bool parse_ephemeral(const char *text, unsigned *lo, unsigned *hi)
 
 int ephemeral_range(unsigned *lo, unsigned *hi, const char **guess)
 {
+    static char said[160];
     char buf[32];
-    if (read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
-                        sizeof(buf)) >= 0 &&
-        parse_ephemeral(buf, lo, hi))
+    ssize_t n = read_small_file("/proc/sys/net/ipv4/ip_local_port_range", buf,
+                                sizeof(buf));
+    if (n >= 0 && parse_ephemeral(buf, lo, hi))
         return 0;
     *lo = KERNEL_EPHEMERAL_LO;
     *hi = KERNEL_EPHEMERAL_HI;
-    *guess = "cannot read the kernel's ephemeral range (is /proc mounted?): "
-             "leaving out " PROTO_STR(KERNEL_EPHEMERAL_LO) "-"
-             PROTO_STR(KERNEL_EPHEMERAL_HI) ", its default";
+    /* Why it could not be read, as it was: no /proc is one cause, a full
+     * fd table (EMFILE) another. */
+    snprintf(said, sizeof(said), "cannot read the kernel's ephemeral range "
+             "(%s): leaving out " PROTO_STR(KERNEL_EPHEMERAL_LO) "-"
+             PROTO_STR(KERNEL_EPHEMERAL_HI) ", its default",
+             n < 0 ? strerror(errno) : "not two port numbers");
+    *guess = said;
     return -1;
 }
 

@@ -148,6 +148,23 @@ setup() { unset PORTSERVER_ADDRESS; }
     [ "$output" = 49151 ]
 }
 
+@test "an ephemeral range that cannot be read is warned of with its cause, and the kernel's default left out" {
+    needs_linux_mechanism proc-ports
+    command -v strace >/dev/null || skip "strace is not installed (it fails the read)"
+    # Before, every cause read "is /proc mounted?", EMFILE included.
+    for err in EMFILE ENOENT; do
+        run --separate-stderr strace -f -qq -o /dev/null -P /proc/sys/net/ipv4/ip_local_port_range \
+            -e inject=openat:error=$err "$PORTPICKER" pick
+        [ "$status" -eq 0 ]
+        [[ "$output" =~ ^[0-9]+$ ]]
+        case $err in
+        EMFILE) why="No file descriptors available" ;;
+        ENOENT) why="No such file or directory" ;;
+        esac
+        [ "$stderr" = "portpicker pick: cannot read the kernel's ephemeral range ($why): leaving out 32768-60999, its default" ]
+    done
+}
+
 @test "the kernel's reserved ports are never picked" {
     needs_linux_mechanism proc-ports
     [ -w /proc/sys/net/ipv4/ip_local_reserved_ports ] || skip "needs root to set ip_local_reserved_ports"
