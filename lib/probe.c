@@ -256,11 +256,51 @@ enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
     return PROBE_FREE;
 }
 
-/* Connect to addr:port within timeout_ms: 1 accepted, 0 refused or silent,
- * 2 the family or address is not usable here, -1 error. */
-static int try_connect(int family, const unsigned char *addr, unsigned port,
-                       int timeout_ms)
+/* 1 when fd, a connected TCP socket, is connected to itself (local address
+ * and port are the peer's), 0 when not, -1 when getsockname fails. With
+ * nothing listening on a port of the ephemeral range, the kernel may pick
+ * that very port as the source: the SYN meets itself and TCP's simultaneous
+ * open connects the socket to itself, with no listener anywhere. */
+static int connected_to_self(int fd, const struct sockaddr_storage *peer)
 {
+    struct sockaddr_storage me;
+    socklen_t len = sizeof(me);
+    if (getsockname(fd, (struct sockaddr *)&me, &len) < 0)
+        return -1;
+    if (me.ss_family != peer->ss_family)
+        return 0;
+    if (me.ss_family == AF_INET) {
+        const struct sockaddr_in *a = (const struct sockaddr_in *)&me;
+        const struct sockaddr_in *b = (const struct sockaddr_in *)peer;
+        return a->sin_port == b->sin_port &&
+               !memcmp(&a->sin_addr, &b->sin_addr, sizeof(a->sin_addr));
+    }
+    const struct sockaddr_in6 *a = (const struct sockaddr_in6 *)&me;
+    const struct sockaddr_in6 *b = (const struct sockaddr_in6 *)peer;
+    return a->sin6_port == b->sin6_port &&
+           !memcmp(&a->sin6_addr, &b->sin6_addr, sizeof(a->sin6_addr));
+}
+
+/* Close a socket connected to itself with a reset (SO_LINGER 0), keeping
+ * errno: a FIN would leave its one 4-tuple in TIME_WAIT, and where the
+ * ephemeral range is that one port, the next connect of --wait would find
+ * no source port free. */
+static void close_self_connected(int fd)
+{
+    int saved = errno;
+    struct linger abort_now = {.l_onoff = 1, .l_linger = 0};
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &abort_now, sizeof(abort_now));
+    close(fd);
+    errno = saved;
+}
+
+/* Connect to addr:port within timeout_ms: 1 accepted, 0 refused or silent,
+ * 2 the family or address is not usable here, -1 error with errno set and
+ * *call naming the call that failed ("connect to" follows it). */
+static int try_connect(int family, const unsigned char *addr, unsigned port,
+                       int timeout_ms, const char **call)
+{
+    *call = "connect";
     int fd = socket_cloexec(family, SOCK_STREAM, true);
     if (fd < 0)
         return family_missing(errno) ? 2 : -1;
@@ -291,6 +331,15 @@ static int try_connect(int family, const unsigned char *addr, unsigned port,
     } else {
         result = errno == ECONNREFUSED ? 0 : -1;
     }
+    if (result == 1) {
+        int self = connected_to_self(fd, &sa);
+        if (self < 0)
+            *call = "getsockname of a connection";
+        if (self != 0) {
+            close_self_connected(fd);
+            return self < 0 ? -1 : 0;
+        }
+    }
     if (result < 0 && (errno == ENETUNREACH || errno == EADDRNOTAVAIL ||
                        family_missing(errno)))
         result = 2;
@@ -320,7 +369,9 @@ int probe_listening(const struct probe_opts *opts, unsigned port,
         }
     }
     for (size_t i = 0; i < n; i++) {
-        int r = try_connect(targets[i].family, targets[i].addr, port, timeout_ms);
+        const char *call;
+        int r = try_connect(targets[i].family, targets[i].addr, port,
+                            timeout_ms, &call);
         if (r == 1) {
             describe(why, whylen, SOCK_STREAM, targets[i].family, targets[i].addr);
             return 1;
@@ -328,7 +379,7 @@ int probe_listening(const struct probe_opts *opts, unsigned port,
         if (r < 0) {
             char text[INET6_ADDRSTRLEN] = "";
             inet_ntop(targets[i].family, targets[i].addr, text, sizeof(text));
-            snprintf(why, whylen, "connect to %s port %u", text, port);
+            snprintf(why, whylen, "%s to %s port %u", call, text, port);
             return -1;
         }
     }

@@ -162,6 +162,38 @@ load helpers
     [ "$status" -eq 1 ]
 }
 
+# in_netns SCRIPT ARG...: run the bash SCRIPT as root in a network namespace
+# of its own with lo up, where sysctls (the ephemeral range) are ours to
+# set; skips where that cannot be done.
+in_netns() {
+    unshare --net true 2>/dev/null || skip "cannot create a network namespace here (needs root)"
+    command -v ip >/dev/null || skip "ip(8) from iproute2 is not installed"
+    run --separate-stderr unshare --net bash -c 'ip link set lo up || exit 90; '"$1" "${@:2}"
+    [ "$status" -ne 90 ] || skip "cannot bring lo up in a network namespace"
+}
+
+@test "check --listening does not take a connection to itself for a listener (a port of the ephemeral range)" {
+    # With one port in the range and nothing listening on it, the kernel
+    # connects from that very port and the SYNs cross: a TCP simultaneous
+    # open, connected with no listener at all.
+    in_netns 'echo "40000 40000" > /proc/sys/net/ipv4/ip_local_port_range || exit 91
+        "$0" check -l 40000; echo "rc=$?"
+        start=$(date +%s%N)
+        "$0" check -l --wait 1 40000; echo "rc=$?"
+        echo "ms=$(( ($(date +%s%N) - start) / 1000000 ))"' "$PORTPICKER"
+    [ "$status" -ne 91 ] || skip "cannot set the ephemeral port range"
+    echo "$output"; echo "$stderr"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [ "${lines[0]}" = "40000 not listening" ]
+    [ "${lines[1]}" = "rc=1" ]
+    [ "${lines[2]}" = "40000 not listening" ]
+    [ "${lines[3]}" = "rc=1" ]
+    ms=${lines[4]#ms=}
+    [ "$ms" -ge 900 ]
+    [ "$ms" -lt 5000 ]
+}
+
 @test "check --listening --host asks that address" {
     port=$(pp pick); hold_socket tcp4-listen-lo "$port"
     run pp check --listening --host 127.0.0.1 "$port"
