@@ -294,6 +294,31 @@ static void close_self_connected(int fd)
     errno = saved;
 }
 
+/* After a TCP connect to addr:port failed with EADDRNOTAVAIL or
+ * ENETUNREACH: is it the address that cannot be reached from here? Both
+ * errors say so where the family is absent (::1 with IPv6 disabled: no
+ * source address; lo down: no route), but EADDRNOTAVAIL also says that
+ * TCP has no source port left for this destination, a system failure and
+ * no answer. A UDP connect asks the same route and source address without
+ * taking a TCP port and sends nothing: when it fails with either error too,
+ * the address is unusable here. Keeps errno. */
+static bool address_unusable(int family, const unsigned char *addr,
+                             unsigned port)
+{
+    int saved = errno;
+    int fd = socket_cloexec(family, SOCK_DGRAM, true);
+    bool unusable = false;
+    if (fd >= 0) {
+        struct sockaddr_storage sa;
+        socklen_t len = make_sockaddr(&sa, family, addr, port);
+        unusable = connect(fd, (struct sockaddr *)&sa, len) < 0 &&
+                   (errno == EADDRNOTAVAIL || errno == ENETUNREACH);
+        close_quietly(fd, SOCK_DGRAM);
+    }
+    errno = saved;
+    return unusable;
+}
+
 /* Connect to addr:port within timeout_ms: 1 accepted, 0 refused or silent,
  * 2 the family or address is not usable here, -1 error with errno set and
  * *call naming the call that failed ("connect to" follows it). */
@@ -340,8 +365,10 @@ static int try_connect(int family, const unsigned char *addr, unsigned port,
             return self < 0 ? -1 : 0;
         }
     }
-    if (result < 0 && (errno == ENETUNREACH || errno == EADDRNOTAVAIL ||
-                       family_missing(errno)))
+    if (result < 0 &&
+        (family_missing(errno) ||
+         ((errno == ENETUNREACH || errno == EADDRNOTAVAIL) &&
+          address_unusable(family, addr, port))))
         result = 2;
     close_quietly(fd, SOCK_STREAM);
     return result;

@@ -194,6 +194,26 @@ in_netns() {
     [ "$ms" -lt 5000 ]
 }
 
+@test "check --listening with no source port free to connect from is a system error (exit 3), not \"not listening\"" {
+    # The one port of the range is the source of a connection to 5000
+    # already, so a connect to 5000 has none (EADDRNOTAVAIL).
+    in_netns 'echo "40000 40000" > /proc/sys/net/ipv4/ip_local_port_range || exit 91
+        "$1" "$2" tcp4-listen-lo 5000 10 > "$3.listener" & listener=$!
+        for _ in $(seq 100); do grep -q ready "$3.listener" && break; sleep 0.02; done
+        "$1" "$2" tcp4-client 5000 10 > "$3.client" & client=$!
+        for _ in $(seq 100); do grep -q ready "$3.client" && break; sleep 0.02; done
+        "$0" check -l 5000; rc=$?
+        kill "$listener" "$client"; wait
+        grep -qx ready "$3.listener" && grep -qx ready "$3.client" || exit 92
+        exit "$rc"' "$PORTPICKER" "$PYTHON" "$BATS_TEST_DIRNAME/sockets.py" "$BATS_TEST_TMPDIR/out"
+    [ "$status" -ne 91 ] || skip "cannot set the ephemeral port range"
+    echo "$output"; echo "$stderr"
+    [ "$status" -eq 3 ]
+    [ -z "$output" ]
+    [[ "$stderr" == "portpicker check: connect to 127.0.0.1 port 5000: "* ]]
+    [ "${#stderr_lines[@]}" -eq 1 ]
+}
+
 @test "check --listening --host asks that address" {
     port=$(pp pick); hold_socket tcp4-listen-lo "$port"
     run pp check --listening --host 127.0.0.1 "$port"

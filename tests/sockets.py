@@ -15,6 +15,8 @@ KIND is one of:
   udp6             UDP socket on :: (IPv6 only)
   udp4-reuse       UDP socket on 0.0.0.0 with SO_REUSEADDR
   time-wait        make a TIME_WAIT entry on 127.0.0.1:PORT, then exit
+  tcp4-client      a TCP connection to 127.0.0.1:PORT (from an ephemeral
+                   port), held open
   consumer         bind 0.0.0.0:PORT with SO_REUSEADDR and listen (a server
                    that takes over a held port); prints "ready" or the error
   consumer-plain   the same without SO_REUSEADDR
@@ -29,6 +31,9 @@ def make(kind, port):
     family = socket.AF_INET6 if v6 else socket.AF_INET
     stype = socket.SOCK_DGRAM if kind.startswith("udp") else socket.SOCK_STREAM
     s = socket.socket(family, stype)
+    if kind == "tcp4-client":
+        s.connect(("127.0.0.1", port))
+        return s
     if v6:
         s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
     if "reuse" in kind or kind == "consumer":
