@@ -40,9 +40,14 @@ static const int exits[] = {
 #include <string.h>
 
 #define MAX_PORTS 1024
-/* Between polls of --wait, and the longest one connect may take. */
+/* Between polls of --wait, and the longest one port's connects may take. */
 #define WAIT_POLL_MS 50
 #define CONNECT_TIMEOUT_MS 1000
+/* How long past --wait's deadline a round of connects may run, whatever
+ * the number of ports: the round at the deadline must still see a live
+ * listener. Loopback's accept is mostly in when connect returns, but not
+ * when a loaded kernel leaves the handshake to ksoftirqd. */
+#define WAIT_GRACE_MS 20
 
 enum {
     OPT_LISTENING = 1, OPT_WAIT, OPT_QUIET, OPT_SERVER_UP, OPT_LEASES,
@@ -152,14 +157,20 @@ static void parse_args(int argc, char **argv)
         settle_port_mode();
 }
 
-/* Answer for one port into its line: 1 yes, 0 no; dies on a system error. */
-static int answer(unsigned i, int connect_ms)
+/* Answer for one port into its line: 1 yes, 0 no; dies on a system error.
+ * With --wait (end > 0), its connects are over by end. */
+static int answer(unsigned i, double end)
 {
     char why[96] = "";
     unsigned port = TT.item[i].port;
     char *line = TT.item[i].line;
     size_t size = sizeof(TT.item[i].line);
     if (TT.listening) {
+        double left_ms = end > 0 ? (end - monotonic_seconds()) * 1000
+                                 : CONNECT_TIMEOUT_MS;
+        int connect_ms = left_ms >= CONNECT_TIMEOUT_MS ? CONNECT_TIMEOUT_MS
+                         : left_ms > 0                 ? (int)left_ms
+                                                       : 0;
         int r = probe_listening(&TT.probe, port, connect_ms, why, sizeof(why));
         if (r < 0)
             die_errno(RC_SYSTEM, "%s", why);
@@ -187,16 +198,23 @@ static bool poll_ports(void)
      * the vDSO, three page faults, a third of what a check costs. */
     bool waits = TT.wait > 0;
     double deadline = waits ? monotonic_seconds() + TT.wait : 0;
+    /* No sleep passes the deadline, and a round's connects are over by it,
+     * or WAIT_GRACE_MS after the round began: the round after the last
+     * sleep runs at the deadline. */
     for (;;) {
         unsigned yes = 0;
-        double left = waits ? deadline - monotonic_seconds() : 0;
-        int connect_ms = left * 1000 < CONNECT_TIMEOUT_MS && left > 0.05
-                             ? (int)(left * 1000) : CONNECT_TIMEOUT_MS;
+        double round_end = 0;
+        if (waits) {
+            double grace_end = monotonic_seconds() + WAIT_GRACE_MS / 1000.0;
+            round_end = grace_end > deadline ? grace_end : deadline;
+        }
         for (unsigned i = 0; i < TT.nports; i++)
-            yes += (unsigned)answer(i, connect_ms);
-        if (yes == TT.nports || !waits || monotonic_seconds() >= deadline)
+            yes += (unsigned)answer(i, round_end);
+        double left = waits ? deadline - monotonic_seconds() : 0;
+        if (yes == TT.nports || left <= 0)
             return yes == TT.nports;
-        sleep_ms(WAIT_POLL_MS);
+        sleep_ms(left * 1000 < WAIT_POLL_MS ? (unsigned)(left * 1000)
+                                            : WAIT_POLL_MS);
     }
 }
 

@@ -395,10 +395,14 @@ int probe_listening(const struct probe_opts *opts, unsigned port,
             targets[n++].addr = loop6;
         }
     }
+    /* timeout_ms bounds the whole call: a later address gets what the
+     * earlier ones left, 0 (no wait) when they took it all. */
+    int64_t start = n > 1 ? monotonic_ms() : 0;
     for (size_t i = 0; i < n; i++) {
+        int64_t ms = i ? start + timeout_ms - monotonic_ms() : timeout_ms;
         const char *call;
         int r = try_connect(targets[i].family, targets[i].addr, port,
-                            timeout_ms, &call);
+                            ms > 0 ? (int)ms : 0, &call);
         if (r == 1) {
             describe(why, whylen, SOCK_STREAM, targets[i].family, targets[i].addr);
             return 1;

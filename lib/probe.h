@@ -90,8 +90,9 @@ enum probe_result probe_port(const struct probe_opts *opts, unsigned port,
                              char *why, size_t whylen);
 
 /* Does something accept TCP connections on port (at opts' host, else at
- * 127.0.0.1 and ::1)? Waits at most timeout_ms per address. Returns 1, 0,
- * or -1 with errno set and why naming the call. */
+ * 127.0.0.1 and ::1)? Waits at most timeout_ms in all, for every address
+ * (0: takes only an answer already in). Returns 1, 0, or -1 with errno set
+ * and why naming the call. */
 int probe_listening(const struct probe_opts *opts, unsigned port,
                     int timeout_ms, char *why, size_t whylen);
 

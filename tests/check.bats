@@ -250,6 +250,22 @@ in_netns() {
     [ "$elapsed_ms" -lt 5000 ]
 }
 
+@test "check --listening --wait ends by its deadline when connects hang (SYNs dropped by a full accept queue)" {
+    port=$(pp pick); hold_socket tcp4-syn-drop "$port"
+    # Before, each connect could wait 1 s (or the whole --wait) for each
+    # port: 4 ports took 2 s past a 0.5 s wait, and a 0.01 s wait 1 s.
+    # Bounds, not a benchmark: the deadline and most of a second of slack.
+    for wait_bound in 0.5:1500 0.01:900; do
+        start=$(date +%s%N)
+        run pp check --listening --wait "${wait_bound%:*}" "$port" "$port" "$port" "$port"
+        elapsed_ms=$(( ($(date +%s%N) - start) / 1000000 ))
+        echo "--wait ${wait_bound%:*}: $elapsed_ms ms"
+        [ "$status" -eq 1 ]
+        [ "${lines[0]}" = "$port not listening" ]
+        [ "$elapsed_ms" -lt "${wait_bound#*:}" ]
+    done
+}
+
 @test "check reports a system error with exit 3 (privileged port as a non-root user)" {
     command -v setpriv >/dev/null || skip "setpriv (util-linux) is not installed"
     [ "$(id -u)" -eq 0 ] || skip "needs root to drop to another user"

@@ -17,10 +17,13 @@ KIND is one of:
   time-wait        make a TIME_WAIT entry on 127.0.0.1:PORT, then exit
   tcp4-client      a TCP connection to 127.0.0.1:PORT (from an ephemeral
                    port), held open
+  tcp4-syn-drop    TCP listener on 127.0.0.1 whose accept queue is full
+                   (listen(0), clients held): a new SYN gets no answer
   consumer         bind 0.0.0.0:PORT with SO_REUSEADDR and listen (a server
                    that takes over a held port); prints "ready" or the error
   consumer-plain   the same without SO_REUSEADDR
 It exits after SECONDS (default 30), or when killed."""
+import select
 import socket
 import sys
 import time
@@ -59,6 +62,23 @@ def time_wait(port):
     server.close()
 
 
+def syn_drop(port):
+    """The listener, and the clients that fill its accept queue: connects
+    until one hangs, its SYN dropped."""
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", port))
+    listener.listen(0)
+    clients = []
+    for _ in range(16):
+        c = socket.socket()
+        c.setblocking(False)
+        c.connect_ex(("127.0.0.1", port))
+        clients.append(c)
+        if not select.select([], [c], [], 0.2)[1]:
+            return [listener] + clients
+    raise OSError(0, "every connect was answered: no SYN dropped")
+
+
 def main():
     kind, port = sys.argv[1], int(sys.argv[2])
     seconds = float(sys.argv[3]) if len(sys.argv) > 3 else 30
@@ -67,13 +87,14 @@ def main():
         print("ready", flush=True)
         return
     try:
-        s = make(kind, port)
+        s = syn_drop(port) if kind == "tcp4-syn-drop" else make(kind, port)
     except OSError as e:
         print("error: %s" % e.strerror, flush=True)
         sys.exit(1)
     print("ready", flush=True)
     time.sleep(seconds)
-    s.close()
+    for each in s if isinstance(s, list) else [s]:
+        each.close()
 
 
 main()
