@@ -108,18 +108,22 @@ int server_up(const struct server_opts *server, bool quiet, bool json)
             rc = RC_BAD_REPLY;
         }
     }
-    /* A reply not in the protocol, or an address no socket can have, is
-     * said on stderr, with nothing on stdout (JSON or text): not an answer. */
-    if (rc == RC_BAD_REPLY || rc == RC_USAGE)
-        warn("%s", err);
-    else if (rc != RC_OK && !quiet && json)
-        print_json_status(server->address, false, false, NULL, err);
-    else if (rc != RC_OK && !quiet)
-        printf("%s\n", err);
-    if (rc != RC_OK)
-        /* a reply not in the protocol is not "no server up", nor is an
-         * address no socket can have */
-        return rc == RC_BAD_REPLY || rc == RC_USAGE ? rc : RC_NO;
+    /* Only "no server answers" (nothing listens, or nothing answered in
+     * time) is the documented no, exit 1, said on stdout as the answer.
+     * Anything else is no answer at all: a reply not in the protocol, an
+     * err from a server that is up, a failed system call here, an address
+     * no socket can have. It is said on stderr with its own exit code, and
+     * nothing on stdout (JSON or text). */
+    if (rc != RC_OK && rc != RC_UNREACHABLE && rc != RC_TIMEOUT)
+        die(rc, "%s", err);
+    if (rc != RC_OK) {
+        if (!quiet && json)
+            print_json_status(server->address, false, false, NULL, err);
+        else if (!quiet)
+            printf("%s\n", err);
+        stdout_done("the answer");
+        return RC_NO;
+    }
     if (!quiet && json) {
         print_json_status(server->address, true, legacy, &view, "");
     } else if (!quiet && legacy) {

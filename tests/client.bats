@@ -213,6 +213,37 @@ setup() {
     [ -z "$output" ]
 }
 
+@test "check --server-up given a server's err is that error's exit code on stderr, not 'no server up'" {
+    answers 'err server-error state file: EIO\n'
+    for json in "" --json; do
+        run --separate-stderr pp check --server-up $json -s "$ADDR"
+        echo "status $status, stdout '$output', stderr '$stderr'"
+        [ "$status" -eq 12 ]
+        [ -z "$output" ]
+        [ "$stderr" = "portpicker check: the port server at $ADDR failed: state file: EIO" ]
+    done
+}
+
+@test "check --server-up whose own socket() fails is exit 3 on stderr, though the server is up" {
+    command -v strace >/dev/null || skip "strace is not installed (it fails the socket)"
+    answers 'ok portpicker 9 a=1\n'
+    for json in "" --json; do
+        run --separate-stderr strace -qq -o /dev/null -e inject=socket:error=EMFILE \
+            "$PORTPICKER" check --server-up $json -s "$ADDR"
+        echo "status $status, stdout '$output', stderr '$stderr'"
+        [ "$status" -eq 3 ]
+        [ -z "$output" ]
+        [[ "$stderr" == "portpicker check: "*"socket"* ]]
+    done
+}
+
+@test "check --server-up --json with no server up prints up: false and exits 1" {
+    run --separate-stderr pp check --server-up --json -s "$ADDR"
+    [ "$status" -eq 1 ]
+    [ -z "$stderr" ]
+    [[ "$output" == '{"address": "'"$ADDR"'", "up": false, "error": "no port server at '"$ADDR"* ]]
+}
+
 @test "check --server ADDR without PORT, the older spelling, asks whether the server is up" {
     fake legacy
     run pp check --server "$ADDR"
