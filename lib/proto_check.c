@@ -305,7 +305,10 @@ bool proto_check_metrics(char *reply, size_t len, const char **text,
                   "without a newline";
             break;
         }
-        for (const char *c = p; c < nl && !bad; c++)
+        /* No control byte, nor any byte outside ASCII: check --metrics
+         * prints these lines raw, their own escapes intact. */
+        for (const unsigned char *c = (const unsigned char *)p;
+             c < (const unsigned char *)nl && !bad; c++)
             if (*c < 0x20 || *c > 0x7e)
                 bad = "a byte that is not printable ASCII";
         if (!bad && nl - p > METRICS_LINE_MAX)

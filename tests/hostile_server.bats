@@ -337,3 +337,24 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     printf '%s' "$stderr" | visible
     [[ "$stderr" == *'refused: before\xe2\x80\xaeevil\xe2\x80\xa8after' ]]
 }
+
+@test "check --metrics prints valid OpenMetrics text byte for byte, its own backslash escapes not doubled" {
+    printf 'ok\n# HELP x a\\\\b\n# TYPE x gauge\nx{a="q\\"z\\\\w\\n"} 1\n# EOF\n' >"$BATS_TEST_TMPDIR/reply"
+    fake file "$BATS_TEST_TMPDIR/reply"
+    run --separate-stderr pp check --metrics -s "$ADDR"
+    echo "status $status, stdout '$output', stderr '$stderr'"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [ "$output" = "$(tail -n +2 "$BATS_TEST_TMPDIR/reply")" ]
+    [[ "$output" == *'x{a="q\"z\\w\n"} 1'* ]]
+}
+
+@test "check --metrics refuses a line with a control byte (it prints lines raw)" {
+    fake file "$BATS_TEST_TMPDIR/reply"
+    for byte in '\033' '\177' '\302\233' '\t'; do
+        # the fake reads the file anew for each connection
+        printf "ok\n# HELP x a${byte}b\n# EOF\n" >"$BATS_TEST_TMPDIR/reply"
+        refused_whole check --metrics -s "$ADDR"
+        [[ "$stderr" == *"line 2: a byte that is not printable ASCII"* ]]
+    done
+}
