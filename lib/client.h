@@ -79,7 +79,8 @@ void ask_result_line(enum ask_result r, const struct ask_failure *f, char *err,
  * receives them. Returns RC_OK, or an RC_* code (USAGE, REFUSED,
  * UNREACHABLE, TIMEOUT, BAD_REPLY, UNSUPPORTED, SYSTEM) with one line in
  * err; RC_UNSUPPORTED with preferences when the server does not know them
- * (ask again without). */
+ * (it closed without a reply, or answered err bad-request: the two
+ * answers after which docs/protocol.md lets a client ask again without). */
 int ask_pick(const char *address, pid_t pid, unsigned count,
              char *const *names, unsigned nnames, const unsigned *prefer,
              unsigned nprefer, unsigned *ports, double timeout, char *err,

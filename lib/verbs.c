@@ -43,9 +43,11 @@ static const char *shown(char *buf, size_t buflen, const char *text,
     return buf;
 }
 
-/* A v1 "err CODE TEXT" reply into an exit code and message. */
+/* A v1 "err CODE TEXT" reply into an exit code and message; *said is
+ * its code when the reply is one the protocol has for this verb, else
+ * ERR_UNKNOWN. */
 static int v1_error(const char *reply, const char *address, bool release,
-                    char *err, size_t errlen)
+                    enum proto_err *said, char *err, size_t errlen)
 {
     static const struct {
         int rc;
@@ -71,6 +73,7 @@ static int v1_error(const char *reply, const char *address, bool release,
      * verb they are not in the protocol, and exit 10 would say "not yours"
      * of a pick. */
     bool answers = release || (code != ERR_NOT_LEASED && code != ERR_NOT_OWNER);
+    *said = answers ? code : ERR_UNKNOWN;
     if (code != ERR_UNKNOWN && answers) {
         snprintf(err, errlen, "the port server at %s %s: %s", address,
                  codes[code].said, shown(buf, sizeof(buf), text, len, 200));
@@ -147,9 +150,13 @@ int ask_pick(const char *address, pid_t pid, unsigned count,
     /* A legacy server never says "err"; ours does to a legacy request only
      * when it closes the connection idle (the uid's connection cap). */
     if (!strncmp(reply, "err ", 4)) {
-        rc = v1_error(reply, address, false, err, errlen);
-        /* A v1 server older than prefer= reads the word as a NAME. */
-        return nprefer && rc == RC_BAD_REPLY ? RC_UNSUPPORTED : rc;
+        enum proto_err said;
+        rc = v1_error(reply, address, false, &said, err, errlen);
+        /* A v1 server older than prefer= reads the word as a NAME and
+         * answers err bad-request: the one err after which the protocol
+         * lets the client ask again without it. Any other (an unknown
+         * code, a release's not-leased) is the answer. */
+        return nprefer && said == ERR_BAD_REQUEST ? RC_UNSUPPORTED : rc;
     }
     if (!proto_parse_ports(reply, r.legacy, count, ports))
         return bad_reply(reply, true, address, err, errlen);
@@ -179,8 +186,9 @@ int ask_release(const char *address, const unsigned *ports, unsigned n,
                                      timeout, err, errlen);
     if (got != ASK_REPLY)
         return transport_failure(got, "release", address, err, errlen);
+    enum proto_err said;
     if (!strncmp(reply, "err ", 4))
-        return v1_error(reply, address, true, err, errlen);
+        return v1_error(reply, address, true, &said, err, errlen);
     return strcmp(reply, "ok\n") ? bad_reply(reply, true, address, err, errlen)
                                  : RC_OK;
 }
@@ -205,8 +213,9 @@ int ask_query(const char *address, enum proto_verb verb, char *reply,
     }
     if (got != ASK_REPLY)
         return transport_failure(got, what, address, err, errlen);
+    enum proto_err said;
     if (!strncmp(reply, "err ", 4))
-        return v1_error(reply, address, false, err, errlen);
+        return v1_error(reply, address, false, &said, err, errlen);
     /* A leases reply may be cut mid-line: proto_check_leases says so. */
     return verb == VERB_LEASES || proto_parse_ok(reply)
            ? RC_OK : bad_reply(reply, verb != VERB_METRICS, address, err, errlen);

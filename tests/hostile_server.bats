@@ -358,3 +358,24 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
         [[ "$stderr" == *"line 2: a byte that is not printable ASCII"* ]]
     done
 }
+
+@test "pick --prefer given an err other than bad-request takes it as the answer, and never asks again without" {
+    export FAKE_LOG=$BATS_TEST_TMPDIR/requests
+    for reply in 'err frobbed no idea\n' 'err not-leased 3000\n'; do
+        : >"$FAKE_LOG"
+        answers "$reply"
+        refused_whole pick --server "$ADDR" --prefer 3000 4242
+        [[ "$stderr" != *"cannot honour"* ]]
+        [ "$(wc -l <"$FAKE_LOG")" -eq 1 ]
+        stop_tracked
+    done
+}
+
+@test "pick --prefer given err bad-request asks again without prefer=, as the protocol allows" {
+    export FAKE_LOG=$BATS_TEST_TMPDIR/requests
+    answers 'err bad-request prefer=3000 is not a NAME\n'
+    run --separate-stderr pp pick --server "$ADDR" --prefer 3000 4242
+    [[ "$stderr" == *"cannot honour preferred ports"* ]]
+    [ "$(wc -l <"$FAKE_LOG")" -eq 2 ]
+    [ "$(tail -n 1 "$FAKE_LOG")" = 4242 ]
+}
