@@ -224,6 +224,10 @@ enum portpicker__err { PROTO_ERRORS(PORTPICKER__ERR_ENUM) };
 static inline int portpicker__refusal(struct portpicker *pp, const char *reply,
                                       int release)
 {
+    const char *bad = proto_err_line_bad(reply);
+    if (bad)
+        return portpicker__fail(pp, PORTPICKER_BAD_REPLY,
+                                "not a reply of the protocol", bad);
     int code = proto_err_index(reply + 4);
     if (code < 0 || (!release && (code == PORTPICKER__ERR_NOT_LEASED ||
                                   code == PORTPICKER__ERR_NOT_OWNER)))

@@ -118,6 +118,24 @@ static inline int proto_err_index(const char *code)
     return -1;
 }
 
+/* Is reply (NUL-terminated, starting "err ") one whole "err CODE TEXT\n"
+ * line: a CODE word, a space, a TEXT that may be empty, and the reply's
+ * one newline at its end? NULL if so, else what is wrong. Whether CODE is
+ * one this client knows is proto_err_index's question. */
+static inline const char *proto_err_line_bad(const char *reply)
+{
+    const char *nl = strchr(reply, '\n');
+    size_t code = strcspn(reply + 4, " \n");
+    if (!nl)
+        return "an err line with no newline at its end";
+    if (nl[1])
+        return "an err line and more after it";
+    if (!code)
+        return "an err line with no error code";
+    return reply[4 + code] == ' ' ? NULL
+           : "an err line with no space and text after its code";
+}
+
 /* ---- reading a pick's reply: one rule for every client ---- */
 
 /* "PORT" (1-65535, at most 5 digits, no leading zero: as servers write

@@ -68,6 +68,14 @@ static int v1_error(const char *reply, const char *address, bool release,
     const char *text;
     size_t len;
     char buf[SHOWN_SIZE(200)];
+    const char *bad = proto_err_line_bad(reply);
+    *said = ERR_UNKNOWN;
+    if (bad) {
+        snprintf(err, errlen, "the port server at %s sent a reply that is not "
+                 "in the protocol: '%s' (%s)", address,
+                 shown(buf, sizeof(buf), reply, strcspn(reply, "\n"), 80), bad);
+        return RC_BAD_REPLY;
+    }
     proto_parse_err(reply, &code, &text, &len);
     /* Only a release is answered not-leased or not-owner: to any other
      * verb they are not in the protocol, and exit 10 would say "not yours"
@@ -75,8 +83,10 @@ static int v1_error(const char *reply, const char *address, bool release,
     bool answers = release || (code != ERR_NOT_LEASED && code != ERR_NOT_OWNER);
     *said = answers ? code : ERR_UNKNOWN;
     if (code != ERR_UNKNOWN && answers) {
-        snprintf(err, errlen, "the port server at %s %s: %s", address,
-                 codes[code].said, shown(buf, sizeof(buf), text, len, 200));
+        /* The text may be empty: then the code alone says it. */
+        snprintf(err, errlen, "the port server at %s %s%s%s", address,
+                 codes[code].said, len ? ": " : "",
+                 shown(buf, sizeof(buf), text, len, 200));
         return codes[code].rc;
     }
     snprintf(err, errlen, "the port server at %s sent an error this client does "

@@ -141,7 +141,7 @@ names_in_pool() {
     [ "$output" = "pick_ports: pick: not a reply of the protocol: 015000" ]
 }
 
-@test "the C client takes an error it does not know, or one that answers only a release, for a bad reply, and reads the text of the first line only" {
+@test "the C client takes an error it does not know, or one that answers only a release, for a bad reply" {
     build gcc $C99
     ADDR=$(new_address)
     local reply
@@ -151,9 +151,22 @@ names_in_pool() {
         [ "$output" = "pick_ports: pick: not a reply of the protocol (an error this client does not know here): $reply" ]
         stop_tracked
     done
-    answers 'err exhausted no room\nline two has spaces\n'
-    PORTSERVER_ADDRESS=$ADDR run -1 "$EXAMPLE" http grpc
-    [ "$output" = "pick_ports: pick: the port server refused: no room" ]
+}
+
+@test "the C client takes an err reply that is not one whole line for a bad reply" {
+    build gcc $C99
+    ADDR=$(new_address)
+    fake file "$BATS_TEST_TMPDIR/reply"
+    local reply why
+    while IFS='|' read -r reply why; do
+        printf "$reply" >"$BATS_TEST_TMPDIR/reply"
+        PORTSERVER_ADDRESS=$ADDR run -1 "$EXAMPLE" http grpc
+        [ "$output" = "pick_ports: pick: not a reply of the protocol: $why" ]
+    done <<'CASES'
+err exhausted no room\n\033[2J line two\n|an err line and more after it
+err exhausted no room|an err line with no newline at its end
+err busy\n|an err line with no space and text after its code
+CASES
 }
 
 @test "the C client refuses a status line with nothing after 'ok '" {

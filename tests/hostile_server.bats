@@ -379,3 +379,26 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     [ "$(wc -l <"$FAKE_LOG")" -eq 2 ]
     [ "$(tail -n 1 "$FAKE_LOG")" = 4242 ]
 }
+
+@test "an err reply that is not one whole line is exit 9, saying what is wrong" {
+    fake file "$BATS_TEST_TMPDIR/reply"
+    local reply why
+    # the fake reads the file anew for each connection
+    while IFS='|' read -r reply why; do
+        printf "$reply" >"$BATS_TEST_TMPDIR/reply"
+        refused_whole pick --server "$ADDR" -n 2 4242
+        [[ "$stderr" == *"not in the protocol: '${reply%%\\n*}' ($why)" ]]
+    done <<'CASES'
+err exhausted x\n\033[2J garbage\n|an err line and more after it
+err exhausted x|an err line with no newline at its end
+err busy\n|an err line with no space and text after its code
+CASES
+}
+
+@test "an err reply with an empty text, as the protocol allows, is its code's exit status" {
+    answers 'err busy \n'
+    run --separate-stderr pp pick --server "$ADDR" -n 2 4242
+    [ "$status" -eq 6 ]
+    [ -z "$output" ]
+    [ "$stderr" = "portpicker pick: the port server at $ADDR closed this connection" ]
+}
