@@ -22,12 +22,7 @@ static void put_escaped(const char *s, size_t len, enum proto_escape_style style
 {
     char buf[PROTO_ESCAPED_MAX(ESCAPE_CHUNK)];
     while (len > 0) {
-        size_t part = len < ESCAPE_CHUNK ? len : ESCAPE_CHUNK;
-        /* A part never ends inside a UTF-8 character, which would then
-         * read as invalid bytes: back up to its first byte. */
-        for (int back = 0; part < len && back < 3 &&
-             ((unsigned char)s[part] & 0xc0) == 0x80; back++)
-            part--;
+        size_t part = proto_utf8_cut(s, len, ESCAPE_CHUNK);
         proto_escape(buf, sizeof(buf), s, part, style);
         fputs(buf, stdout);
         s += part;
@@ -81,7 +76,7 @@ static void print_json_status(const char *address, bool up, bool legacy,
 
 int server_up(const struct server_opts *server, bool quiet, bool json)
 {
-    char reply[1024], err[512], why[160];
+    char reply[1024], err[ASK_ERR_SIZE], why[160];
     struct status_view view;
     bool legacy;
     int rc = ask_query(server->address, VERB_STATUS, reply, sizeof(reply),
@@ -198,7 +193,7 @@ static struct lease_view *checked_leases(char *reply, size_t len, size_t *n,
 static char *ask_v1(const struct server_opts *server, enum proto_verb verb,
                     size_t max, size_t *len)
 {
-    char err[512];
+    char err[ASK_ERR_SIZE];
     bool legacy;
     char *reply = malloc(max);
     if (!reply)

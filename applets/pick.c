@@ -437,7 +437,7 @@ static void make_room(void)
  * back silently would lose the server's guarantees without anyone knowing. */
 static bool ask_the_server(void)
 {
-    char err[512];
+    char err[ASK_ERR_SIZE];
     bool honoured = TT.nprefer > 0;
     double began = monotonic_seconds();
     /* getppid() is 0 when the parent is outside our pid namespace (we are

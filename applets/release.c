@@ -56,7 +56,7 @@ static void parse_args(int argc, char **argv)
 
 int release_main(int argc, char **argv)
 {
-    char err[512];
+    char err[ASK_ERR_SIZE];
     parse_args(argc, argv);
     int rc = ask_release(TT.server.address, TT.ports, TT.nports,
                             TT.server.timeout, err, sizeof(err));

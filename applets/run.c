@@ -221,7 +221,7 @@ static void pick_locally(void)
  * hands on to the command. */
 static void pick_from_server(void)
 {
-    char err[512];
+    char err[ASK_ERR_SIZE];
     int rc = ask_pick(TT.server.address, getpid(), TT.nnames, TT.names,
                       TT.nnames, NULL, 0, TT.ports, TT.server.timeout, err,
                       sizeof(err));

@@ -246,6 +246,19 @@ enum proto_escape_style {
     PROTO_ESCAPE_JSON,
 };
 
+/* How many of the len bytes of s to take when at most max may be taken:
+ * max, backed up to the first byte of a UTF-8 character it would cut (at
+ * most 3 bytes), so the part escapes as the whole text would and never
+ * shows half a character as invalid bytes. */
+static inline size_t proto_utf8_cut(const char *s, size_t len, size_t max)
+{
+    size_t part = len < max ? len : max;
+    for (int back = 0; part < len && part > 0 && back < 3 &&
+         ((unsigned char)s[part] & 0xc0) == 0x80; back++)
+        part--;
+    return part;
+}
+
 /* Room that proto_escape needs for len bytes, the NUL included. */
 #define PROTO_ESCAPED_MAX(len) (6 * (len) + 1)
 

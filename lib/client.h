@@ -10,6 +10,7 @@
 #include <sys/types.h>
 #include <sys/socket.h>
 
+#include "lib/msg.h"
 #include "lib/proto.h"
 
 /* ---- lib/ask.c: the client side of docs/protocol.md ---- */
@@ -69,6 +70,10 @@ void ask_result_line(enum ask_result r, const struct ask_failure *f, char *err,
                      size_t errlen);
 
 /* ---- lib/verbs.c: the requests of docs/protocol.md ---- */
+
+/* Room for the line an ask_* leaves in err: a message's whole line
+ * (lib/msg.h), so what it says reaches die() uncut. */
+#define ASK_ERR_SIZE (MSG_LINE_MAX + 1)
 
 /* Each ask_* returns RC_USAGE, with err naming the limit, for a request
  * that lib/proto.h's limits refuse: nothing is sent then. */

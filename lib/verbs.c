@@ -29,14 +29,24 @@ static int transport_failure(enum ask_result r, const char *what,
 
 /* Room for shown's text of at most max bytes. */
 #define SHOWN_SIZE(max) (PROTO_ESCAPED_MAX(max) + 3)
+/* Bytes of an err text a message shows. Escaped for a terminal (at most 4
+ * characters a byte) with "...", the address (a sun_path) and the words
+ * around them, the line fits in ASK_ERR_SIZE and in a message's line, with
+ * room for pick's "--prefer: ...; it cannot honour ..." around it: so
+ * neither snprintf nor msg_line cuts it where shown did not. */
+#define SHOWN_ERR_TEXT 160
+_Static_assert(4 * SHOWN_ERR_TEXT + 3 + 108 + 200 < ASK_ERR_SIZE &&
+               ASK_ERR_SIZE <= MSG_LINE_MAX + 1,
+               "an err text shown whole fits the line that says it");
 
-/* The first len bytes of what a server sent (at most max, then "..."),
- * made fit for a terminal into buf (SHOWN_SIZE(max) bytes): control
- * characters made visible (proto_escape). */
+/* The first len bytes of what a server sent (at most max, cut at a whole
+ * character, then "..."), made fit for a terminal into buf
+ * (SHOWN_SIZE(max) bytes): control characters made visible
+ * (proto_escape). */
 static const char *shown(char *buf, size_t buflen, const char *text,
                          size_t len, size_t max)
 {
-    size_t n = proto_escape(buf, buflen - 3, text, len > max ? max : len,
+    size_t n = proto_escape(buf, buflen - 3, text, proto_utf8_cut(text, len, max),
                             PROTO_ESCAPE_TEXT);
     if (len > max)
         memcpy(buf + n, "...", 4);
@@ -67,7 +77,7 @@ static int v1_error(const char *reply, const char *address, bool release,
     enum proto_err code;
     const char *text;
     size_t len;
-    char buf[SHOWN_SIZE(200)];
+    char buf[SHOWN_SIZE(SHOWN_ERR_TEXT)];
     const char *bad = proto_err_line_bad(reply);
     *said = ERR_UNKNOWN;
     if (bad) {
@@ -86,7 +96,7 @@ static int v1_error(const char *reply, const char *address, bool release,
         /* The text may be empty: then the code alone says it. */
         snprintf(err, errlen, "the port server at %s %s%s%s", address,
                  codes[code].said, len ? ": " : "",
-                 shown(buf, sizeof(buf), text, len, 200));
+                 shown(buf, sizeof(buf), text, len, SHOWN_ERR_TEXT));
         return codes[code].rc;
     }
     snprintf(err, errlen, "the port server at %s sent an error this client does "

@@ -312,7 +312,7 @@ time.sleep(60)' "$ADDR" >"$BATS_TEST_TMPDIR/slow.out" &
     answers "err exhausted $long\\n"
     run --separate-stderr pp pick --server "$ADDR" -n 2 4242
     [ "$status" -eq 6 ]
-    [ "$stderr" = "portpicker pick: the port server at $ADDR refused: ${long:0:200}..." ]
+    [ "$stderr" = "portpicker pick: the port server at $ADDR refused: ${long:0:160}..." ]
     stop_tracked
     answers "ok $long\\n"
     refused_whole pick --server "$ADDR" -n 2 4242
@@ -401,4 +401,19 @@ CASES
     [ "$status" -eq 6 ]
     [ -z "$output" ]
     [ "$stderr" = "portpicker pick: the port server at $ADDR closed this connection" ]
+}
+
+@test "a long err text is cut at a whole escape or character, and says so with '...'" {
+    fake file "$BATS_TEST_TMPDIR/reply"
+    "$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"err exhausted " + b"\x1b" * 300 + b"\n")' >"$BATS_TEST_TMPDIR/reply"
+    run --separate-stderr pp release 20000 --server "$ADDR"
+    [ "$status" -eq 6 ]
+    [[ "$stderr" == *'\x1b\x1b...' ]]
+    [ "$(grep -o '\\x1b' <<<"$stderr" | wc -l)" -eq 160 ]
+    # the cut falls inside a 3-byte character: it is left out whole
+    "$PYTHON" -c 'import sys; sys.stdout.buffer.write(b"err exhausted " + b"\x01" * 95 + "\u20ac".encode() * 35 + b"\n")' >"$BATS_TEST_TMPDIR/reply"
+    run --separate-stderr pp pick -n 2 --server "$ADDR" 4242
+    [ "$status" -eq 6 ]
+    printf '%s' "$stderr" | visible
+    [[ "$stderr" == *'\x01'"$(printf '\342\202\254%.0s' $(seq 21))..." ]]
 }
