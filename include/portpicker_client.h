@@ -89,18 +89,40 @@ static inline int portpicker__fail(struct portpicker *pp, int rc,
     return rc;
 }
 
+/* The monotonic clock in milliseconds, or -1 with errno set when it
+ * cannot be read (a sandbox's filter): never an uninitialised time. */
 static inline long long portpicker__now_ms(void)
 {
     struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (clock_gettime(CLOCK_MONOTONIC, &t) < 0)
+        return -1;
     return (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000;
 }
 
-/* Milliseconds left before deadline, 0 when past it. */
+/* Milliseconds left before deadline, 0 when past it, -1 (errno set) when
+ * the clock cannot say. */
 static inline int portpicker__left(long long deadline)
 {
-    long long left = deadline - portpicker__now_ms();
-    return left > 0 ? (int)left : 0;
+    long long now = portpicker__now_ms();
+    if (now < 0)
+        return -1;
+    return deadline - now > 0 ? (int)(deadline - now) : 0;
+}
+
+/* Wait until fd has events, within deadline: 1 when it has, 0 when time
+ * ran out, -1 with errno set when poll (or the clock) failed. A signal is
+ * not a failure: the wait goes on with what is left. */
+static inline int portpicker__wait(int fd, short events, long long deadline)
+{
+    for (;;) {
+        struct pollfd p = {fd, events, 0};
+        int left = portpicker__left(deadline);
+        int n = left < 0 ? -1 : poll(&p, 1, left);
+        if (n >= 0)
+            return n > 0;
+        if (left < 0 || errno != EINTR)
+            return -1;
+    }
 }
 
 /* Connect to the server and send request; the fd, or -1 (rc in *rc). */
@@ -133,7 +155,7 @@ static inline int portpicker__send(struct portpicker *pp, const char *addr,
     while (connect(fd, (struct sockaddr *)&sun, sl) < 0) {
         struct timespec pause = {0, 5000000};
         int e = errno;
-        if ((e == EAGAIN || e == EINTR) && portpicker__left(deadline)) {
+        if ((e == EAGAIN || e == EINTR) && portpicker__left(deadline) > 0) {
             nanosleep(&pause, NULL);
             continue;
         }
@@ -152,18 +174,22 @@ static inline int portpicker__send(struct portpicker *pp, const char *addr,
     len = strlen(request);
     while (off < len) {
         ssize_t n = send(fd, request + off, len - off, MSG_NOSIGNAL);
-        struct pollfd p = {fd, POLLOUT, 0};
-        if (n > 0)
+        const char *what = "send";
+        int ready = -1;
+        if (n > 0) {
             off += (size_t)n;
-        else if (errno != EAGAIN && errno != EINTR) {
-            *rc = portpicker__fail(pp, PORTPICKER_SYSTEM, "send", strerror(errno));
-            close(fd);
-            return -1;
-        } else if (poll(&p, 1, portpicker__left(deadline)) == 0) {
-            close(fd);
-            *rc = portpicker__fail(pp, PORTPICKER_TIMEOUT, "send", "timed out");
-            return -1;
+            continue;
         }
+        if (errno == EAGAIN || errno == EINTR) {
+            what = "poll";
+            ready = portpicker__wait(fd, POLLOUT, deadline);
+        }
+        if (ready > 0)
+            continue;
+        *rc = ready == 0 ? portpicker__fail(pp, PORTPICKER_TIMEOUT, "send", "timed out")
+              : portpicker__fail(pp, PORTPICKER_SYSTEM, what, strerror(errno));
+        close(fd);
+        return -1;
     }
     return fd;
 }
@@ -175,14 +201,19 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
 {
     const char *addr = pp->address ? pp->address : getenv("PORTSERVER_ADDRESS");
     int ms = pp->timeout_ms > 0 ? pp->timeout_ms : PORTPICKER_DEFAULT_TIMEOUT_MS;
-    long long deadline = portpicker__now_ms() + ms;
+    long long now = portpicker__now_ms();
+    long long deadline = now + ms;
     size_t got = 0;
+    if (now < 0) {
+        *rc = portpicker__fail(pp, PORTPICKER_SYSTEM, "clock_gettime", strerror(errno));
+        return -1;
+    }
     int fd = portpicker__send(pp, addr ? addr : PORTPICKER_DEFAULT_ADDRESS,
                               request, deadline, rc);
     if (fd < 0)
         return -1;
     for (;;) {
-        struct pollfd p = {fd, POLLIN, 0};
+        int ready = -1;
         ssize_t n = got + 1 < cap ? recv(fd, reply + got, cap - 1 - got, 0) : -2;
         if (n > 0) {
             got += (size_t)n;
@@ -195,8 +226,10 @@ static inline long portpicker__ask(struct portpicker *pp, const char *request,
             *rc = portpicker__fail(pp, PORTPICKER_BAD_REPLY, "reply too long", NULL);
         else if (errno != EAGAIN && errno != EINTR)
             *rc = portpicker__fail(pp, PORTPICKER_SYSTEM, "recv", strerror(errno));
-        else if (poll(&p, 1, portpicker__left(deadline)) != 0)
+        else if ((ready = portpicker__wait(fd, POLLIN, deadline)) > 0)
             continue;
+        else if (ready < 0)
+            *rc = portpicker__fail(pp, PORTPICKER_SYSTEM, "poll", strerror(errno));
         else
             *rc = portpicker__fail(pp, PORTPICKER_TIMEOUT,
                                    "no answer from the port server", "timed out");

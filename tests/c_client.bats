@@ -20,6 +20,17 @@ build() {
     "$@" -I "$TOP/include" "$TOP/examples/pick_ports.c" -o "$EXAMPLE"
 }
 
+# c_program NAME LINE...: a C99 program of the C client, main's body the
+# LINEs (its closing brace among them), built into $PROG; or skip.
+c_program() {
+    command -v gcc >/dev/null || skip "gcc is not installed"
+    PROG=$BATS_TEST_TMPDIR/$1
+    shift
+    printf '%s\n' '#include "portpicker_client.h"' '#include <stdio.h>' \
+        'int main(int argc, char **argv) {' "$@" >"$PROG.c"
+    gcc $C99 -I "$TOP/include" "$PROG.c" -o "$PROG"
+}
+
 # names_in_pool OUTPUT LO HI NAME...: OUTPUT has NAME=PORT for each NAME, in
 # order, each port in LO-HI and all different.
 names_in_pool() {
@@ -170,20 +181,33 @@ CASES
 }
 
 @test "the C client refuses a status line with nothing after 'ok '" {
-    command -v gcc >/dev/null || skip "gcc is not installed"
-    local prog=$BATS_TEST_TMPDIR/status
-    printf '%s\n' '#include "portpicker_client.h"' '#include <stdio.h>' \
-        'int main(int argc, char **argv) {' \
+    c_program status \
         '    struct portpicker pp = {argv[1], 0, ""}; char line[256];' \
         '    int rc = portpicker_status(&pp, line, sizeof(line));' \
         '    printf("%s %s\n", rc == PORTPICKER_BAD_REPLY ? "bad-reply" : rc ? "other" : "ok",' \
         '           rc == PORTPICKER_OK ? line : pp.error);' \
-        '    return argc < 2; }' >"$prog.c"
-    gcc $C99 -I "$TOP/include" "$prog.c" -o "$prog"
+        '    return argc < 2; }'
     ADDR=$(new_address)
     answers 'ok \n'
-    run -0 "$prog" "$ADDR"
+    run -0 "$PROG" "$ADDR"
     [ "$output" = "bad-reply not a reply of the protocol: ok " ]
+}
+
+@test "the C client fails, never spins, when poll fails, and waits on through a signal" {
+    command -v strace >/dev/null || skip "strace is not installed (it fails poll)"
+    c_program pick \
+        '    struct portpicker pp = {0}; unsigned port; (void)argc;' \
+        '    pp.address = argv[1]; pp.timeout_ms = 1000;' \
+        '    int rc = portpicker_pick(&pp, 0, 1, NULL, &port);' \
+        '    printf("%s %s\n", rc == PORTPICKER_SYSTEM ? "system" : rc == PORTPICKER_TIMEOUT' \
+        '           ? "timeout" : "other", pp.error);' \
+        '    return 0; }'
+    ADDR=$(new_address)
+    fake hang
+    run -0 timeout 6 strace -qq -o /dev/null -e inject=poll:error=ENOMEM "$PROG" "$ADDR"
+    [ "$output" = "system poll: Cannot allocate memory" ]
+    run -0 timeout 6 strace -qq -o /dev/null -e inject=poll:error=EINTR:when=1 "$PROG" "$ADDR"
+    [ "$output" = "timeout no answer from the port server: timed out" ]
 }
 
 @test "make install puts the client header and a portpicker.pc with the prefix" {
