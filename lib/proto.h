@@ -134,7 +134,9 @@ struct lease_fields {
     const char *port, *pid, *uid, *age, *names, *cmd;
 };
 /* Split one lease line (no newline) in place; false when it is not one
- * (a field missing, or a number that is not digits). */
+ * (a field missing, out of order or twice, a number that is not digits, a
+ * word before cmd= that is not key=value). A key=value word of a key it
+ * does not know, before cmd=, is skipped (docs/protocol.md, "Versioning"). */
 bool proto_parse_lease(char *line, struct lease_fields *l);
 
 /* ---- lib/proto_check.c: what a client checks before it trusts a reply

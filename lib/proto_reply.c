@@ -132,22 +132,31 @@ static bool all_digits(const char *s)
 
 bool proto_parse_lease(char *line, struct lease_fields *l)
 {
-    static const char *const keys[] = {"port=", "pid=", "uid=", "age=", "names=", "cmd="};
-    const char **fields[] = {&l->port, &l->pid, &l->uid, &l->age, &l->names, &l->cmd};
+    static const char *const keys[] = {"port", "pid", "uid", "age", "names"};
+    const char **fields[] = {&l->port, &l->pid, &l->uid, &l->age, &l->names};
+    size_t known = 0;   /* of keys, found so far, in their order */
     char *p = line;
-    for (size_t i = 0; i < 6; i++) {
-        size_t klen = strlen(keys[i]);
-        if (strncmp(p, keys[i], klen))
-            return false;
-        *fields[i] = p + klen;
-        if (i == 5)
-            break;
+    /* docs/protocol.md, "Versioning": a later server may add key=value
+     * words anywhere before cmd=, which takes the rest of the line; a
+     * client skips the keys it does not know. Those it knows come once,
+     * in their order. */
+    while (strncmp(p, "cmd=", 4)) {
         char *space = strchr(p, ' ');
-        if (!space)
+        char *eq = strchr(p, '=');
+        if (!space || !eq || eq > space)
             return false;
-        *space = '\0';
+        *space = *eq = '\0';
+        bool named = proto_is_name(p);
+        size_t k = 0;
+        while (k < 5 && strcmp(p, keys[k]))
+            k++;
+        if (!named || (k < 5 && k != known))
+            return false;
+        if (k < 5)
+            *fields[known++] = eq + 1;
         p = space + 1;
     }
-    return all_digits(l->port) && all_digits(l->pid) && all_digits(l->uid) &&
-           all_digits(l->age);
+    l->cmd = p + 4;
+    return known == 5 && all_digits(l->port) && all_digits(l->pid) &&
+           all_digits(l->uid) && all_digits(l->age);
 }

@@ -417,3 +417,26 @@ CASES
     printf '%s' "$stderr" | visible
     [[ "$stderr" == *'\x01'"$(printf '\342\202\254%.0s' $(seq 21))..." ]]
 }
+
+@test "check --leases skips a lease line's key=value words it does not know, before cmd=, as Versioning allows" {
+    answers 'ok 1\nhost=a port=20000 pid=5 uid=0 age=1 zone=eu-1 names=- new_key= cmd=x y=2\n'
+    run --separate-stderr pp check --leases --json -s "$ADDR"
+    [ "$status" -eq 0 ]
+    [ -z "$stderr" ]
+    [[ "$output" == *'{"port": 20000, "pid": 5, "uid": 0, "age": 1, "names": [], "cmd": "x y=2"}'* ]]
+}
+
+@test "check --leases still refuses a known key twice or out of order, or a word that is not key=value" {
+    fake file "$BATS_TEST_TMPDIR/reply"
+    local line
+    # the fake reads the file anew for each connection
+    for line in 'port=20000 pid=5 uid=0 age=1 names=- port=3 cmd=x' \
+                'pid=5 port=20000 uid=0 age=1 names=- cmd=x' \
+                'port=20000 pid=5 uid=0 age=1 host names=- cmd=x' \
+                'port=20000 pid=5 uid=0 age=1 9z=1 names=- cmd=x' \
+                'port=20000 pid=5 uid=0 age=1 names=- x=1'; do
+        printf 'ok 1\n%s\n' "$line" >"$BATS_TEST_TMPDIR/reply"
+        refused_whole check --leases -s "$ADDR"
+        [[ "$stderr" == *"lease line 1: not port=... pid=..."* ]]
+    done
+}
