@@ -8,8 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Replies to "v1 leases" can be large: 50,000 leases of ~200 bytes. */
-#define LEASES_REPLY_MAX (16u << 20)
 /* Replies to "v1 metrics": about 6 KB from our server. */
 #define METRICS_REPLY_MAX (64u << 10)
 
@@ -171,7 +169,7 @@ static struct lease_view *checked_leases(char *reply, size_t len, size_t *n,
     /* A lease line a port at most, with the "ok N" line and the empty one
      * that ends the listing: more is no listing, and a view a line would
      * let a reply of newlines ask for 56 times its size. */
-    if (lines > 65535 + 3)
+    if (lines > PROTO_LEASES_MAX + 3)
         die(RC_BAD_REPLY, "the port server at %s sent a leases reply that is "
             "not in the protocol: %zu lines, more than there are ports; "
             "nothing printed", address, lines - 1);
@@ -213,7 +211,9 @@ static char *ask_v1(const struct server_opts *server, enum proto_verb verb,
 int print_leases(const struct server_opts *server, bool json)
 {
     size_t len;
-    char *reply = ask_v1(server, VERB_LEASES, LEASES_REPLY_MAX, &len);
+    /* Any listing the protocol allows, and its NUL: about 70 MiB at most,
+     * but malloc maps it untouched, and only what arrives is paged in. */
+    char *reply = ask_v1(server, VERB_LEASES, PROTO_LEASES_REPLY_MAX + 1, &len);
     size_t n;
     struct lease_view *views = checked_leases(reply, len, &n, server->address);
     if (json)

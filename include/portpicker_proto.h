@@ -58,6 +58,15 @@
     (sizeof("port=65535 pid=" PROTO_STR(PROTO_PID_MAX) " uid=4294967295 "     \
             "age=4294967295 names= cmd=\n") - 1 + PROTO_NAME_MAX + 4 * PROTO_CMD_MAX)
 
+/* The most leases a "v1 leases" reply announces (its COUNT): one a port. */
+#define PROTO_LEASES_MAX 65535
+/* Longest "v1 leases" reply: "ok COUNT", COUNT lease lines of the longest
+ * kind, and the empty line that ends a listing, newlines included. A
+ * client that takes this much takes any listing the protocol allows. */
+#define PROTO_LEASES_REPLY_MAX                                                \
+    (sizeof("ok " PROTO_STR(PROTO_LEASES_MAX) "\n") - 1 +                     \
+     (size_t)PROTO_LEASES_MAX * PROTO_LEASE_LINE_MAX + 1)
+
 /* The NAME rule, [A-Za-z_][A-Za-z0-9_]* of 1 to PROTO_NAME_MAX characters,
  * in the words every message and --help use (portpicker.1 repeats them;
  * tests/docs.bats compares). */

@@ -134,8 +134,9 @@ enum proto_leases proto_check_leases(char *reply, size_t len,
         return LEASES_BAD;
     }
     *nl = '\0';
-    if (!number(reply + 3, 65535, &count)) {
-        snprintf(why, whylen, "'ok COUNT' with COUNT not in 0-65535");
+    if (!number(reply + 3, PROTO_LEASES_MAX, &count)) {
+        snprintf(why, whylen, "'ok COUNT' with COUNT not in 0-"
+                 PROTO_STR(PROTO_LEASES_MAX));
         return LEASES_BAD;
     }
     for (p = nl + 1; p < end; p = nl + 1) {

@@ -440,3 +440,18 @@ CASES
         [[ "$stderr" == *"lease line 1: not port=... pid=..."* ]]
     done
 }
+
+@test "check --leases takes a listing over 16 MiB, as the protocol allows" {
+    # 16500 lease lines with the longest command line: about 17.4 MB
+    "$PYTHON" -c '
+import sys
+cmd = "\\x01" * 256
+lines = ["port=%d pid=1 uid=0 age=0 names=- cmd=%s\n" % (p, cmd) for p in range(1, 16501)]
+sys.stdout.write("ok 16500\n" + "".join(lines))' >"$BATS_TEST_TMPDIR/reply"
+    [ "$(stat -c %s "$BATS_TEST_TMPDIR/reply")" -gt $((16 << 20)) ]
+    fake file "$BATS_TEST_TMPDIR/reply"
+    run --separate-stderr pp check --leases -t 20 -s "$ADDR"
+    echo "status $status, stderr '$stderr'"
+    [ "$status" -eq 0 ]
+    [ "${#lines[@]}" -eq 16501 ]
+}
