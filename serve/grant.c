@@ -251,10 +251,23 @@ int grant_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
         slog(LOG_INFO, "saved lease of port %u dropped: not in the pool", port);
         return 0;
     }
+    if (pid == 1) { /* never exits: only a hand-made record names it */
+        slog(LOG_INFO, "saved lease of port %u dropped: pid 1 never exits",
+             port);
+        s->dropped++;
+        return 0;
+    }
     struct owner *o = owners_get(&s->owners, &restorer, pid, &why);
-    /* Start time 0 was saved by a server without /proc: unknown, so the
-     * lease is kept by the process of that pid. */
-    if (o && start && o->start != start) {
+    /* A check that failed (EMFILE, ENOMEM: ERR_SERVER) says nothing of
+     * the process: its lease is kept on the record's word, the owner
+     * polled until it is seen gone, never dropped for a failure. Start
+     * time 0 was saved by a server without /proc: unknown, so the lease is
+     * kept by the process of that pid. */
+    if (!o && why.code == ERR_SERVER) {
+        slog(LOG_WARN, "saved lease of port %u kept unchecked: %s", port,
+             why.why);
+        o = owners_restore_unchecked(&s->owners, pid, start);
+    } else if (o && start && o->start != start) {
         owners_drop_idle(&s->owners, o); /* frees o */
         o = NULL;
     }

@@ -230,6 +230,15 @@ struct owner *owners_get(struct owners *w, const struct caller *c, pid_t pid,
     return NULL;
 }
 
+struct owner *owners_restore_unchecked(struct owners *w, pid_t pid,
+                                       uint64_t start)
+{
+    struct owner *o = leases_owner_new(w->leases, pid, start);
+    if (o)
+        watch(w, o, -1, false); /* polled: owner_alive by pid and start */
+    return o;
+}
+
 void owners_drop_idle(struct owners *w, struct owner *o)
 {
     if (!o->nleases)

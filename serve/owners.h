@@ -43,6 +43,12 @@ void owners_fini(struct owners *w);
  * NULL with a refusal in why. */
 struct owner *owners_get(struct owners *w, const struct caller *c, pid_t pid,
                          struct refusal *why);
+/* A saved owner that owners_get could not check (a failed read: EMFILE,
+ * ENOMEM), on the state file's word: pid and start time, polled until it
+ * is seen gone, so that one failure never ends a live owner's lease. NULL
+ * when there is no room for another owner. */
+struct owner *owners_restore_unchecked(struct owners *w, pid_t pid,
+                                       uint64_t start);
 /* Drop o if it holds no lease (a grant that failed after owners_get). */
 void owners_drop_idle(struct owners *w, struct owner *o);
 /* End port's lease: undone (back to the head of the free queue) or

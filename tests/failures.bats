@@ -453,3 +453,37 @@ print(data.count(b"\n"))
     grep -qx 'portpicker_grants_total{dialect="v1"} 0' <<<"$output"
     grep -qx 'portpicker_ports_granted_total 0' <<<"$output"
 }
+
+@test "a saved owner that cannot be checked at restore keeps its leases, polled until it exits" {
+    # Before: one failed read of its /proc/PID/stat (or a failed
+    # PIDFD_GET_INFO) at restore read as "pid is gone": the lease was
+    # dropped, rewritten out of the file, and the port granted again while
+    # its owner lived.
+    start_owner
+    start_server --pool 25710-25719 --state "$STATE"
+    grant 2 "$OWNER"
+    stop_server
+    for fault in "-P /proc/$OWNER/stat -e inject=openat:error=EMFILE" \
+        "-e trace=ioctl -e inject=ioctl:error=ENOMEM"; do
+        SERVER_LOG=$BATS_TEST_TMPDIR/server.$RANDOM.log
+        # shellcheck disable=SC2086 # the fault's words
+        start_faulty $fault -- --pool 25710-25719 --state "$STATE"
+        grep -q "2 leases kept, 0 dropped" "$SERVER_LOG"
+        grep -q "saved lease of port 2571[0-9] kept unchecked: cannot check pid $OWNER" "$SERVER_LOG"
+        [ "$(leases_of "$OWNER")" -eq 2 ]
+        [[ "$(ask "v1 pick $$ 9")" == "err exhausted "* ]] # 8 free: none of the owner's
+        stop_faulty
+        restart --pool 25710-25719 --state "$STATE"
+        [ "$(leases_of "$OWNER")" -eq 2 ]
+        stop_server
+    done
+    # Polled by pid and start time, its death ends its leases.
+    restart --pool 25710-25719 --state "$STATE"
+    stop_server
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.last.log
+    start_faulty -P "/proc/$OWNER/stat" -e inject=openat:error=EMFILE:when=1 -- \
+        --pool 25710-25719 --state "$STATE"
+    grep -q "kept unchecked" "$SERVER_LOG"
+    kill "$OWNER"
+    wait_for eval '[ "$(leases_of "$OWNER")" -eq 0 ]'
+}
