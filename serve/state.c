@@ -177,6 +177,11 @@ int state_append_grants(struct state_file *j, const struct grants *g,
     struct journal_record r = {'G', 0, g->pid, g->start, g->uid, ""};
     if (j->fd < 0)
         return 0;
+    if (j->must_rewrite && j->error == EWOULDBLOCK) {
+        snprintf(err, errlen, "%s: another server holds this state file now",
+                 j->path);
+        return -1;
+    }
     if (j->must_rewrite) {
         errno = j->error ? j->error : EIO;
         return state_errno_msg(err, errlen, j->path);
@@ -232,18 +237,49 @@ static bool replaced(const struct state_file *j)
     return at.st_dev != ours.st_dev || at.st_ino != ours.st_ino;
 }
 
+/* Does another server hold the file now at our path (its lock)? A second
+ * server may start on the path once our file is gone from it; renaming
+ * ours over its file would make each lose the other's grants. 1 yes, 0 no
+ * (nothing there, or no lock on it), -1 when it cannot be told (errno). */
+static int held_by_another(const struct state_file *j)
+{
+    int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    int held = 0;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0)
+        held = errno == EWOULDBLOCK ? 1 : -1;
+    if (held < 0)
+        return close_keep_errno(fd);
+    close(fd); /* and with it the lock just taken */
+    return held;
+}
+
 int state_tick(struct state_file *j, const struct leases *ls, char *err,
                  size_t errlen)
 {
     *err = '\0';
     if (j->fd < 0)
         return 0;
-    /* Checked a second after appends, as fsync is: the same window. Until
-     * the file is back in place, grants are refused, as on a full disk. */
-    if (j->dirty && !j->must_rewrite && replaced(j)) {
+    /* Checked each second while there are leases to lose or appends to
+     * sync (the timer runs then), as fsync is: the same window. Until the
+     * file is back in place, grants are refused, as on a full disk. */
+    if ((j->dirty || ls->nleases) && !j->must_rewrite && replaced(j)) {
         note(&j->notes, LOG_WARN, "%s: removed or replaced while in use: "
              "written anew", j->path);
         j->must_rewrite = true;
+    }
+    if (j->must_rewrite) {
+        int other = held_by_another(j);
+        if (other != 0) {
+            if (other > 0 && j->error != EWOULDBLOCK)
+                snprintf(err, errlen, "%s: another server holds this state "
+                         "file now: no grant until it lets go", j->path);
+            else if (other < 0 && j->error != errno)
+                state_errno_msg(err, errlen, j->path);
+            j->error = other > 0 ? EWOULDBLOCK : errno;
+            return -1;
+        }
     }
     if (j->must_rewrite || j->stale || j->records > 2 * ls->nleases + 64) {
         bool repair = j->must_rewrite;

@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* upkeep.c: the server's work between requests, on timers: ports found
  * bound by others are retried each second, and the state file is synced
- * (or rewritten) a second after a write. A port whose lease ended needs
+ * (or rewritten) a second after a write, and checked each second while it
+ * holds leases (removed, it is written anew). A port whose lease ended needs
  * nothing here: it is back in the free queue at once (serve/pool.c). */
 #include "serve/log.h"
 #include "serve/pool.h"
@@ -30,7 +31,10 @@ static int64_t sync_state(struct loop *l, void *data)
     log_notes(&s->state.notes);
     if (*err)
         slog(LOG_ERROR, "%s", err);
-    return rc < 0 ? SYNC_MS : LOOP_DONE;
+    /* Held leases keep it ticking: a state file removed while the server
+     * is idle is written anew within a second, not at the next grant. */
+    bool watched = s->state.fd >= 0 && leases_counts(&s->leases).leased;
+    return rc < 0 || watched ? SYNC_MS : LOOP_DONE;
 }
 
 void upkeep_timers(struct server *s)

@@ -144,6 +144,53 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     [ -n "$(pick_for "$OWNER")" ]
 }
 
+@test "a state file removed while the server is idle is written anew within a second, no grant needed" {
+    # Before: checked only a second after an append, so a file removed
+    # while no grant came was never written anew, and a crash then lost
+    # every lease.
+    start_owner
+    dir=$BATS_TEST_TMPDIR/state
+    mkdir "$dir"
+    start_server --pool 25720-25729 --state "$dir/leases"
+    pick_for "$OWNER" 2 >/dev/null
+    sleep 1.2 # past the sync after the grant
+    rm "$dir/leases"
+    wait_for test -s "$dir/leases"
+    crash_and_restart --pool 25720-25729 --state "$dir/leases"
+    grep -q "2 leases kept" "$SERVER_LOG"
+    # Restored leases are watched too, from the start.
+    rm "$dir/leases"
+    wait_for test -s "$dir/leases"
+    crash_and_restart --pool 25720-25729 --state "$dir/leases"
+    grep -q "2 leases kept" "$SERVER_LOG"
+}
+
+@test "a server whose state file was removed never renames over a second server's file there" {
+    # A second server may start on the path once the first one's file is
+    # gone; before, the first one's repair renamed its file over the
+    # second's locked one, and each lost the other's grants in turn.
+    start_owner
+    state=$BATS_TEST_TMPDIR/leases
+    start_server --pool 25730-25739 --state "$state"
+    first_log=$SERVER_LOG first_addr=$ADDR
+    pick_for "$OWNER" >/dev/null
+    sleep 1.2
+    rm "$state"
+    ADDR=$(new_address) SERVER_LOG=$BATS_TEST_TMPDIR/second.log
+    start_server --pool 25740-25749 --state "$state"
+    inode=$(stat -c %i "$state")
+    pick_for "$OWNER" >/dev/null
+    wait_for grep -q "another server holds this state file now: no grant until it lets go" "$first_log"
+    sleep 1.2 # another tick of the first server
+    [ "$(stat -c %i "$state")" = "$inode" ]
+    grep -q " G 2574[0-9] $OWNER " "$state"
+    refute grep -q " G 2573[0-9] " "$state"
+    # The first one refuses grants (it has nowhere to record them) and
+    # still answers.
+    [[ "$(ADDR=$first_addr raw "v1 pick $OWNER 1\n")" == "err server-error $state: another server holds this state file now" ]]
+    [[ "$(ADDR=$first_addr raw "v1 leases\n")" == "ok 1"* ]]
+}
+
 @test "a state file that is not a regular file, or is too big, stops the server with exit 3" {
     mkfifo "$BATS_TEST_TMPDIR/fifo"
     run timeout 5 "$PORTPICKER" serve --address "$(new_address)" --state "$BATS_TEST_TMPDIR/fifo"
