@@ -51,6 +51,8 @@ static const int exits[] = {RC_OK, RC_USAGE, RC_SYSTEM, RC_ADDR_IN_USE, -1};
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 const bool have_serve = true; /* applets/serve_none.c off Linux */
@@ -143,6 +145,30 @@ static void check_file_name(const char *option, const char *name)
         die(RC_USAGE, "%s: %s %s", option, QUOTED(name), why);
 }
 
+/* Do two options name one file: the same text, or paths to one existing
+ * file (a failed stat: nothing there yet, or nothing to tell, so no)? */
+static bool same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    if (!a || !b)
+        return false;
+    return !strcmp(a, b) || (stat(a, &sa) == 0 && stat(b, &sb) == 0 &&
+                             sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino);
+}
+
+/* The server writes each of these files whole, and removes the pidfile and
+ * the metrics file at exit: one path for two would destroy the leases. */
+static void check_files_apart(void)
+{
+    static const char *const names[] = {"--state", "--pidfile", "--metrics-file"};
+    const char *const paths[] = {TT.o.state, TT.o.pidfile, TT.o.metrics_file};
+    for (size_t i = 0; i < 3; i++)
+        for (size_t j = i + 1; j < 3; j++)
+            if (same_file(paths[i], paths[j]))
+                die(RC_USAGE, "%s and %s name the same file %s", names[i],
+                    names[j], QUOTED(paths[i]));
+}
+
 /* Conflicts, stated plainly, before anything is bound. */
 static void check_args(void)
 {
@@ -161,6 +187,7 @@ static void check_args(void)
     check_file_name("--state", TT.o.state);
     check_file_name("--pidfile", TT.o.pidfile);
     check_file_name("--metrics-file", TT.o.metrics_file);
+    check_files_apart();
 }
 
 int serve_main(int argc, char **argv)

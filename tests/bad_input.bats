@@ -159,6 +159,26 @@ refuses() {
     refuses "portpicker serve: --socket-mode: '1000' is out of range 0-777" serve --socket-mode 1000 --address /nonexistent/pp.sock
 }
 
+@test "serve refuses one file for two of --state, --pidfile and --metrics-file, touching nothing" {
+    needs_linux_mechanism serve
+    # Before: accepted; the pidfile's write and removal, or the metrics
+    # file's, destroyed the state file and every lease in it.
+    f=$BATS_TEST_TMPDIR/leases
+    refuses "portpicker serve: --state and --pidfile name the same file '$f'" \
+        serve --address @pp-none --state "$f" --pidfile "$f"
+    refuses "portpicker serve: --state and --metrics-file name the same file '$f'" \
+        serve --address @pp-none --state "$f" --metrics-file "$f"
+    refuses "portpicker serve: --pidfile and --metrics-file name the same file '$f'" \
+        serve --address @pp-none --pidfile "$f" --metrics-file "$f"
+    [ ! -e "$f" ]
+    # The same file by another path.
+    echo keep > "$f"
+    ln -s "$f" "$f.link"
+    refuses "portpicker serve: --state and --pidfile name the same file '$f'" \
+        serve --address @pp-none --state "$f" --pidfile "$f.link"
+    [ "$(cat "$f")" = keep ]
+}
+
 # serve_pid BEFORE AFTER LISTEN_FDS: serve with LISTEN_PID its own pid
 # (the shell's, by exec) between BEFORE and AFTER, on a socket path it
 # cannot bind, so that it stops at once if it listens itself.
