@@ -11,6 +11,8 @@
  * says why the server stops is never held. A server killed mid-turn loses
  * at most that turn's info lines.
  *
+ * A full pipe or socket is never waited on (write_nowait).
+ *
  * Under systemd (JOURNAL_STREAM set) the journal stamps lines itself;
  * elsewhere each line starts with the local time. */
 #include "lib/msg.h"
@@ -19,12 +21,19 @@
 #include "serve/notes.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/uio.h>
 #include <time.h>
 #include <unistd.h>
+
+#define RWF_NOWAIT_FLAG 0x8 /* linux/fs.h RWF_NOWAIT (Linux 4.14) */
 
 int log_level = LOG_INFO;
 
@@ -70,16 +79,89 @@ static void stamp(char *buf)
     buf[date_len + 5] = '\0';
 }
 
+/* What stderr is, asked once: a reader that stops reading must not stop
+ * the server (every client would wait, SIGTERM too), so a pipe or a socket
+ * (the journal's stream) is written without waiting; a file or a terminal
+ * as it comes. O_NONBLOCK on the inherited pipe would change it for every
+ * process that shares it, so a pipe is opened anew, ours alone, through
+ * /proc/self/fd; without /proc, pwritev2's RWF_NOWAIT asks it of each
+ * write (an anonymous pipe's, not a named FIFO's). */
+enum { OUT_UNKNOWN, OUT_WAITS, OUT_NOWAIT, OUT_SOCKET, OUT_RWF };
+static int out_kind = OUT_UNKNOWN;
+static unsigned long dropped; /* lines lost to a full stderr */
+
+static int stderr_kind(void)
+{
+    struct stat st;
+    if (fstat(STDERR_FILENO, &st) < 0)
+        return OUT_WAITS;
+    if (S_ISSOCK(st.st_mode))
+        return OUT_SOCKET;
+    if (!S_ISFIFO(st.st_mode))
+        return OUT_WAITS;
+    int fd = open("/proc/self/fd/2", O_WRONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd >= 0 && dup2(fd, STDERR_FILENO) == STDERR_FILENO) {
+        close(fd);
+        return OUT_NOWAIT;
+    }
+    if (fd >= 0)
+        close(fd);
+    return OUT_RWF;
+}
+
+static ssize_t write_nowait(const char *buf, size_t len)
+{
+    if (out_kind == OUT_UNKNOWN)
+        out_kind = stderr_kind();
+    if (out_kind == OUT_SOCKET)
+        return send(STDERR_FILENO, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+#ifdef SYS_pwritev2 /* every libc's headers for Linux name it */
+    if (out_kind == OUT_RWF) {
+        /* musl has no wrapper; offset -1 is the pipe's own position. */
+        struct iovec v = {.iov_base = (void *)buf, .iov_len = len};
+        ssize_t n = syscall(SYS_pwritev2, STDERR_FILENO, &v, 1, -1L, -1L,
+                            RWF_NOWAIT_FLAG);
+        if (n >= 0 || (errno != EOPNOTSUPP && errno != ENOSYS && errno != EINVAL))
+            return n;
+        out_kind = OUT_WAITS; /* a named FIFO, or a kernel without it */
+    }
+#endif
+    return write(STDERR_FILENO, buf, len);
+}
+
+static unsigned long count_lines(const char *buf, size_t len)
+{
+    unsigned long n = 0;
+    for (size_t i = 0; i < len; i++)
+        n += buf[i] == '\n';
+    return n;
+}
+
 void log_flush(void)
 {
     if (!held_len)
         return;
     int saved = errno;
-    /* Nothing sensible is left to do if stderr is gone: the lines are
-     * dropped, as a line whose own write failed was. */
-    ssize_t n = write(STDERR_FILENO, held, held_len);
-    (void)n;
+    ssize_t n = write_nowait(held, held_len);
+    if (n > 0 && (size_t)n < held_len) {
+        /* A socket took part of it: the rest, whole lines and one cut,
+         * goes next time, so no line is ever torn in the middle. */
+        memmove(held, held + n, held_len - (size_t)n);
+        held_len -= (size_t)n;
+        errno = saved;
+        return;
+    }
+    /* A full stderr (EAGAIN), or one gone: the lines are dropped, counted
+     * and said when a write gets through again. */
+    if (n < 0)
+        dropped += count_lines(held, held_len);
     held_len = 0;
+    if (n > 0 && dropped) {
+        unsigned long lost = dropped;
+        dropped = 0;
+        slog(LOG_WARN, "%lu log lines dropped: stderr was full (its reader "
+             "stopped reading)", lost);
+    }
     errno = saved;
 }
 
@@ -98,6 +180,11 @@ void slog(int level, const char *fmt, ...)
     va_end(ap);
     if (held_len + len > sizeof(held))
         log_flush();
+    if (held_len + len > sizeof(held)) { /* a socket took only a part */
+        dropped++;
+        errno = saved;
+        return;
+    }
     memcpy(held + held_len, line, len);
     held_len += len;
     if (level <= LOG_NOTICE)

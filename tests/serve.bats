@@ -925,3 +925,38 @@ print(reply.decode().strip(), sleeps() - before)
     untrace
     [ -z "$output" ]
 }
+
+@test "a log reader that stops reading never stops the server: lines are dropped, counted and said" {
+    # Before: its blocking write(2) to a full pipe froze the server, every
+    # client waited, and SIGTERM went unheard (a helper's attack).
+    fifo=$BATS_TEST_TMPDIR/log.fifo
+    mkfifo "$fifo"
+    exec {reader}<>"$fifo" # a reader that never reads
+    ADDR=$(new_address)
+    "$PORTPICKER" serve --address "$ADDR" --pool 25750-25759 2>"$fifo" &
+    SERVER_PID=$!
+    track_pid "$SERVER_PID"
+    wait_for eval '[ -n "$(raw "v1 status\n" 2>/dev/null)" ]'
+    # Each bad request logs a line: 3000 of them fill the pipe's 64 KiB.
+    "$PYTHON" - "$ADDR" <<'PY'
+import socket, sys
+addr = "\0" + sys.argv[1][1:]
+for i in range(3000):
+    s = socket.socket(socket.AF_UNIX)
+    s.settimeout(5)
+    s.connect(addr)
+    s.sendall(b"hello\n")
+    s.recv(100)
+    s.close()
+PY
+    start_owner
+    [ -n "$(ask "$OWNER")" ]
+    # The pipe read empty, the next line goes through and says what was lost.
+    timeout 5 dd iflag=nonblock bs=65536 count=64 <&"$reader" >/dev/null 2>&1 || true
+    kill -TERM "$SERVER_PID"
+    wait_for eval '! kill -0 "$SERVER_PID" 2>/dev/null'
+    timeout 5 dd iflag=nonblock bs=65536 count=4 <&"$reader" 2>/dev/null >"$BATS_TEST_TMPDIR/tail" || true
+    exec {reader}<&-
+    grep -Eq "warning: [0-9]+ log lines dropped: stderr was full \(its reader stopped reading\)" "$BATS_TEST_TMPDIR/tail"
+    grep -q "notice: SIGTERM: stopping" "$BATS_TEST_TMPDIR/tail"
+}
