@@ -61,10 +61,8 @@ static int start_state(struct server *s)
     char err[512];
     int rc = state_rewrite(&s->state, &s->leases, err, sizeof(err));
     log_notes(&s->state.notes);
-    if (rc == 0) {
-        loop_timer_within(&s->loop, s->t_sync, SYNC_MS); /* leases kept */
+    if (rc == 0)
         return 0;
-    }
     if (s->state.error != ENOSPC && s->state.error != EDQUOT)
         return fatal(-1, err, "");
     slog(LOG_ERROR, "%s%s", err, s->state.must_rewrite

@@ -237,24 +237,6 @@ static bool replaced(const struct state_file *j)
     return at.st_dev != ours.st_dev || at.st_ino != ours.st_ino;
 }
 
-/* Does another server hold the file now at our path (its lock)? A second
- * server may start on the path once our file is gone from it; renaming
- * ours over its file would make each lose the other's grants. 1 yes, 0 no
- * (nothing there, or no lock on it), -1 when it cannot be told (errno). */
-static int held_by_another(const struct state_file *j)
-{
-    int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
-    if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
-    int held = 0;
-    if (flock(fd, LOCK_EX | LOCK_NB) < 0)
-        held = errno == EWOULDBLOCK ? 1 : -1;
-    if (held < 0)
-        return close_keep_errno(fd);
-    close(fd); /* and with it the lock just taken */
-    return held;
-}
-
 int state_tick(struct state_file *j, const struct leases *ls, char *err,
                  size_t errlen)
 {
@@ -270,7 +252,7 @@ int state_tick(struct state_file *j, const struct leases *ls, char *err,
         j->must_rewrite = true;
     }
     if (j->must_rewrite) {
-        int other = held_by_another(j);
+        int other = state_held_by_another(j);
         if (other != 0) {
             if (other > 0 && j->error != EWOULDBLOCK)
                 snprintf(err, errlen, "%s: another server holds this state "

@@ -81,5 +81,9 @@ void state_close(struct state_file *j);
 /* For serve/state.c and serve/state_open.c: "WHAT: strerror(errno)" into
  * err; returns -1. */
 int state_errno_msg(char *err, size_t errlen, const char *what);
+/* For serve/state.c: does another server hold the file now at j's path
+ * (its lock), one started there once ours was gone? 1 yes, 0 no (nothing
+ * there, our own file, or no lock on it), -1 when it cannot be told. */
+int state_held_by_another(const struct state_file *j);
 
 #endif

@@ -2,7 +2,8 @@
 /* state_open.c: the state file behind --state, at start: open it without
  * following a link, lock it (one server per file), read it whole and hand
  * the live leases it records to the server; a torn tail is cut off. What
- * happens to it afterwards is state.c's. */
+ * happens to it afterwards is state.c's, but for asking whose lock is on
+ * the file at the path, which a repair must know first. */
 #include "lib/sys.h"
 #include "serve/journal.h"
 #include "serve/log.h"
@@ -200,4 +201,24 @@ int state_open(struct state_file *j,
     /* Only a version 2 file of this boot takes appends as it is. */
     j->must_rewrite = scan.verdict != JOURNAL_OK || scan.version != JOURNAL_VERSION;
     return 0;
+}
+
+int state_held_by_another(const struct state_file *j)
+{
+    struct stat at, ours;
+    int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    if (fd < 0)
+        return errno == ENOENT ? 0 : -1;
+    /* Our own file (a repair for another cause: a full disk) is locked by
+     * our own fd, which a lock through this one would meet. */
+    if (fstat(fd, &at) < 0 || fstat(j->fd, &ours) < 0)
+        return close_keep_errno(fd);
+    int held = 0;
+    if ((at.st_dev != ours.st_dev || at.st_ino != ours.st_ino) &&
+        flock(fd, LOCK_EX | LOCK_NB) < 0)
+        held = errno == EWOULDBLOCK ? 1 : -1;
+    if (held < 0)
+        return close_keep_errno(fd);
+    close(fd); /* and with it any lock just taken */
+    return held;
 }

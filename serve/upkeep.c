@@ -41,4 +41,6 @@ void upkeep_timers(struct server *s)
 {
     s->t_retry = loop_timer(&s->loop, retry_ports, s);
     s->t_sync = loop_timer(&s->loop, sync_state, s);
+    /* Leases restored at start are watched from the start. */
+    loop_timer_within(&s->loop, s->t_sync, SYNC_MS);
 }
