@@ -14,6 +14,7 @@ kill at any point:
   - no port is listed twice, and the listing is whole (COUNT lines);
   - a lease it said was released is never listed again (each pick has a
     name of its own, so a port granted anew is told from one come back);
+  - no port is granted while a live owner's lease of it is held;
   - no lease belongs to a pid that is not a live owner of the run;
   - no refusal claims the pool is exhausted (it never is here).
 Each function returns a list of violations, one line each."""
@@ -91,6 +92,15 @@ def leases(found, ledger, live, when, whole=True, dying=()):
             bad.append("%s: port %d (%s) leased to pid %d, not a live owner" % (
                 when, port, name, pid))
     return bad
+
+
+def regrants(ledger, live):
+    """A port granted again while an acknowledged lease of it was held by an
+    owner still alive at the end: the server lost a live owner's lease and
+    gave its port to another (a lease dropped at restore, then granted)."""
+    return ["port %d granted to pid %d (%s) while leased to live pid %d (%s)"
+            % (port, new[0], new[1], old[0], old[1])
+            for port, old, new in ledger.regrants if old[0] in live]
 
 
 def refusals(ledger):

@@ -102,6 +102,7 @@ class Run:
             text.count("INJECTED") + text.count("+++ killed by SIGKILL")
             == len(self.fault))
         self.violations += check.refusals(ledger) + check.resets(ledger)
+        self.violations += check.regrants(ledger, alive(everyone))
         self.violations += check.stopped(rc, signalled, srv.log_text(),
                                          self.exits, crash)
         self.restart(tmp, state, ledger, alive(everyone))

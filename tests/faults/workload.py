@@ -195,6 +195,7 @@ class Ledger:
         self.released = set()
         self.refusals = []
         self.resets = []  # whole replies followed by a reset
+        self.regrants = []  # (port, (pid, name) held, (pid, name) granted)
         self.lost = 0    # requests without an answer: their outcome is unknown
 
     def pick(self, server, owner, name):
@@ -206,6 +207,10 @@ class Ledger:
         words = reply[0].split() if reply else []
         if len(reply) == 1 and len(words) == 2 and words[0] == "ok":
             port = int(words[1])
+            # A port granted while the ledger holds it for another lease:
+            # the server lost that one (check.regrants judges it).
+            if port in self.held:
+                self.regrants.append((port, self.held[port], (owner.pid, name)))
             self.held[port] = (owner.pid, name)
             return port
         self.refusals.append(reply[0] if reply else "")
