@@ -163,7 +163,9 @@ int args_next(struct args *a, const struct option_spec *specs)
     if (a->next >= a->argc)
         return ARGS_END;
     const char *word = a->argv[a->next++];
-    bool is_short_flag = word[0] == '-' && word[1] && !word[2] &&
+    /* "-4x" starts with a flag (-4): a flag misspelled, not a negative
+     * number, so it is read as an option and refused as one. */
+    bool is_short_flag = word[0] == '-' && word[1] &&
                          lookup_short(specs, word[1]);
     if (a->only_positional || word[0] != '-' || word[1] == '\0' ||
         (looks_negative_number(word) && !is_short_flag)) {

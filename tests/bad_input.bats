@@ -22,6 +22,10 @@ refuses() {
 
 @test "a negative PID is refused" {
     refuses "portpicker pick: PID: '-5' is negative" pick -5
+    # A word that starts with a flag is that flag misspelled, not a
+    # number: before, "-4x" was "PID: '-4x' is negative".
+    refuses "portpicker pick: unknown option '-4x' (one flag per word; see --help)" pick -4x
+    refuses "portpicker pick: unknown option '-45' (one flag per word; see --help)" pick -45
 }
 
 @test "PID 0 is refused" {
