@@ -9,6 +9,7 @@
 #include "applets/applets.h"
 #include "portpicker.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <unistd.h>
@@ -17,10 +18,16 @@ int pass_fds(int *fds, unsigned n, char *why, size_t whylen)
 {
     int first_free = 3 + (int)n;
 
-    /* Out of the way first: a socket may already sit where another goes. */
+    /* Out of the way first: a socket below first_free but not at its own
+     * place may sit where another goes. One already in place stays, so n
+     * sockets need no more descriptors than n (ulimit -n 3 + n). */
     for (unsigned i = 0; i < n; i++) {
+        if (fds[i] == 3 + (int)i || fds[i] >= first_free)
+            continue;
         int high = fcntl(fds[i], F_DUPFD_CLOEXEC, first_free);
         if (high < 0) {
+            if (errno == EINVAL) /* first_free is past the limit */
+                errno = EMFILE;
             snprintf(why, whylen, "fcntl(F_DUPFD)");
             return -1;
         }
@@ -28,7 +35,15 @@ int pass_fds(int *fds, unsigned n, char *why, size_t whylen)
         fds[i] = high;
     }
     for (unsigned i = 0; i < n; i++) {
-        /* dup2 leaves the copy without close-on-exec: it is inherited. */
+        /* Inherited: dup2 leaves its copy without close-on-exec; one in
+         * place has the flag taken off. */
+        if (fds[i] == 3 + (int)i) {
+            if (fcntl(fds[i], F_SETFD, 0) < 0) {
+                snprintf(why, whylen, "fcntl(F_SETFD)");
+                return -1;
+            }
+            continue;
+        }
         if (dup2(fds[i], 3 + (int)i) < 0) {
             snprintf(why, whylen, "dup2");
             return -1;
