@@ -68,7 +68,8 @@ OS_windows  := lib/sockdiag_none.c lib/ipv6_windows.c lib/seed_windows.c \
                lib/cloexec_windows.c lib/ask_pipe_windows.c lib/netsh_windows.c \
                applets/serve_none.c applets/run_none.c win/socket.c win/process.c
 NOT_windows := lib/ask.c lib/pages.c lib/fdlimit.c lib/fdflags.c lib/readfile.c \
-               applets/run.c applets/run_fds.c lib/detach_fork.c
+               applets/run.c applets/run_fds.c applets/run_exec.c \
+               lib/detach_fork.c
 OS_ALL      := $(sort $(OS_linux) $(OS_macos) $(OS_posix) $(OS_windows))
 COMMON_SRCS := $(filter-out $(OS_ALL),portpicker.c $(wildcard lib/*.c) $(wildcard applets/*.c))
 ALL_SRCS    := $(COMMON_SRCS) $(OS_ALL)

@@ -23,4 +23,9 @@ int print_metrics(const struct server_opts *server);
  * errno set and why naming the call that failed. */
 int pass_fds(int *fds, unsigned n, char *why, size_t whylen);
 
+/* applets/run_exec.c: exec argv as sh(1) would (execvp, and a file it
+ * will not execute run by /bin/sh). Returns only on failure, errno set:
+ * ENOENT when no such command. */
+void exec_command(char **argv);
+
 #endif

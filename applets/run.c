@@ -283,7 +283,7 @@ int run_main(int argc, char **argv)
     export_env();
     if (pass_fds(TT.fds, TT.nfds, why, sizeof(why)) < 0)
         die_errno(RC_SYSTEM, "%s", why);
-    execvp(TT.command[0], TT.command);
+    exec_command(TT.command);
     die_errno(errno == ENOENT ? RC_NO_APPLET : RC_CANNOT_EXEC,
               "cannot run %s", QUOTED(TT.command[0]));
 }

@@ -279,3 +279,18 @@ print(socket.socket(fileno=3).getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
     [ "$status" -eq 127 ]
     [[ "$output" == "portpicker run: cannot run 'no-such-command-here': No such file or directory" ]]
 }
+
+@test "an executable script without '#!' is run by /bin/sh, as sh and execvp do, by path or through PATH" {
+    # Before, in the static (musl) build: exit 126, "Exec format error".
+    mkdir "$BATS_TEST_TMPDIR/bin"
+    script=$BATS_TEST_TMPDIR/bin/no-shebang
+    printf 'echo "ran $1 with $LISTEN_FDS socket on $WEB_PORT, pid $$ of $LISTEN_PID"\n' >"$script"
+    chmod +x "$script"
+    run pp run --tcp WEB -- "$script" arg
+    [ "$status" -eq 0 ]
+    [[ "$output" =~ ^ran\ arg\ with\ 1\ socket\ on\ [0-9]+,\ pid\ ([0-9]+)\ of\ ([0-9]+)$ ]]
+    [ "${BASH_REMATCH[1]}" = "${BASH_REMATCH[2]}" ]
+    run env PATH="$BATS_TEST_TMPDIR/bin:$PATH" "$PORTPICKER" run --tcp WEB -- no-shebang arg
+    [ "$status" -eq 0 ]
+    [[ "$output" == "ran arg with 1 socket on "* ]]
+}
