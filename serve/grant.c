@@ -267,7 +267,7 @@ int grant_restore(void *arg, unsigned port, pid_t pid, uint64_t start,
         slog(LOG_WARN, "saved lease of port %u kept unchecked: %s", port,
              why.why);
         o = owners_restore_unchecked(&s->owners, pid, start);
-    } else if (o && start && o->start != start) {
+    } else if (o && start && o->start && o->start != start) {
         owners_drop_idle(&s->owners, o); /* frees o */
         o = NULL;
     }

@@ -72,11 +72,14 @@ static void owner_exited(struct loop *l, int fd, void *data, int mask)
 static bool owner_alive(const struct owner *o)
 {
     uint64_t start;
+    bool kthread;
     if (o->pidfd >= 0 && !o->proc_dir)
         return pidfd_exited(o->pidfd) != 1;
-    if (proc_stat(o->pid, o->pidfd, &start, NULL) < 0)
+    if (proc_stat(o->pid, o->pidfd, &start, &kthread) < 0)
         return errno != ESRCH && errno != ENOENT;
-    return start == o->start;
+    /* Start time 0: unknown (a record saved without /proc, kept unchecked
+     * at restore): the process of that pid, never a kernel thread. */
+    return o->start ? start == o->start : !kthread;
 }
 
 /* Check the next POLL_TURN polled owners, from where the last turn

@@ -477,6 +477,26 @@ print(data.count(b"\n"))
         [ "$(leases_of "$OWNER")" -eq 2 ]
         stop_server
     done
+    # A record without a start time (saved by a server without /proc),
+    # kept unchecked, is the process of that pid while it lives: before,
+    # the first poll compared start times and ended the lease. A second
+    # record of the pid, with one, does not drop the first.
+    "$PYTHON" - "$STATE" "$(cat "$BOOT_ID")" "$OWNER" "$(cut -d' ' -f22 "/proc/$OWNER/stat")" <<'PY'
+import sys, zlib
+path, boot, pid, start = sys.argv[1:]
+out = "portpicker-leases 2 %s\n" % boot
+for port, st in ((25715, 0), (25716, start)):
+    payload = "G %d %s %s 0" % (port, pid, st)
+    out += "%d %08x %s\n" % (len(payload), zlib.crc32(payload.encode()), payload)
+open(path, "w").write(out)
+PY
+    SERVER_LOG=$BATS_TEST_TMPDIR/server.zero.log
+    start_faulty -P "/proc/$OWNER/stat" -e inject=openat:error=EMFILE:when=1 -- \
+        --pool 25710-25719 --state "$STATE"
+    grep -q "2 leases kept, 0 dropped" "$SERVER_LOG"
+    sleep 2.2 # two polls
+    [ "$(leases_of "$OWNER")" -eq 2 ]
+    stop_faulty
     # Polled by pid and start time, its death ends its leases.
     restart --pool 25710-25719 --state "$STATE"
     stop_server
