@@ -178,8 +178,8 @@ int state_append_grants(struct state_file *j, const struct grants *g,
     if (j->fd < 0)
         return 0;
     if (j->must_rewrite && j->error == EWOULDBLOCK) {
-        snprintf(err, errlen, "%s: another server holds this state file now",
-                 j->path);
+        snprintf(err, errlen, "%s: locked by another process now (a second "
+                 "server?)", j->path);
         return -1;
     }
     if (j->must_rewrite) {
@@ -255,8 +255,8 @@ int state_tick(struct state_file *j, const struct leases *ls, char *err,
         int other = state_held_by_another(j);
         if (other != 0) {
             if (other > 0 && j->error != EWOULDBLOCK)
-                snprintf(err, errlen, "%s: another server holds this state "
-                         "file now: no grant until it lets go", j->path);
+                snprintf(err, errlen, "%s: locked by another process now (a "
+                         "second server?): no grant until it lets go", j->path);
             else if (other < 0 && j->error != errno)
                 state_errno_msg(err, errlen, j->path);
             j->error = other > 0 ? EWOULDBLOCK : errno;

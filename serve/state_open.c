@@ -207,14 +207,18 @@ int state_held_by_another(const struct state_file *j)
 {
     struct stat at, ours;
     int fd = open(j->path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+    /* Nothing there, or a symbolic link (ELOOP): no server's file, and the
+     * rename replaces the link itself, never what it points to. */
     if (fd < 0)
-        return errno == ENOENT ? 0 : -1;
+        return errno == ENOENT || errno == ELOOP ? 0 : -1;
     /* Our own file (a repair for another cause: a full disk) is locked by
-     * our own fd, which a lock through this one would meet. */
+     * our own fd, which a lock through this one would meet; what is not a
+     * regular file (a FIFO) is no server's either. */
     if (fstat(fd, &at) < 0 || fstat(j->fd, &ours) < 0)
         return close_keep_errno(fd);
     int held = 0;
-    if ((at.st_dev != ours.st_dev || at.st_ino != ours.st_ino) &&
+    if (S_ISREG(at.st_mode) &&
+        (at.st_dev != ours.st_dev || at.st_ino != ours.st_ino) &&
         flock(fd, LOCK_EX | LOCK_NB) < 0)
         held = errno == EWOULDBLOCK ? 1 : -1;
     if (held < 0)

@@ -180,15 +180,39 @@ pick_for() { pp pick --server "$ADDR" -n "${2:-1}" "$1" 2>/dev/null; }
     start_server --pool 25740-25749 --state "$state"
     inode=$(stat -c %i "$state")
     pick_for "$OWNER" >/dev/null
-    wait_for grep -q "another server holds this state file now: no grant until it lets go" "$first_log"
+    wait_for grep -q "locked by another process now (a second server?): no grant until it lets go" "$first_log"
     sleep 1.2 # another tick of the first server
     [ "$(stat -c %i "$state")" = "$inode" ]
     grep -q " G 2574[0-9] $OWNER " "$state"
     refute grep -q " G 2573[0-9] " "$state"
     # The first one refuses grants (it has nowhere to record them) and
     # still answers.
-    [[ "$(ADDR=$first_addr raw "v1 pick $OWNER 1\n")" == "err server-error $state: another server holds this state file now" ]]
+    [[ "$(ADDR=$first_addr raw "v1 pick $OWNER 1\n")" == "err server-error $state: locked by another process now (a second server?)" ]]
     [[ "$(ADDR=$first_addr raw "v1 leases\n")" == "ok 1"* ]]
+}
+
+@test "a symbolic link or a FIFO put at a removed state file's path is replaced, never taken for a server's file" {
+    # Before 'another process's lock' was asked (the fix above), the link
+    # was replaced; a first version of that fix read its ELOOP as "cannot
+    # tell" and refused every grant after it (a helper's attack).
+    start_owner
+    dir=$BATS_TEST_TMPDIR/state
+    mkdir "$dir"
+    start_server --pool 25760-25769 --state "$dir/leases"
+    pick_for "$OWNER" >/dev/null
+    sleep 1.2
+    rm "$dir/leases"
+    ln -s "$BATS_TEST_TMPDIR/nowhere" "$dir/leases"
+    wait_for test -f "$dir/leases" -a ! -L "$dir/leases"
+    [ -n "$(pick_for "$OWNER")" ]
+    [ ! -e "$BATS_TEST_TMPDIR/nowhere" ]
+    sleep 1.2
+    rm "$dir/leases"
+    mkfifo "$dir/leases"
+    wait_for test -f "$dir/leases" -a ! -p "$dir/leases"
+    [ -n "$(pick_for "$OWNER")" ]
+    crash_and_restart --pool 25760-25769 --state "$dir/leases"
+    grep -q "3 leases kept" "$SERVER_LOG"
 }
 
 @test "a state file that is not a regular file, or is too big, stops the server with exit 3" {
