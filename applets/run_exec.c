@@ -6,6 +6,7 @@
 #include "applets/applets.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,6 +34,24 @@ static bool find_in_path(const char *name, char *path, size_t len)
     }
 }
 
+/* Might path be a script: text, as bash asks it (no NUL in its first line,
+ * of its first 80 bytes)? A binary the kernel will not run (another
+ * architecture, a truncated ELF) stays "Exec format error" (126), never
+ * fed to sh, which would print its bytes and exit 127. */
+static bool looks_like_text(const char *path)
+{
+    char head[80];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return false;
+    ssize_t n = read(fd, head, sizeof(head));
+    close(fd);
+    if (n <= 0)
+        return n == 0; /* an empty file is an empty script */
+    const char *nl = memchr(head, '\n', (size_t)n);
+    return !memchr(head, '\0', nl ? (size_t)(nl - head) : (size_t)n);
+}
+
 void exec_command(char **argv)
 {
     execvp(argv[0], argv);
@@ -42,6 +61,10 @@ void exec_command(char **argv)
     if (strchr(argv[0], '/'))
         snprintf(path, sizeof(path), "%s", argv[0]);
     else if (!find_in_path(argv[0], path, sizeof(path))) {
+        errno = ENOEXEC;
+        return;
+    }
+    if (!looks_like_text(path)) {
         errno = ENOEXEC;
         return;
     }

@@ -293,4 +293,11 @@ print(socket.socket(fileno=3).getsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR)
     run env PATH="$BATS_TEST_TMPDIR/bin:$PATH" "$PORTPICKER" run --tcp WEB -- no-shebang arg
     [ "$status" -eq 0 ]
     [[ "$output" == "ran arg with 1 socket on "* ]]
+    # A binary the kernel will not run (another architecture's ELF) is no
+    # script: exit 126 as before, never its bytes fed to sh (exit 127).
+    printf '\177ELF\2\1\1\0\0\0\0\0\0\0\0\0\2\0\267\0' >"$BATS_TEST_TMPDIR/bin/arm64"
+    chmod +x "$BATS_TEST_TMPDIR/bin/arm64"
+    run pp run --tcp WEB -- "$BATS_TEST_TMPDIR/bin/arm64"
+    [ "$status" -eq 126 ]
+    [ "$output" = "portpicker run: cannot run '$BATS_TEST_TMPDIR/bin/arm64': Exec format error" ]
 }
