@@ -89,6 +89,8 @@ static void stamp(char *buf)
 enum { OUT_UNKNOWN, OUT_WAITS, OUT_NOWAIT, OUT_SOCKET, OUT_RWF };
 static int out_kind = OUT_UNKNOWN;
 static unsigned long dropped; /* lines lost to a full stderr */
+static int drop_errno;        /* why, the last time */
+static size_t cut;            /* held's head: the end of a line half out */
 
 static int stderr_kind(void)
 {
@@ -144,23 +146,35 @@ void log_flush(void)
     int saved = errno;
     ssize_t n = write_nowait(held, held_len);
     if (n > 0 && (size_t)n < held_len) {
-        /* A socket took part of it: the rest, whole lines and one cut,
-         * goes next time, so no line is ever torn in the middle. */
+        /* A part went (a socket, a disk filling up): the rest, one line's
+         * end and whole lines, goes next time. That end, whose start is
+         * out, is never dropped (cut), so no line is torn in the middle. */
         memmove(held, held + n, held_len - (size_t)n);
         held_len -= (size_t)n;
+        cut = (size_t)((const char *)memchr(held, '\n', held_len) - held) + 1;
         errno = saved;
         return;
     }
-    /* A full stderr (EAGAIN), or one gone: the lines are dropped, counted
-     * and said when a write gets through again. */
-    if (n < 0)
-        dropped += count_lines(held, held_len);
-    held_len = 0;
-    if (n > 0 && dropped) {
+    /* A full stderr (EAGAIN), a full disk, or one gone: the lines are
+     * dropped but a cut line's end, counted and said when a write gets
+     * through again. */
+    if (n < 0) {
+        dropped += count_lines(held + cut, held_len - cut);
+        drop_errno = errno;
+        held_len = cut;
+        errno = saved;
+        return;
+    }
+    held_len = cut = 0;
+    if (dropped) {
         unsigned long lost = dropped;
         dropped = 0;
-        slog(LOG_WARN, "%lu log lines dropped: stderr was full (its reader "
-             "stopped reading)", lost);
+        if (drop_errno == EAGAIN)
+            slog(LOG_WARN, "%lu log lines dropped: stderr was full (its reader "
+                 "stopped reading)", lost);
+        else
+            slog(LOG_WARN, "%lu log lines dropped: writing stderr: %s", lost,
+                 strerror(drop_errno));
     }
     errno = saved;
 }

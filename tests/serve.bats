@@ -960,3 +960,31 @@ PY
     grep -Eq "warning: [0-9]+ log lines dropped: stderr was full \(its reader stopped reading\)" "$BATS_TEST_TMPDIR/tail"
     grep -q "notice: SIGTERM: stopping" "$BATS_TEST_TMPDIR/tail"
 }
+
+@test "a log on a full disk loses whole lines only, and says how many and why once there is room" {
+    unshare --mount true 2>/dev/null || skip "cannot create a mount namespace here (needs root)"
+    # Before: a line half written before the disk filled had its end
+    # dropped with the lines after it, and the next line was glued to its
+    # start; the warning blamed a reader that stopped reading.
+    run unshare --mount bash -c '
+        mount -t tmpfs -o size=12k tmpfs "$1" || exit 90
+        head -c 4096 /dev/zero >"$1/filler"
+        "$0" serve -v --address "$2" --pool 25770-25789 2>>"$1/log" & server=$!
+        for _ in $(seq 100); do "$0" check --server-up --server "$2" >/dev/null 2>&1 && break; sleep 0.05; done
+        for _ in $(seq 60); do
+            p=$("$0" pick --server "$2" $$ 2>/dev/null) && "$0" release --server "$2" "$p" 2>/dev/null
+        done
+        rm "$1/filler"
+        for _ in 1 2 3; do "$0" pick --server "$2" $$ >/dev/null; done
+        kill "$server"; wait "$server"
+        cat "$1/log"' "$PORTPICKER" "$BATS_TEST_TMPDIR" "$(new_address)"
+    [ "$status" -ne 90 ] || skip "cannot mount a tmpfs here"
+    [ "$status" -eq 0 ]
+    # Every line is one whole line of the log, stamped once.
+    stamp='[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9:.]{12} portpicker serve: '
+    for line in "${lines[@]}"; do
+        [[ "$line" =~ ^$stamp ]] || { echo "torn: $line"; return 1; }
+        [ "$(grep -oE "$stamp" <<<"$line" | wc -l)" -eq 1 ] || { echo "glued: $line"; return 1; }
+    done
+    [[ "$output" =~ warning:\ [0-9]+\ log\ lines\ dropped:\ writing\ stderr:\ No\ space\ left\ on\ device ]]
+}
