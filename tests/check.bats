@@ -316,7 +316,7 @@ in_netns() {
     # -6 where IPv6 is off, or every inet family filtered (seccomp,
     # RestrictAddressFamilies=): before, "free" with nothing probed.
     for argv in "check -6 $port" "check $port" "pick -r $port"; do
-        run --separate-stderr strace -f -qq -o /dev/null \
+        run --separate-stderr strace -f -qq -o /dev/null -E ASAN_OPTIONS=detect_leaks=0 \
             -e inject=socket:error=EAFNOSUPPORT "$PORTPICKER" $argv
         [ "$status" -eq 3 ]
         [ -z "$output" ]

@@ -153,15 +153,16 @@ setup() { unset PORTSERVER_ADDRESS; }
     command -v strace >/dev/null || skip "strace is not installed (it fails the read)"
     # Before, every cause read "is /proc mounted?", EMFILE included.
     for err in EMFILE ENOENT; do
-        run --separate-stderr strace -f -qq -o /dev/null -P /proc/sys/net/ipv4/ip_local_port_range \
+        run --separate-stderr strace -f -qq -o /dev/null -E ASAN_OPTIONS=detect_leaks=0 \
+            -P /proc/sys/net/ipv4/ip_local_port_range \
             -e inject=openat:error=$err "$PORTPICKER" pick
         [ "$status" -eq 0 ]
         [[ "$output" =~ ^[0-9]+$ ]]
-        case $err in
-        EMFILE) why="No file descriptors available" ;;
-        ENOENT) why="No such file or directory" ;;
+        case $err in # musl's words, glibc's
+        EMFILE) [[ "$stderr" =~ \((No file descriptors available|Too many open files)\) ]] ;;
+        ENOENT) [[ "$stderr" == *"(No such file or directory)"* ]] ;;
         esac
-        [ "$stderr" = "portpicker pick: cannot read the kernel's ephemeral range ($why): leaving out 32768-60999, its default" ]
+        [[ "$stderr" == "portpicker pick: cannot read the kernel's ephemeral range ("*"): leaving out 32768-60999, its default" ]]
     done
 }
 
@@ -185,7 +186,7 @@ setup() { unset PORTSERVER_ADDRESS; }
     # and a reserved port could be picked.
     for fault in openat:error=EMFILE read:error=EIO; do
         for argv in "pick" "run --env X -- true"; do
-            run --separate-stderr strace -f -qq -o /dev/null -P "$list" \
+            run --separate-stderr strace -f -qq -o /dev/null -E ASAN_OPTIONS=detect_leaks=0 -P "$list" \
                 -e inject="$fault" "$PORTPICKER" $argv
             [ "$status" -eq 3 ]
             [ -z "$output" ]
@@ -193,7 +194,8 @@ setup() { unset PORTSERVER_ADDRESS; }
         done
     done
     # Not there (no /proc, a sandbox): the kernel's default, empty.
-    run strace -f -qq -o /dev/null -P "$list" -e inject=openat:error=ENOENT "$PORTPICKER" pick
+    run strace -f -qq -o /dev/null -E ASAN_OPTIONS=detect_leaks=0 -P "$list" \
+        -e inject=openat:error=ENOENT "$PORTPICKER" pick
     [ "$status" -eq 0 ]
     [[ "$output" =~ ^[0-9]+$ ]]
 }
@@ -400,7 +402,8 @@ fenced() {
 import fcntl, os, signal, subprocess, sys, termios, time, struct
 r, w = os.pipe()
 fcntl.fcntl(w, 1031, 4096)  # F_SETPIPE_SZ
-p = subprocess.Popen([sys.argv[1], "pick", "-n", "1000"], stdout=w)
+p = subprocess.Popen([sys.argv[1], "pick", "-n", "1000"], stdout=w,
+                     stderr=subprocess.DEVNULL)  # the POSIX build warns
 os.close(w)
 deadline = time.monotonic() + 20
 while time.monotonic() < deadline:
@@ -432,7 +435,8 @@ print(p.wait(), len(lines) - 1, all(l.isdigit() for l in lines[:-1]), lines[-1] 
         "$0" pick -n 1000 > "$1/out"' "$PORTPICKER" "$BATS_TEST_TMPDIR"
     [ "$status" -ne 90 ] || skip "cannot mount a tmpfs here"
     [ "$status" -eq 3 ]
-    [ "$stderr" = "portpicker pick: writing the ports: No space left on device" ]
+    # (the last line: the POSIX build warns of its ephemeral range first)
+    [ "${stderr##*$'\n'}" = "portpicker pick: writing the ports: No space left on device" ]
 }
 
 @test "pick --env takes its NAMEs before or after the option" {
