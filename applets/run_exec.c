@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: Apache-2.0 */
 /* run_exec.c: run's command exec'd as sh(1) would: searched in PATH, and a
- * file the kernel will not execute (ENOEXEC: a script without "#!") run by
- * /bin/sh, as POSIX asks of execvp. glibc's execvp does that; musl's, in
- * the static build, returns ENOEXEC. */
+ * file the kernel will not execute (ENOEXEC) that is a script without
+ * "#!" run by /bin/sh, as POSIX asks of execvp. Done here, not by execvp:
+ * musl's returns ENOEXEC, glibc's hands any such file to sh, a binary of
+ * another architecture too, whose bytes sh then prints (exit 127). */
 #include "applets/applets.h"
 
 #include <errno.h>
@@ -11,33 +12,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
-/* Where execvp found name: the first executable regular file of that name
- * in PATH (its default when unset, as musl's), into path. */
-static bool find_in_path(const char *name, char *path, size_t len)
-{
-    const char *dirs = getenv("PATH");
-    if (!dirs)
-        dirs = "/usr/local/bin:/bin:/usr/bin";
-    for (const char *d = dirs;; d++) {
-        size_t n = strcspn(d, ":");
-        struct stat st;
-        int w = snprintf(path, len, "%.*s%s%s", (int)n, d, n ? "/" : "", name);
-        if (w > 0 && (size_t)w < len && access(path, X_OK) == 0 &&
-            stat(path, &st) == 0 && S_ISREG(st.st_mode))
-            return true;
-        d += n;
-        if (!*d)
-            return false;
-    }
-}
-
-/* Might path be a script: text, as bash asks it (no NUL in its first line,
- * of its first 80 bytes)? A binary the kernel will not run (another
- * architecture, a truncated ELF) stays "Exec format error" (126), never
- * fed to sh, which would print its bytes and exit 127. */
+/* Is path a script: text, as bash asks it (no NUL in its first line, of
+ * its first 80 bytes)? A binary the kernel will not run stays "Exec
+ * format error" (126). */
 static bool looks_like_text(const char *path)
 {
     char head[80];
@@ -52,18 +31,14 @@ static bool looks_like_text(const char *path)
     return !memchr(head, '\0', nl ? (size_t)(nl - head) : (size_t)n);
 }
 
-void exec_command(char **argv)
+/* execv path; on ENOEXEC, a script is run by /bin/sh with the script's
+ * path as its $0. Returns only on failure, errno set (ENOEXEC for a
+ * binary, or when sh itself could not be run). */
+static void exec_file(const char *path, char **argv)
 {
-    execvp(argv[0], argv);
+    execv(path, argv);
     if (errno != ENOEXEC)
         return;
-    char path[PATH_MAX];
-    if (strchr(argv[0], '/'))
-        snprintf(path, sizeof(path), "%s", argv[0]);
-    else if (!find_in_path(argv[0], path, sizeof(path))) {
-        errno = ENOEXEC;
-        return;
-    }
     if (!looks_like_text(path)) {
         errno = ENOEXEC;
         return;
@@ -71,17 +46,45 @@ void exec_command(char **argv)
     size_t n = 0;
     while (argv[n])
         n++;
-    /* sh, the script, its arguments: argv[0] becomes the script's path,
-     * which the shell sets $0 to. */
     char **sh = malloc((n + 2) * sizeof(*sh));
-    if (!sh) {
-        errno = ENOEXEC;
+    if (sh) {
+        sh[0] = "sh";
+        sh[1] = (char *)path;
+        memcpy(sh + 2, argv + 1, n * sizeof(*sh)); /* the NULL included */
+        execv("/bin/sh", sh);
+        free(sh);
+    }
+    errno = ENOEXEC; /* what the command itself was */
+}
+
+void exec_command(char **argv)
+{
+    if (strchr(argv[0], '/')) {
+        exec_file(argv[0], argv);
         return;
     }
-    sh[0] = "sh";
-    sh[1] = path;
-    memcpy(sh + 2, argv + 1, n * sizeof(*sh)); /* the NULL included */
-    execv("/bin/sh", sh);
-    free(sh);
-    errno = ENOEXEC; /* what the command itself was */
+    /* Each directory of PATH (unset: musl's default) in turn, as execvp:
+     * a file not there, or not ours to run, sends the search on, and EACCES
+     * is the answer if nothing else ran; any other failure is. */
+    const char *dirs = getenv("PATH");
+    if (!dirs)
+        dirs = "/usr/local/bin:/bin:/usr/bin";
+    bool denied = false;
+    char path[PATH_MAX];
+    for (const char *d = dirs;; d++) {
+        size_t len = strcspn(d, ":");
+        int w = snprintf(path, sizeof(path), "%.*s%s%s", (int)len, d,
+                         len ? "/" : "", argv[0]);
+        if (w > 0 && (size_t)w < sizeof(path)) {
+            exec_file(path, argv);
+            if (errno == EACCES)
+                denied = true;
+            else if (errno != ENOENT && errno != ENOTDIR)
+                return;
+        }
+        d += len;
+        if (!*d)
+            break;
+    }
+    errno = denied ? EACCES : ENOENT;
 }
