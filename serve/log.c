@@ -149,9 +149,11 @@ void log_flush(void)
         /* A part went (a socket, a disk filling up): the rest, one line's
          * end and whole lines, goes next time. That end, whose start is
          * out, is never dropped (cut), so no line is torn in the middle. */
+        bool at_line_end = held[n - 1] == '\n';
         memmove(held, held + n, held_len - (size_t)n);
         held_len -= (size_t)n;
-        cut = (size_t)((const char *)memchr(held, '\n', held_len) - held) + 1;
+        cut = at_line_end ? 0
+              : (size_t)((const char *)memchr(held, '\n', held_len) - held) + 1;
         errno = saved;
         return;
     }
