@@ -168,8 +168,13 @@ static struct owner *owner_new(struct owners *w, const struct caller *c,
      * file, and when it is polled (no pidfd, or none kept: watch()). */
     bool need_start = w->need_start || !is_pidfd || fd < 0 || !room_for(w, fd);
     bool ok = identify(&w->check, c, pid, fd, is_pidfd, need_start, &f) == 0;
-    /* A read that failed (EMFILE, ENOMEM) says nothing of the process. */
+    /* A read that failed (EMFILE, ENOMEM) says nothing of the process; nor
+     * does /proc's "no such process" of one whose pidfd says it lives (a
+     * /proc of another pid namespace, a failed open): at restore that
+     * would end a live owner's lease. */
     int failed = ok || errno == ESRCH || errno == ENOENT ? 0 : errno;
+    if (!ok && !failed && is_pidfd && fd >= 0 && pidfd_exited(fd) == 0)
+        failed = errno == ESRCH ? ESRCH : ENOENT;
     /* The reads were of the process fd names if it is still there; with
      * no fd, a start time unchanged is the best there is. */
     if (ok && is_pidfd && fd >= 0) {
@@ -237,8 +242,19 @@ struct owner *owners_restore_unchecked(struct owners *w, pid_t pid,
                                        uint64_t start)
 {
     struct owner *o = leases_owner_new(w->leases, pid, start);
-    if (o)
-        watch(w, o, -1, false); /* polled: owner_alive by pid and start */
+    if (!o)
+        return NULL;
+    /* Its pidfd where one opens: exact for the process there now, even
+     * where /proc cannot say (the check that failed may fail again, as a
+     * /proc of another pid namespace does); else polled by pid and start
+     * time (owner_alive). */
+    bool is_pidfd;
+    int fd = identify_handle(&w->check, pid, &is_pidfd);
+    if (fd >= 0 && !is_pidfd) {
+        close(fd);
+        fd = -1;
+    }
+    watch(w, o, fd, fd >= 0);
     return o;
 }
 
